@@ -1,0 +1,3 @@
+"""neuroxide: oxide neuron device physics -> bit-exact fixed-point models -> Amaranth RTL -> FPGA."""
+
+__version__ = "0.1.0"
