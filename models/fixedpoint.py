@@ -1,0 +1,52 @@
+"""The ops layer: the few integer operations every update rule is written in.
+
+An update rule (``lif_step``, ``xorshift32``, ``stimulus_step``) is a plain Python function that
+takes an ``ops`` object and integer values. Ordinary operators (``+ - * >> < >= & | ~ ^``) work on
+both back ends unchanged; the operations whose meaning differs between numpy and gates live here:
+
+* ``select(cond, a, b)``      ``a`` where ``cond`` else ``b`` (numpy ``where`` / Amaranth ``Mux``)
+* ``clamp(x, lo, hi)``        saturate into ``[lo, hi]``; the rule never wraps silently
+* ``shl(x, n, width)``        logical left shift, truncated to ``width`` bits (unsigned values)
+
+Right shifts are arithmetic (floor) on signed values on both back ends: numpy ``>>`` on int64 and
+Amaranth ``>>`` on ``signed`` values agree, so ``x >> k`` is floor(x / 2**k) everywhere.
+
+:data:`NUMPY` is the back end of models/; ``neuroxide.rtl.fixedpoint.AMARANTH`` is the back end of
+rtl/. Numpy values are ``int64`` arrays: every width used here is <= 32 bits and every product
+<= 2**48, so int64 holds every intermediate exactly and the only narrowing is the explicit clamp.
+"""
+
+import numpy as np
+
+__all__ = ["NumpyOps", "NUMPY", "signed_range", "unsigned_range"]
+
+
+def signed_range(bits):
+    """(lo, hi) of a two's complement value of ``bits`` bits."""
+    return -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+
+
+def unsigned_range(bits):
+    """(lo, hi) of an unsigned value of ``bits`` bits."""
+    return 0, (1 << bits) - 1
+
+
+class NumpyOps:
+    """Integer ops on numpy int64 arrays (the golden-model back end)."""
+
+    name = "numpy"
+
+    @staticmethod
+    def select(cond, a, b):
+        return np.where(cond, a, b)
+
+    @staticmethod
+    def clamp(x, lo, hi):
+        return np.minimum(np.maximum(x, lo), hi)
+
+    @staticmethod
+    def shl(x, n, width):
+        return (x << n) & ((1 << width) - 1)
+
+
+NUMPY = NumpyOps()

@@ -1,0 +1,250 @@
+"""Fixed-point leaky integrate-and-fire neuron: the golden model of the ``lif`` design.
+
+One update rule, :func:`lif_step`, serves both back ends: numpy here (vectorised over any array
+of neurons) and Amaranth gates in ``neuroxide.rtl.lif``. Every width, rounding and update order is
+fixed below; the RTL must equal this model on the full state at every step.
+
+State per neuron (widths from :class:`LIFParams`)::
+
+    v      signed   v_bits      membrane, in LSBs of the calibrated voltage scale
+    ref    unsigned ref_bits    refractory steps left
+    adapt  unsigned adapt_bits  threshold adaptation (spike-frequency adaptation)
+    rng    unsigned 32          xorshift32 state of the stochastic threshold
+    spike  1 bit                fired on the step just taken
+
+One time step, with inputs ``i_exc``, ``i_inh`` (unsigned, ``in_bits`` each), in this order::
+
+    rng'    = xorshift32(rng)                                   always advances, one draw per step
+    a_dec   = adapt - (adapt >> adapt_shift)                    adaptation decays (floor)
+    v_int   = clamp((v * decay) >> decay_bits                   leak: multiply by decay / 2**decay_bits
+                    + bias + i_exc - i_inh,  v_min, v_max)      integrate, saturating
+    noise   = (rng' >> (32 - noise_bits)) - 2**(noise_bits-1)   uniform, 0 when noise_bits == 0
+    theta   = v_th + a_dec + noise                              effective threshold
+    fire    = (ref == 0) and (v_int >= theta)
+    if ref > 0:  v' = v,  ref' = ref - 1                        refractory: input ignored, v held
+    elif fire:   v' = v_reset                   (reset_mode "value")
+                 v' = clamp(v_int - v_th, ...)  (reset_mode "subtract")
+                 ref' = t_ref
+    else:        v' = v_int, ref' = 0
+    adapt'  = clamp(a_dec + (adapt_inc if fire else 0), 0, 2**adapt_bits - 1)
+
+Rounding is floor (arithmetic shift) throughout; the only narrowing is by saturation, so no value
+ever wraps. ``v_max`` is the largest ``v_bits`` value, ``v_min`` a parameter (default the most
+negative ``v_bits`` value) that bounds how far inhibition can push the membrane.
+"""
+
+import dataclasses
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from neuroxide.errors import ParameterError
+
+from .fixedpoint import NUMPY, signed_range, unsigned_range
+from .prng import seeds_for, xorshift32
+
+__all__ = ["LIFParams", "LIFState", "LIFTrace", "LIFModel", "lif_step", "RESET_MODES", "RNG_STREAM"]
+
+RESET_MODES = ("value", "subtract")
+RNG_STREAM = 1  # stream id of the threshold-noise PRNG in prng.seed_for
+
+
+@dataclass(frozen=True)
+class LIFParams:
+    """Widths and constants of the fixed-point LIF neuron (all integers, see module docstring)."""
+
+    v_bits: int = 16        # membrane width (signed)
+    in_bits: int = 12       # width of each of i_exc, i_inh (unsigned)
+    decay_bits: int = 12    # fraction bits of the leak factor
+    ref_bits: int = 6       # refractory counter width
+    adapt_bits: int = 12    # adaptation state width
+    decay: int = 3968       # leak factor * 2**decay_bits; 2**decay_bits means no leak
+    bias: int = 0           # constant drive added every step
+    v_th: int = 4096        # threshold
+    v_reset: int = 0        # reset value (reset_mode "value")
+    v_min: int | None = None  # lower saturation bound of v; None: most negative v_bits value
+    v_init: int = 0         # membrane at power-up / reset
+    reset_mode: str = "value"
+    t_ref: int = 2          # refractory steps after a spike
+    adapt_inc: int = 0      # threshold increase per spike; 0 disables adaptation
+    adapt_shift: int = 4    # adaptation decays by adapt >> adapt_shift per step
+    noise_bits: int = 0     # uniform threshold noise of 2**noise_bits LSBs; 0 disables
+
+    def __post_init__(self):
+        self.validate()
+
+    # derived bounds ------------------------------------------------------------------------
+    @property
+    def v_lo(self):
+        return signed_range(self.v_bits)[0] if self.v_min is None else self.v_min
+
+    @property
+    def v_hi(self):
+        return signed_range(self.v_bits)[1]
+
+    @property
+    def in_max(self):
+        return unsigned_range(self.in_bits)[1]
+
+    @property
+    def adapt_max(self):
+        return unsigned_range(self.adapt_bits)[1]
+
+    def replace(self, **changes):
+        """A copy with ``changes`` applied (validated)."""
+        return dataclasses.replace(self, **changes)
+
+    @classmethod
+    def field_names(cls):
+        return [f.name for f in dataclasses.fields(cls)]
+
+    # validation ------------------------------------------------------------------------------
+    def validate(self):
+        def check_int(name, lo, hi, why=None):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+                raise ParameterError(name, value, f"an integer in {lo}..{hi}", why)
+            if not lo <= value <= hi:
+                raise ParameterError(name, value, f"{lo}..{hi}", why)
+
+        check_int("v_bits", 4, 32)
+        check_int("in_bits", 1, self.v_bits - 1, f"inputs must be narrower than v_bits={self.v_bits}")
+        check_int("decay_bits", 1, 16)
+        check_int("ref_bits", 1, 16)
+        check_int("adapt_bits", 1, 24)
+        lo, hi = signed_range(self.v_bits)
+        check_int("decay", 0, 1 << self.decay_bits, f"leak factor x 2**decay_bits, decay_bits={self.decay_bits}")
+        check_int("bias", lo, hi, f"v_bits={self.v_bits}")
+        check_int("v_th", 1, hi, f"the threshold must fit in v_bits={self.v_bits} (signed)")
+        if self.v_min is not None:
+            check_int("v_min", lo, 0, f"v_bits={self.v_bits}")
+        check_int("v_reset", self.v_lo, self.v_th - 1, "a reset at or above v_th would fire again at once")
+        check_int("v_init", self.v_lo, hi, f"v_min..v_max of v_bits={self.v_bits}")
+        if self.reset_mode not in RESET_MODES:
+            raise ParameterError("reset_mode", self.reset_mode, " | ".join(RESET_MODES))
+        check_int("t_ref", 0, unsigned_range(self.ref_bits)[1], f"ref_bits={self.ref_bits}")
+        check_int("adapt_inc", 0, unsigned_range(self.adapt_bits)[1], f"adapt_bits={self.adapt_bits}")
+        check_int("adapt_shift", 1, self.adapt_bits)
+        check_int("noise_bits", 0, self.v_bits - 1, f"v_bits={self.v_bits}")
+
+
+def lif_step(ops, p, v, ref, adapt, rng, i_exc, i_inh):
+    """One time step of the LIF rule (module docstring) on back end ``ops``.
+
+    Returns ``(v, ref, adapt, rng, spike)`` after the step. Values are numpy arrays or Amaranth
+    values; ``p`` is a :class:`LIFParams` whose constants become literals in the gates.
+    """
+    rng_n = xorshift32(ops, rng)
+    a_dec = adapt - (adapt >> p.adapt_shift)
+    v_int = ops.clamp(((v * p.decay) >> p.decay_bits) + p.bias + i_exc - i_inh, p.v_lo, p.v_hi)
+    theta = p.v_th + a_dec
+    if p.noise_bits:
+        theta = theta + (rng_n >> (32 - p.noise_bits)) - (1 << (p.noise_bits - 1))
+    refractory = ref != 0
+    fire = ~refractory & (v_int >= theta)
+    if p.reset_mode == "value":
+        v_fire = p.v_reset
+    else:
+        v_fire = ops.clamp(v_int - p.v_th, p.v_lo, p.v_hi)
+    v_n = ops.select(refractory, v, ops.select(fire, v_fire, v_int))
+    ref_n = ops.select(refractory, ref - 1, ops.select(fire, p.t_ref, 0))
+    adapt_n = ops.clamp(a_dec + ops.select(fire, p.adapt_inc, 0), 0, p.adapt_max)
+    return v_n, ref_n, adapt_n, rng_n, fire
+
+
+@dataclass
+class LIFState:
+    """Full state of an array of neurons (int64 arrays of one shape; ``spike`` bool)."""
+
+    v: np.ndarray
+    ref: np.ndarray
+    adapt: np.ndarray
+    rng: np.ndarray
+    spike: np.ndarray
+
+    FIELDS = ("v", "ref", "adapt", "rng", "spike")
+
+    def copy(self):
+        return LIFState(*(getattr(self, f).copy() for f in self.FIELDS))
+
+
+@dataclass
+class LIFTrace:
+    """State after every step of a run: arrays of shape ``(steps, *neurons)``."""
+
+    v: np.ndarray
+    ref: np.ndarray
+    adapt: np.ndarray
+    rng: np.ndarray
+    spike: np.ndarray
+    fields: tuple = field(default=LIFState.FIELDS, repr=False)
+
+    @property
+    def steps(self):
+        return self.v.shape[0]
+
+    def spike_counts(self):
+        return self.spike.sum(axis=0)
+
+
+class LIFModel:
+    """Vectorised fixed-point LIF neurons (the golden model).
+
+    ``shape`` is an int (``n`` neurons) or a tuple (e.g. ``(batch, n)``); neuron ``k`` of the
+    flattened shape gets PRNG seed ``seed_for(seed, RNG_STREAM, k)``, the same as neuron ``k`` of
+    ``rtl.lif.LIFNeuronArray(params, n, seed)``.
+    """
+
+    def __init__(self, params=None, shape=1, seed=1):
+        self.params = params if params is not None else LIFParams()
+        self.shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+        self.seed = seed
+        self.reset()
+
+    def reset(self):
+        p, shape = self.params, self.shape
+        n = int(np.prod(shape))
+        self.state = LIFState(
+            v=np.full(shape, p.v_init, dtype=np.int64),
+            ref=np.zeros(shape, dtype=np.int64),
+            adapt=np.zeros(shape, dtype=np.int64),
+            rng=seeds_for(self.seed, RNG_STREAM, n).reshape(shape),
+            spike=np.zeros(shape, dtype=bool),
+        )
+
+    def _check_input(self, name, x):
+        x = np.asarray(x)
+        if x.dtype.kind not in "iub":
+            raise ParameterError(name, x.dtype.name, "integer arrays")
+        if x.size and (x.min() < 0 or x.max() > self.params.in_max):
+            bad = x.min() if x.min() < 0 else x.max()
+            raise ParameterError(name, int(bad), f"0..{self.params.in_max} (in_bits={self.params.in_bits})")
+        return x.astype(np.int64, copy=False)
+
+    def step(self, i_exc=0, i_inh=0):
+        """Advance every neuron one step; returns the spike array."""
+        i_exc = self._check_input("i_exc", i_exc)
+        i_inh = self._check_input("i_inh", i_inh)
+        s = self.state
+        v, ref, adapt, rng, spike = lif_step(NUMPY, self.params, s.v, s.ref, s.adapt, s.rng, i_exc, i_inh)
+        self.state = LIFState(v, ref, adapt, rng, np.broadcast_to(spike, self.shape).copy())
+        return self.state.spike
+
+    def run(self, i_exc, i_inh=None):
+        """Run ``len(i_exc)`` steps; inputs are ``(steps, *shape)`` arrays (or broadcastable).
+
+        Returns a :class:`LIFTrace` of the state after each step.
+        """
+        i_exc = self._check_input("i_exc", i_exc)
+        i_inh = np.zeros_like(i_exc) if i_inh is None else self._check_input("i_inh", i_inh)
+        steps = i_exc.shape[0]
+        out = {f: np.empty((steps, *self.shape), dtype=bool if f == "spike" else np.int64)
+               for f in LIFState.FIELDS}
+        p = self.params
+        s = self.state
+        v, ref, adapt, rng = s.v, s.ref, s.adapt, s.rng
+        for t in range(steps):
+            v, ref, adapt, rng, spike = lif_step(NUMPY, p, v, ref, adapt, rng, i_exc[t], i_inh[t])
+            out["v"][t], out["ref"][t], out["adapt"][t], out["rng"][t], out["spike"][t] = v, ref, adapt, rng, spike
+        self.state = LIFState(*(out[f][-1].copy() for f in LIFState.FIELDS)) if steps else s
+        return LIFTrace(**out)
