@@ -7,12 +7,13 @@ both back ends unchanged; the operations whose meaning differs between numpy and
 * ``select(cond, a, b)``      ``a`` where ``cond`` else ``b`` (numpy ``where`` / Amaranth ``Mux``)
 * ``clamp(x, lo, hi)``        saturate into ``[lo, hi]``; the rule never wraps silently
 * ``shl(x, n, width)``        logical left shift, truncated to ``width`` bits (unsigned values)
+* ``let(name, x)``            bind a value used more than once (a named wire in gates; identity here)
 
 Right shifts are arithmetic (floor) on signed values on both back ends: numpy ``>>`` on int64 and
 Amaranth ``>>`` on ``signed`` values agree, so ``x >> k`` is floor(x / 2**k) everywhere.
 
-:data:`NUMPY` is the back end of models/; ``neuroxide.rtl.fixedpoint.AMARANTH`` is the back end of
-rtl/. Numpy values are ``int64`` arrays: every width used here is <= 32 bits and every product
+:data:`NUMPY` is the back end of models/; ``neuroxide.rtl.fixedpoint.AmaranthOps(m)`` is the back
+end of rtl/. Numpy values are ``int64`` arrays: every width used here is <= 32 bits and every product
 <= 2**48, so int64 holds every intermediate exactly and the only narrowing is the explicit clamp.
 """
 
@@ -35,6 +36,10 @@ class NumpyOps:
     """Integer ops on numpy int64 arrays (the golden-model back end)."""
 
     name = "numpy"
+
+    @staticmethod
+    def let(name, x):
+        return x
 
     @staticmethod
     def select(cond, a, b):

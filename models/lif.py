@@ -134,14 +134,14 @@ def lif_step(ops, p, v, ref, adapt, rng, i_exc, i_inh):
     Returns ``(v, ref, adapt, rng, spike)`` after the step. Values are numpy arrays or Amaranth
     values; ``p`` is a :class:`LIFParams` whose constants become literals in the gates.
     """
-    rng_n = xorshift32(ops, rng)
-    a_dec = adapt - (adapt >> p.adapt_shift)
-    v_int = ops.clamp(((v * p.decay) >> p.decay_bits) + p.bias + i_exc - i_inh, p.v_lo, p.v_hi)
+    rng_n = ops.let("rng_next", xorshift32(ops, rng))
+    a_dec = ops.let("adapt_decayed", adapt - (adapt >> p.adapt_shift))
+    v_int = ops.let("v_int", ops.clamp(((v * p.decay) >> p.decay_bits) + p.bias + i_exc - i_inh, p.v_lo, p.v_hi))
     theta = p.v_th + a_dec
     if p.noise_bits:
         theta = theta + (rng_n >> (32 - p.noise_bits)) - (1 << (p.noise_bits - 1))
-    refractory = ref != 0
-    fire = ~refractory & (v_int >= theta)
+    refractory = ops.let("refractory", ref != 0)
+    fire = ops.let("fire", ~refractory & (v_int >= theta))
     if p.reset_mode == "value":
         v_fire = p.v_reset
     else:

@@ -19,10 +19,9 @@ MASK32 = 0xFFFF_FFFF
 
 def xorshift32(ops, x):
     """One xorshift32 step of the state ``x`` (an unsigned 32-bit value), as an update rule."""
-    x = x ^ ops.shl(x, 13, 32)
-    x = x ^ (x >> 17)
-    x = x ^ ops.shl(x, 5, 32)
-    return x
+    x = ops.let("xs13", x ^ ops.shl(x, 13, 32))
+    x = ops.let("xs17", x ^ (x >> 17))
+    return x ^ ops.shl(x, 5, 32)
 
 
 def _mix32(z):

@@ -50,8 +50,8 @@ class StimulusParams:
 
 def stimulus_step(ops, sp, rng):
     """One step of the stimulus rule: returns ``(rng', i_exc, i_inh)``."""
-    r1 = xorshift32(ops, rng)
-    r2 = xorshift32(ops, r1)
+    r1 = ops.let("stim_r1", xorshift32(ops, rng))
+    r2 = ops.let("stim_r2", xorshift32(ops, r1))
     i_exc = ops.select((r1 >> 24) < sp.p_exc, r1 & ((1 << sp.exc_bits) - 1), 0)
     i_inh = ops.select((r2 >> 24) < sp.p_inh, r2 & ((1 << sp.inh_bits) - 1), 0)
     return r2, i_exc, i_inh

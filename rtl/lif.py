@@ -14,7 +14,7 @@ from amaranth.lib.wiring import In, Out
 from neuroxide.models.lif import RNG_STREAM, lif_step
 from neuroxide.models.prng import seed_for
 
-from .fixedpoint import AMARANTH
+from .fixedpoint import AmaranthOps
 
 __all__ = ["LIFNeuron", "LIFNeuronArray"]
 
@@ -45,7 +45,7 @@ class LIFNeuron(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         v_n, ref_n, adapt_n, rng_n, fire = lif_step(
-            AMARANTH, self.params, self.v, self.ref, self.adapt, self.rng, self.i_exc, self.i_inh)
+            AmaranthOps(m), self.params, self.v, self.ref, self.adapt, self.rng, self.i_exc, self.i_inh)
         with m.If(self.step):
             m.d.sync += [
                 self.v.eq(v_n),

@@ -13,7 +13,7 @@ from amaranth.lib.wiring import In, Out
 from neuroxide.models.prng import seed_for
 from neuroxide.models.stimulus import STIM_STREAM, stimulus_step
 
-from .fixedpoint import AMARANTH
+from .fixedpoint import AmaranthOps
 
 __all__ = ["StimulusGenerator"]
 
@@ -35,7 +35,7 @@ class StimulusGenerator(wiring.Component):
         m = Module()
         for k in range(self.n):
             rng = Signal(32, init=self.seeds[k], name=f"stim_rng{k}")
-            rng_n, i_exc, i_inh = stimulus_step(AMARANTH, self.params, rng)
+            rng_n, i_exc, i_inh = stimulus_step(AmaranthOps(m, f"n{k}_"), self.params, rng)
             m.d.comb += [self.i_exc[k].eq(i_exc), self.i_inh[k].eq(i_inh)]
             with m.If(self.step):
                 m.d.sync += rng.eq(rng_n)

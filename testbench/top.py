@@ -1,0 +1,91 @@
+"""Bench top: the device under test, its on-chip stimulus and a trace memory, for free-running sims.
+
+Python does not touch the clock while a chunk runs: on a ``go`` pulse the bench advances the neuron
+array ``chunk`` steps back to back (one step per clock) driven by :class:`StimulusGenerator`, writes
+the full state after every step into ``trace`` (one word per step), then raises ``done``. The
+cocotb bench reads the trace words through VPI and compares them with the model, then pulses ``go``
+for the next chunk. A chunk of ``chunk`` steps costs ``chunk + 2`` clock cycles.
+
+Trace word layout (LSB first), per neuron ``k`` in order ``0..n-1``:
+``v[k]`` (v_bits, two's complement), ``ref[k]`` (ref_bits), ``adapt[k]`` (adapt_bits),
+``rng[k]`` (32), then the ``n``-bit spike vector at the top. :func:`unpack_trace` decodes it.
+"""
+
+import numpy as np
+from amaranth.hdl import Cat, Module, Signal
+from amaranth.lib import wiring
+from amaranth.lib.memory import Memory
+from amaranth.lib.wiring import In, Out
+
+from neuroxide.rtl.lif import LIFNeuronArray
+from neuroxide.rtl.stimulus import StimulusGenerator
+
+__all__ = ["LIFBenchTop", "trace_fields", "unpack_trace"]
+
+
+def trace_fields(params):
+    """``[(name, bits, signed)]`` of one neuron's slice of a trace word."""
+    p = params
+    return [("v", p.v_bits, True), ("ref", p.ref_bits, False), ("adapt", p.adapt_bits, False), ("rng", 32, False)]
+
+
+def unpack_trace(words, params, n):
+    """Decode trace words (Python ints, one per step) into ``{field: (steps, n) int64 array}``."""
+    fields = trace_fields(params)
+    per_neuron = sum(bits for _, bits, _ in fields)
+    out = {name: np.empty((len(words), n), dtype=np.int64) for name, _, _ in fields}
+    out["spike"] = np.empty((len(words), n), dtype=bool)
+    for t, word in enumerate(words):
+        for k in range(n):
+            chunk = word >> (k * per_neuron)
+            for name, bits, is_signed in fields:
+                value = chunk & ((1 << bits) - 1)
+                if is_signed and value >> (bits - 1):
+                    value -= 1 << bits
+                out[name][t, k] = value
+                chunk >>= bits
+        spikes = word >> (n * per_neuron)
+        for k in range(n):
+            out["spike"][t, k] = (spikes >> k) & 1
+    return out
+
+
+class LIFBenchTop(wiring.Component):
+    """``LIFNeuronArray`` + ``StimulusGenerator`` + a ``chunk``-deep trace memory."""
+
+    def __init__(self, params, n, seed, stimulus, chunk):
+        self.params, self.n, self.seed, self.stimulus, self.chunk = params, n, seed, stimulus, chunk
+        self.word_bits = n * sum(bits for _, bits, _ in trace_fields(params)) + n
+        super().__init__({"go": In(1), "busy": Out(1), "done": Out(1)})
+
+    def elaborate(self, platform):
+        m = Module()
+        p, n = self.params, self.n
+        m.submodules.stim = stim = StimulusGenerator(self.stimulus, n, p.in_bits, self.seed)
+        m.submodules.dut = dut = LIFNeuronArray(p, n, self.seed)
+        m.submodules.trace = trace = Memory(shape=self.word_bits, depth=self.chunk, init=[])
+        wr = trace.write_port()
+
+        count = Signal(range(self.chunk + 1))
+        step = Signal()
+        m.d.comb += [
+            step.eq(self.busy & (count != self.chunk)),
+            dut.step.eq(step), stim.step.eq(step),
+            dut.i_exc.eq(stim.i_exc), dut.i_inh.eq(stim.i_inh),
+        ]
+        with m.If(step):
+            m.d.sync += count.eq(count + 1)
+
+        # the state after step t is in the registers one cycle later: write it then, at address t
+        rec, rec_addr = Signal(), Signal(range(self.chunk))
+        m.d.sync += [rec.eq(step), rec_addr.eq(count)]
+        fields = []
+        for k in range(n):
+            fields += [dut.v[k], dut.ref[k], dut.adapt[k], dut.rng[k]]
+        m.d.comb += [wr.en.eq(rec), wr.addr.eq(rec_addr), wr.data.eq(Cat(*fields, dut.spike))]
+
+        with m.If(self.go & ~self.busy):
+            m.d.sync += [self.busy.eq(1), self.done.eq(0), count.eq(0)]
+        with m.Elif(self.busy & (count == self.chunk) & ~rec):
+            m.d.sync += [self.busy.eq(0), self.done.eq(1)]
+        return m
