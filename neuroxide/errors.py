@@ -32,4 +32,12 @@ class ParameterError(NeuroxideError, ValueError):
 
 
 class ToolchainError(NeuroxideError, RuntimeError):
-    """An external tool (simulator, synthesis, place-and-route) is missing or failed."""
+    """An external tool (simulator, synthesis, place-and-route) is missing or failed.
+
+    ``missing=True`` marks a tool that is not installed (the CLI exits 2, like bad input); otherwise
+    the tool ran and failed (exit 1).
+    """
+
+    def __init__(self, message, missing=False):
+        self.missing = missing
+        super().__init__(message)
