@@ -1,0 +1,46 @@
+# neuroxide: `make demo` runs the whole flow on defaults, `make test` runs the test suite.
+# Both create .venv and install from PyPI on first use (no sudo, no system EDA tools needed).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+BOARD  ?= icebreaker
+DESIGN ?= lif
+JOBS   ?= 2
+
+.PHONY: install demo test test-slow test-boards verilog bitstream bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip "setuptools>=69" wheel
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## the main job: NbOx neuron -> calibration -> Verilog -> cocotb proof -> iCEBreaker bitstream
+demo: $(STAMP)
+	$(BIN)/neuroxide demo
+
+## default suite: models, RTL (Amaranth sim + hypothesis), cocotb on Icarus and Verilator, CLI, one real board build
+test: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
+
+## long randomised campaigns (10,000 hypothesis examples per rule) and long cocotb runs
+test-slow: $(STAMP)
+	HYPOTHESIS_PROFILE=slow $(BIN)/python -m pytest -m "slow or not slow"
+
+verilog: $(STAMP)
+	$(BIN)/neuroxide verilog $(DESIGN) -o build/verilog/$(DESIGN).v
+
+bitstream: $(STAMP)
+	$(BIN)/neuroxide build $(DESIGN) --board $(BOARD) --report build/boards/$(DESIGN)-$(BOARD).json
+
+## benchmarks -> results/bench.json (model throughput, cocotb cycles/s, build time, LUTs, Fmax)
+bench: $(STAMP)
+	$(BIN)/python -m neuroxide.bench --out results/bench.json
+
+clean:
+	rm -rf build sim_build results .pytest_cache .hypothesis
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
