@@ -108,14 +108,14 @@ class LIFParams:
                 raise ParameterError(name, value, f"{lo}..{hi}", why)
 
         check_int("v_bits", 4, 32)
+        lo, hi = signed_range(self.v_bits)
+        check_int("v_th", 1, hi, f"the threshold must fit in v_bits={self.v_bits} (signed)")
         check_int("in_bits", 1, self.v_bits - 1, f"inputs must be narrower than v_bits={self.v_bits}")
         check_int("decay_bits", 1, 16)
         check_int("ref_bits", 1, 16)
         check_int("adapt_bits", 1, 24)
-        lo, hi = signed_range(self.v_bits)
         check_int("decay", 0, 1 << self.decay_bits, f"leak factor x 2**decay_bits, decay_bits={self.decay_bits}")
         check_int("bias", lo, hi, f"v_bits={self.v_bits}")
-        check_int("v_th", 1, hi, f"the threshold must fit in v_bits={self.v_bits} (signed)")
         if self.v_min is not None:
             check_int("v_min", lo, 0, f"v_bits={self.v_bits}")
         check_int("v_reset", self.v_lo, self.v_th - 1, "a reset at or above v_th would fire again at once")
