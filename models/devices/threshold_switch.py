@@ -279,7 +279,7 @@ def analytic_supply_energy_per_period_joule(preset, vin_volt):
 # ------------------------------------------------------------------------------------------------
 # event-driven simulation
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)   # holds arrays: compare fields, not objects
 class ThresholdSwitchRun:
     """Result of :func:`simulate`: the exact piecewise-exponential node trajectory.
 
@@ -542,7 +542,9 @@ def simulate(preset, vin_volt, t_stop_s=None, *, bin_s=None, v0_volt=0.0, t_samp
     if t_sample_s is None and sample_dt_s is not None:
         if not (sample_dt_s > 0) or not math.isfinite(t_end):
             raise ParameterError("sample_dt_s", sample_dt_s, "> 0 s on a finite run")
-        t_sample_s = np.arange(int(math.floor(t_end / sample_dt_s)) + 1) * float(sample_dt_s)
+        # tolerate t_end / dt landing a rounding error below an integer; never sample past t_end
+        n = int(math.floor(t_end / sample_dt_s + 1e-9))
+        t_sample_s = np.minimum(np.arange(n + 1) * float(sample_dt_s), t_end)
     if t_sample_s is not None:
         t_sample = np.asarray(t_sample_s, dtype=float)
         run = dataclasses.replace(run, t_s=t_sample, v_node_volt=run.node_voltage_volt(t_sample),
