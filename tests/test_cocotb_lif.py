@@ -45,3 +45,12 @@ def test_bench_detects_a_difference(tmp_path):
     res = simulate_design(cfg, SIMULATORS[0], steps=500, build_dir=tmp_path, model_params=wrong)
     assert res["mismatches"] > 0
     assert res["field_mismatches"]["v"] > 0 and res["first_mismatch"]["step"] >= 0
+
+
+@pytest.mark.parametrize("simulator, ext", [pytest.param("icarus", ".fst", marks=needs("icarus")),
+                                            pytest.param("verilator", ".vcd", marks=needs("verilator"))])
+def test_waveforms_on_request(simulator, ext, tmp_path):
+    waves = tmp_path / f"lif{ext}"
+    res = simulate_design(configure("lif", {"n": 1}), simulator, steps=100, build_dir=tmp_path / "b", waves=waves)
+    assert res["mismatches"] == 0
+    assert waves.exists() and waves.stat().st_size > 1000

@@ -1,0 +1,100 @@
+"""The command line: contract (--json last line, exit codes), determinism and bad input."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from neuroxide.cli import main
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def last_json(out):
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def test_help_teaches_the_flow(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["--help"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    for word in ("demo", "device", "verilog", "simulate", "build", "exit codes"):
+        assert word in out
+
+
+def test_list_json(capsys):
+    code, out, _ = run(capsys, "list", "--json")
+    data = last_json(out)
+    assert code == 0 and "lif" in data["designs"]
+    assert "v_th" in data["designs"]["lif"]["parameters"] and "nbox" in data["presets"]
+
+
+def test_boards_json(capsys):
+    code, out, _ = run(capsys, "boards", "--json")
+    names = [b["name"] for b in last_json(out)["boards"]]
+    assert code == 0 and {"icebreaker", "ulx3s-85f"} <= set(names)
+
+
+def test_verilog_is_deterministic(capsys, tmp_path):
+    a, b = tmp_path / "a.v", tmp_path / "b.v"
+    assert run(capsys, "verilog", "lif", "-p", "n=3", "-o", str(a))[0] == 0
+    assert run(capsys, "verilog", "lif", "-p", "n=3", "-o", str(b), "--json")[0] == 0
+    assert a.read_bytes() == b.read_bytes()
+    text = a.read_text()
+    assert "module lif" in text and "/work" not in text and str(tmp_path) not in text  # no machine paths
+
+
+def test_verilog_parameters_reach_the_gates(capsys):
+    _, out_a, _ = run(capsys, "verilog", "lif", "-p", "v_th=3000")
+    _, out_b, _ = run(capsys, "verilog", "lif", "-p", "v_th=3001")
+    assert out_a != out_b
+
+
+@pytest.mark.parametrize("argv, field", [
+    (["verilog", "lif", "-p", "bogus=1"], "bogus"),
+    (["verilog", "lif", "-p", "v_th=40000"], "v_th"),
+    (["verilog", "lif", "-p", "v_bits=8", "-p", "v_th=1000"], "v_th"),
+    (["verilog", "lif", "-p", "n=0"], "n"),
+    (["verilog", "lif", "-p", "n=1000"], "n"),
+    (["verilog", "lif", "-p", "decay"], "-p"),
+    (["verilog", "lif", "-p", "reset_mode=sometimes"], "reset_mode"),
+    (["verilog", "nosuchdesign"], "design"),
+    (["simulate", "lif", "--steps", "0"], "steps"),
+    (["simulate", "lif", "--vcd", "waves.txt"], "--vcd"),
+    (["simulate", "lif", "--simulator", "verilator", "--vcd", "waves.fst"], "--vcd"),
+    (["build", "lif", "--board", "nosuchboard"], "board"),
+])
+def test_bad_input_exits_2_naming_the_field(capsys, tmp_path, argv, field):
+    out_file = tmp_path / "out.v"
+    if argv[0] == "verilog":
+        argv = argv + ["-o", str(out_file)]
+    code, out, err = run(capsys, *argv)
+    assert code == 2
+    assert field in err and "allowed" in err
+    assert not out_file.exists() and list(tmp_path.iterdir()) == []  # nothing half-written
+
+
+def test_argparse_errors_exit_2(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["simulate", "lif", "--simulator", "modelsim"])
+    assert info.value.code == 2
+
+
+def test_console_script_entry_point():
+    res = subprocess.run([sys.executable, "-m", "neuroxide.cli", "list", "--json"], capture_output=True, text=True)
+    assert res.returncode == 0 and "lif" in json.loads(res.stdout.strip().splitlines()[-1])["designs"]
+
+
+def test_simulate_json_contract(capsys, tmp_path):
+    code, out, _ = run(capsys, "simulate", "lif", "-p", "n=2", "--steps", "1000", "--build-dir", str(tmp_path), "--json")
+    data = last_json(out)
+    assert code == 0
+    for key in ("design", "simulator", "steps", "cycles", "mismatches", "wall_s"):
+        assert key in data
+    assert data["mismatches"] == 0 and data["steps"] == 1000
