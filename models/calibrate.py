@@ -48,7 +48,7 @@ from .devices.threshold_switch import ThresholdSwitchPreset, analytic_timing_s, 
 from .lif import LIFModel, LIFParams
 
 __all__ = [
-    "CalibrationWidths", "InputEncoder", "Calibration", "calibrate", "plot_fv",
+    "CalibrationWidths", "InputEncoder", "Calibration", "calibrate", "sweep", "plot_fv",
     "ENCODERS", "DEFAULT_STEPS_PER_PERIOD",
 ]
 
@@ -167,12 +167,17 @@ class Calibration:
             "vin_volt": self.vin_volt.tolist(),
             "i_exc": self.i_exc.tolist(),
             "rate_float_hz": self.rate_float_hz.tolist(),
-            "rate_fixed_hz": self.rate_fixed_hz.tolist(),
-            "rel_error": self.rel_error.tolist(),
+            "rate_fixed_hz": _json_floats(self.rate_fixed_hz),
+            "rel_error": _json_floats(self.rel_error),
             "max_rel_error": self.max_rel_error,
             "widths": dataclasses.asdict(self.widths),
             "lif_params": dataclasses.asdict(self.params),
         }
+
+
+def _json_floats(a):
+    """Floats for JSON: NaN (no fixed-point equivalent) and inf (fires where the device does not) -> None."""
+    return [float(x) if np.isfinite(x) else None for x in np.asarray(a, dtype=float)]
 
 
 def _fixed_rates(params, i_exc, dt_s, n_steps, n_spikes=3):
@@ -287,6 +292,41 @@ def calibrate(preset, dt=None, widths=None, *, encoder="rate", n_points=33):
         rate_float_hz=rate_float, rate_fixed_hz=rate_fixed, rel_error=rel_error,
         max_rel_error=float(np.max(rel_error)), steps_per_period_min=float(t_min / dt),
     )
+
+
+MAX_SWEEP_STEPS = 400_000  # fixed-point steps per sweep point: about 10,000 fastest periods
+
+
+def sweep(calibration, vin_volt):
+    """The calibrated neuron's f-V curve at the drives ``vin_volt``, float device vs fixed point.
+
+    Returns a :class:`Calibration` like ``calibration`` whose report covers ``vin_volt``: below the
+    onset both rates are 0 (no oscillation); above the latch limit the device stays on (rate 0) and
+    the LIF has no equivalent, so ``rate_fixed_hz`` is NaN there. ``max_rel_error`` is taken over the
+    drives where the device oscillates.
+    """
+    c = calibration
+    p = c.preset
+    vins = np.asarray(vin_volt, dtype=float).ravel()
+    if vins.size == 0 or not np.all(np.isfinite(vins)) or np.min(vins) < 0:
+        raise ParameterError("vin_volt", vins.tolist(), "one or more finite drives >= 0 V")
+    rate_float = f_v_curve(p, vins)
+    latched = vins >= p.latch_vin_volt
+    rate_fixed = np.full(vins.size, np.nan)
+    i_exc = np.full(vins.size, -1, dtype=np.int64)
+    ok = ~latched
+    if ok.any():
+        i_exc[ok] = c.encoder.encode(vins[ok])
+        slowest = np.min(rate_float[ok & (rate_float > 0)], initial=np.max(c.rate_float_hz))
+        n_steps = min(MAX_SWEEP_STEPS, int(np.ceil(4.0 / (slowest * c.dt_s))) + 64)
+        rate_fixed[ok] = _fixed_rates(c.params, i_exc[ok], c.dt_s, n_steps)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel = np.where(rate_float > 0, np.abs(rate_fixed / rate_float - 1.0),
+                       np.where(rate_fixed == 0, 0.0, np.inf))
+    rel[latched] = np.nan
+    osc = rate_float > 0
+    return dataclasses.replace(c, vin_volt=vins, i_exc=i_exc, rate_float_hz=rate_float, rate_fixed_hz=rate_fixed,
+                               rel_error=rel, max_rel_error=float(np.max(rel[osc])) if osc.any() else 0.0)
 
 
 def plot_fv(calibration, path):

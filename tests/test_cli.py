@@ -98,3 +98,40 @@ def test_simulate_json_contract(capsys, tmp_path):
     for key in ("design", "simulator", "steps", "cycles", "mismatches", "wall_s"):
         assert key in data
     assert data["mismatches"] == 0 and data["steps"] == 1000
+
+
+def test_device_sweep_json_and_plot(capsys, tmp_path):
+    plot = tmp_path / "fv.png"
+    code, out, _ = run(capsys, "device", "vo2", "--sweep", "1:7:7", "--plot", str(plot), "--json")
+    data = last_json(out)
+    assert code == 0 and plot.read_bytes()[:4] == b"\x89PNG"
+    assert len(data["vin_volt"]) == 7 and data["rate_float_hz"][0] == 0  # 1 V: below the VO2 onset
+    assert data["max_rel_error"] <= 0.05
+    assert data["energy"][0]["published_energy_per_spike_joule"] > 0
+
+
+@pytest.mark.parametrize("argv, field", [
+    (["device", "nosuch"], "preset"),
+    (["device", "nbox", "--sweep", "3:1:5"], "--sweep"),
+    (["device", "nbox", "--sweep", "1:2"], "--sweep"),
+    (["device", "nbox", "--plot", "fv.jpg"], "--plot"),
+    (["device", "nbox", "--dt", "1e-3"], "dt"),
+    (["demo", "--preset", "nosuch"], "preset"),
+    (["demo", "--board", "nosuch"], "board"),
+])
+def test_device_bad_input(capsys, tmp_path, argv, field, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(capsys, *argv)
+    assert code == 2 and field in err and "allowed" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_demo_without_bitstream(capsys, tmp_path):
+    out_dir = tmp_path / "demo"
+    code, out, _ = run(capsys, "demo", "--no-build", "--out", str(out_dir), "--json")
+    data = last_json(out)
+    assert code == 0
+    assert data["calibration"]["max_rel_error"] <= 0.05
+    assert data["simulate"]["mismatches"] == 0 and data["simulate"]["steps"] == 10_000
+    assert (out_dir / "fv_nbox.png").exists() and (out_dir / "lif.v").exists()
+    assert json.loads((out_dir / "report.json").read_text())["preset"] == "nbox"
