@@ -1,16 +1,18 @@
 """On-chip pseudo-random stimulus: ``neuroxide.models.stimulus.stimulus_step`` in gates.
 
-``i_exc``/``i_inh`` are combinational functions of the generator state and hold the inputs of the
-current step; on a clock edge with ``step`` high the state advances to the next step's. Wire its
+``i_exc``/``i_inh`` are registers holding the inputs of the current step (so the stimulus adds no
+logic in front of the neurons); on a clock edge with ``step`` high they advance to the next step's. Wire its
 ``step`` to the neuron array's ``step`` and the two stay in lock-step with
 ``StimulusModel(params, n, seed, in_bits)``.
 """
 
+import numpy as np
 from amaranth.hdl import Module, Signal, unsigned
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
 from neuroxide.models.prng import seed_for
+from neuroxide.models.fixedpoint import NUMPY
 from neuroxide.models.stimulus import STIM_STREAM, stimulus_step
 
 from .fixedpoint import AmaranthOps
@@ -34,9 +36,15 @@ class StimulusGenerator(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         for k in range(self.n):
-            rng = Signal(32, init=self.seeds[k], name=f"stim_rng{k}")
-            rng_n, i_exc, i_inh = stimulus_step(AmaranthOps(m, f"n{k}_"), self.params, rng)
+            # the inputs are registered (off the neuron's critical path): the register holds this
+            # step's inputs and the state word is one step ahead; both reset to the values the
+            # model computes for step 0, so the sequence is unchanged
+            rng0, exc0, inh0 = (int(x) for x in stimulus_step(NUMPY, self.params, np.int64(self.seeds[k])))
+            rng = Signal(32, init=rng0, name=f"stim_rng{k}")
+            i_exc = Signal(self.i_exc[k].shape(), init=exc0, name=f"stim_exc{k}")
+            i_inh = Signal(self.i_inh[k].shape(), init=inh0, name=f"stim_inh{k}")
+            rng_n, exc_n, inh_n = stimulus_step(AmaranthOps(m, f"n{k}_"), self.params, rng)
             m.d.comb += [self.i_exc[k].eq(i_exc), self.i_inh[k].eq(i_inh)]
             with m.If(self.step):
-                m.d.sync += rng.eq(rng_n)
+                m.d.sync += [rng.eq(rng_n), i_exc.eq(exc_n), i_inh.eq(inh_n)]
         return m
