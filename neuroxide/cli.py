@@ -130,9 +130,11 @@ def cmd_build(args):
     if args.report:
         write_json(args.report, res)
     human = _table([[res["board"], res["device"], res["luts"], res["ffs"], res["brams"], res["dsps"],
-                     f"{res['fmax_mhz']:.1f}", f"{res['build_s']:.1f}"]],
+                     "-" if res["fmax_mhz"] is None else f"{res['fmax_mhz']:.1f}", f"{res['build_s']:.1f}"]],
                    ["board", "device", "LUTs", "FFs", "BRAMs", "DSPs", "Fmax MHz", "build s"])
     human += f"\nbitstream: {res['bitstream']}"
+    if res.get("timing_met") is False:
+        human += f"\nwarning: timing not met at the board clock ({res.get('clock_mhz')} MHz)"
     _emit(args, res, human)
     return 0
 

@@ -88,7 +88,7 @@ def summary_rows(report):
     if "build" in report:
         b = report["build"]
         rows.append(("bitstream", f"{b['board']} ({b['device']}): {b['luts']} LUTs, {b['ffs']} FFs, "
-                                  f"{b['dsps']} DSPs, {b['brams']} BRAMs, Fmax {b['fmax_mhz']:.1f} MHz"))
+                                  f"{b['dsps']} DSPs, {b['brams']} BRAMs, Fmax {b['fmax_mhz'] or 0:.1f} MHz"))
         rows.append(("", b["bitstream"]))
     rows.append(("report", str(Path(report["out_dir"]) / "report.json")))
     rows.append(("total time", f"{report['wall_s']:.0f} s"))

@@ -54,3 +54,12 @@ def test_waveforms_on_request(simulator, ext, tmp_path):
     res = simulate_design(configure("lif", {"n": 1}), simulator, steps=100, build_dir=tmp_path / "b", waves=waves)
     assert res["mismatches"] == 0
     assert waves.exists() and waves.stat().st_size > 1000
+
+
+@pytest.mark.slow
+@needs("verilator")
+def test_lif_verilog_equals_model_one_million_steps(tmp_path):
+    """The long run (make test-slow): 10**6 steps x 4 neurons, full state every step, Verilator."""
+    res = simulate_design(configure("lif", EVERYTHING_ON | {"seed": 77}), "verilator", steps=1_000_000,
+                          build_dir=tmp_path, chunk=16_384)
+    assert res["steps"] == 1_000_000 and res["mismatches"] == 0, res["first_mismatch"]

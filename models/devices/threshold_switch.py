@@ -447,7 +447,6 @@ def simulate(preset, vin_volt, t_stop_s=None, *, bin_s=None, v0_volt=0.0, t_samp
 
     vth, vhold = p.node_v_th_volt, p.node_v_hold_volt
     tau = (p.tau_off_s, p.tau_on_s)
-    r_branch = (p.r_off_ohm + p.r_sense_ohm, p.r_on_ohm + p.r_sense_ohm)
 
     seg = {k: [] for k in ("t0", "v0", "vinf", "tau", "on", "vin")}
     spikes, offs = [], []
