@@ -23,6 +23,7 @@ EPILOG = textwrap.dedent("""\
     examples:
       neuroxide demo                                  NbOx neuron through the whole flow
       neuroxide device nbox --sweep 1.2:3:25 --plot fv.png
+      neuroxide device vo2 -p c_farad=1e-9 -p v_bits=18 --json
       neuroxide list                                  designs and their -p parameters
       neuroxide verilog lif -p n=8 -p v_th=3000 -o lif.v
       neuroxide simulate lif --simulator verilator --steps 100000 --json
@@ -160,12 +161,13 @@ def _plot_path(text):
 
 
 def cmd_device(args):
+    from neuroxide.designs import configure_device, parse_overrides
     from neuroxide.models.calibrate import calibrate, plot_fv, sweep
-    from neuroxide.models.devices import energy_comparison, get_preset
-    preset = get_preset(args.preset)
+    from neuroxide.models.devices import energy_comparison
+    preset, widths = configure_device(args.preset, parse_overrides(args.params))
     vins = _parse_sweep(args.sweep) if args.sweep else None
     plot = _plot_path(args.plot)
-    cal = calibrate(preset, dt=args.dt)
+    cal = calibrate(preset, dt=args.dt, widths=widths)
     if vins is not None:
         cal = sweep(cal, vins)
     if plot:
@@ -200,6 +202,7 @@ def cmd_demo(args):
     from tqdm import tqdm
 
     from neuroxide.demo import run_demo, summary_rows
+    from neuroxide.designs import parse_overrides
     stages = ["calibrate", "verilog", "simulate"] + ([] if args.no_build else ["build"])
     bar = tqdm(total=len(stages), desc="demo", unit="stage", file=sys.stderr,
                bar_format="{desc}: {n}/{total} stages [{elapsed}] {postfix}")
@@ -213,7 +216,7 @@ def cmd_demo(args):
 
     try:
         report = run_demo(args.preset, args.board, args.out, args.simulator, skip_build=args.no_build,
-                          progress=progress)
+                          progress=progress, overrides=parse_overrides(args.params))
         bar.update(1)
     finally:
         bar.close()
@@ -273,6 +276,10 @@ def build_parser():
                        "it into the fixed-point LIF, and compare their firing rates over the operating range "
                        "or a sweep; also sets the model's energy per spike beside the published figure.")
     p.add_argument("preset", help="device preset (see `neuroxide list`): nbox, vo2, ag-hfalox, ag-sio2")
+    p.add_argument("-p", dest="params", action="append", default=[], metavar="NAME=VALUE",
+                   help="override a circuit value (SI units: r_load_ohm, c_farad, r_off_ohm, r_on_ohm, "
+                   "r_sense_ohm, v_th_volt, v_hold_volt, vin_min_volt, vin_max_volt) or a calibration width "
+                   "(v_bits, in_bits, decay_bits, ref_bits)")
     p.add_argument("--sweep", metavar="V0:V1:N", help="drive sweep in volts (default: the operating range)")
     p.add_argument("--dt", type=float, help="fixed-point time step in seconds (default: 1/40 of the fastest period)")
     p.add_argument("--plot", metavar="FILE.png", help="save the f-V curve and its error as a PNG")
@@ -283,6 +290,8 @@ def build_parser():
                        description="Take a device preset through the whole flow on defaults: calibration with "
                        "an f-V plot, Verilog, a 10,000-step cocotb proof, an iCEBreaker bitstream, report.json.")
     p.add_argument("--preset", default="nbox", help="device preset (default nbox)")
+    p.add_argument("-p", dest="params", action="append", default=[], metavar="NAME=VALUE",
+                   help="override a circuit value or calibration width of the preset (as for `device`)")
     p.add_argument("--board", default="icebreaker", help="board (default icebreaker)")
     p.add_argument("--simulator", choices=["icarus", "verilator"], help="default: icarus when installed")
     p.add_argument("--out", default="build/demo", help="output folder (default build/demo)")

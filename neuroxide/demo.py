@@ -24,17 +24,17 @@ def stimulus_for(calibration):
 
 
 def run_demo(preset="nbox", board="icebreaker", out_dir="build/demo", simulator=None, steps=DEMO_STEPS,
-             n=DEMO_NEURONS, skip_build=False, progress=None):
+             n=DEMO_NEURONS, skip_build=False, progress=None, overrides=None):
     """Run the demo flow; returns the report dict (also written to ``out_dir/report.json``)."""
-    from neuroxide.designs import DesignConfig
+    from neuroxide.designs import DesignConfig, configure_device
     from neuroxide.fileio import write_json
     from neuroxide.flow import build_design, simulate_design, write_verilog
     from neuroxide.models.calibrate import calibrate, plot_fv
-    from neuroxide.models.devices import energy_comparison, get_preset
+    from neuroxide.models.devices import energy_comparison
     from neuroxide.testbench.runner import default_simulator
 
     say = progress or (lambda stage, msg: None)
-    device = get_preset(preset)  # validate everything before anything is written
+    device, widths = configure_device(preset, overrides)  # validate everything before anything is written
     simulator = simulator or default_simulator()
     if not skip_build:
         from neuroxide.boards.platforms import get_board
@@ -46,7 +46,7 @@ def run_demo(preset="nbox", board="icebreaker", out_dir="build/demo", simulator=
 
     say("calibrate", f"calibrating the {preset} preset into a fixed-point LIF")
     t0 = time.perf_counter()
-    cal = calibrate(device)
+    cal = calibrate(device, widths=widths)
     plot = plot_fv(cal, out / f"fv_{preset}.png")
     report["calibration"] = {"dt_s": cal.dt_s, "max_rel_error": cal.max_rel_error,
                              "vin_range_volt": [float(cal.vin_volt[0]), float(cal.vin_volt[-1])],

@@ -12,7 +12,7 @@ from neuroxide.errors import ParameterError
 from neuroxide.models.lif import LIFParams
 from neuroxide.models.stimulus import StimulusParams
 
-__all__ = ["DESIGNS", "DesignConfig", "get_design", "parse_overrides", "configure"]
+__all__ = ["DESIGNS", "DesignConfig", "get_design", "parse_overrides", "configure", "configure_device"]
 
 MAX_NEURONS = 64
 
@@ -81,6 +81,10 @@ def _parse_value(name, text):
     try:
         return int(text, 0)
     except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
         return text
 
 
@@ -132,3 +136,37 @@ def to_verilog(cfg, name=None):
     """Deterministic Verilog of the design (no source paths, same text on every machine)."""
     from amaranth.back import verilog
     return verilog.convert(elaborate(cfg), name=name or cfg.design, emit_src=False)
+
+
+DEVICE_FIELDS = ("r_load_ohm", "c_farad", "r_off_ohm", "r_on_ohm", "r_sense_ohm", "v_th_volt", "v_hold_volt",
+                 "vin_min_volt", "vin_max_volt")
+
+
+def configure_device(preset_name, overrides=None):
+    """A device preset with ``-p`` overrides of its circuit values (SI floats) and calibration widths.
+
+    Returns ``(preset, widths)``; the preset's and the widths' own validation names a bad field
+    (V_hold >= V_th, a non-positive R or C, an operating range the circuit cannot oscillate over,
+    widths too narrow for the threshold ...).
+    """
+    from neuroxide.models.calibrate import CalibrationWidths
+    from neuroxide.models.devices import get_preset
+    preset = get_preset(preset_name)
+    width_names = [f.name for f in dataclasses.fields(CalibrationWidths)]
+    device_kw, width_kw = {}, {}
+    for name, value in (overrides or {}).items():
+        if name in DEVICE_FIELDS:
+            try:
+                device_kw[name] = float(value)
+            except (TypeError, ValueError):
+                raise ParameterError(name, value, "a number in SI units (e.g. 1e-9)") from None
+        elif name in width_names:
+            if not isinstance(value, int):
+                raise ParameterError(name, value, "an integer")
+            width_kw[name] = value
+        else:
+            raise ParameterError(name, value, ", ".join(DEVICE_FIELDS + tuple(width_names)),
+                                 why=f"unknown parameter of device preset {preset_name!r}")
+    if device_kw:
+        preset = preset.replace(**device_kw, assumed=tuple(sorted(set(preset.assumed) | set(device_kw))))
+    return preset, CalibrationWidths(**width_kw)

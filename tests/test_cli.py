@@ -116,7 +116,15 @@ def test_device_sweep_json_and_plot(capsys, tmp_path):
     (["device", "nbox", "--sweep", "1:2"], "--sweep"),
     (["device", "nbox", "--plot", "fv.jpg"], "--plot"),
     (["device", "nbox", "--dt", "1e-3"], "dt"),
+    (["device", "vo2", "-p", "v_hold_volt=5"], "v_hold_volt"),
+    (["device", "vo2", "-p", "c_farad=0"], "c_farad"),
+    (["device", "vo2", "-p", "r_load_ohm=-4000"], "r_load_ohm"),
+    (["device", "vo2", "-p", "r_on_ohm=abc"], "r_on_ohm"),
+    (["device", "vo2", "-p", "flux=1"], "flux"),
+    (["device", "nbox", "-p", "v_bits=16"], "v_bits"),
+    (["device", "nbox", "-p", "in_bits=8"], "in_bits"),
     (["demo", "--preset", "nosuch"], "preset"),
+    (["demo", "-p", "v_th_volt=0"], "v_th_volt"),
     (["demo", "--board", "nosuch"], "board"),
 ])
 def test_device_bad_input(capsys, tmp_path, argv, field, monkeypatch):
