@@ -113,8 +113,11 @@ def cmd_simulate(args):
     from neuroxide.designs import configure, parse_overrides
     from neuroxide.flow import simulate_design
     cfg = configure(args.design, parse_overrides(args.params) | ({"seed": args.seed} if args.seed is not None else {}))
+    from tqdm import tqdm
     _status(f"simulating {cfg.design} (n={cfg.n}) for {args.steps} steps against the model ...")
-    res = simulate_design(cfg, args.simulator, args.steps, args.build_dir, waves=args.vcd)
+    with tqdm(total=args.steps, desc="steps compared", unit="step", file=sys.stderr, leave=False) as bar:
+        res = simulate_design(cfg, args.simulator, args.steps, args.build_dir, waves=args.vcd,
+                              progress=lambda done, total: bar.update(done - bar.n))
     human = (f"{res['simulator']}: {res['steps']} steps x {res['neurons']} neurons, {res['cycles']} cycles, "
              f"{res['spikes']} spikes, mismatches {res['mismatches']} ({res['cycles_per_s']:.0f} cycles/s)")
     _emit(args, res, human)

@@ -25,7 +25,7 @@ def write_verilog(cfg: DesignConfig, path=None):
 
 
 def simulate_design(cfg: DesignConfig, simulator=None, steps=10_000, build_dir="build/sim", waves=None,
-                    chunk=DEFAULT_CHUNK, model_params=None):
+                    chunk=DEFAULT_CHUNK, model_params=None, progress=None):
     """Run the cocotb bench of ``cfg`` for ``steps`` steps; returns the CLI's ``simulate`` JSON."""
     import dataclasses
 
@@ -51,7 +51,7 @@ def simulate_design(cfg: DesignConfig, simulator=None, steps=10_000, build_dir="
     if model_params is not None:
         config["model_params"] = dataclasses.asdict(model_params)
     bench = run_bench(simulator, text, "lif_bench", "neuroxide.testbench.lif_bench", config,
-                      Path(build_dir) / simulator, waves=waves)
+                      Path(build_dir) / simulator, waves=waves, progress=progress)
     return {"design": cfg.design, "simulator": simulator, "steps": bench["steps"], "cycles": bench["cycles"],
             "mismatches": bench["mismatches"], "wall_s": round(time.perf_counter() - t0, 3),
             "neurons": cfg.n, "spikes": bench["spikes"], "field_mismatches": bench["field_mismatches"],

@@ -32,6 +32,15 @@ def load_config():
     return cfg, LIFParams(**cfg["params"]), model_params, StimulusParams(**cfg["stimulus"])
 
 
+def report_progress(done, total):
+    path = os.environ.get("NEUROXIDE_BENCH_PROGRESS")
+    if path:
+        tmp = path + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(f"{done} {total}\n")
+        os.replace(tmp, path)
+
+
 @cocotb.test()
 async def lif_matches_model(dut):
     cfg, params, model_params, stim_params = load_config()
@@ -79,6 +88,7 @@ async def lif_matches_model(dut):
         mismatches += int(bad.sum())
         spikes += int(want.spike[:this].sum())
         done_steps += this
+        report_progress(done_steps, steps)
         await RisingEdge(dut.clk)
 
     cycles = int((cocotb.utils.get_sim_time("ns") - t_start) // CLOCK_NS)

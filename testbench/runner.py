@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -21,7 +22,10 @@ __all__ = ["SIMULATORS", "available_simulators", "default_simulator", "verilator
 SIMULATORS = ("icarus", "verilator")
 
 # Amaranth's Verilog widens/narrows freely and Verilator would warn on every such assignment
-VERILATOR_ARGS = ["-Wno-WIDTHEXPAND", "-Wno-WIDTHTRUNC", "-Wno-fatal", "-O3"]
+VERILATOR_ARGS = ["-Wno-WIDTHEXPAND", "-Wno-WIDTHTRUNC", "-Wno-fatal", "-O3",
+                  # one C++ file: a split build uses precompiled headers, and the wheel's verilated.mk
+                  # lacks the PCH include flag (CFG_CXXFLAGS_PCH_I is empty), so split builds fail
+                  "--output-split", "0", "--output-split-cfuncs", "0"]
 
 
 def _venv_bin():
@@ -62,12 +66,27 @@ def default_simulator():
     return found[0]
 
 
-def run_bench(simulator, verilog_text, toplevel, test_module, config, build_dir, waves=None):
+def _watch_progress(path, callback, stop):
+    """Poll the bench's progress file until ``stop`` is set; report ``(done, total)`` changes."""
+    last = None
+    while not stop.wait(0.25):
+        try:
+            done, total = (int(x) for x in path.read_text().split())
+        except (OSError, ValueError):
+            continue
+        if done != last:
+            callback(done, total)
+            last = done
+
+
+def run_bench(simulator, verilog_text, toplevel, test_module, config, build_dir, waves=None, progress=None):
     """Build ``verilog_text`` for ``simulator`` in ``build_dir`` and run cocotb ``test_module``.
 
     ``config`` (JSON-able) reaches the bench through the file named by ``NEUROXIDE_BENCH_CONFIG``;
     the bench writes its result to ``NEUROXIDE_BENCH_RESULT``, which is returned as a dict with
     ``build_s`` and ``run_s`` added. ``waves``: path of a waveform file to keep (VCD/FST), or None.
+    ``progress(done, total)`` is called as the bench reports finished steps (file
+    ``NEUROXIDE_BENCH_PROGRESS``).
     """
     if simulator not in SIMULATORS:
         raise ParameterError("simulator", simulator, " | ".join(SIMULATORS))
@@ -85,6 +104,8 @@ def run_bench(simulator, verilog_text, toplevel, test_module, config, build_dir,
     result_path = build_dir / "bench_result.json"
     config_path.write_text(json.dumps(config))
     result_path.unlink(missing_ok=True)
+    progress_path = build_dir / "bench_progress"
+    progress_path.unlink(missing_ok=True)
 
     saved_env = dict(os.environ)
     try:
@@ -101,10 +122,16 @@ def run_bench(simulator, verilog_text, toplevel, test_module, config, build_dir,
         except (SystemExit, Exception) as exc:
             raise ToolchainError(f"{simulator} build failed; see {build_dir / 'build.log'}: {exc}") from exc
         t1 = time.perf_counter()
-        extra_env = {"NEUROXIDE_BENCH_CONFIG": str(config_path), "NEUROXIDE_BENCH_RESULT": str(result_path)}
+        extra_env = {"NEUROXIDE_BENCH_CONFIG": str(config_path), "NEUROXIDE_BENCH_RESULT": str(result_path),
+                     "NEUROXIDE_BENCH_PROGRESS": str(progress_path)}
         plusargs = []
         if waves is not None and simulator == "icarus":
             plusargs = [f"+dumpfile_path={Path(waves).resolve()}"]
+        stop = threading.Event()
+        watcher = None
+        if progress is not None:
+            watcher = threading.Thread(target=_watch_progress, args=(progress_path, progress, stop), daemon=True)
+            watcher.start()
         try:
             runner.test(test_module=test_module, hdl_toplevel=toplevel, build_dir=build_dir, test_dir=build_dir,
                         extra_env=extra_env, plusargs=plusargs, waves=waves is not None,
@@ -114,6 +141,10 @@ def run_bench(simulator, verilog_text, toplevel, test_module, config, build_dir,
             # is a finding to report, not a tool failure
             if not result_path.exists():
                 raise ToolchainError(f"{simulator} run failed; see {build_dir / 'test.log'}: {exc}") from exc
+        finally:
+            stop.set()
+            if watcher is not None:
+                watcher.join()
         t2 = time.perf_counter()
     finally:
         os.environ.clear()
