@@ -48,7 +48,7 @@ from .devices.threshold_switch import ThresholdSwitchPreset, analytic_timing_s, 
 from .lif import LIFModel, LIFParams
 
 __all__ = [
-    "CalibrationWidths", "InputEncoder", "Calibration", "calibrate", "sweep", "plot_fv",
+    "CalibrationWidths", "InputEncoder", "Calibration", "calibrate", "sweep", "plot_fv", "plot_trace",
     "ENCODERS", "DEFAULT_STEPS_PER_PERIOD",
 ]
 
@@ -360,6 +360,57 @@ def plot_fv(calibration, path):
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".fv-", suffix=".png.tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            fig.savefig(f, format="png")
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return path
+
+
+def plot_trace(calibration, vin_volt, path, periods=4):
+    """Save node voltage of the float device beside the fixed-point membrane (in volts) at ``vin_volt``.
+
+    Both start from 0 V; the fixed-point trace is ``v / scale`` after each step, with its spikes
+    marked, the device's turn-on events as ticks. Written atomically like :func:`plot_fv`.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from .devices.threshold_switch import simulate
+
+    c = calibration
+    rate = float(f_v_curve(c.preset, np.array([vin_volt]))[0])
+    if rate <= 0:
+        raise ParameterError("vin_volt", vin_volt, f"{c.preset.onset_vin_volt:.4g}..{c.preset.latch_vin_volt:.4g} V",
+                             "the device does not oscillate there")
+    t_stop = periods / rate
+    steps = int(np.ceil(t_stop / c.dt_s))
+    run = simulate(c.preset, vin_volt, t_stop, sample_dt_s=c.dt_s / 8)
+    i_exc = int(c.encoder.encode(np.array([vin_volt]))[0])
+    trace = c.model(1).run(np.full((steps, 1), i_exc))
+    t_fixed = (np.arange(steps) + 1) * c.dt_s
+    v_fixed = trace.v[:, 0] / c.encoder.scale_lsb_per_volt
+
+    fig = Figure(figsize=(7.0, 3.6))
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
+    ax.plot(run.t_s * 1e9, run.v_node_volt, "-", lw=1.2, label="device node voltage (float, exact)")
+    ax.step(t_fixed * 1e9, v_fixed, where="post", lw=1.0, label="fixed-point membrane / scale")
+    spikes = t_fixed[trace.spike[:, 0]]
+    ax.plot(spikes * 1e9, np.full(spikes.size, c.preset.node_v_th_volt), "v", ms=6, label="fixed-point spikes")
+    ax.plot(run.spike_times_s * 1e9, np.full(run.spike_times_s.size, c.preset.node_v_th_volt * 1.04), "|",
+            ms=10, color="k", label="device turn-on")
+    ax.set_xlabel("time (ns)")
+    ax.set_ylabel("V (V)")
+    ax.set_title(f"{c.preset.name} at Vin = {vin_volt:g} V, dt = {c.dt_s:.4g} s")
+    ax.legend(loc="lower right", fontsize=8)
+    ax.grid(True, alpha=0.3)
+    fig.tight_layout()
+    path = os.fspath(path)
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=".trace-", suffix=".png.tmp")
     try:
         with os.fdopen(fd, "wb") as f:
             fig.savefig(f, format="png")

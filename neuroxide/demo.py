@@ -29,7 +29,7 @@ def run_demo(preset="nbox", board="icebreaker", out_dir="build/demo", simulator=
     from neuroxide.designs import DesignConfig, configure_device
     from neuroxide.fileio import write_json
     from neuroxide.flow import build_design, simulate_design, write_verilog
-    from neuroxide.models.calibrate import calibrate, plot_fv
+    from neuroxide.models.calibrate import calibrate, plot_fv, plot_trace
     from neuroxide.models.devices import energy_comparison
     from neuroxide.testbench.runner import default_simulator
 
@@ -48,9 +48,11 @@ def run_demo(preset="nbox", board="icebreaker", out_dir="build/demo", simulator=
     t0 = time.perf_counter()
     cal = calibrate(device, widths=widths)
     plot = plot_fv(cal, out / f"fv_{preset}.png")
+    vin_mid = float(cal.vin_volt[len(cal.vin_volt) // 2])
+    trace_plot = plot_trace(cal, vin_mid, out / f"trace_{preset}.png")
     report["calibration"] = {"dt_s": cal.dt_s, "max_rel_error": cal.max_rel_error,
                              "vin_range_volt": [float(cal.vin_volt[0]), float(cal.vin_volt[-1])],
-                             "encoder": cal.encoder.mode, "plot": str(plot),
+                             "encoder": cal.encoder.mode, "plot": str(plot), "trace_plot": str(trace_plot),
                              "lif_params": dataclasses.asdict(cal.params), "wall_s": round(time.perf_counter() - t0, 2)}
     report["energy"] = energy_comparison(device)
 
@@ -77,7 +79,7 @@ def summary_rows(report):
         ("device preset", report["preset"]),
         ("calibration", f"dt = {cal['dt_s']:.4g} s, max f-V error {100 * cal['max_rel_error']:.2f} % "
                         f"over {cal['vin_range_volt'][0]:g}-{cal['vin_range_volt'][1]:g} V ({cal['encoder']} encoder)"),
-        ("f-V plot", cal["plot"]),
+        ("plots", f"{cal['plot']}, {cal['trace_plot']}"),
         ("Verilog", f"{report['verilog']['file']} ({report['verilog']['lines']} lines)"),
         ("cocotb proof", f"{sim['simulator']}: {sim['steps']} steps x {sim['neurons']} neurons, "
                          f"{sim['spikes']} spikes, {sim['mismatches']} mismatches"),

@@ -141,5 +141,6 @@ def test_demo_without_bitstream(capsys, tmp_path):
     assert code == 0
     assert data["calibration"]["max_rel_error"] <= 0.05
     assert data["simulate"]["mismatches"] == 0 and data["simulate"]["steps"] == 10_000
-    assert (out_dir / "fv_nbox.png").exists() and (out_dir / "lif.v").exists()
+    assert (out_dir / "fv_nbox.png").exists() and (out_dir / "trace_nbox.png").exists()
+    assert (out_dir / "lif.v").exists()
     assert json.loads((out_dir / "report.json").read_text())["preset"] == "nbox"
