@@ -31,12 +31,12 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 
 from amaranth._toolchain import tool_env_var
 
 from neuroxide.errors import ParameterError, ToolchainError
+from neuroxide.fileio import write_json
 
 from .platforms import get_board
 
@@ -289,15 +289,4 @@ def build(top_elaboratable, board_name, build_dir, name="top", **overrides):
 
 def write_report(report, path):
     """Write ``report`` to ``path`` as indented JSON, atomically (temporary file, then rename)."""
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(report, f, indent=2, sort_keys=True)
-            f.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    return write_json(path, report)

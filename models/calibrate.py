@@ -35,13 +35,12 @@ steps. The fidelity report compares the float event model's rate with the fixed-
 
 import dataclasses
 import math
-import os
-import tempfile
 from dataclasses import dataclass
 
 import numpy as np
 
 from neuroxide.errors import ParameterError
+from neuroxide.fileio import save_figure
 
 from .devices.presets import get_preset
 from .devices.threshold_switch import ThresholdSwitchPreset, analytic_timing_s, f_v_curve
@@ -357,17 +356,7 @@ def plot_fv(calibration, path):
     ax_e.grid(True, alpha=0.3)
     fig.tight_layout()
 
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".fv-", suffix=".png.tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            fig.savefig(f, format="png")
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-    return path
+    return save_figure(fig, path)
 
 
 def plot_trace(calibration, vin_volt, path, periods=4):
@@ -409,13 +398,4 @@ def plot_trace(calibration, vin_volt, path, periods=4):
     ax.legend(loc="lower right", fontsize=8)
     ax.grid(True, alpha=0.3)
     fig.tight_layout()
-    path = os.fspath(path)
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=".trace-", suffix=".png.tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            fig.savefig(f, format="png")
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-    return path
+    return save_figure(fig, path)
