@@ -35,6 +35,21 @@ from .platforms import board_for_platform
 __all__ = ["NeuronBoardTop"]
 
 
+def _pulse_every(m, cycles, name):
+    """A signal high for one clock every ``cycles`` clocks (always high when ``cycles`` is 1)."""
+    pulse = Signal(name=f"{name}_pulse")
+    if cycles == 1:
+        m.d.comb += pulse.eq(1)
+        return pulse
+    count = Signal(range(cycles), name=name)
+    with m.If(count == cycles - 1):
+        m.d.sync += count.eq(0)
+        m.d.comb += pulse.eq(1)
+    with m.Else():
+        m.d.sync += count.eq(count + 1)
+    return pulse
+
+
 class NeuronBoardTop(Elaboratable):
     """``n`` LIF neurons on a board, stepped ``steps_per_second`` times a second, spikes on LEDs.
 
@@ -94,30 +109,10 @@ class NeuronBoardTop(Elaboratable):
             neurons.i_inh.eq(stimulus.i_inh),
         ]
 
-        # step prescaler: one pulse every step_cycles clocks (constant high at full rate)
+        # step prescaler, and a shared 1 ms tick for the LED hold counters
         step_cycles = self._divider(clock_hz, self.steps_per_second, "steps_per_second")
-        if step_cycles == 1:
-            m.d.comb += self.step.eq(1)
-        else:
-            step_count = Signal(range(step_cycles))
-            with m.If(step_count == step_cycles - 1):
-                m.d.sync += step_count.eq(0)
-                m.d.comb += self.step.eq(1)
-            with m.Else():
-                m.d.sync += step_count.eq(step_count + 1)
-
-        # shared 1 ms tick for the LED hold counters
-        ms_cycles = self._divider(clock_hz, 1000, "clock_hz")
-        ms_count = Signal(range(ms_cycles))
-        ms_tick = Signal()
-        if ms_cycles == 1:
-            m.d.comb += ms_tick.eq(1)
-        else:
-            with m.If(ms_count == ms_cycles - 1):
-                m.d.sync += ms_count.eq(0)
-                m.d.comb += ms_tick.eq(1)
-            with m.Else():
-                m.d.sync += ms_count.eq(ms_count + 1)
+        m.d.comb += self.step.eq(_pulse_every(m, step_cycles, "step_count"))
+        ms_tick = _pulse_every(m, self._divider(clock_hz, 1000, "clock_hz"), "ms_count")
 
         # spike holds a whole step; sample it once, the cycle after the step that set it
         spike_valid = Signal()
