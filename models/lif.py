@@ -43,32 +43,55 @@ from neuroxide.errors import ParameterError
 from .fixedpoint import NUMPY, signed_range, unsigned_range
 from .prng import seeds_for, xorshift32
 
-__all__ = ["LIFParams", "LIFState", "LIFTrace", "LIFModel", "lif_step", "RESET_MODES", "RNG_STREAM"]
+__all__ = ["PARAM_DOCS", "LIFParams", "LIFState", "LIFTrace", "LIFModel", "lif_step", "RESET_MODES", "RNG_STREAM"]
 
 RESET_MODES = ("value", "subtract")
 RNG_STREAM = 1  # stream id of the threshold-noise PRNG in prng.seed_for
 
+# one line per LIFParams field, for `neuroxide list` and error messages
+PARAM_DOCS = {
+    "v_bits": "membrane width (signed)",
+    "in_bits": "width of each of i_exc, i_inh (unsigned)",
+    "decay_bits": "fraction bits of the leak factor",
+    "ref_bits": "refractory counter width",
+    "adapt_bits": "adaptation state width",
+    "decay": "leak factor * 2**decay_bits; 2**decay_bits means no leak",
+    "bias": "constant drive added every step",
+    "v_th": "threshold",
+    "v_reset": "reset value (reset_mode 'value')",
+    "v_min": "lower saturation bound of v; None: most negative v_bits value",
+    "v_init": "membrane at power-up / reset",
+    "t_ref": "refractory steps after a spike",
+    "adapt_inc": "threshold increase per spike; 0 disables adaptation",
+    "adapt_shift": "adaptation decays by adapt >> adapt_shift per step",
+    "noise_bits": "uniform threshold noise of 2**noise_bits LSBs; 0 disables",
+    "reset_mode": "on a spike: 'value' (v = v_reset) or 'subtract' (v -= v_th)",
+}
+
 
 @dataclass(frozen=True)
 class LIFParams:
-    """Widths and constants of the fixed-point LIF neuron (all integers, see module docstring)."""
+    """Widths and constants of the fixed-point LIF neuron (all integers, see module docstring).
 
-    v_bits: int = 16        # membrane width (signed)
-    in_bits: int = 12       # width of each of i_exc, i_inh (unsigned)
-    decay_bits: int = 12    # fraction bits of the leak factor
-    ref_bits: int = 6       # refractory counter width
-    adapt_bits: int = 12    # adaptation state width
-    decay: int = 3968       # leak factor * 2**decay_bits; 2**decay_bits means no leak
-    bias: int = 0           # constant drive added every step
-    v_th: int = 4096        # threshold
-    v_reset: int = 0        # reset value (reset_mode "value")
-    v_min: int | None = None  # lower saturation bound of v; None: most negative v_bits value
-    v_init: int = 0         # membrane at power-up / reset
+    :data:`PARAM_DOCS` says what each field means.
+    """
+
+    v_bits: int = 16
+    in_bits: int = 12
+    decay_bits: int = 12
+    ref_bits: int = 6
+    adapt_bits: int = 12
+    decay: int = 3968
+    bias: int = 0
+    v_th: int = 4096
+    v_reset: int = 0
+    v_min: int | None = None
+    v_init: int = 0
     reset_mode: str = "value"
-    t_ref: int = 2          # refractory steps after a spike
-    adapt_inc: int = 0      # threshold increase per spike; 0 disables adaptation
-    adapt_shift: int = 4    # adaptation decays by adapt >> adapt_shift per step
-    noise_bits: int = 0     # uniform threshold noise of 2**noise_bits LSBs; 0 disables
+    t_ref: int = 2
+    adapt_inc: int = 0
+    adapt_shift: int = 4
+    noise_bits: int = 0
 
     def __post_init__(self):
         self.validate()

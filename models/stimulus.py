@@ -22,14 +22,21 @@ from neuroxide.errors import ParameterError
 from .fixedpoint import NUMPY
 from .prng import seeds_for, xorshift32
 
-__all__ = ["StimulusParams", "stimulus_step", "StimulusModel", "STIM_STREAM"]
+__all__ = ["STIM_DOCS", "StimulusParams", "stimulus_step", "StimulusModel", "STIM_STREAM"]
 
 STIM_STREAM = 2
+
+STIM_DOCS = {
+    "p_exc": "probability x 256 of an excitatory event per neuron and step",
+    "p_inh": "probability x 256 of an inhibitory event",
+    "exc_bits": "excitatory amplitude: uniform over exc_bits bits",
+    "inh_bits": "inhibitory amplitude: uniform over inh_bits bits",
+}
 
 
 @dataclass(frozen=True)
 class StimulusParams:
-    """Event probabilities (x/256) and amplitude widths of the random drive."""
+    """Event probabilities (x/256) and amplitude widths of the random drive (:data:`STIM_DOCS`)."""
 
     p_exc: int = 128
     p_inh: int = 48

@@ -9,8 +9,8 @@ import dataclasses
 from dataclasses import dataclass
 
 from neuroxide.errors import ParameterError
-from neuroxide.models.lif import LIFParams
-from neuroxide.models.stimulus import StimulusParams
+from neuroxide.models.lif import PARAM_DOCS, LIFParams
+from neuroxide.models.stimulus import STIM_DOCS, StimulusParams
 
 __all__ = ["DESIGNS", "DesignConfig", "get_design", "parse_overrides", "configure", "configure_device"]
 
@@ -68,9 +68,9 @@ def parameter_table(name):
     get_design(name)
     rows = [(k, default, f"{doc}, {lo}..{hi}") for k, (doc, default, lo, hi) in GLOBAL_PARAMS.items()]
     for f in dataclasses.fields(LIFParams):
-        rows.append((f.name, f.default, "neuron: see neuroxide.models.lif"))
+        rows.append((f.name, f.default, PARAM_DOCS[f.name]))
     for f in dataclasses.fields(StimulusParams):
-        rows.append((STIM_PREFIX + f.name, f.default, "on-chip stimulus (simulate, build)"))
+        rows.append((STIM_PREFIX + f.name, f.default, "stimulus (simulate, build): " + STIM_DOCS[f.name]))
     return rows
 
 

@@ -113,3 +113,8 @@ def test_inputs_out_of_range_are_rejected():
         model.step(256, 0)
     with pytest.raises(ParameterError, match="i_inh"):
         model.step(0, -1)
+
+
+def test_every_parameter_is_documented():
+    from neuroxide.models.lif import PARAM_DOCS
+    assert set(PARAM_DOCS) == set(LIFParams.field_names())
