@@ -138,8 +138,6 @@ def to_verilog(cfg, name=None):
     return verilog.convert(elaborate(cfg), name=name or cfg.design, emit_src=False)
 
 
-DEVICE_FIELDS = ("r_load_ohm", "c_farad", "r_off_ohm", "r_on_ohm", "r_sense_ohm", "v_th_volt", "v_hold_volt",
-                 "vin_min_volt", "vin_max_volt")
 
 
 def configure_device(preset_name, overrides=None):
@@ -150,12 +148,12 @@ def configure_device(preset_name, overrides=None):
     widths too narrow for the threshold ...).
     """
     from neuroxide.models.calibrate import CalibrationWidths
-    from neuroxide.models.devices import get_preset
+    from neuroxide.models.devices import CIRCUIT_FIELDS, get_preset
     preset = get_preset(preset_name)
     width_names = [f.name for f in dataclasses.fields(CalibrationWidths)]
     device_kw, width_kw = {}, {}
     for name, value in (overrides or {}).items():
-        if name in DEVICE_FIELDS:
+        if name in CIRCUIT_FIELDS:
             try:
                 device_kw[name] = float(value)
             except (TypeError, ValueError):
@@ -165,7 +163,7 @@ def configure_device(preset_name, overrides=None):
                 raise ParameterError(name, value, "an integer")
             width_kw[name] = value
         else:
-            raise ParameterError(name, value, ", ".join(DEVICE_FIELDS + tuple(width_names)),
+            raise ParameterError(name, value, ", ".join(CIRCUIT_FIELDS + tuple(width_names)),
                                  why=f"unknown parameter of device preset {preset_name!r}")
     if device_kw:
         preset = preset.replace(**device_kw, assumed=tuple(sorted(set(preset.assumed) | set(device_kw))))

@@ -16,6 +16,7 @@ import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, RisingEdge
 
+from neuroxide.fileio import write_text
 from neuroxide.models.lif import LIFModel, LIFParams
 from neuroxide.models.stimulus import StimulusModel, StimulusParams
 from neuroxide.testbench.top import unpack_trace
@@ -35,10 +36,7 @@ def load_config():
 def report_progress(done, total):
     path = os.environ.get("NEUROXIDE_BENCH_PROGRESS")
     if path:
-        tmp = path + ".tmp"
-        with open(tmp, "w") as f:
-            f.write(f"{done} {total}\n")
-        os.replace(tmp, path)
+        write_text(path, f"{done} {total}\n")  # atomic: the watcher never reads half a line
 
 
 @cocotb.test()

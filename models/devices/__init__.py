@@ -7,6 +7,7 @@
 
 from .presets import PRESETS, energy_comparison, get_preset, published_rate_points, table_rows
 from .threshold_switch import (
+    CIRCUIT_FIELDS,
     ThresholdSwitchPreset,
     ThresholdSwitchRun,
     analytic_branch_energy_per_spike_joule,
@@ -18,7 +19,7 @@ from .threshold_switch import (
 )
 
 __all__ = [
-    "ThresholdSwitchPreset", "ThresholdSwitchRun", "simulate", "f_v_curve", "analytic_rate_hz",
+    "CIRCUIT_FIELDS", "ThresholdSwitchPreset", "ThresholdSwitchRun", "simulate", "f_v_curve", "analytic_rate_hz",
     "analytic_timing_s", "analytic_branch_energy_per_spike_joule",
     "analytic_supply_energy_per_period_joule",
     "PRESETS", "get_preset", "table_rows", "energy_comparison", "published_rate_points",

@@ -22,6 +22,7 @@ from importlib import resources
 from neuroxide.errors import ParameterError
 
 from .threshold_switch import (
+    CIRCUIT_FIELDS,
     ThresholdSwitchPreset,
     analytic_branch_energy_per_spike_joule,
     analytic_rate_hz,
@@ -93,8 +94,7 @@ PRESETS = {
         vin_min_volt=0.8,
         vin_max_volt=2.0,
         source=f"{_LU2020}: Pt/Ag/TiN/HfAlOx/Pt 2R1C, 1.5 V, 16 fJ/spike",
-        assumed=("r_load_ohm", "c_farad", "r_off_ohm", "r_on_ohm", "r_sense_ohm", "v_th_volt",
-                 "v_hold_volt", "vin_min_volt", "vin_max_volt"),
+        assumed=CIRCUIT_FIELDS,  # nothing but the drive and the energy is published
     ),
     # Ag/SiO2/SiO2.03/Pt diffusive neuron, 2R1C at 0.1 V, 2 fJ/spike (Bousoulas 2022). The 0.1 V
     # drive forces a low threshold (70 mV here, onset 71 mV); C is fitted to 2 fJ/spike at 0.1 V.
@@ -110,8 +110,7 @@ PRESETS = {
         vin_min_volt=0.09,
         vin_max_volt=0.2,
         source=f"{_BOUSOULAS2022}: Ag/SiO2/SiO2.03/Pt 2R1C, 0.1 V, 2 fJ/spike",
-        assumed=("r_load_ohm", "c_farad", "r_off_ohm", "r_on_ohm", "r_sense_ohm", "v_th_volt",
-                 "v_hold_volt", "vin_min_volt", "vin_max_volt"),
+        assumed=CIRCUIT_FIELDS,  # nothing but the drive and the energy is published
     ),
 }
 

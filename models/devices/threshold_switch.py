@@ -56,6 +56,7 @@ import numpy as np
 from neuroxide.errors import ParameterError
 
 __all__ = [
+    "CIRCUIT_FIELDS",
     "ThresholdSwitchPreset",
     "ThresholdSwitchRun",
     "simulate",
@@ -206,6 +207,11 @@ class ThresholdSwitchPreset:
 
 # ------------------------------------------------------------------------------------------------
 # closed-form pieces
+
+# the numeric circuit values of a preset (SI units), in declaration order: what a user may override
+CIRCUIT_FIELDS = tuple(f.name for f in dataclasses.fields(ThresholdSwitchPreset)
+                       if f.name not in ("name", "source", "assumed"))
+
 
 def _seg_integrals(a, b, tau, length):
     """(int V ds, int V^2 ds) of V(s) = a + b exp(-s/tau) over 0 <= s <= length (vectorised)."""
