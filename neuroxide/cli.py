@@ -12,6 +12,12 @@ import textwrap
 from pathlib import Path
 
 from neuroxide import __version__
+from neuroxide.commands import add_json as _add_json
+from neuroxide.commands import emit as _emit
+from neuroxide.commands import plot_path as _plot_path
+from neuroxide.commands import register_all
+from neuroxide.commands import status as _status
+from neuroxide.commands import table as _table
 from neuroxide.errors import NeuroxideError, ParameterError, ToolchainError
 
 __all__ = ["main"]
@@ -44,31 +50,6 @@ def _add_design_args(p):
     p.add_argument("design", help="design name (see `neuroxide list`)")
     p.add_argument("-p", dest="params", action="append", default=[], metavar="NAME=VALUE",
                    help="set a design parameter (repeatable), e.g. -p n=8 -p v_th=3000")
-
-
-def _add_json(p):
-    p.add_argument("--json", action="store_true", help="print one JSON object as the last line of stdout")
-
-
-def _emit(args, result, human):
-    """Print the human text, and the JSON line when --json."""
-    if human:
-        print(human)
-    if getattr(args, "json", False):
-        print(json.dumps(result, sort_keys=True))
-
-
-def _table(rows, headers):
-    cols = [[str(h)] + [str(r[i]) for r in rows] for i, h in enumerate(headers)]
-    widths = [max(len(c) for c in col) for col in cols]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths))]
-    lines.append("  ".join("-" * w for w in widths))
-    lines += ["  ".join(str(c).ljust(w) for c, w in zip(r, widths)) for r in rows]
-    return "\n".join(lines)
-
-
-def _status(msg):
-    print(msg, file=sys.stderr, flush=True)
 
 
 # --- subcommands ---------------------------------------------------------------------------------
@@ -155,12 +136,6 @@ def _parse_sweep(text):
         raise ParameterError("--sweep", text, "0 <= V0 < V1 and N in 2..1000")
     import numpy as np
     return np.linspace(v0, v1, n)
-
-
-def _plot_path(text):
-    if text is not None and Path(text).suffix.lower() != ".png":
-        raise ParameterError("--plot", text, "a file name ending in .png")
-    return text
 
 
 def cmd_device(args):
@@ -302,6 +277,7 @@ def build_parser():
     _add_json(p)
     p.set_defaults(func=cmd_demo)
 
+    register_all(sub)  # digits, hopfield, maxcut, ... (neuroxide/commands/)
     return parser
 
 

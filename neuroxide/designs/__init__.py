@@ -1,0 +1,171 @@
+"""Designs the CLI can generate, simulate and build, and their ``-p NAME=VALUE`` parameters.
+
+A design is a gateware generator plus the model it must equal, a cocotb bench proving the two
+equal, and a board top. Each lives in its own module of this package, which defines a
+:class:`Design` subclass instance named ``DESIGN``; modules are found automatically, so adding a
+design means adding one file (``neuroxide/designs/<name>.py``), nothing else.
+
+Parameters are validated by :meth:`Design.configure` before any file is written: a wrong name or
+value raises :class:`~neuroxide.errors.ParameterError` naming it and the allowed range.
+"""
+
+import dataclasses
+import importlib
+import pkgutil
+
+from neuroxide.errors import ParameterError
+
+__all__ = ["Design", "DESIGNS", "get_design", "parse_overrides", "configure", "check_int_params",
+           "parameter_table", "elaborate", "to_verilog", "configure_device"]
+
+
+class Design:
+    """One design of the flow. Subclasses set the four names and implement the methods.
+
+    ``configure`` returns a frozen configuration object with a ``design`` attribute (this design's
+    name) and a ``to_dict()`` for JSON; the other methods take that object.
+    """
+
+    name: str = ""
+    summary: str = ""
+    model: str = ""   # dotted path of the golden model (shown by `neuroxide list`)
+    rtl: str = ""     # dotted path of the Amaranth component
+
+    def parameter_table(self):
+        """``[(name, default, description)]`` of every ``-p`` parameter (description gives the range)."""
+        raise NotImplementedError
+
+    def configure(self, overrides):
+        """Validate ``overrides`` (dict from :func:`parse_overrides`) -> configuration object."""
+        raise NotImplementedError
+
+    def elaborate(self, cfg):
+        """The Amaranth component whose Verilog ``neuroxide verilog`` writes."""
+        raise NotImplementedError
+
+    def simulate(self, cfg, simulator, steps, build_dir, waves=None, progress=None, **options):
+        """cocotb run against the model; returns at least ``design, simulator, steps, cycles,
+        mismatches, wall_s`` (the ``neuroxide simulate`` JSON). ``progress(done, total)``."""
+        raise NotImplementedError
+
+    def board_top(self, cfg, board):
+        """The Elaboratable that ``neuroxide build`` places and routes on ``board``."""
+        raise NotImplementedError
+
+
+def _discover():
+    found = {}
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        design = getattr(module, "DESIGN", None)
+        if isinstance(design, Design):
+            found[design.name] = design
+    return found
+
+
+def get_design(name):
+    if name not in DESIGNS:
+        raise ParameterError("design", name, " | ".join(DESIGNS))
+    return DESIGNS[name]
+
+
+def parameter_table(name):
+    """``[(name, default, description)]`` of every ``-p`` parameter of design ``name``."""
+    return get_design(name).parameter_table()
+
+
+def check_int_params(spec, overrides):
+    """Validate integer parameters against ``spec = {name: (doc, default, lo, hi)}``.
+
+    Returns ``{name: value}`` for every name in ``spec`` (default where not overridden); a value
+    that is not an integer in ``lo..hi`` raises ParameterError naming it and the range.
+    """
+    out = {}
+    for name, (_, default, lo, hi) in spec.items():
+        value = overrides.get(name, default)
+        if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+            raise ParameterError(name, value, f"{lo}..{hi}")
+        out[name] = value
+    return out
+
+
+def check_known(design, overrides, known):
+    """Raise ParameterError for the first override whose name is not in ``known``."""
+    for name in overrides:
+        if name not in known:
+            raise ParameterError(name, overrides[name], f"a parameter of design {design!r}: "
+                                 f"{', '.join(sorted(known))}", why="unknown parameter")
+
+
+def _parse_value(name, text):
+    text = text.strip()
+    if text.lower() in ("none", ""):
+        return None
+    try:
+        return int(text, 0)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def parse_overrides(items):
+    """``["v_th=5000", "reset_mode=subtract"]`` -> dict; a malformed item raises ParameterError."""
+    out = {}
+    for item in items or ():
+        if "=" not in item:
+            raise ParameterError("-p", item, "NAME=VALUE")
+        name, _, value = item.partition("=")
+        out[name.strip()] = _parse_value(name, value)
+    return out
+
+
+def configure(design, overrides=None):
+    """Validate ``overrides`` (from :func:`parse_overrides`) for ``design`` -> its configuration."""
+    return get_design(design).configure(dict(overrides or {}))
+
+
+def elaborate(cfg):
+    """The Amaranth component of a configuration."""
+    return get_design(cfg.design).elaborate(cfg)
+
+
+def to_verilog(cfg, name=None):
+    """Deterministic Verilog of the design (no source paths, same text on every machine)."""
+    from amaranth.back import verilog
+    return verilog.convert(elaborate(cfg), name=name or cfg.design.replace("-", "_"), emit_src=False)
+
+
+def configure_device(preset_name, overrides=None):
+    """A device preset with ``-p`` overrides of its circuit values (SI floats) and calibration widths.
+
+    Returns ``(preset, widths)``; the preset's and the widths' own validation names a bad field
+    (V_hold >= V_th, a non-positive R or C, an operating range the circuit cannot oscillate over,
+    widths too narrow for the threshold ...).
+    """
+    from neuroxide.models.calibrate import CalibrationWidths
+    from neuroxide.models.devices import CIRCUIT_FIELDS, get_preset
+    preset = get_preset(preset_name)
+    width_names = [f.name for f in dataclasses.fields(CalibrationWidths)]
+    device_kw, width_kw = {}, {}
+    for name, value in (overrides or {}).items():
+        if name in CIRCUIT_FIELDS:
+            try:
+                device_kw[name] = float(value)
+            except (TypeError, ValueError):
+                raise ParameterError(name, value, "a number in SI units (e.g. 1e-9)") from None
+        elif name in width_names:
+            if not isinstance(value, int):
+                raise ParameterError(name, value, "an integer")
+            width_kw[name] = value
+        else:
+            raise ParameterError(name, value, ", ".join(CIRCUIT_FIELDS + tuple(width_names)),
+                                 why=f"unknown parameter of device preset {preset_name!r}")
+    if device_kw:
+        preset = preset.replace(**device_kw, assumed=tuple(sorted(set(preset.assumed) | set(device_kw))))
+    return preset, CalibrationWidths(**width_kw)
+
+
+DESIGNS = _discover()  # last: design modules import the helpers above
