@@ -1,0 +1,401 @@
+"""Fixed-point spiking network of the SNN core: the golden model of ``rtl/snn_core.py``.
+
+The bit-exact contract is docs/snn_contract.md; this module implements it to the letter. A
+:class:`CoreNetwork` is a feed-forward stack of :class:`CoreLayer` s, each a crossbar of integer
+conductance levels (``w_exc``/``w_inh``, the differential pair made by
+:mod:`neuroxide.models.crossbar`) feeding one :func:`~neuroxide.models.lif.lif_step` neuron per
+column. One time step t, for layers l = 0, 1, ... in order (``s`` = spikes feeding layer l in
+this step, ``prev`` = layer l's own spikes of step t-1)::
+
+    acc_exc[j] = sum_i s[i] * w_exc[i, j]                       exact (no intermediate saturation)
+    acc_inh[j] = sum_i s[i] * w_inh[i, j] + lateral * (sum(prev) - prev[j])
+    i_exc[j]   = min(acc_exc[j] >> adc_shift, 2**in_bits - 1)   column ADC: scale (floor), saturate
+    i_inh[j]   = min(acc_inh[j] >> adc_shift, 2**in_bits - 1)
+    (v, ref, adapt, rng), spike = lif_step(params, v, ref, adapt, rng, i_exc, i_inh)
+
+:class:`SNNModel` runs a batch of independent samples at once (numpy over ``(batch, neurons)``);
+every sample starts from the same reset state, so sample b of a batch equals the same input run
+alone. The sums are computed as float64 matrix products, which are exact: every operand is a
+small integer (0/1 times 0..255) and every sum stays far below float64's exact range of 2**53.
+
+PRNG streams of :func:`~neuroxide.models.prng.seed_for` used by the SNN:
+
+* ``SNN_STREAM = 3``: neuron g (global index over layers) of the core, its stochastic threshold.
+* ``ENCODER_STREAM = 4``: input channel i of the rate encoder (host side, not in the core).
+
+(1 is the lone LIF design's threshold noise, 2 its on-chip stimulus.)
+
+Input encoders (host side; the core only sees the resulting 0/1 events):
+
+* :func:`encode_rate` (rate / Bernoulli-Poisson coding): channel i owns one xorshift32 state
+  ``seed_for(seed, ENCODER_STREAM, i)``; per step ``r = xorshift32(r)`` and the channel spikes when
+  ``(r >> 24) < p[i]``, ``p`` in 0..256 the spike probability x 256 (256 = every step). The stream
+  depends on the channel only, so a sample's spikes do not depend on its position in a batch.
+* :func:`encode_current` (direct current): a constant current ``p[i] / 256`` into an
+  integrate-and-fire input neuron, ``acc += p; spike = acc >= 256; acc -= 256 if spike``, with
+  ``acc`` starting at 128 (mid-threshold). Deterministic: the same rate, no noise.
+
+Readout (host side): :func:`readout_count` (spike count over the window, ties to the lowest index)
+and :func:`readout_first_spike` (earliest first spike, ties by larger count, then lowest index).
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from neuroxide.errors import ParameterError
+
+from .fixedpoint import NUMPY
+from .lif import LIFParams, LIFState, lif_step
+from .prng import seeds_for, xorshift32
+
+__all__ = ["SNN_STREAM", "ENCODER_STREAM", "CoreLayer", "CoreNetwork", "SNNModel", "SNNTrace",
+           "encode_rate", "encode_current", "intensity_to_p", "readout_count", "readout_first_spike",
+           "readout", "READOUTS", "float_forward", "STATE_FIELDS"]
+
+SNN_STREAM = 3      # seed_for stream of the core's neuron thresholds (contract)
+ENCODER_STREAM = 4  # seed_for stream of the rate encoder's input channels (host side)
+STATE_FIELDS = ("v", "ref", "adapt", "rng")
+READOUTS = ("count", "first")
+
+
+def _int_matrix(name, w, bits):
+    w = np.asarray(w)
+    if w.ndim != 2:
+        raise ParameterError(name, f"shape {w.shape}", "a 2-D array (n_in, n_out)")
+    if w.dtype.kind not in "iub":
+        raise ParameterError(name, w.dtype.name, "an integer array")
+    hi = (1 << bits) - 1
+    if w.size and (w.min() < 0 or w.max() > hi):
+        bad = int(w.min()) if w.min() < 0 else int(w.max())
+        raise ParameterError(name, bad, f"0..{hi} (weight_bits={bits})")
+    out = w.astype(np.int64, copy=True)
+    out.setflags(write=False)
+    return out
+
+
+def _check_int(name, value, lo, hi, why=None):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not lo <= value <= hi:
+        raise ParameterError(name, value, f"{lo}..{hi}", why)
+    return int(value)
+
+
+@dataclass(frozen=True, eq=False)
+class CoreLayer:
+    """One crossbar + neuron column array of the core (contract fields, validated).
+
+    ``w_exc``/``w_inh``: int ``(n_in, n_out)`` conductance levels in ``0..2**weight_bits - 1``;
+    ``params``: the :class:`LIFParams` of every neuron of the layer; ``adc_shift`` (0..15) the
+    column ADC's right shift; ``lateral`` the inhibition per spike of another neuron of this layer
+    in the previous step (0..2**in_bits - 1).
+    """
+
+    w_exc: np.ndarray
+    w_inh: np.ndarray
+    weight_bits: int = 4
+    params: LIFParams = field(default_factory=LIFParams)
+    adc_shift: int = 0
+    lateral: int = 0
+
+    def __post_init__(self):
+        _check_int("weight_bits", self.weight_bits, 1, 8)
+        if not isinstance(self.params, LIFParams):
+            raise ParameterError("params", type(self.params).__name__, "a LIFParams")
+        object.__setattr__(self, "w_exc", _int_matrix("w_exc", self.w_exc, self.weight_bits))
+        object.__setattr__(self, "w_inh", _int_matrix("w_inh", self.w_inh, self.weight_bits))
+        if self.w_exc.shape != self.w_inh.shape:
+            raise ParameterError("w_inh", f"shape {self.w_inh.shape}", f"the shape of w_exc {self.w_exc.shape}")
+        if 0 in self.w_exc.shape:
+            raise ParameterError("w_exc", f"shape {self.w_exc.shape}", "n_in >= 1 and n_out >= 1")
+        _check_int("adc_shift", self.adc_shift, 0, 15)
+        _check_int("lateral", self.lateral, 0, self.params.in_max, f"in_bits={self.params.in_bits}")
+
+    @property
+    def n_in(self):
+        return self.w_exc.shape[0]
+
+    @property
+    def n_out(self):
+        return self.w_exc.shape[1]
+
+    @property
+    def weights(self):
+        """The signed integer weights ``w_exc - w_inh``."""
+        return self.w_exc - self.w_inh
+
+
+@dataclass(frozen=True, eq=False)
+class CoreNetwork:
+    """A feed-forward stack of :class:`CoreLayer` s; layer 0 reads the input spikes.
+
+    ``seed`` seeds the neurons' threshold PRNGs: neuron j of layer l (global index g = sum of the
+    earlier layers' n_out + j) starts from ``seed_for(seed, SNN_STREAM, g)``.
+    """
+
+    layers: tuple
+    seed: int = 1
+
+    def __post_init__(self):
+        layers = tuple(self.layers)
+        object.__setattr__(self, "layers", layers)
+        if not layers or not all(isinstance(layer, CoreLayer) for layer in layers):
+            raise ParameterError("layers", f"{len(layers)} items", "one or more CoreLayer")
+        for k in range(1, len(layers)):
+            if layers[k].n_in != layers[k - 1].n_out:
+                raise ParameterError(f"layers[{k}].n_in", layers[k].n_in,
+                                     f"{layers[k - 1].n_out} (n_out of layer {k - 1})")
+        _check_int("seed", self.seed, 0, 0xFFFF_FFFF)
+
+    @property
+    def n_in(self):
+        return self.layers[0].n_in
+
+    @property
+    def n_out(self):
+        return self.layers[-1].n_out
+
+    @property
+    def sizes(self):
+        return [self.n_in] + [layer.n_out for layer in self.layers]
+
+    @property
+    def offsets(self):
+        """Global index of each layer's neuron 0."""
+        return list(np.cumsum([0] + [layer.n_out for layer in self.layers[:-1]]))
+
+    @property
+    def n_neurons(self):
+        return sum(layer.n_out for layer in self.layers)
+
+    def initial_rng(self):
+        """Per-layer int64 arrays ``(n_out,)`` of the neurons' PRNG seeds (SNN_STREAM)."""
+        seeds = seeds_for(self.seed, SNN_STREAM, self.n_neurons)
+        return [seeds[o:o + layer.n_out] for o, layer in zip(self.offsets, self.layers)]
+
+
+@dataclass
+class SNNTrace:
+    """What :meth:`SNNModel.run` saw.
+
+    ``spikes``: per layer, bool ``(steps, batch, n_out)``. ``state``: per layer a dict
+    ``{"v","ref","adapt","rng"} -> int64 (steps, batch, n_out)`` after each step, or None when not
+    recorded. ``sops``: synaptic operations (per input event, one per column of the layer it feeds)
+    as int64 ``(batch,)``. ``in_spikes``: the input ``(steps, batch, n_in)``.
+    """
+
+    spikes: list
+    state: list | None
+    sops: np.ndarray
+    in_spikes: np.ndarray
+
+    @property
+    def steps(self):
+        return self.in_spikes.shape[0]
+
+    def counts(self, layer=-1):
+        """Spike counts ``(batch, n_out)`` of ``layer`` over the window."""
+        return self.spikes[layer].sum(axis=0)
+
+
+class SNNModel:
+    """Vectorised fixed-point model of a :class:`CoreNetwork` over ``batch`` independent samples.
+
+    ``model.step(s_in)`` advances one step with ``s_in`` 0/1 of shape ``(batch, n_in)`` (or
+    ``(n_in,)`` when batch == 1) and returns the spikes of every layer; :meth:`run` does a whole
+    window. ``model.state[l]`` is layer l's :class:`~neuroxide.models.lif.LIFState` ``(batch, n_out)``.
+    """
+
+    def __init__(self, network, batch=1):
+        if not isinstance(network, CoreNetwork):
+            raise ParameterError("network", type(network).__name__, "a CoreNetwork")
+        self.network = network
+        self.batch = _check_int("batch", batch, 1, 1 << 24)
+        # float64 copies for the exact products (see module docstring)
+        self._w_exc = [layer.w_exc.astype(np.float64) for layer in network.layers]
+        self._w_inh = [layer.w_inh.astype(np.float64) for layer in network.layers]
+        self.reset()
+
+    def reset(self):
+        """Every neuron back to the initial state (v_init, ref = adapt = 0, seeded rng)."""
+        self.state = []
+        for layer, seeds in zip(self.network.layers, self.network.initial_rng()):
+            shape = (self.batch, layer.n_out)
+            self.state.append(LIFState(
+                v=np.full(shape, layer.params.v_init, dtype=np.int64),
+                ref=np.zeros(shape, dtype=np.int64),
+                adapt=np.zeros(shape, dtype=np.int64),
+                rng=np.broadcast_to(seeds, shape).copy(),
+                spike=np.zeros(shape, dtype=bool)))
+        self.sops = np.zeros(self.batch, dtype=np.int64)
+
+    def _check_spikes(self, s_in, steps_axis):
+        s = np.asarray(s_in)
+        if s.dtype.kind not in "iub":
+            raise ParameterError("in_spikes", s.dtype.name, "a 0/1 integer or bool array")
+        if s.size and (s.min() < 0 or s.max() > 1):
+            raise ParameterError("in_spikes", int(s.max() if s.max() > 1 else s.min()), "0 or 1")
+        want = (self.batch, self.network.n_in)
+        if steps_axis:
+            if s.ndim == 2 and self.batch == 1:
+                s = s[:, None, :]
+            if s.ndim != 3 or s.shape[1:] != want:
+                raise ParameterError("in_spikes", f"shape {s.shape}", f"(steps, {want[0]}, {want[1]})")
+        else:
+            if s.ndim == 1 and self.batch == 1:
+                s = s[None, :]
+            if s.shape != want:
+                raise ParameterError("in_spikes", f"shape {s.shape}", f"{want}")
+        return s.astype(bool, copy=False)
+
+    def _step(self, s_in):
+        spikes = []
+        s = s_in
+        for k, (layer, st) in enumerate(zip(self.network.layers, self.state)):
+            p = layer.params
+            sf = s.astype(np.float64)
+            self.sops += s.sum(axis=1) * layer.n_out
+            acc_exc = (sf @ self._w_exc[k]).astype(np.int64)
+            acc_inh = (sf @ self._w_inh[k]).astype(np.int64)
+            if layer.lateral:
+                prev = st.spike.astype(np.int64)
+                acc_inh = acc_inh + layer.lateral * (prev.sum(axis=1, keepdims=True) - prev)
+            i_exc = np.minimum(acc_exc >> layer.adc_shift, p.in_max)
+            i_inh = np.minimum(acc_inh >> layer.adc_shift, p.in_max)
+            v, ref, adapt, rng, spike = lif_step(NUMPY, p, st.v, st.ref, st.adapt, st.rng, i_exc, i_inh)
+            spike = np.broadcast_to(spike, st.v.shape).copy()
+            self.state[k] = LIFState(v, ref, adapt, rng, spike)
+            spikes.append(spike)
+            s = spike
+        return spikes
+
+    def step(self, s_in):
+        """One time step; returns a list (per layer) of bool spike arrays ``(batch, n_out)``."""
+        return self._step(self._check_spikes(s_in, steps_axis=False))
+
+    def run(self, in_spikes, record_state=False, progress=None):
+        """Run ``in_spikes`` (0/1, ``(steps, batch, n_in)``) from the current state.
+
+        Returns an :class:`SNNTrace`; with ``record_state`` it holds the full neuron state after
+        every step (what the RTL bench compares). ``progress(done, total)`` is called per step.
+        """
+        s_in = self._check_spikes(in_spikes, steps_axis=True)
+        steps = s_in.shape[0]
+        layers = self.network.layers
+        spikes = [np.zeros((steps, self.batch, layer.n_out), dtype=bool) for layer in layers]
+        state = None
+        if record_state:
+            state = [{f: np.zeros((steps, self.batch, layer.n_out), dtype=np.int64) for f in STATE_FIELDS}
+                     for layer in layers]
+        sops0 = self.sops.copy()
+        for t in range(steps):
+            for k, sp in enumerate(self._step(s_in[t])):
+                spikes[k][t] = sp
+                if record_state:
+                    for f in STATE_FIELDS:
+                        state[k][f][t] = getattr(self.state[k], f)
+            if progress is not None:
+                progress(t + 1, steps)
+        return SNNTrace(spikes=spikes, state=state, sops=self.sops - sops0, in_spikes=s_in)
+
+
+# --- input encoders (host side) -----------------------------------------------------------------
+
+def intensity_to_p(x, x_max):
+    """Map intensities ``0..x_max`` (floats or ints) to spike probabilities x 256 (int 0..256)."""
+    x = np.asarray(x, dtype=np.float64)
+    if not x_max > 0:
+        raise ParameterError("x_max", x_max, "> 0")
+    if x.size and (x.min() < 0 or x.max() > x_max):
+        raise ParameterError("intensity", float(x.min() if x.min() < 0 else x.max()), f"0..{x_max}")
+    return np.floor(x * 256.0 / x_max + 0.5).astype(np.int64)
+
+
+def _check_p(p, steps):
+    p = np.asarray(p)
+    if p.dtype.kind not in "iu":
+        raise ParameterError("p", p.dtype.name, "an integer array of probabilities x 256")
+    if p.size and (p.min() < 0 or p.max() > 256):
+        raise ParameterError("p", int(p.min() if p.min() < 0 else p.max()), "0..256 (probability x 256)")
+    _check_int("steps", steps, 1, 1 << 20)
+    return p.astype(np.int64)
+
+
+def encode_rate(p, steps, seed=1):
+    """Rate (Bernoulli) coding of ``p`` (int 0..256, shape ``(..., n_in)``): bool ``(steps, ..., n_in)``.
+
+    Channel i draws from ``xorshift32`` seeded ``seed_for(seed, ENCODER_STREAM, i)``; at each step
+    the state advances once and the channel spikes when ``(r >> 24) < p[..., i]``.
+    """
+    p = _check_p(p, steps)
+    _check_int("seed", seed, 0, 0xFFFF_FFFF)
+    n_in = p.shape[-1]
+    r = seeds_for(seed, ENCODER_STREAM, n_in)
+    out = np.empty((steps, *p.shape), dtype=bool)
+    for t in range(steps):
+        r = xorshift32(NUMPY, r)
+        out[t] = (r >> 24) < p
+    return out
+
+
+def encode_current(p, steps):
+    """Direct-current coding: ``p / 256`` per step into an IF neuron, deterministic.
+
+    ``acc`` starts at 128; per step ``acc += p``, a spike when ``acc >= 256``, then ``acc -= 256``.
+    Returns bool ``(steps, *p.shape)``; a channel fires ``floor((128 + t * p) / 256)`` times by step t.
+    """
+    p = _check_p(p, steps)
+    acc = np.full(p.shape, 128, dtype=np.int64)
+    out = np.empty((steps, *p.shape), dtype=bool)
+    for t in range(steps):
+        acc = acc + p
+        out[t] = acc >= 256
+        acc = acc - 256 * out[t]
+    return out
+
+
+# --- readout (host side) ------------------------------------------------------------------------
+
+def readout_count(spikes):
+    """Class per sample from the last layer's spikes ``(steps, batch, n_out)``: the largest spike
+    count, ties to the lowest index."""
+    return np.argmax(np.asarray(spikes).sum(axis=0), axis=-1)
+
+
+def readout_first_spike(spikes):
+    """Class per sample: the neuron that fired first; ties by larger count, then lowest index.
+    A sample where nothing fired falls back to the count readout (all zero: index 0)."""
+    spikes = np.asarray(spikes, dtype=bool)
+    steps = spikes.shape[0]
+    fired = spikes.any(axis=0)
+    first = np.where(fired, spikes.argmax(axis=0), steps)
+    counts = spikes.sum(axis=0)
+    n_out = spikes.shape[-1]
+    # one sortable key: earlier first spike, then more spikes, then lower index
+    key = (first * (steps + 1) + (steps - counts)) * n_out + np.arange(n_out)
+    return np.argmin(key, axis=-1)
+
+
+def readout(spikes, mode="count"):
+    if mode == "count":
+        return readout_count(spikes)
+    if mode == "first":
+        return readout_first_spike(spikes)
+    raise ParameterError("readout", mode, " | ".join(READOUTS))
+
+
+# --- float path ---------------------------------------------------------------------------------
+
+def float_forward(weights, x, biases=None):
+    """The float (non-spiking) network the SNN approximates: ReLU MLP, ``x @ W + b`` per layer,
+    ReLU on hidden layers, raw scores at the output. Returns ``(scores, hidden_activations)``."""
+    a = np.asarray(x, dtype=np.float64)
+    acts = []
+    for k, w in enumerate(weights):
+        z = a @ np.asarray(w, dtype=np.float64)
+        if biases is not None and biases[k] is not None:
+            z = z + biases[k]
+        if k < len(weights) - 1:
+            z = np.maximum(z, 0.0)
+            acts.append(z)
+        a = z
+    return a, acts
