@@ -155,20 +155,31 @@ def lif_step(ops, p, v, ref, adapt, rng, i_exc, i_inh):
     """One time step of the LIF rule (module docstring) on back end ``ops``.
 
     Returns ``(v, ref, adapt, rng, spike)`` after the step. Values are numpy arrays or Amaranth
-    values; ``p`` is a :class:`LIFParams` whose constants become literals in the gates.
+    values; ``p`` is a :class:`LIFParams` whose constants become literals in the gates. The
+    ``stage(...)`` lines are pipeline cuts (3): registers under ``rtl.fixedpoint.PipelinedOps``,
+    no-ops for numpy and single-cycle gates, so the arithmetic is the same on every back end.
     """
+    # pipeline cuts: registers in pipelined gates (rtl.fixedpoint.PipelinedOps), identity elsewhere
+    stage = getattr(ops, "stage", lambda *values: values)
     rng_n = ops.let("rng_next", xorshift32(ops, rng))
     a_dec = ops.let("adapt_decayed", adapt - (adapt >> p.adapt_shift))
-    v_int = ops.let("v_int", ops.clamp(((v * p.decay) >> p.decay_bits) + p.bias + i_exc - i_inh, p.v_lo, p.v_hi))
+    v_leak = ops.let("v_leak", (v * p.decay) >> p.decay_bits)
+    drive = ops.let("drive", p.bias + i_exc - i_inh)
+    v, ref, rng_n, a_dec, v_leak, drive = stage(v, ref, rng_n, a_dec, v_leak, drive)
+    v_int = ops.let("v_int", ops.clamp(v_leak + drive, p.v_lo, p.v_hi))
     theta = p.v_th + a_dec
     if p.noise_bits:
         theta = theta + (rng_n >> (32 - p.noise_bits)) - (1 << (p.noise_bits - 1))
+    theta = ops.let("theta", theta)
     refractory = ops.let("refractory", ref != 0)
+    v, ref, rng_n, a_dec, v_int, theta, refractory = stage(v, ref, rng_n, a_dec, v_int, theta, refractory)
     fire = ops.let("fire", ~refractory & (v_int >= theta))
     if p.reset_mode == "value":
         v_fire = p.v_reset
     else:
-        v_fire = ops.clamp(v_int - p.v_th, p.v_lo, p.v_hi)
+        v_fire = ops.let("v_fire", ops.clamp(v_int - p.v_th, p.v_lo, p.v_hi))
+    v, ref, rng_n, a_dec, v_int, v_fire, refractory, fire = stage(v, ref, rng_n, a_dec, v_int, v_fire,
+                                                                  refractory, fire)
     v_n = ops.select(refractory, v, ops.select(fire, v_fire, v_int))
     ref_n = ops.select(refractory, ref - 1, ops.select(fire, p.t_ref, 0))
     adapt_n = ops.clamp(a_dec + ops.select(fire, p.adapt_inc, 0), 0, p.adapt_max)

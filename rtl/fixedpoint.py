@@ -9,11 +9,16 @@ explicit ``clamp`` (after which assigning to a register of the declared width is
 ``let`` matters for more than naming: Amaranth copies an expression tree each time it is used, so
 a value used twice without ``let`` is built (and simulated) twice, and nested reuse grows
 exponentially. Rules ``let`` every value they use more than once.
+
+Pipelining: a rule marks its pipeline cuts with ``a, b, ... = ops.stage(a, b, ...)``, passing every
+value that is live across the cut. :class:`AmaranthOps` (single cycle) and the numpy back end return
+the values unchanged; :class:`PipelinedOps` puts one register on each, so the same rule elaborates
+into a pipeline of ``ops.depth`` register stages (latency ``depth`` cycles, one result per clock).
 """
 
 from amaranth.hdl import Mux, Signal, Value
 
-__all__ = ["AmaranthOps"]
+__all__ = ["AmaranthOps", "PipelinedOps"]
 
 
 class AmaranthOps:
@@ -40,3 +45,37 @@ class AmaranthOps:
 
     def shl(self, x, n, width):
         return Value.cast(x << n)[:width]
+
+    def stage(self, *values):
+        """A pipeline cut: nothing in single-cycle gates (the values come back unchanged)."""
+        return values
+
+
+class PipelinedOps(AmaranthOps):
+    """:class:`AmaranthOps` whose ``stage(...)`` registers every value passed (a pipeline cut).
+
+    ``carry``: ``{name: value}`` of side-band values (valid bit, neuron index) that must stay
+    aligned with the data; every cut delays them too, and ``carried[name]`` is the delayed value
+    after the rule. ``depth`` counts the cuts, i.e. the latency in cycles added by the rule.
+    Python ints (elaboration-time constants) pass a cut unchanged.
+    """
+
+    def __init__(self, m, prefix="", carry=None, domain="sync"):
+        super().__init__(m, prefix)
+        self.domain = domain
+        self.depth = 0
+        self.carried = dict(carry or {})
+
+    def _register(self, value, name):
+        if isinstance(value, int):
+            return value
+        value = Value.cast(value)
+        reg = Signal(value.shape(), name=f"{self.prefix}s{self.depth}_{name}")
+        self.m.d[self.domain] += reg.eq(value)
+        return reg
+
+    def stage(self, *values):
+        self.depth += 1
+        out = tuple(self._register(v, getattr(v, "name", None) or f"x{k}") for k, v in enumerate(values))
+        self.carried = {name: self._register(v, name) for name, v in self.carried.items()}
+        return out
