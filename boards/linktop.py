@@ -1,0 +1,165 @@
+"""Board top with the UART host link, and a minimal demo core for builds and tests.
+
+:class:`HostLinkTop` wraps any core that has a ``bus`` port (``In(HostBusSignature())``, see
+:mod:`neuroxide.rtl.hostbus`) for a board: the board's first UART (``platform.request("uart",
+0)``: iCEBreaker pins 6/9 through the FTDI's second channel, ULX3S the FTDI US1 port, pins M1/L4)
+feeds :class:`~neuroxide.rtl.hostlink.HostLinkUART`, whose bus drives the core. Two LEDs show the
+link: the board's first LED (iCEBreaker ``led_r`` 0, ULX3S ``led`` 0) lights for 0.5 s after an
+error response, the second (``led_g`` 0, ``led`` 1) for 50 ms after every response.
+
+Usage by a core's design plug-in::
+
+    def board_top(self, cfg, board):
+        return HostLinkTop(MyCore(...), baud=115200)
+
+:class:`RegisterFileCore` is the demo target: a block-RAM word memory, an ID register and a
+small FIFO register, with this register map (word addresses)::
+
+    0x000000 .. depth-1   RAM words, read/write
+    0xFFFF00  ID_ADDR     read-only, RegisterFileCore.ID (0x4E580001); writes ignored
+    0xFFFF01  FIFO_ADDR   write pushes (acked with err when the 4-deep FIFO is full, nothing
+                          stored); read pops (0 when empty)
+    0xFFFF02  COUNT_ADDR  read-only: words in the FIFO
+    anything else         reads 0, writes ignored (acked)
+
+Every transfer is acked one clock after ``stb`` rises (k = 1).
+"""
+
+from amaranth.hdl import Elaboratable, Module, Signal
+from amaranth.lib import fifo, io, wiring
+from amaranth.lib.memory import Memory
+from amaranth.lib.wiring import In
+
+from neuroxide.errors import ParameterError
+from neuroxide.rtl.hostbus import HostBusSignature
+from neuroxide.rtl.hostlink import DEFAULT_BUS_TIMEOUT, HostLinkUART
+from neuroxide.rtl.uart import uart_divisor
+
+from .platforms import board_for_platform
+
+__all__ = ["RegisterFileCore", "HostLinkTop"]
+
+
+class RegisterFileCore(wiring.Component):
+    """Demo bus target: ``depth`` RAM words + ID + FIFO registers (map in the module docstring)."""
+
+    ID = 0x4E58_0001
+    ID_ADDR = 0xFFFF00
+    FIFO_ADDR = 0xFFFF01
+    COUNT_ADDR = 0xFFFF02
+    FIFO_DEPTH = 4
+
+    bus: In(HostBusSignature())
+
+    def __init__(self, depth=256, init=()):
+        if isinstance(depth, bool) or not isinstance(depth, int) or not 1 <= depth <= 1 << 16:
+            raise ParameterError("depth", depth, "an integer number of words in 1..65536")
+        self.depth = depth
+        self.init = list(init)
+        super().__init__()
+
+    def elaborate(self, platform):
+        m = Module()
+        bus = self.bus
+        m.submodules.ram = ram = Memory(shape=32, depth=self.depth, init=self.init)
+        m.submodules.fifo = queue = fifo.SyncFIFOBuffered(width=32, depth=self.FIFO_DEPTH)
+        rd = ram.read_port()
+        wr = ram.write_port()
+
+        start = bus.stb & ~bus.ack  # the first clock of a transfer
+        in_ram = bus.addr < self.depth
+        sel_ram, sel_id, sel_fifo, sel_count = Signal(), Signal(), Signal(), Signal()
+        popped = Signal(32)
+        m.d.comb += [
+            rd.addr.eq(bus.addr), wr.addr.eq(bus.addr), wr.data.eq(bus.w_data),
+            wr.en.eq(start & bus.we & in_ram),
+            queue.w_data.eq(bus.w_data),
+            queue.w_en.eq(start & bus.we & (bus.addr == self.FIFO_ADDR)),
+            queue.r_en.eq(start & ~bus.we & (bus.addr == self.FIFO_ADDR)),
+        ]
+        m.d.sync += [
+            bus.ack.eq(start),
+            bus.err.eq(start & bus.we & (bus.addr == self.FIFO_ADDR) & ~queue.w_rdy),
+            sel_ram.eq(in_ram), sel_id.eq(bus.addr == self.ID_ADDR),
+            sel_fifo.eq(bus.addr == self.FIFO_ADDR), sel_count.eq(bus.addr == self.COUNT_ADDR),
+            popped.eq(queue.r_data & queue.r_rdy.replicate(32)),
+        ]
+        with m.If(sel_ram):
+            m.d.comb += bus.r_data.eq(rd.data)
+        with m.Elif(sel_id):
+            m.d.comb += bus.r_data.eq(self.ID)
+        with m.Elif(sel_fifo):
+            m.d.comb += bus.r_data.eq(popped)
+        with m.Elif(sel_count):
+            m.d.comb += bus.r_data.eq(queue.level)
+        return m
+
+
+class HostLinkTop(Elaboratable):
+    """A core behind the UART host link on a board (or in simulation, see ``clock_hz``).
+
+    Parameters: ``core`` (a component with a ``bus`` port), ``baud`` (bit rate; the divisor
+    ``round(clock / baud)`` must be within 2 % and >= 4), ``frame_timeout_ms`` (silence that
+    abandons a half-received frame), ``bus_timeout`` (clocks), ``clock_hz`` (only without a
+    platform). Attributes: ``link`` (:class:`~neuroxide.rtl.hostlink.HostLinkUART`, created at
+    elaboration), ``uart_rx``/``uart_tx`` (pins used when there is no platform), ``led_activity``
+    and ``led_error`` (the stretched LED signals).
+    """
+
+    def __init__(self, core, baud=115200, *, frame_timeout_ms=20, bus_timeout=DEFAULT_BUS_TIMEOUT,
+                 clock_hz=None):
+        if not hasattr(core, "bus"):
+            raise TypeError(f"core must have a `bus` port (HostBusSignature target), not {core!r}")
+        if not isinstance(frame_timeout_ms, (int, float)) or not frame_timeout_ms > 0:
+            raise ParameterError("frame_timeout_ms", frame_timeout_ms, "a time in ms > 0")
+        self.core = core
+        self.baud = baud
+        self.frame_timeout_ms = frame_timeout_ms
+        self.bus_timeout = bus_timeout
+        self.clock_hz = clock_hz
+        if clock_hz is not None:
+            uart_divisor(clock_hz, baud)  # validate early
+        self.uart_rx = Signal(init=1)
+        self.uart_tx = Signal(init=1)
+        self.led_activity = Signal()
+        self.led_error = Signal()
+        self.link = None
+
+    def elaborate(self, platform):
+        m = Module()
+        clock_hz = self.clock_hz
+        if clock_hz is None:
+            if platform is None:
+                raise ParameterError("clock_hz", None, "a frequency in Hz > 0",
+                                     why="needed when elaborating without a platform")
+            clock_hz = platform.default_clk_frequency
+        divisor = uart_divisor(clock_hz, self.baud)
+        frame_timeout = max(2, round(clock_hz * self.frame_timeout_ms / 1000))
+        self.link = link = HostLinkUART(divisor, frame_timeout, self.bus_timeout)
+        m.submodules.link = link
+        m.submodules.core = self.core
+        wiring.connect(m, link.bus, self.core.bus)
+        m.d.comb += [link.rx.eq(self.uart_rx), self.uart_tx.eq(link.tx)]
+
+        # LED pulse stretchers: activity 50 ms per response, error 0.5 s per error response
+        for led, pulse, hold_s in ((self.led_activity, link.frame_done, 0.05),
+                                   (self.led_error, link.frame_error, 0.5)):
+            cycles = max(1, round(clock_hz * hold_s))
+            hold = Signal(range(cycles + 1), name=f"{led.name}_hold")
+            with m.If(pulse):
+                m.d.sync += hold.eq(cycles)
+            with m.Elif(hold != 0):
+                m.d.sync += hold.eq(hold - 1)
+            m.d.comb += led.eq(hold != 0)
+
+        if platform is not None:
+            uart = platform.request("uart", 0)
+            m.d.comb += [self.uart_rx.eq(uart.rx.i), uart.tx.o.eq(self.uart_tx)]
+            board = board_for_platform(platform)
+            leds = [] if board is None else [
+                (name, number) for name, number in board.leds if (name, number) in platform.resources]
+            for (name, number), signal in zip(leds, (self.led_error, self.led_activity)):
+                led = io.Buffer("o", platform.request(name, number, dir="-"))
+                m.submodules[f"led_{name}_{number}"] = led
+                m.d.comb += led.o.eq(signal)
+        return m

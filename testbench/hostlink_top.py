@@ -1,0 +1,355 @@
+"""Simulation tops and reference model for the host link.
+
+* :class:`LinkSimTop` -- the link (byte-stream :class:`~neuroxide.rtl.hostlink.LinkEngine`, or the
+  UART-level :class:`~neuroxide.rtl.hostlink.HostLinkUART`) with a core behind it, plus counters of
+  bus writes/reads/errors, so a bench can prove that a rejected frame wrote nothing.
+* :class:`AmaranthTransport` -- a :class:`~neuroxide.boards.host.HostLink` transport that runs
+  :class:`LinkSimTop` in Amaranth's simulator; ``divisor=None`` feeds bytes straight into the
+  engine (one per clock, fast), an integer drives the ``rx`` pin bit by bit through the UART.
+* :class:`FuzzTop` -- the engine fed from a preloaded stimulus memory with responses recorded
+  into a response memory, so Verilator runs a whole fuzz campaign free (no Python per clock).
+* :class:`RegisterFileModel` and :func:`link_model` -- the reference: what the device must answer
+  to a byte stream (with idle gaps), and the RAM/FIFO state after it.
+"""
+
+import collections
+
+from amaranth.hdl import Elaboratable, Module, Signal
+from amaranth.lib import wiring
+from amaranth.lib.memory import Memory
+from amaranth.lib.wiring import In, Out
+
+from neuroxide.boards import hostlink as proto
+from neuroxide.boards.linktop import RegisterFileCore
+from neuroxide.rtl.hostlink import DEFAULT_BUS_TIMEOUT, HostLinkUART, LinkEngine
+
+__all__ = ["GAP", "LinkSimTop", "AmaranthTransport", "FuzzTop", "RegisterFileModel",
+           "link_model", "encode_stimulus"]
+
+GAP = "gap"  # in a byte stream: the line stays idle longer than the frame timeout
+
+
+class LinkSimTop(wiring.Component):
+    """Link + core + bus counters. ``divisor=None``: byte streams ``rx``/``tx`` exposed as
+    ``link.rx``/``link.tx``; else pins ``rx``/``tx``."""
+
+    rx: In(1, init=1)
+    tx: Out(1, init=1)
+    bus_writes: Out(32)
+    bus_reads: Out(32)
+    bus_errors: Out(32)
+
+    def __init__(self, core=None, divisor=None, frame_timeout=64, bus_timeout=DEFAULT_BUS_TIMEOUT):
+        self.core = RegisterFileCore() if core is None else core
+        self.divisor = divisor
+        if divisor is None:
+            self.link = LinkEngine(frame_timeout, bus_timeout)
+        else:
+            self.link = HostLinkUART(divisor, frame_timeout, bus_timeout)
+        super().__init__()
+
+    def elaborate(self, platform):
+        m = Module()
+        m.submodules.link = self.link
+        m.submodules.core = self.core
+        wiring.connect(m, self.link.bus, self.core.bus)
+        if self.divisor is not None:
+            m.d.comb += [self.link.rx.eq(self.rx), self.tx.eq(self.link.tx)]
+        bus = self.link.bus
+        with m.If(bus.stb & bus.ack):
+            with m.If(bus.err):
+                m.d.sync += self.bus_errors.eq(self.bus_errors + 1)
+            with m.Elif(bus.we):
+                m.d.sync += self.bus_writes.eq(self.bus_writes + 1)
+            with m.Else():
+                m.d.sync += self.bus_reads.eq(self.bus_reads + 1)
+        return m
+
+
+class AmaranthTransport:
+    """HostLink transport over Amaranth's simulator of :class:`LinkSimTop`.
+
+    ``write`` queues bytes (and :data:`GAP` markers via :meth:`idle`); ``read(n)`` runs the
+    simulator until ``n`` response bytes arrived or ``read_cycles`` clocks passed without them.
+    ``transfers`` lists every bus transfer as ``(addr, we, w_data, r_data, err)``.
+    """
+
+    PERIOD_S = 1e-6
+
+    def __init__(self, core=None, divisor=None, frame_timeout=64, bus_timeout=DEFAULT_BUS_TIMEOUT,
+                 read_cycles=None):
+        from amaranth.sim import Simulator
+        self.top = LinkSimTop(core, divisor, frame_timeout, bus_timeout)
+        self.divisor = divisor
+        self.frame_timeout = frame_timeout
+        byte_cycles = 1 if divisor is None else 10 * divisor
+        self.read_cycles = read_cycles or (proto.MAX_RESPONSE_BYTES * byte_cycles
+                                           + frame_timeout + 64 * (bus_timeout + 2) + 1000)
+        self.pending = collections.deque()
+        self.received = bytearray()
+        self.transfers = []
+        self.cycles = 0
+        self.sim = Simulator(self.top)
+        self.sim.add_clock(self.PERIOD_S)
+        self.sim.add_testbench(self._bench, background=True)
+
+    async def _bench(self, ctx):
+        # one per-clock loop (feed, collect, monitor): values are sampled at each clock edge,
+        # inputs for the next clock are set after it
+        top, link, bus = self.top, self.top.link, self.top.link.bus
+        div = self.divisor
+        gap_cycles = self.frame_timeout + 2 + (0 if div is None else 10 * div)
+        levels = collections.deque()  # UART: (pin level, clocks) still to drive
+        current = None                # byte stream: byte offered on rx, or None
+        gap = 0
+        rx_count = None               # UART receive: clocks since the start edge, None when idle
+        rx_byte = 0
+        if div is None:
+            ctx.set(link.tx.ready, 1)
+            samples = (link.rx.valid, link.rx.ready, link.tx.valid, link.tx.payload)
+        else:
+            samples = (top.tx,)
+        samples += (bus.stb, bus.ack, bus.addr, bus.we, bus.w_data, bus.r_data, bus.err)
+        async for _, _, *values in ctx.tick().sample(*samples):
+            stb, ack, addr, we, w_data, r_data, err = values[-7:]
+            if stb and ack:
+                self.transfers.append((addr, we, w_data, r_data, err))
+            if div is None:
+                rx_valid, rx_ready, tx_valid, tx_payload = values[:4]
+                if tx_valid:
+                    self.received.append(tx_payload)
+                if rx_valid and rx_ready:
+                    current = None
+                if gap:
+                    gap -= 1
+                elif current is None and self.pending:
+                    item = self.pending.popleft()
+                    if item == GAP:
+                        gap = gap_cycles
+                    else:
+                        current = item
+                ctx.set(link.rx.valid, current is not None)
+                ctx.set(link.rx.payload, current or 0)
+            else:
+                tx_level = values[0]
+                if rx_count is None:
+                    if tx_level == 0:
+                        rx_count, rx_byte = 0, 0
+                else:
+                    rx_count += 1
+                    bit, phase = divmod(rx_count - div // 2, div)
+                    if phase == 0 and 1 <= bit <= 8:
+                        rx_byte |= tx_level << (bit - 1)
+                    elif phase == 0 and bit == 9:
+                        assert tx_level == 1, "stop bit low"
+                        self.received.append(rx_byte)
+                        rx_count = None
+                if levels and levels[0][1] == 0:
+                    levels.popleft()
+                if not levels and self.pending:
+                    item = self.pending.popleft()
+                    if item == GAP:
+                        levels.append([1, gap_cycles])
+                    else:
+                        levels.extend([level, div] for level in
+                                      [0, *((item >> i) & 1 for i in range(8)), 1])
+                if levels:
+                    ctx.set(top.rx, levels[0][0])
+                    levels[0][1] -= 1
+                else:
+                    ctx.set(top.rx, 1)
+
+    # transport API -------------------------------------------------------------------------------
+    def run(self, cycles):
+        """Advance the simulation ``cycles`` clocks."""
+        self.cycles += cycles
+        self.sim.run_until(self.cycles * self.PERIOD_S)
+
+    def write(self, data):
+        self.pending.extend(bytes(data))
+
+    def idle(self):
+        """Queue a line-idle gap longer than the frame timeout."""
+        self.pending.append(GAP)
+
+    def read(self, n, timeout_s=None):
+        spent = 0
+        step = 64 if self.divisor is None else 16 * self.divisor
+        while len(self.received) < n and spent < self.read_cycles:
+            self.run(step)
+            spent += step
+        out = bytes(self.received[:n])
+        del self.received[:n]
+        return out
+
+    def flush_input(self):
+        self.received.clear()
+
+    def close(self):
+        pass
+
+
+class RegisterFileModel:
+    """What :class:`~neuroxide.boards.linktop.RegisterFileCore` does on each bus transfer."""
+
+    def __init__(self, depth=256):
+        self.depth = depth
+        self.ram = [0] * depth
+        self.fifo = collections.deque()
+
+    def transfer(self, addr, we, data=0):
+        """-> ``(r_data, err)``"""
+        core = RegisterFileCore
+        if we:
+            if addr < self.depth:
+                self.ram[addr] = data
+            elif addr == core.FIFO_ADDR:
+                if len(self.fifo) >= core.FIFO_DEPTH:
+                    return 0, True
+                self.fifo.append(data)
+            return 0, False
+        if addr < self.depth:
+            return self.ram[addr], False
+        if addr == core.ID_ADDR:
+            return core.ID, False
+        if addr == core.FIFO_ADDR:
+            return (self.fifo.popleft() if self.fifo else 0), False
+        if addr == core.COUNT_ADDR:
+            return len(self.fifo), False
+        return 0, False
+
+
+def link_model(stream, target):
+    """Responses (bytes) the device sends for ``stream`` (bytes and :data:`GAP` markers), with
+    ``target`` (:class:`RegisterFileModel`) updated by the bus transfers. Follows the rules of
+    :mod:`neuroxide.boards.hostlink` (strict request/response: the next byte is read after the
+    response)."""
+    S, C = proto.Status, proto.Command
+    out = bytearray()
+    items = list(stream)
+    i = 0
+
+    def respond(cmd, status, payload):
+        out.extend(proto.encode_response(cmd, status, payload))
+
+    while i < len(items):
+        item = items[i]
+        i += 1
+        if item != proto.SYNC_REQUEST:
+            continue  # garbage or a gap between frames
+        frame = [item]
+        timed_out = False
+        drain = False
+        while True:
+            need = 3 if len(frame) < 3 else frame[2] + 5
+            if len(frame) >= 3 and frame[2] > proto.MAX_PAYLOAD:
+                drain = True
+                break
+            if len(frame) >= need:
+                break
+            if i >= len(items) or items[i] == GAP:
+                timed_out = True
+                i += 1
+                break
+            frame.append(items[i])
+            i += 1
+        if drain:
+            while i < len(items) and items[i] != GAP:
+                i += 1
+            i += 1
+            respond(frame[1], S.BAD_LENGTH, b"\0")
+            continue
+        if timed_out:
+            respond(frame[1] if len(frame) > 1 else 0, S.FRAME_TIMEOUT, b"\0")
+            continue
+        try:
+            cmd, addr, arg = proto.decode_request(bytes(frame))
+        except proto.ProtocolError as error:
+            respond(frame[1], error.status, b"\0")
+            continue
+        if cmd is C.PING:
+            respond(cmd, S.OK, proto.MAGIC + bytes([proto.PROTOCOL_VERSION, proto.MAX_WORDS]))
+            continue
+        n = len(arg) if cmd.is_write else arg
+        data = b""
+        status = S.OK
+        done = 0
+        for k in range(n):
+            at = (addr + k) & proto.ADDR_MASK if cmd.increments else addr
+            r_data, err = target.transfer(at, cmd.is_write, arg[k] if cmd.is_write else 0)
+            if err:
+                status = S.BUS_ERROR
+                break
+            data += r_data.to_bytes(4, "big")
+            done += 1
+        if status != S.OK or cmd.is_write:
+            respond(cmd, status, bytes([done]))
+        else:
+            respond(cmd, status, data)
+    return bytes(out)
+
+
+def encode_stimulus(stream):
+    """Stimulus memory words for :class:`FuzzTop`: a byte ``b`` -> ``b``, :data:`GAP` -> 0x100."""
+    return [0x100 if item == GAP else item for item in stream]
+
+
+class FuzzTop(wiring.Component):
+    """Free-running byte-stream bench: stimulus memory -> engine -> response memory.
+
+    On ``go`` the engine is fed the first ``n_stim`` stimulus words (9 bits: a byte, or 0x100 for
+    an idle gap of ``frame_timeout + 2`` clocks), one per clock as ``rx.ready`` allows, while every
+    response byte is stored at the next address of ``responses``; ``done`` rises when the stimulus
+    is exhausted and the engine is idle. ``n_resp`` counts response bytes. The core is a
+    :class:`RegisterFileCore` (its ``ram`` readable through VPI afterwards via ``core``).
+    """
+
+    go: In(1)
+    n_stim: In(32)
+    done: Out(1)
+    n_resp: Out(32)
+    cycles: Out(32)
+
+    def __init__(self, stim_depth, resp_depth, frame_timeout=16, ram_depth=256):
+        self.stim_depth, self.resp_depth = stim_depth, resp_depth
+        self.frame_timeout = frame_timeout
+        self.engine = LinkEngine(frame_timeout, bus_timeout=64)
+        self.core = RegisterFileCore(ram_depth)
+        super().__init__()
+
+    def elaborate(self, platform):
+        m = Module()
+        m.submodules.engine = engine = self.engine
+        m.submodules.core = self.core
+        wiring.connect(m, engine.bus, self.core.bus)
+        m.submodules.stimulus = stim = Memory(shape=9, depth=self.stim_depth, init=[])
+        m.submodules.responses = resp = Memory(shape=8, depth=self.resp_depth, init=[])
+        rd = stim.read_port(domain="comb")
+        wr = resp.write_port()
+
+        running = Signal()
+        pos = Signal(32)
+        gap = Signal(range(self.frame_timeout + 3))
+        m.d.comb += rd.addr.eq(pos)
+        item = rd.data
+        with m.If(self.go & ~running):
+            m.d.sync += [running.eq(1), pos.eq(0), self.done.eq(0), self.n_resp.eq(0),
+                         self.cycles.eq(0)]
+        with m.If(running):
+            m.d.sync += self.cycles.eq(self.cycles + 1)
+            with m.If(pos < self.n_stim):
+                with m.If(item[8]):
+                    m.d.sync += gap.eq(gap + 1)
+                    with m.If(gap == self.frame_timeout + 2):
+                        m.d.sync += [gap.eq(0), pos.eq(pos + 1)]
+                with m.Else():
+                    m.d.comb += [engine.rx.valid.eq(1), engine.rx.payload.eq(item[:8])]
+                    with m.If(engine.rx.ready):
+                        m.d.sync += pos.eq(pos + 1)
+            with m.Elif(~engine.busy & ~engine.tx.valid):
+                m.d.sync += [running.eq(0), self.done.eq(1)]
+        m.d.comb += [engine.tx.ready.eq(1), wr.addr.eq(self.n_resp), wr.data.eq(engine.tx.payload),
+                     wr.en.eq(engine.tx.valid)]
+        with m.If(engine.tx.valid):
+            m.d.sync += self.n_resp.eq(self.n_resp + 1)
+        return m
