@@ -1,0 +1,102 @@
+"""Bench top of the ``izhikevich`` design: one neuron per panel, stimulus ROMs, a trace memory.
+
+On a ``go`` pulse every neuron runs the whole protocol free (Python does not touch the clock):
+neuron ``j`` holds panel ``j``'s coefficients as constants and reads its input ``i_dt`` of step
+``t`` from its own ROM (the model's :func:`~neuroxide.models.izhikevich.stimulus_fixed`, zero past
+the panel's end); after every step the full state of every neuron goes into ``trace`` at address
+``t``. ``done`` rises when all ``steps`` steps are recorded. One-cycle datapath: ``steps + 2``
+cycles; pipelined: ``STAGES + 1`` cycles per step.
+
+Trace word (LSB first), per neuron ``j``: ``v`` (state_bits, two's complement), ``u`` (same),
+``spike`` (1). :func:`unpack_trace` decodes it.
+"""
+
+import numpy as np
+from amaranth.hdl import Cat, Module, Signal, signed
+from amaranth.lib import wiring
+from amaranth.lib.memory import Memory
+from amaranth.lib.wiring import In, Out
+
+from neuroxide.models.izhikevich import COEF_BITS, FRAC_BITS, STATE_BITS
+from neuroxide.rtl.izhikevich import IzhikevichNeuron, IzhikevichNeuronPipelined
+
+__all__ = ["IzhikevichBenchTop", "unpack_trace"]
+
+
+def unpack_trace(words, n, state_bits=STATE_BITS):
+    """Trace words (Python ints) -> ``{"v", "u": (steps, n) object arrays of ints, "spike": bool}``."""
+    mask = (1 << state_bits) - 1
+    out = {"v": np.empty((len(words), n), dtype=object), "u": np.empty((len(words), n), dtype=object),
+           "spike": np.zeros((len(words), n), dtype=bool)}
+
+    def signed_value(x):
+        return x - (1 << state_bits) if x >> (state_bits - 1) else x
+
+    for t, word in enumerate(words):
+        for j in range(n):
+            out["v"][t, j] = signed_value(word & mask)
+            word >>= state_bits
+            out["u"][t, j] = signed_value(word & mask)
+            word >>= state_bits
+            out["spike"][t, j] = bool(word & 1)
+            word >>= 1
+    return out
+
+
+class IzhikevichBenchTop(wiring.Component):
+    """Neurons with coefficient sets ``coeffs`` driven by the columns of ``i_dt`` (steps, n)."""
+
+    def __init__(self, coeffs, i_dt, pipelined=False, frac_bits=FRAC_BITS, coef_bits=COEF_BITS,
+                 state_bits=STATE_BITS):
+        self.coeffs = list(coeffs)
+        self.i_dt = np.asarray(i_dt)
+        self.steps, self.n = self.i_dt.shape
+        self.pipelined = pipelined
+        self.widths = (frac_bits, coef_bits, state_bits)
+        self.word_bits = self.n * (2 * state_bits + 1)
+        super().__init__({"go": In(1), "busy": Out(1), "done": Out(1)})
+
+    def elaborate(self, platform):
+        m = Module()
+        W = self.widths[2]
+        count = Signal(range(self.steps + 1))
+        step = Signal()
+        finished = Signal()        # the state registers hold the result of the step at fin_addr
+        fin_addr = Signal(range(self.steps))
+        neuron_cls = IzhikevichNeuronPipelined if self.pipelined else IzhikevichNeuron
+        fields = []
+        neurons = []
+        for j, coeffs in enumerate(self.coeffs):
+            rom = m.submodules[f"stim{j}"] = Memory(shape=signed(W), depth=self.steps,
+                                                    init=[int(x) for x in self.i_dt[:, j]])
+            rd = rom.read_port(domain="comb")
+            neuron = m.submodules[f"neuron{j}"] = neuron_cls(coeffs, *self.widths)
+            m.d.comb += [rd.addr.eq(count), neuron.i_dt.eq(rd.data), neuron.step.eq(step)]
+            fields += [neuron.v, neuron.u, neuron.spike]
+            neurons.append(neuron)
+
+        m.submodules.trace = trace = Memory(shape=self.word_bits, depth=self.steps, init=[])
+        wr = trace.write_port()
+        m.d.comb += [wr.en.eq(finished), wr.addr.eq(fin_addr), wr.data.eq(Cat(*fields))]
+
+        if self.pipelined:
+            in_flight = neurons[0].busy     # every neuron runs the same schedule
+            was_busy = Signal()
+            m.d.sync += was_busy.eq(in_flight)
+            m.d.comb += [step.eq(self.busy & (count != self.steps) & ~in_flight),
+                         finished.eq(was_busy & ~in_flight)]
+            with m.If(step):
+                m.d.sync += fin_addr.eq(count)
+            idle = ~in_flight & ~was_busy
+        else:
+            m.d.comb += step.eq(self.busy & (count != self.steps))
+            m.d.sync += [finished.eq(step), fin_addr.eq(count)]
+            idle = ~finished
+        with m.If(step):
+            m.d.sync += count.eq(count + 1)
+
+        with m.If(self.go & ~self.busy):
+            m.d.sync += [self.busy.eq(1), self.done.eq(0), count.eq(0)]
+        with m.Elif(self.busy & (count == self.steps) & idle):
+            m.d.sync += [self.busy.eq(0), self.done.eq(1)]
+        return m
