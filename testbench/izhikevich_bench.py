@@ -64,7 +64,9 @@ async def izhikevich_matches_model(dut):
         diff = np.asarray(diff, dtype=bool)
         bad |= diff
         per_panel[p] = {"mismatches": int(diff.sum()), "spikes_rtl": int(got["spike"][:, j].sum()),
-                        "spike_steps_rtl": np.flatnonzero(got["spike"][:, j]).tolist()}
+                        "spike_steps_rtl": np.flatnonzero(got["spike"][:, j]).tolist(),
+                        # v in mV after every step, for the catalogue plot drawn from the RTL run
+                        "v_mv_rtl": [round(int(x) / 2.0 ** widths[0], 6) for x in got["v"][:, j]]}
         if diff.any() and first is None:
             t = int(np.argmax(diff))
             first = {"panel": p, "step": t,
