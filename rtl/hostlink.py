@@ -21,17 +21,20 @@ Engine behaviour:
 2. *Check* (1 clock): CRC residue 0, known command, length fitting the command; otherwise the
    error is answered and the bus is not touched.
 3. *Execute*: one transfer per word, in order: 1 clock to fetch the word from the buffer, then
-   ``stb`` until ``ack`` (``k`` >= 1 clocks): ``k + 1`` clocks per word. READ data goes into the
+   ``stb`` until ``ack`` (``ack`` ``k`` >= 1 clocks after ``stb`` rose, so ``stb`` is high
+   ``k + 1`` clocks): ``k + 2`` clocks per word. READ data goes into the
    buffer. ``ack`` with ``err`` stops the frame (``BUS_ERROR``); no ``ack`` within
    ``bus_timeout`` clocks drops ``stb`` and stops it (``BUS_TIMEOUT``). Addresses wrap modulo
    2^24.
 4. *Respond*: the response bytes go out on ``tx``, one per clock while ``tx.ready``; during
    execute and respond ``rx.ready`` is low (strict request/response). Then back to 1.
 
-Latency with an always-ready ``tx`` and a bus acking in ``k`` clocks: a frame of ``B`` request
-bytes, ``N`` words and ``R`` response bytes takes ``B + 1 + N * (k + 1) + R`` clocks from its
-first byte to the last response byte being accepted (e.g. a 32-word WRITE, k=1: 136 + 1 + 64 + 7
-= 208 clocks); the next frame's sync byte is accepted the clock after. Over the UART every byte
+Latency with an always-ready ``tx`` and a bus acking after ``k`` clocks: a frame of ``B``
+request bytes, ``N`` words and ``R`` response bytes takes ``B + 1 + N * (k + 2) + R`` clocks from
+its first byte to the last response byte being accepted, plus one bubble clock per word after
+the first in a READ response (the buffer's read port); e.g. a 32-word WRITE with k = 1: 136 + 1
++ 96 + 7 = 240 clocks, a 32-word READ: 7 + 1 + 96 + 134 + 31 = 269. The next frame's sync byte
+is accepted the clock after the last response byte (tests/test_hostlink_rtl.py checks both). Over the UART every byte
 costs ``10 * divisor`` clocks on the line, which dwarfs the engine's own clocks.
 
 Outputs for LEDs/monitoring: ``frame_done`` pulses once per response sent, ``frame_error`` with it

@@ -71,7 +71,8 @@ class AmaranthTransport:
 
     ``write`` queues bytes (and :data:`GAP` markers via :meth:`idle`); ``read(n)`` runs the
     simulator until ``n`` response bytes arrived or ``read_cycles`` clocks passed without them.
-    ``transfers`` lists every bus transfer as ``(addr, we, w_data, r_data, err)``.
+    ``transfers`` lists every bus transfer as ``(addr, we, w_data, r_data, err)``; with the byte
+    stream, ``rx_clocks``/``tx_clocks`` give the clock edge at which each byte was taken.
     """
 
     PERIOD_S = 1e-6
@@ -89,6 +90,9 @@ class AmaranthTransport:
         self.received = bytearray()
         self.transfers = []
         self.cycles = 0
+        self.clock = 0        # clock edges seen by the bench
+        self.rx_clocks = []   # byte stream: clock edge at which each request byte was taken
+        self.tx_clocks = []   # byte stream: clock edge at which each response byte was taken
         self.sim = Simulator(self.top)
         self.sim.add_clock(self.PERIOD_S)
         self.sim.add_testbench(self._bench, background=True)
@@ -111,15 +115,19 @@ class AmaranthTransport:
             samples = (top.tx,)
         samples += (bus.stb, bus.ack, bus.addr, bus.we, bus.w_data, bus.r_data, bus.err)
         async for _, _, *values in ctx.tick().sample(*samples):
+            self.clock += 1
             stb, ack, addr, we, w_data, r_data, err = values[-7:]
             if stb and ack:
-                self.transfers.append((addr, we, w_data, r_data, err))
+                # the data lines that mean something: w_data on a write, r_data on a read
+                self.transfers.append((addr, we, w_data if we else 0, 0 if we else r_data, err))
             if div is None:
                 rx_valid, rx_ready, tx_valid, tx_payload = values[:4]
                 if tx_valid:
                     self.received.append(tx_payload)
+                    self.tx_clocks.append(self.clock)
                 if rx_valid and rx_ready:
                     current = None
+                    self.rx_clocks.append(self.clock)
                 if gap:
                     gap -= 1
                 elif current is None and self.pending:
@@ -196,9 +204,15 @@ class RegisterFileModel:
         self.depth = depth
         self.ram = [0] * depth
         self.fifo = collections.deque()
+        self.transfers = []  # (addr, we, w_data, r_data, err), like AmaranthTransport.transfers
 
     def transfer(self, addr, we, data=0):
         """-> ``(r_data, err)``"""
+        r_data, err = self._transfer(addr, we, data)
+        self.transfers.append((addr, int(we), data if we else 0, 0 if we else r_data, int(err)))
+        return r_data, err
+
+    def _transfer(self, addr, we, data):
         core = RegisterFileCore
         if we:
             if addr < self.depth:
