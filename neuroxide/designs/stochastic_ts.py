@@ -1,0 +1,9 @@
+"""``stochastic-ts``: the ``lif`` design with the calibrated ``nbox-stochastic`` device preset as defaults.
+
+stochastic NbOx TS neuron as a probabilistic bit: xorshift32 threshold noise. Calibration: ``neuroxide.models.calibrate_zoo``; everything else is the ``lif``
+design (RTL, cocotb bench, board top), see ``neuroxide/designs/_zoo.py``.
+"""
+
+from neuroxide.designs._zoo import ZooLIFDesign
+
+DESIGN = ZooLIFDesign("stochastic-ts", "nbox-stochastic", "stochastic NbOx TS neuron as a probabilistic bit: xorshift32 threshold noise")
