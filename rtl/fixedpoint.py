@@ -56,7 +56,8 @@ class PipelinedOps(AmaranthOps):
 
     ``carry``: ``{name: value}`` of side-band values (valid bit, neuron index) that must stay
     aligned with the data; every cut delays them too, and ``carried[name]`` is the delayed value
-    after the rule. ``depth`` counts the cuts, i.e. the latency in cycles added by the rule.
+    after the rule and ``history[name]`` its value after each cut (e.g. to know whether any
+    stage holds a valid item). ``depth`` counts the cuts, i.e. the latency in cycles added by the rule.
     Python ints (elaboration-time constants) pass a cut unchanged.
     """
 
@@ -65,6 +66,7 @@ class PipelinedOps(AmaranthOps):
         self.domain = domain
         self.depth = 0
         self.carried = dict(carry or {})
+        self.history = {name: [] for name in self.carried}
 
     def _register(self, value, name):
         if isinstance(value, int):
@@ -78,4 +80,6 @@ class PipelinedOps(AmaranthOps):
         self.depth += 1
         out = tuple(self._register(v, getattr(v, "name", None) or f"x{k}") for k, v in enumerate(values))
         self.carried = {name: self._register(v, name) for name, v in self.carried.items()}
+        for name, v in self.carried.items():
+            self.history[name].append(v)
         return out

@@ -1,0 +1,655 @@
+"""SNN accelerator core: a multi-layer fixed-point spiking network in block RAM, event driven.
+
+Implements ``neuroxide.models.snn.SNNModel`` bit for bit (docs/snn_contract.md); docs/snn_core.md
+has the architecture drawing, measured resources and the commands that reproduce them.
+
+Architecture (one :class:`LayerUnit` per layer; the layers of a step run one after another)::
+
+    aer_in / bus EVENT -> input FIFO -> collect: event list 0 -+
+                                                               v
+    layer l:  issue (group g, event e) -> event list -> weight RAM word (g*n_in + i: the weights
+              of `lanes` consecutive columns) -> `lanes` accumulators (exc, inh) -> on the group's
+              last event: hand the `lanes` column sums to the neuron feeder
+              neuron pipeline (one neuron per clock): state RAM read -> ADC (shift, lateral, bound)
+              -> lif_step (3 register cuts, rtl.fixedpoint.PipelinedOps) -> state RAM write-back
+              -> spike: event list of layer l+1, AER output (layer, neuron, step), counters
+
+The accumulation is group-major: for each group of ``lanes`` columns the unit walks the step's
+event list once, so no accumulator memory is needed and a group's sums go straight to the neuron
+pipeline while the next group accumulates. Neuron state (v, ref, adapt, rng, last spike) and the
+weights (w_exc, w_inh) live in ``amaranth.lib.memory.Memory`` (block RAM); a layer's LIF
+parameters, ``adc_shift``, ``lateral`` and the PRNG seeds are elaboration-time constants (the
+seeds in a ROM used by the state reset), the weights are loaded over the bus.
+
+Cycle cost (exact, measured by tests/test_snn_core_rtl.py; ``E_l`` = events into layer l in the
+step, ``G_l = ceil(n_out_l / lanes)``, ``L = lanes``)::
+
+    time step   = (E_0 + 1)                                       collect the events + end marker
+                + sum_l  layer_l                                  the layers, one after another
+    layer_l     = max(E_l, 1) + (G_l - 1) * max(E_l, L)           walk the event list per group
+                + (n_out_l - (G_l - 1) * L)                       feed the last group's neurons
+                + LAYER_LATENCY                                   13: pipelines drain, hand-over
+
+(``max(E_l, L)`` also covers ``E_l = 0``, as ``L >= 1``.) An input event thus costs 1 cycle to
+collect plus ``G_0`` cycles of accumulation once ``E_0 >= L``: the core does ``L`` synaptic
+operations per clock while a layer has at least ``L`` events; with fewer, each group still spends
+``L`` cycles, one per neuron update (the layer's neurons share one pipelined LIF datapath).
+A state reset costs ``max(n_out) + 3`` cycles.
+
+Input/output streams:
+
+* ``aer_in`` (``stream``, payload :data:`EVENT_LAYOUT`): an input neuron index of layer 0 for the
+  current step, or a marker: ``end_step`` (the step's events are all in: run the step) or ``reset``
+  (every neuron back to its initial state, step counter 0). Each index at most once per step (as
+  the model's 0/1 inputs); events beyond ``n_in`` in one step are dropped and set STATUS.overflow.
+  A step runs when its end marker is read and either ``free_run`` is high or the RUN budget is
+  non-zero (it then counts down).
+* ``aer_out`` (``stream``, ``always_ready``, payload :data:`SPIKE_LAYOUT`): one transfer per spike
+  of any layer, ``(layer, neuron, step)``; no back-pressure. The bus's output FIFO keeps the
+  spikes of the layers selected by OUT_MASK.
+* ``wb`` (snoop, for benches): every neuron write-back, the full new state and spike.
+
+Register map of the ``bus`` target (:class:`~neuroxide.rtl.hostbus.HostBusSignature`, word
+addresses; every transfer is acked 3 cycles after ``stb``; unmapped reads return 0)::
+
+    0x000000  ID          R   0x534E4E31 ("SNN1")
+    0x000001  STATUS      R   [0] busy (a step or reset is running)  [1] input FIFO empty
+                              [2] input FIFO full  [3] output FIFO non-empty  [4] overflow (input
+                              events beyond n_in in a step)  [5] output FIFO overflow (spikes lost)
+    0x000002  CTRL        W   [0] clear cycle/busy/SOP/spike counters  [1] clear overflow flags
+    0x000003  RUN         RW  W: add N to the step budget; R: budget left
+    0x000004  EVENT       W   push an input event word: [15:0] index, [30] end_step, [31] reset;
+                              acked with err (nothing stored) when the input FIFO is full
+    0x000005  OUT_EVENT   R   pop one output spike: [31] valid, [30:27] layer, [26:12] step mod
+                              2**15, [11:0] neuron; 0 when the FIFO is empty
+    0x000006  STEP        R   steps run since the last reset
+    0x000007  CYCLES      R   clock cycles since CTRL[0]
+    0x000008  BUSY        R   cycles spent running steps since CTRL[0]
+    0x000009  SOPS        R   synaptic operations since CTRL[0] (per event, one per column)
+    0x00000A  OUT_MASK    RW  layers whose spikes enter the output FIFO (bit l; default last layer)
+    0x00000B  CONFIG      R   [3:0] layers, [11:4] lanes, [31:12] output FIFO depth
+    0x00000C  OUT_LEVEL   R   spikes waiting in the output FIFO
+    0x000010+l SPIKES     R   spikes of layer l since CTRL[0]
+    0x000020+l SHAPE      R   [15:0] n_in, [31:16] n_out of layer l
+    (l+1)<<20 | i<<10 | j W   synapse (i, j) of layer l: [7:0] w_exc, [15:8] w_inh (weight_bits
+                              used); load weights while no step runs
+"""
+
+from amaranth.hdl import Cat, Const, Module, Mux, Signal, signed, unsigned
+from amaranth.lib import data, fifo, stream, wiring
+from amaranth.lib.memory import Memory
+from amaranth.lib.wiring import In, Out
+
+from neuroxide.errors import ParameterError
+from neuroxide.models.lif import lif_step
+from neuroxide.models.prng import seeds_for
+from neuroxide.models.snn import SNN_STREAM, CoreNetwork
+
+from .fixedpoint import PipelinedOps
+from .hostbus import HostBusSignature
+
+__all__ = ["SNNCore", "LayerUnit", "EVENT_LAYOUT", "LAYER_LATENCY", "ACC_LATENCY", "NEURON_LATENCY",
+           "REG", "ID_VALUE", "LANES", "step_cycles", "layer_cycles", "weight_words", "state_word", "MAX_LAYERS",
+           "MAX_NEURONS"]
+
+ID_VALUE = 0x534E_4E31
+LANES = (1, 2, 4, 8, 16, 32)
+MAX_LAYERS = 15
+MAX_NEURONS = 1024  # per layer, in and out (the bus's synapse address has 10 bits for each)
+ACC_LATENCY = 4     # issue -> event RAM -> index register -> weight RAM -> weight register -> accumulate
+NEURON_LATENCY = 9  # feed -> state RAM -> ADC (2) -> lif_step (3 cuts + result) -> write-back
+LAYER_LATENCY = 13  # cycles of a layer beyond issue and feed: ACC_LATENCY + NEURON_LATENCY
+#                     (less the overlapping feed cycle) + the sequencer's hand-over
+
+EVENT_LAYOUT = data.StructLayout({"index": unsigned(16), "end_step": unsigned(1), "reset": unsigned(1)})
+
+REG = {"ID": 0x00, "STATUS": 0x01, "CTRL": 0x02, "RUN": 0x03, "EVENT": 0x04, "OUT_EVENT": 0x05, "STEP": 0x06,
+       "CYCLES": 0x07, "BUSY": 0x08, "SOPS": 0x09, "OUT_MASK": 0x0A, "CONFIG": 0x0B, "OUT_LEVEL": 0x0C,
+       "SPIKES": 0x10, "SHAPE": 0x20}
+EVENT_END = 1 << 30
+EVENT_RESET = 1 << 31
+
+
+def _bits(n):
+    """Bits of an unsigned value 0..n (at least 1)."""
+    return max(1, int(n).bit_length())
+
+
+def layer_cycles(n_out, lanes, events):
+    """Cycles layer of ``n_out`` neurons spends on a step with ``events`` input events."""
+    groups = -(-n_out // lanes)
+    return max(events, 1) + (groups - 1) * max(events, lanes) + (n_out - (groups - 1) * lanes) + LAYER_LATENCY
+
+
+def step_cycles(network, lanes, events):
+    """Cycles of one step (module docstring formula); ``events[l]`` = events into layer l.
+
+    Returns ``(total, busy)``: ``busy`` leaves out the ``events[0] + 1`` collect cycles."""
+    busy = sum(layer_cycles(layer.n_out, lanes, e) for layer, e in zip(network.layers, events))
+    return events[0] + 1 + busy, busy
+
+
+def state_fields(params):
+    """``[(name, bits, signed)]`` of a neuron's state word, LSB first."""
+    p = params
+    return [("v", p.v_bits, True), ("ref", p.ref_bits, False), ("adapt", p.adapt_bits, False),
+            ("rng", 32, False), ("spike", 1, False)]
+
+
+def state_word(params, v, ref, adapt, rng, spike):
+    """Pack one neuron's state into its RAM word (Python ints)."""
+    word, shift = 0, 0
+    for (name, bits, _), value in zip(state_fields(params), (v, ref, adapt, rng, spike)):
+        word |= (int(value) & ((1 << bits) - 1)) << shift
+        shift += bits
+    return word
+
+
+def weight_words(layer, lanes):
+    """Weight RAM contents of ``layer``: word ``g * n_in + i`` holds columns ``g*lanes ..`` of row i,
+    lane k in bits ``[2*wb*k, 2*wb*k + wb)`` (w_exc) and ``[.. + wb, 2*wb*(k+1))`` (w_inh)."""
+    wb = layer.weight_bits
+    groups = -(-layer.n_out // lanes)
+    words = []
+    for g in range(groups):
+        for i in range(layer.n_in):
+            word = 0
+            for k in range(lanes):
+                j = g * lanes + k
+                if j < layer.n_out:
+                    word |= (int(layer.w_exc[i, j]) | int(layer.w_inh[i, j]) << wb) << (2 * wb * k)
+            words.append(word)
+    return words
+
+
+class LayerUnit(wiring.Component):
+    """One layer: event list, weight RAM, `lanes` accumulators, neuron state RAM, neuron pipeline.
+
+    ``start`` (one cycle): run one step of this layer over the events written to its list since
+    the last start (``ev_we``/``ev_index``); ``busy`` stays high until the last write-back.
+    ``reset`` (one cycle): write the initial state into every neuron (``n_out + 3`` cycles).
+    Write-backs appear on ``wb_*`` (``wb_valid`` for one cycle per neuron). ``w_*``: a write
+    port of the weight RAM (one lane of one word). Cycle cost: see the module docstring.
+    """
+
+    def __init__(self, layer, lanes, rng_seeds):
+        self.layer = layer
+        self.lanes = lanes
+        self.rng_seeds = [int(s) for s in rng_seeds]
+        self.groups = -(-layer.n_out // lanes)
+        p = layer.params
+        self.in_bits = _bits(layer.n_in - 1)
+        self.out_bits = _bits(layer.n_out - 1)
+        wb = layer.weight_bits
+        self.acc_bits = _bits(layer.n_in * ((1 << wb) - 1))
+        self.state_bits = sum(b for _, b, _ in state_fields(p))
+        super().__init__({
+            "start": In(1),
+            "reset": In(1),
+            "busy": Out(1),
+            "n_events": Out(self.in_bits + 1),   # events latched by the last start (for SOP counting)
+            "ev_we": In(1),
+            "ev_index": In(self.in_bits),
+            "overflow": Out(1),                  # an event arrived while the list was full
+            "clear_flags": In(1),
+            "w_en": In(1),
+            "w_addr": In(range(max(2, self.groups * layer.n_in))),
+            "w_lane": In(range(max(2, lanes))),
+            "w_data": In(2 * wb),
+            "wb_valid": Out(1),
+            "wb_neuron": Out(self.out_bits),
+            "wb_v": Out(signed(p.v_bits)),
+            "wb_ref": Out(unsigned(p.ref_bits)),
+            "wb_adapt": Out(unsigned(p.adapt_bits)),
+            "wb_rng": Out(unsigned(32)),
+            "wb_spike": Out(1),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        layer, L, G = self.layer, self.lanes, self.groups
+        p = layer.params
+        n_in, n_out, wb = layer.n_in, layer.n_out, layer.weight_bits
+        acc_w = self.acc_bits
+
+        # --- memories --------------------------------------------------------------------------
+        m.submodules.events = ev_mem = Memory(shape=unsigned(self.in_bits), depth=n_in, init=[])
+        m.submodules.weights = w_mem = Memory(shape=unsigned(2 * wb * L), depth=G * n_in,
+                                              init=weight_words(layer, L))
+        init_words = [state_word(p, p.v_init, 0, 0, s, 0) for s in self.rng_seeds]
+        m.submodules.state = st_mem = Memory(shape=unsigned(self.state_bits), depth=n_out, init=init_words)
+        m.submodules.seeds = seed_mem = Memory(shape=unsigned(32), depth=n_out, init=self.rng_seeds)
+        ev_rd, ev_wr = ev_mem.read_port(), ev_mem.write_port()
+        w_rd, w_wr = w_mem.read_port(), w_mem.write_port(granularity=2 * wb)
+        st_rd, st_wr = st_mem.read_port(), st_mem.write_port()
+        seed_rd = seed_mem.read_port()
+
+        # --- event list --------------------------------------------------------------------------
+        ev_count = Signal(range(n_in + 1))
+        n_ev = self.n_events
+        with m.If(self.ev_we):
+            with m.If(ev_count == n_in):
+                m.d.sync += self.overflow.eq(1)
+            with m.Else():
+                m.d.sync += ev_count.eq(ev_count + 1)
+        m.d.comb += [ev_wr.en.eq(self.ev_we & (ev_count != n_in)), ev_wr.addr.eq(ev_count),
+                     ev_wr.data.eq(self.ev_index)]
+
+        # --- weight write port (bus) -------------------------------------------------------------
+        m.d.comb += [w_wr.addr.eq(self.w_addr), w_wr.data.eq(Cat(*([self.w_data] * L)))]
+        for k in range(L):
+            m.d.comb += w_wr.en[k].eq(self.w_en & (self.w_lane == k))
+
+        # --- issue: for each group, each event of the list (or one empty token) ----------------
+        issuing = Signal()
+        g = Signal(range(G + 1))
+        e = Signal(range(n_in + 1))
+        gbase = Signal(range(G * n_in + 1))
+        cool = Signal(range(L + 1))
+        is_last = Signal()
+        fire_tok = Signal()
+        m.d.comb += [
+            is_last.eq((n_ev == 0) | (e == n_ev - 1)),
+            fire_tok.eq(issuing & (~is_last | (cool == 0))),
+            ev_rd.addr.eq(e),
+        ]
+        with m.If(cool != 0):
+            m.d.sync += cool.eq(cool - 1)
+        with m.If(fire_tok):
+            with m.If(is_last):
+                m.d.sync += [e.eq(0), g.eq(g + 1), gbase.eq(gbase + n_in), cool.eq(L - 1)]
+                with m.If(g == G - 1):
+                    m.d.sync += issuing.eq(0)
+            with m.Else():
+                m.d.sync += e.eq(e + 1)
+
+        # accumulate pipeline: t1 event RAM out, t2 weight address, t3 weight RAM out, t4 accumulate
+        t_valid = [Signal(name=f"t{k}_valid") for k in range(1, 5)]
+        t_has = [Signal(name=f"t{k}_has") for k in range(1, 5)]
+        t_last = [Signal(name=f"t{k}_last") for k in range(1, 5)]
+        t1_gbase = Signal.like(gbase)
+        t2_gbase = Signal.like(gbase)
+        t2_index = Signal(self.in_bits)
+        t4_w = Signal(2 * wb * L)
+        m.d.sync += [
+            t_valid[0].eq(fire_tok), t_has[0].eq(n_ev != 0), t_last[0].eq(is_last), t1_gbase.eq(gbase),
+            t2_index.eq(ev_rd.data), t2_gbase.eq(t1_gbase),
+            t4_w.eq(Mux(t_has[2], w_rd.data, 0)),
+        ]
+        for k in range(1, 4):
+            m.d.sync += [t_valid[k].eq(t_valid[k - 1]), t_has[k].eq(t_has[k - 1]), t_last[k].eq(t_last[k - 1])]
+        m.d.comb += w_rd.addr.eq(t2_gbase + t2_index)
+
+        # `lanes` accumulator pairs; a group's last token moves the sums into the feed register
+        acc = [(Signal(acc_w, name=f"acc_exc{k}"), Signal(acc_w, name=f"acc_inh{k}")) for k in range(L)]
+        feed = [(Signal(acc_w, name=f"feed_exc{k}"), Signal(acc_w, name=f"feed_inh{k}")) for k in range(L)]
+        feed_left = Signal(range(L + 1))
+        feed_j = Signal(range(G * L + 1))
+        load = Signal()
+        m.d.comb += load.eq(t_valid[3] & t_last[3])
+        for k in range(L):
+            w_exc = t4_w[2 * wb * k: 2 * wb * k + wb]
+            w_inh = t4_w[2 * wb * k + wb: 2 * wb * (k + 1)]
+            sum_exc = Signal(acc_w, name=f"sum_exc{k}")
+            sum_inh = Signal(acc_w, name=f"sum_inh{k}")
+            m.d.comb += [sum_exc.eq(acc[k][0] + w_exc), sum_inh.eq(acc[k][1] + w_inh)]
+            with m.If(load):
+                m.d.sync += [acc[k][0].eq(0), acc[k][1].eq(0), feed[k][0].eq(sum_exc), feed[k][1].eq(sum_inh)]
+            with m.Elif(t_valid[3]):
+                m.d.sync += [acc[k][0].eq(sum_exc), acc[k][1].eq(sum_inh)]
+            with m.If(~load & (feed_left != 0)):  # shift: lane k+1 moves to lane k
+                if k + 1 < L:
+                    m.d.sync += [feed[k][0].eq(feed[k + 1][0]), feed[k][1].eq(feed[k + 1][1])]
+        with m.If(load):
+            m.d.sync += feed_left.eq(L)
+        with m.Elif(feed_left != 0):
+            m.d.sync += feed_left.eq(feed_left - 1)
+        with m.If(feed_left != 0):
+            m.d.sync += feed_j.eq(feed_j + 1)
+
+        # --- neuron pipeline ----------------------------------------------------------------------
+        # n0: feed lane 0 of neuron feed_j, read its state
+        n0_valid = Signal()
+        m.d.comb += [n0_valid.eq((feed_left != 0) & (feed_j < n_out)), st_rd.addr.eq(feed_j)]
+        # n1: state RAM out; register everything
+        n1_valid, n1_j = Signal(), Signal(self.out_bits)
+        n1_exc, n1_inh = Signal(acc_w), Signal(acc_w)
+        m.d.sync += [n1_valid.eq(n0_valid), n1_j.eq(feed_j), n1_exc.eq(feed[0][0]), n1_inh.eq(feed[0][1])]
+        fields = state_fields(p)
+        sv = data.StructLayout({name: (signed(b) if s else unsigned(b)) for name, b, s in fields})
+        st = sv(st_rd.data)
+        cnt_prev = Signal(range(n_out + 1))  # this layer's spikes in the previous step
+        cnt_cur = Signal(range(n_out + 1))
+        n2 = {name: Signal(sv.members[name], name=f"n2_{name}") for name, _, _ in fields}
+        n2_valid, n2_j = Signal(), Signal(self.out_bits)
+        n2_exc, n2_inh = Signal(acc_w), Signal(acc_w)
+        lat_bits = _bits(n_out)
+        n2_others = Signal(lat_bits)  # spikes of the other neurons of this layer last step
+        m.d.sync += [n2[name].eq(st[name]) for name, _, _ in fields]
+        m.d.sync += [n2_valid.eq(n1_valid), n2_j.eq(n1_j), n2_exc.eq(n1_exc), n2_inh.eq(n1_inh),
+                     n2_others.eq(cnt_prev - st.spike)]
+        # n2 -> n3: lateral term, excitatory ADC.  ADC: i = min(acc >> adc_shift, 2**in_bits - 1)
+        in_max = p.in_max
+        inh_w = _bits(n_in * ((1 << wb) - 1) + layer.lateral * n_out)
+        n3 = {name: Signal.like(n2[name], name=f"n3_{name}") for name, _, _ in fields}
+        n3_valid, n3_j = Signal(), Signal(self.out_bits)
+        n3_iexc = Signal(p.in_bits)
+        n3_inh = Signal(inh_w)
+        n3_lat = Signal(inh_w)
+        exc_scaled = Signal(acc_w, name="exc_scaled")
+        m.d.comb += exc_scaled.eq(n2_exc >> layer.adc_shift)
+        m.d.sync += [n3[name].eq(n2[name]) for name, _, _ in fields]
+        m.d.sync += [n3_valid.eq(n2_valid), n3_j.eq(n2_j), n3_inh.eq(n2_inh),
+                     n3_iexc.eq(Mux(exc_scaled > in_max, in_max, exc_scaled)),
+                     n3_lat.eq(n2_others * layer.lateral if layer.lateral else 0)]
+        # n3 -> n4: inhibitory ADC
+        n4 = {name: Signal.like(n2[name], name=f"n4_{name}") for name, _, _ in fields}
+        n4_valid, n4_j = Signal(), Signal(self.out_bits)
+        n4_iexc, n4_iinh = Signal(p.in_bits), Signal(p.in_bits)
+        inh_scaled = Signal(inh_w, name="inh_scaled")
+        m.d.comb += inh_scaled.eq((n3_inh + n3_lat) >> layer.adc_shift)
+        m.d.sync += [n4[name].eq(n3[name]) for name, _, _ in fields]
+        m.d.sync += [n4_valid.eq(n3_valid), n4_j.eq(n3_j), n4_iexc.eq(n3_iexc),
+                     n4_iinh.eq(Mux(inh_scaled > in_max, in_max, inh_scaled))]
+        # n4..n7: the LIF rule, pipelined at its stage() cuts; its result registered at n8
+        ops = PipelinedOps(m, prefix="lif_", carry={"valid": n4_valid, "j": n4_j})
+        v_n, ref_n, adapt_n, rng_n, fire = lif_step(ops, p, n4["v"], n4["ref"], n4["adapt"], n4["rng"],
+                                                    n4_iexc, n4_iinh)
+        assert ops.depth == 3, ops.depth
+        m.d.sync += [
+            self.wb_valid.eq(ops.carried["valid"]), self.wb_neuron.eq(ops.carried["j"]),
+            self.wb_v.eq(v_n), self.wb_ref.eq(ref_n), self.wb_adapt.eq(adapt_n), self.wb_rng.eq(rng_n),
+            self.wb_spike.eq(fire),
+        ]
+
+        # --- write-back (and the reset sequence, which writes the initial state) ---------------
+        resetting = Signal()
+        r_j = Signal(range(n_out + 1))
+        r_we = Signal()
+        r_addr = Signal(self.out_bits)
+        m.d.comb += seed_rd.addr.eq(r_j)
+        m.d.sync += [r_we.eq(resetting & (r_j < n_out)), r_addr.eq(r_j)]
+        with m.If(resetting):
+            with m.If(r_j == n_out):
+                m.d.sync += resetting.eq(0)
+            with m.Else():
+                m.d.sync += r_j.eq(r_j + 1)
+        init = sv.const({"v": p.v_init, "ref": 0, "adapt": 0, "rng": 0, "spike": 0}).as_value()
+        with m.If(r_we):
+            m.d.comb += [st_wr.en.eq(1), st_wr.addr.eq(r_addr), st_wr.data.eq(init | (seed_rd.data << 
+                         (p.v_bits + p.ref_bits + p.adapt_bits)))]
+        with m.Else():
+            m.d.comb += [st_wr.en.eq(self.wb_valid), st_wr.addr.eq(self.wb_neuron),
+                         st_wr.data.eq(Cat(self.wb_v, self.wb_ref, self.wb_adapt, self.wb_rng, self.wb_spike))]
+        with m.If(self.wb_valid & self.wb_spike):
+            m.d.sync += cnt_cur.eq(cnt_cur + 1)
+
+        # --- control ----------------------------------------------------------------------------
+        pipe_valid = Cat(*t_valid, n1_valid, n2_valid, n3_valid, n4_valid, *ops.history["valid"], self.wb_valid)
+        m.d.comb += self.busy.eq(issuing | pipe_valid.any() | (feed_left != 0) | resetting | r_we)
+        with m.If(self.start):
+            m.d.sync += [issuing.eq(1), g.eq(0), e.eq(0), gbase.eq(0), cool.eq(0), feed_j.eq(0),
+                         n_ev.eq(ev_count), ev_count.eq(0), cnt_prev.eq(cnt_cur), cnt_cur.eq(0)]
+        with m.If(self.clear_flags):
+            m.d.sync += self.overflow.eq(0)
+        with m.If(self.reset):
+            m.d.sync += [resetting.eq(1), r_j.eq(0), ev_count.eq(0), cnt_prev.eq(0), cnt_cur.eq(0),
+                         self.overflow.eq(0)]
+        return m
+
+
+class SNNCore(wiring.Component):
+    """The SNN accelerator core for ``network`` (a :class:`~neuroxide.models.snn.CoreNetwork`).
+
+    ``lanes``: synapses accumulated per clock (1, 2, 4 ... 32; the weights of ``lanes``
+    consecutive columns share one RAM word). ``in_fifo_depth``/``out_fifo_depth``: input event
+    and output spike queues (events pushed ahead of their step; spikes for the bus). Ports:
+    ``aer_in``, ``aer_out``, ``bus``, ``free_run`` (run steps without a RUN budget), ``step``
+    (steps run), ``step_done`` (one-cycle pulse per finished step), ``busy``, ``sops`` and the
+    write-back snoop ``wb_*`` (``wb_neuron`` is the global neuron index). Cycle costs, register
+    map and behaviour: module docstring.
+    """
+
+    def __init__(self, network, lanes=8, in_fifo_depth=64, out_fifo_depth=256):
+        if not isinstance(network, CoreNetwork):
+            raise ParameterError("network", type(network).__name__, "a CoreNetwork")
+        if lanes not in LANES:
+            raise ParameterError("lanes", lanes, " | ".join(map(str, LANES)))
+        if len(network.layers) > MAX_LAYERS:
+            raise ParameterError("layers", len(network.layers), f"1..{MAX_LAYERS}")
+        for k, layer in enumerate(network.layers):
+            for name, n in (("n_in", layer.n_in), ("n_out", layer.n_out)):
+                if n > MAX_NEURONS:
+                    raise ParameterError(f"layers[{k}].{name}", n, f"1..{MAX_NEURONS}")
+        for name, depth in (("in_fifo_depth", in_fifo_depth), ("out_fifo_depth", out_fifo_depth)):
+            if isinstance(depth, bool) or not isinstance(depth, int) or not 2 <= depth <= 65536:
+                raise ParameterError(name, depth, "2..65536")
+        self.network = network
+        self.lanes = lanes
+        self.in_fifo_depth = in_fifo_depth
+        self.out_fifo_depth = out_fifo_depth
+        seeds = seeds_for(network.seed, SNN_STREAM, network.n_neurons)
+        self.units = [LayerUnit(layer, lanes, seeds[o:o + layer.n_out])
+                      for o, layer in zip(network.offsets, network.layers)]
+        n_layers = len(network.layers)
+        v_bits = max(layer.params.v_bits for layer in network.layers)
+        self.neuron_bits = _bits(network.n_neurons - 1)
+        self.spike_layout = data.StructLayout({"layer": unsigned(4), "neuron": unsigned(10), "step": unsigned(32)})
+        super().__init__({
+            "aer_in": In(stream.Signature(EVENT_LAYOUT)),
+            "aer_out": Out(stream.Signature(self.spike_layout, always_ready=True)),
+            "bus": In(HostBusSignature()),
+            "free_run": In(1),
+            "busy": Out(1),
+            "step": Out(32),
+            "step_done": Out(1),
+            "sops": Out(32),
+            "wb_valid": Out(1),
+            "wb_layer": Out(range(max(2, n_layers))),
+            "wb_neuron": Out(self.neuron_bits),
+            "wb_v": Out(signed(v_bits)),
+            "wb_ref": Out(unsigned(max(layer.params.ref_bits for layer in network.layers))),
+            "wb_adapt": Out(unsigned(max(layer.params.adapt_bits for layer in network.layers))),
+            "wb_rng": Out(unsigned(32)),
+            "wb_spike": Out(1),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        net, units = self.network, self.units
+        n_layers = len(units)
+        for k, unit in enumerate(units):
+            m.submodules[f"layer{k}"] = unit
+
+        m.submodules.in_fifo = in_fifo = fifo.SyncFIFOBuffered(width=18, depth=self.in_fifo_depth)
+        m.submodules.out_fifo = out_fifo = fifo.SyncFIFOBuffered(width=31, depth=self.out_fifo_depth)
+
+        # --- bus registers ----------------------------------------------------------------------
+        budget = Signal(32)
+        cycles, busy_cycles, sops = Signal(32), Signal(32), Signal(32)
+        spikes = [Signal(32, name=f"spikes{k}") for k in range(n_layers)]
+        out_mask = Signal(n_layers, init=1 << (n_layers - 1))
+        out_overflow = Signal()
+        bus_push = Signal()       # bus writes an event word this cycle
+        bus_push_word = Signal(18)
+        bus_pop = Signal()
+        bus_budget_add = Signal(32)
+        bus_clear = Signal()
+        bus_clear_flags = Signal()
+        m.d.comb += self.sops.eq(sops)
+
+        # --- input FIFO: from the stream, or from the bus (the bus wins a shared cycle) --------
+        m.d.comb += [
+            in_fifo.w_en.eq(bus_push | self.aer_in.valid),
+            in_fifo.w_data.eq(Mux(bus_push, bus_push_word, self.aer_in.payload.as_value())),
+            self.aer_in.ready.eq(in_fifo.w_rdy & ~bus_push),
+        ]
+        word = EVENT_LAYOUT(in_fifo.r_data)
+
+        # --- step sequencer ---------------------------------------------------------------------
+        unit0 = units[0]
+        step_ok = Signal()
+        m.d.comb += step_ok.eq(self.free_run | (budget != 0))
+        start = Signal(n_layers)
+        for k, unit in enumerate(units):
+            m.d.comb += unit.start.eq(start[k])
+        reset_all = Signal()
+        for unit in units:
+            m.d.comb += unit.reset.eq(reset_all)
+        budget_take = Signal()
+        with m.FSM(name="seq") as seq:
+            with m.State("COLLECT"):
+                with m.If(in_fifo.r_rdy):
+                    with m.If(word.reset):
+                        m.d.comb += [in_fifo.r_en.eq(1), reset_all.eq(1)]
+                        m.d.sync += self.step.eq(0)
+                        m.next = "RESET"
+                    with m.Elif(word.end_step):
+                        with m.If(step_ok):
+                            m.d.comb += [in_fifo.r_en.eq(1), start[0].eq(1), budget_take.eq(~self.free_run)]
+                            m.next = "LAYER0"
+                    with m.Else():
+                        m.d.comb += [in_fifo.r_en.eq(1), unit0.ev_we.eq(1), unit0.ev_index.eq(word.index)]
+            with m.State("RESET"):
+                with m.If(~Cat(*(u.busy for u in units)).any()):
+                    m.next = "COLLECT"
+            for k, unit in enumerate(units):
+                with m.State(f"LAYER{k}"):
+                    with m.If(~unit.busy):
+                        if k + 1 < n_layers:
+                            m.d.comb += start[k + 1].eq(1)
+                            m.next = f"LAYER{k + 1}"
+                        else:
+                            m.d.sync += self.step.eq(self.step + 1)
+                            m.d.comb += self.step_done.eq(1)
+                            m.next = "COLLECT"
+
+        m.d.comb += self.busy.eq(~seq.ongoing("COLLECT"))
+
+        # layer k's spikes are layer k+1's events
+        for k in range(1, n_layers):
+            prev = units[k - 1]
+            m.d.comb += [units[k].ev_we.eq(prev.wb_valid & prev.wb_spike), units[k].ev_index.eq(prev.wb_neuron)]
+
+        # --- write-back snoop, AER output, counters ---------------------------------------------
+        offsets = net.offsets
+        for k, unit in enumerate(units):
+            with m.If(unit.wb_valid):
+                m.d.comb += [self.wb_valid.eq(1), self.wb_layer.eq(k), self.wb_neuron.eq(unit.wb_neuron + int(offsets[k])),
+                             self.wb_v.eq(unit.wb_v), self.wb_ref.eq(unit.wb_ref), self.wb_adapt.eq(unit.wb_adapt),
+                             self.wb_rng.eq(unit.wb_rng), self.wb_spike.eq(unit.wb_spike),
+                             self.aer_out.payload.neuron.eq(unit.wb_neuron)]
+            with m.If(unit.wb_valid & unit.wb_spike):
+                m.d.sync += spikes[k].eq(spikes[k] + 1)
+        fire = Signal()
+        m.d.comb += [
+            fire.eq(self.wb_valid & self.wb_spike),
+            self.aer_out.valid.eq(fire),
+            self.aer_out.payload.layer.eq(self.wb_layer),
+            self.aer_out.payload.step.eq(self.step),
+            out_fifo.w_data.eq(Cat(self.aer_out.payload.neuron, Const(0, 2), self.step[:15], self.wb_layer)),
+            out_fifo.w_en.eq(fire & (out_mask >> self.wb_layer)[0]),
+        ]
+        with m.If(out_fifo.w_en & ~out_fifo.w_rdy):
+            m.d.sync += out_overflow.eq(1)
+
+        m.d.sync += cycles.eq(cycles + 1)
+        with m.If(self.busy):
+            m.d.sync += busy_cycles.eq(busy_cycles + 1)
+        # SOPs: counted when a layer starts, from the events it latches (n_events is valid one
+        # cycle later, so count then)
+        started = Signal(n_layers)
+        m.d.sync += started.eq(start)
+        sop_add = Signal(32)
+        for k, unit in enumerate(units):
+            with m.If(started[k]):
+                m.d.comb += sop_add.eq(unit.n_events * net.layers[k].n_out)
+        m.d.sync += sops.eq(sops + sop_add)
+        m.d.sync += budget.eq(budget + bus_budget_add - budget_take)
+        with m.If(bus_clear):
+            m.d.sync += [cycles.eq(0), busy_cycles.eq(0), sops.eq(0)] + [s.eq(0) for s in spikes]
+        with m.If(bus_clear_flags):
+            m.d.sync += out_overflow.eq(0)
+        for unit in units:
+            m.d.comb += unit.clear_flags.eq(bus_clear_flags)
+
+        # --- bus target: LATCH (stb seen) -> EXEC -> ACK -------------------------------------------
+        bus = self.bus
+        b_addr, b_data, b_we = Signal(24), Signal(32), Signal()
+        r_data = Signal(32)
+        b_err = Signal()
+        overflow_any = Cat(*(u.overflow for u in units)).any()
+        cfg_word = n_layers | (self.lanes << 4) | (self.out_fifo_depth << 12)
+        b_layer = b_addr[20:24]
+        b_i, b_j = b_addr[10:20], b_addr[0:10]
+        lane_bits = (self.lanes - 1).bit_length()
+        # a synapse write: word address g * n_in + i registered in EXEC, written during ACK
+        w_en = Signal(n_layers)
+        m.d.sync += w_en.eq(0)
+        for k, unit in enumerate(units):
+            m.d.comb += unit.w_en.eq(w_en[k])
+        with m.FSM(name="bus"):
+            with m.State("IDLE"):
+                with m.If(bus.stb):
+                    m.d.sync += [b_addr.eq(bus.addr), b_data.eq(bus.w_data), b_we.eq(bus.we), r_data.eq(0), b_err.eq(0)]
+                    m.next = "EXEC"
+            with m.State("EXEC"):
+                m.next = "ACK"
+                with m.If(b_we):
+                    with m.Switch(b_addr):
+                        with m.Case(REG["CTRL"]):
+                            m.d.comb += [bus_clear.eq(b_data[0]), bus_clear_flags.eq(b_data[1])]
+                        with m.Case(REG["RUN"]):
+                            m.d.comb += bus_budget_add.eq(b_data)
+                        with m.Case(REG["EVENT"]):
+                            with m.If(in_fifo.w_rdy):
+                                m.d.comb += [bus_push.eq(1),
+                                             bus_push_word.eq(Cat(b_data[:16], b_data[30], b_data[31]))]
+                            with m.Else():
+                                m.d.sync += b_err.eq(1)
+                        with m.Case(REG["OUT_MASK"]):
+                            m.d.sync += out_mask.eq(b_data)
+                    for k, unit in enumerate(units):
+                        layer = net.layers[k]
+                        hit = (b_layer == k + 1) & (b_i < layer.n_in) & (b_j < layer.n_out)
+                        m.d.sync += [w_en[k].eq(hit),
+                                     unit.w_addr.eq((b_j >> lane_bits) * layer.n_in + b_i),
+                                     unit.w_lane.eq(b_j[:lane_bits] if lane_bits else 0),
+                                     unit.w_data.eq(Cat(b_data[:layer.weight_bits], b_data[8:8 + layer.weight_bits]))]
+                with m.Else():
+                    with m.Switch(b_addr):
+                        with m.Case(REG["ID"]):
+                            m.d.sync += r_data.eq(ID_VALUE)
+                        with m.Case(REG["STATUS"]):
+                            m.d.sync += r_data.eq(Cat(self.busy, ~in_fifo.r_rdy, ~in_fifo.w_rdy, out_fifo.r_rdy,
+                                                      overflow_any, out_overflow))
+                        with m.Case(REG["RUN"]):
+                            m.d.sync += r_data.eq(budget)
+                        with m.Case(REG["OUT_EVENT"]):
+                            with m.If(out_fifo.r_rdy):
+                                m.d.comb += bus_pop.eq(1)
+                                m.d.sync += r_data.eq(Cat(out_fifo.r_data, Const(1, 1)))
+                        with m.Case(REG["STEP"]):
+                            m.d.sync += r_data.eq(self.step)
+                        with m.Case(REG["CYCLES"]):
+                            m.d.sync += r_data.eq(cycles)
+                        with m.Case(REG["BUSY"]):
+                            m.d.sync += r_data.eq(busy_cycles)
+                        with m.Case(REG["SOPS"]):
+                            m.d.sync += r_data.eq(sops)
+                        with m.Case(REG["OUT_MASK"]):
+                            m.d.sync += r_data.eq(out_mask)
+                        with m.Case(REG["CONFIG"]):
+                            m.d.sync += r_data.eq(cfg_word)
+                        with m.Case(REG["OUT_LEVEL"]):
+                            m.d.sync += r_data.eq(out_fifo.level)
+                        for k in range(n_layers):
+                            with m.Case(REG["SPIKES"] + k):
+                                m.d.sync += r_data.eq(spikes[k])
+                            with m.Case(REG["SHAPE"] + k):
+                                m.d.sync += r_data.eq(net.layers[k].n_in | (net.layers[k].n_out << 16))
+            with m.State("ACK"):
+                m.d.comb += [bus.ack.eq(1), bus.err.eq(b_err), bus.r_data.eq(r_data)]
+                m.next = "IDLE"
+        m.d.comb += out_fifo.r_en.eq(bus_pop)
+        return m

@@ -1,0 +1,162 @@
+"""Bench top of the SNN core: preloaded input events, a free-running core and a trace memory.
+
+Python does not touch the clock while a chunk runs. :class:`SNNBenchTop` holds the whole input as
+event words in a ROM (``event_words``: per step the indices of the input spikes, then an end-of-step
+marker; a reset marker between samples of a batch). On a ``go`` pulse the feeder streams words into
+the core's ``aer_in`` at one per clock until ``chunk`` end markers have gone in; the core runs
+free (``free_run`` high) and every neuron write-back (full new state and spike) is stored in
+``trace`` at word ``step_in_chunk * n_neurons + global_neuron``. When the chunk's last step is
+written back ``done`` rises; the bench reads the trace through VPI (or the Amaranth simulator),
+compares, and pulses ``go`` again. ``busy_cycles`` counts cycles the core spent running steps.
+
+Trace word (LSB first): ``v`` (max v_bits, two's complement), ``ref`` (max ref_bits), ``adapt``
+(max adapt_bits), ``rng`` (32), ``spike`` (1); :func:`unpack_trace` decodes it.
+"""
+
+import numpy as np
+from amaranth.hdl import Cat, Module, Signal
+from amaranth.lib import wiring
+from amaranth.lib.memory import Memory
+from amaranth.lib.wiring import In, Out
+
+from neuroxide.errors import ParameterError
+from neuroxide.rtl.snn_core import SNNCore
+
+__all__ = ["SNNBenchTop", "event_words", "trace_layout", "unpack_trace", "WORD_END", "WORD_RESET",
+           "run_top_amaranth"]
+
+WORD_END = 1 << 16     # event word bits as in the core's EVENT_LAYOUT: index[15:0], end_step, reset
+WORD_RESET = 1 << 17
+
+
+def event_words(in_spikes):
+    """Event words of ``in_spikes`` (0/1, ``(steps, batch, n_in)``): for each sample (a reset marker
+    before every sample but the first) and step, the spiking indices then an end marker."""
+    s = np.asarray(in_spikes)
+    if s.ndim != 3:
+        raise ParameterError("in_spikes", f"shape {s.shape}", "(steps, batch, n_in)")
+    words = []
+    for b in range(s.shape[1]):
+        if b:
+            words.append(WORD_RESET)
+        for t in range(s.shape[0]):
+            words.extend(int(i) for i in np.flatnonzero(s[t, b]))
+            words.append(WORD_END)
+    return words
+
+
+def trace_layout(network):
+    """``[(name, bits, signed)]`` of a trace word."""
+    layers = network.layers
+    return [("v", max(la.params.v_bits for la in layers), True), ("ref", max(la.params.ref_bits for la in layers), False),
+            ("adapt", max(la.params.adapt_bits for la in layers), False), ("rng", 32, False), ("spike", 1, False)]
+
+
+def unpack_trace(words, network):
+    """Trace words (ints, ``steps * n_neurons``) -> per layer ``{field: (steps, n_out) int64}``."""
+    n = network.n_neurons
+    w = np.array([int(x) for x in words], dtype=object).reshape(-1, n)
+    fields = {}
+    shift = 0
+    for name, bits, is_signed in trace_layout(network):
+        col = np.array([[(int(x) >> shift) & ((1 << bits) - 1) for x in row] for row in w], dtype=np.int64)
+        if is_signed:
+            col = np.where(col >> (bits - 1), col - (1 << bits), col)
+        fields[name] = col
+        shift += bits
+    out = []
+    for o, layer in zip(network.offsets, network.layers):
+        out.append({name: col[:, o:o + layer.n_out] for name, col in fields.items()})
+    return out
+
+
+class SNNBenchTop(wiring.Component):
+    """``SNNCore`` + event ROM (``words``) + feeder + a ``chunk``-step trace memory."""
+
+    def __init__(self, network, lanes, words, chunk):
+        if not words:
+            raise ParameterError("in_spikes", "no steps", "at least one step")
+        self.network, self.lanes, self.words, self.chunk = network, lanes, list(words), chunk
+        self.word_bits = sum(b for _, b, _ in trace_layout(network))
+        self.core = SNNCore(network, lanes=lanes, in_fifo_depth=4, out_fifo_depth=4)
+        self.trace = Memory(shape=self.word_bits, depth=chunk * network.n_neurons, init=[])
+        super().__init__({"go": In(1), "done": Out(1), "busy_cycles": Out(32)})
+
+    def elaborate(self, platform):
+        m = Module()
+        net, n = self.network, self.network.n_neurons
+        m.submodules.core = core = self.core
+        m.submodules.events = ev = Memory(shape=18, depth=len(self.words), init=self.words)
+        m.submodules.trace = trace = self.trace
+        rd = ev.read_port()
+        wr = trace.write_port()
+        m.d.comb += core.free_run.eq(1)
+
+        # feeder: rd.data is always the word at ptr (the address is the next ptr)
+        ptr = Signal(range(len(self.words) + 1))
+        running = Signal()
+        ends = Signal(range(self.chunk + 1))    # end markers fed in this chunk
+        steps = Signal(range(self.chunk + 1))   # steps finished in this chunk
+        is_end = rd.data[16]
+        valid = Signal()
+        take = Signal()
+        m.d.comb += [
+            valid.eq(running & (ptr < len(self.words)) & ~(is_end & (ends == self.chunk))),
+            core.aer_in.valid.eq(valid), core.aer_in.payload.eq(rd.data),
+            take.eq(valid & core.aer_in.ready),
+            rd.addr.eq(ptr + take),
+        ]
+        with m.If(take):
+            m.d.sync += ptr.eq(ptr + 1)
+            with m.If(is_end):
+                m.d.sync += ends.eq(ends + 1)
+        with m.If(core.step_done):
+            m.d.sync += steps.eq(steps + 1)
+        with m.If(core.busy):
+            m.d.sync += self.busy_cycles.eq(self.busy_cycles + 1)
+
+        # trace: every write-back at step_in_chunk * n + neuron
+        m.d.comb += [wr.en.eq(core.wb_valid), wr.addr.eq(steps * n + core.wb_neuron),
+                     wr.data.eq(Cat(core.wb_v, core.wb_ref, core.wb_adapt, core.wb_rng, core.wb_spike))]
+
+        stopped = (ends == self.chunk) | (ptr == len(self.words))
+        with m.If(self.go & ~running):
+            m.d.sync += [running.eq(1), self.done.eq(0), ends.eq(0), steps.eq(0)]
+        with m.Elif(running & stopped & (steps == ends) & ~core.step_done & ~core.busy):
+            m.d.sync += [running.eq(0), self.done.eq(1)]
+        return m
+
+
+def run_top_amaranth(network, lanes, in_spikes):
+    """Run :class:`SNNBenchTop` in Amaranth's simulator over all of ``in_spikes`` in one chunk.
+
+    Returns ``(per-sample list of per-layer trace dicts, cycles, busy_cycles)`` (see :func:`unpack_trace`).
+    """
+    from amaranth.sim import Simulator
+    s = np.asarray(in_spikes)
+    steps, batch = s.shape[:2]
+    total = steps * batch
+    top = SNNBenchTop(network, lanes, event_words(s), total)
+    result = {}
+
+    async def bench(ctx):
+        ctx.set(top.go, 1)
+        await ctx.tick()
+        ctx.set(top.go, 0)
+        cycles = 1
+        while not ctx.get(top.done):
+            await ctx.tick()
+            cycles += 1
+        result["cycles"] = cycles
+        result["busy"] = ctx.get(top.busy_cycles)
+        result["words"] = [ctx.get(top.trace.data[i]) for i in range(total * network.n_neurons)]
+
+    sim = Simulator(top)
+    sim.add_clock(1e-8)
+    sim.add_testbench(bench)
+    sim.run()
+    layers = unpack_trace(result["words"], network)
+    per_sample = []
+    for b in range(batch):
+        per_sample.append([{f: a[b * steps:(b + 1) * steps] for f, a in lay.items()} for lay in layers])
+    return per_sample, result["cycles"], result["busy"]

@@ -1,0 +1,260 @@
+"""SNNCore in Amaranth's simulator equals models.snn.SNNModel: full state, every neuron, every step.
+
+Hypothesis draws small random networks (1-3 layers, random LIF parameters with every feature,
+weights including the extremes 0 and 2**weight_bits - 1, lateral inhibition, ADC shifts), lanes
+1/2/4/8 and batches of samples run back to back with a state reset between them. Also: the cycle
+formula of the module docstring, the host-bus register map, and that a wrong model is caught.
+"""
+
+import numpy as np
+import pytest
+from amaranth.sim import Simulator
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from neuroxide.errors import ParameterError
+from neuroxide.models.lif import LIFParams
+from neuroxide.models.snn import CoreLayer, CoreNetwork, SNNModel
+from neuroxide.rtl.snn_core import ID_VALUE, REG, SNNCore, layer_cycles, step_cycles
+from neuroxide.testbench.snn_top import run_top_amaranth
+
+FIELDS = ("v", "ref", "adapt", "rng")
+EXAMPLES = max(10, settings.default.max_examples // 3)  # 66 in the fast suite, 3333 under slow
+
+
+@st.composite
+def lif_params(draw):
+    v_bits = draw(st.integers(6, 18))
+    in_bits = draw(st.integers(1, min(10, v_bits - 1)))
+    decay_bits = draw(st.integers(1, 12))
+    ref_bits = draw(st.integers(1, 4))
+    adapt_bits = draw(st.integers(1, 10))
+    lo, hi = -(1 << (v_bits - 1)), (1 << (v_bits - 1)) - 1
+    # thresholds reachable by the inputs, so neurons fire (and lateral/refractory/adaptation act)
+    v_th = draw(st.integers(1, min(hi, 4 << in_bits)) | st.integers(1, hi))
+    v_min = draw(st.none() | st.integers(lo, 0))
+    v_lo = lo if v_min is None else v_min
+    return LIFParams(
+        v_bits=v_bits, in_bits=in_bits, decay_bits=decay_bits, ref_bits=ref_bits, adapt_bits=adapt_bits,
+        decay=draw(st.integers(0, 1 << decay_bits)), bias=draw(st.integers(-(1 << in_bits), 1 << in_bits) | st.integers(lo, hi)),
+        v_th=v_th, v_min=v_min, v_reset=draw(st.integers(v_lo, v_th - 1)), v_init=draw(st.integers(v_lo, hi)),
+        reset_mode=draw(st.sampled_from(["value", "subtract"])), t_ref=draw(st.integers(0, (1 << ref_bits) - 1)),
+        adapt_inc=draw(st.integers(0, (1 << adapt_bits) - 1)), adapt_shift=draw(st.integers(1, adapt_bits)),
+        noise_bits=draw(st.integers(0, min(6, v_bits - 1))))
+
+
+@st.composite
+def networks(draw):
+    n_layers = draw(st.integers(1, 3))
+    sizes = [draw(st.integers(1, 9)) for _ in range(n_layers + 1)]
+    layers = []
+    for k in range(n_layers):
+        wb = draw(st.integers(1, 8))
+        top = (1 << wb) - 1
+        shape = (sizes[k], sizes[k + 1])
+        level = st.sampled_from([0, top]) | st.integers(0, top)
+        w_exc = np.array(draw(st.lists(level, min_size=shape[0] * shape[1], max_size=shape[0] * shape[1]))).reshape(shape)
+        w_inh = np.array(draw(st.lists(st.just(0) | level, min_size=shape[0] * shape[1],
+                                       max_size=shape[0] * shape[1]))).reshape(shape)
+        p = draw(lif_params())
+        layers.append(CoreLayer(w_exc, w_inh, wb, p, adc_shift=draw(st.integers(0, 15) | st.integers(0, 3)),
+                                lateral=draw(st.integers(0, p.in_max))))
+    return CoreNetwork(tuple(layers), seed=draw(st.integers(0, 2**32 - 1)))
+
+
+@st.composite
+def scenario(draw):
+    net = draw(networks())
+    lanes = draw(st.sampled_from([1, 2, 4, 8]))
+    steps = draw(st.integers(1, 8))
+    batch = draw(st.integers(1, 2))
+    density = draw(st.sampled_from([0.0, 0.3, 0.7, 1.0]))
+    seed = draw(st.integers(0, 2**16))
+    s = np.random.default_rng(seed).random((steps, batch, net.n_in)) < density
+    return net, lanes, s
+
+
+def compare(net, got, trace):
+    """Number of (sample, layer, field) pairs that differ anywhere; 0 means equal everywhere."""
+    bad = 0
+    for b, sample in enumerate(got):
+        for k, layer in enumerate(sample):
+            for f in FIELDS:
+                bad += int((layer[f] != trace.state[k][f][:, b]).any())
+            bad += int((layer["spike"].astype(bool) != trace.spikes[k][:, b]).any())
+    return bad
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(scenario())
+def test_core_equals_model_every_step(case):
+    net, lanes, s = case
+    got, _, _ = run_top_amaranth(net, lanes, s)
+    trace = SNNModel(net, s.shape[1]).run(s, record_state=True)
+    assert compare(net, got, trace) == 0
+
+
+def small_network(seed=3, lateral=2, noise_bits=3, sizes=(6, 9, 4)):
+    rng = np.random.default_rng(seed)
+    p = LIFParams(v_bits=12, in_bits=7, v_th=50, decay=3800, t_ref=1, noise_bits=noise_bits, adapt_inc=6)
+    layers = []
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        layers.append(CoreLayer(rng.integers(0, 16, (n_in, n_out)), rng.integers(0, 16, (n_in, n_out)) * (rng.random((n_in, n_out)) < 0.3),
+                                4, p, adc_shift=1, lateral=lateral))
+    return CoreNetwork(tuple(layers), seed=seed)
+
+
+def test_negative_a_different_model_is_caught():
+    """The comparison can fail: one weight differs between the RTL's network and the model's."""
+    net = small_network()
+    s = np.random.default_rng(1).random((10, 1, net.n_in)) < 0.5
+    got, _, _ = run_top_amaranth(net, 2, s)
+    assert compare(net, got, SNNModel(net, 1).run(s, record_state=True)) == 0
+    w = net.layers[0].w_exc.copy()
+    w[0, 0] ^= 1
+    other = CoreNetwork((CoreLayer(w, net.layers[0].w_inh, 4, net.layers[0].params, 1, 2),) + net.layers[1:], seed=net.seed)
+    assert compare(net, got, SNNModel(other, 1).run(s, record_state=True)) > 0
+
+
+@pytest.mark.parametrize("lanes", [1, 2, 4, 8])
+def test_cycle_formula(lanes):
+    """The busy cycles equal the docstring formula exactly, every step (batch 1: no resets)."""
+    net = small_network(sizes=(7, 10, 3))
+    s = np.random.default_rng(4).random((12, 1, net.n_in)) < 0.6
+    got, cycles, busy = run_top_amaranth(net, lanes, s)
+    trace = SNNModel(net, 1).run(s, record_state=True)
+    assert compare(net, got, trace) == 0
+    want_busy = want_total = 0
+    for t in range(s.shape[0]):
+        events = [int(s[t, 0].sum())] + [int(trace.spikes[k][t, 0].sum()) for k in range(len(net.layers) - 1)]
+        total, b = step_cycles(net, lanes, events)
+        want_busy += b
+        want_total += total
+    assert busy == want_busy
+    assert 0 <= cycles - want_total <= 8  # start-up: the first words cross the bench's feeder and FIFO
+    assert layer_cycles(64, 8, 64) == 8 * 64 + 8 + 13  # G*E + L + 13 when E >= L
+
+
+def test_bad_parameters():
+    net = small_network()
+    with pytest.raises(ParameterError, match="lanes"):
+        SNNCore(net, lanes=3)
+    with pytest.raises(ParameterError, match="network"):
+        SNNCore("net")
+    with pytest.raises(ParameterError, match="in_fifo_depth"):
+        SNNCore(net, in_fifo_depth=1)
+
+
+# --- host bus ---------------------------------------------------------------------------------
+
+async def bus_write(ctx, bus, addr, data):
+    ctx.set(bus.stb, 1)
+    ctx.set(bus.we, 1)
+    ctx.set(bus.addr, addr)
+    ctx.set(bus.w_data, data)
+    for _ in range(10):
+        await ctx.tick()
+        if ctx.get(bus.ack):
+            err = ctx.get(bus.err)
+            ctx.set(bus.stb, 0)
+            await ctx.tick()
+            return err
+    raise AssertionError(f"no ack for write to {addr:#x}")
+
+
+async def bus_read(ctx, bus, addr):
+    ctx.set(bus.stb, 1)
+    ctx.set(bus.we, 0)
+    ctx.set(bus.addr, addr)
+    for _ in range(10):
+        await ctx.tick()
+        if ctx.get(bus.ack):
+            value = ctx.get(bus.r_data)
+            ctx.set(bus.stb, 0)
+            await ctx.tick()
+            return value
+    raise AssertionError(f"no ack for read of {addr:#x}")
+
+
+def test_bus_register_map_runs_a_network_loaded_over_the_bus():
+    """Load every weight over the bus into a core built with zero weights, push events, run with
+    the RUN budget, read spikes from OUT_EVENT and the counters: equals the model."""
+    net = small_network(lateral=0, noise_bits=0)
+    blank = CoreNetwork(tuple(CoreLayer(np.zeros_like(la.w_exc), np.zeros_like(la.w_inh), la.weight_bits, la.params,
+                                        la.adc_shift, la.lateral) for la in net.layers), seed=net.seed)
+    dut = SNNCore(blank, lanes=4, in_fifo_depth=64, out_fifo_depth=256)
+    steps = 6
+    s = np.random.default_rng(7).random((steps, net.n_in)) < 0.6
+    out = {}
+
+    async def bench(ctx):
+        bus = dut.bus
+        assert await bus_read(ctx, bus, REG["ID"]) == ID_VALUE
+        assert await bus_read(ctx, bus, 0x1234) == 0  # unmapped: acked, 0
+        assert await bus_write(ctx, bus, 0x1235, 7) == 0
+        assert await bus_read(ctx, bus, REG["CONFIG"]) & 0xFFF == len(net.layers) | (4 << 4)
+        assert await bus_read(ctx, bus, REG["SHAPE"] + 1) == net.layers[1].n_in | (net.layers[1].n_out << 16)
+        for k, layer in enumerate(net.layers):
+            for i in range(layer.n_in):
+                for j in range(layer.n_out):
+                    await bus_write(ctx, bus, ((k + 1) << 20) | (i << 10) | j,
+                                    int(layer.w_exc[i, j]) | int(layer.w_inh[i, j]) << 8)
+        await bus_write(ctx, bus, REG["OUT_MASK"], 0b11)  # spikes of both layers
+        for t in range(steps):
+            for i in np.flatnonzero(s[t]):
+                assert await bus_write(ctx, bus, REG["EVENT"], int(i)) == 0
+            await bus_write(ctx, bus, REG["EVENT"], 1 << 30)
+        for _ in range(50):
+            await ctx.tick()
+        assert await bus_read(ctx, bus, REG["STEP"]) == 0  # no budget: nothing ran
+        await bus_write(ctx, bus, REG["RUN"], steps)
+        for _ in range(2000):
+            await ctx.tick()
+        out["step"] = await bus_read(ctx, bus, REG["STEP"])
+        out["run_left"] = await bus_read(ctx, bus, REG["RUN"])
+        out["status"] = await bus_read(ctx, bus, REG["STATUS"])
+        out["sops"] = await bus_read(ctx, bus, REG["SOPS"])
+        out["spikes"] = [await bus_read(ctx, bus, REG["SPIKES"] + k) for k in range(len(net.layers))]
+        events = []
+        while True:
+            word = await bus_read(ctx, bus, REG["OUT_EVENT"])
+            if not word >> 31:
+                break
+            events.append(((word >> 27) & 0xF, (word >> 12) & 0x7FFF, word & 0xFFF))
+        out["events"] = events
+        assert await bus_read(ctx, bus, REG["CYCLES"]) > 0
+        await bus_write(ctx, bus, REG["CTRL"], 1)
+        assert await bus_read(ctx, bus, REG["SOPS"]) == 0
+        # a reset marker: step counter back to 0
+        await bus_write(ctx, bus, REG["EVENT"], 1 << 31)
+        for _ in range(40):
+            await ctx.tick()
+        out["step_after_reset"] = await bus_read(ctx, bus, REG["STEP"])
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-8)
+    sim.add_testbench(bench)
+    sim.run()
+    trace = SNNModel(net, 1).run(s[:, None, :])
+    assert out["step"] == steps and out["run_left"] == 0
+    assert out["status"] & 1 == 0 and out["status"] & 0b110000 == 0
+    assert out["sops"] == int(trace.sops[0])
+    want = sorted((k, t, j) for k in range(len(net.layers)) for t, j in zip(*np.nonzero(trace.spikes[k][:, 0])))
+    assert sorted(out["events"]) == want and len(want) > 0
+    assert out["spikes"] == [int(trace.spikes[k].sum()) for k in range(len(net.layers))]
+    assert out["step_after_reset"] == 0
+
+
+def test_bus_event_queue_full_is_refused_with_err():
+    dut = SNNCore(small_network(), lanes=2, in_fifo_depth=4)
+    errs = []
+
+    async def bench(ctx):
+        for _ in range(8):  # end markers wait at the head of the queue (no RUN budget): it fills
+            errs.append(await bus_write(ctx, dut.bus, REG["EVENT"], 1 << 30))
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-8)
+    sim.add_testbench(bench)
+    sim.run()
+    assert errs[:4] == [0, 0, 0, 0] and all(errs[5:])
