@@ -94,3 +94,16 @@ def test_run_snn_batches_equal_one_batch(data, weights):
 def test_bad_encoding():
     with pytest.raises(ParameterError, match="encoding"):
         encode(np.zeros((1, 64)), 4, "phase")
+
+
+def test_accuracy_benchmark_plot(tmp_path):
+    from neuroxide.benchmarks.snn_accuracy import PARTS, plot_accuracy
+    assert "digits-accuracy" in PARTS
+
+    def pts(keys, acc):
+        return {str(k): {"mean": acc, "min": acc - 0.01, "max": acc + 0.01} for k in keys}
+
+    res = {"n": 540, "seeds": [1], "float_reference": 0.98, "bits": pts(range(1, 9), 0.9),
+           "bits_float": pts(range(1, 9), 0.95), "d2d": pts([0.0, 0.1], 0.97), "stuck": pts([0.0, 0.05], 0.8)}
+    plot_accuracy(res, tmp_path / "a.png")
+    assert (tmp_path / "a.png").read_bytes()[:4] == b"\x89PNG"

@@ -1,0 +1,104 @@
+"""Digits accuracy of the fixed-point SNN model vs device levels, spread and faults.
+
+Part ``digits-accuracy``: the 540 test images of the fixed split, 32 steps, rate coding, spike-count
+readout, the network of ``neuroxide.models.train`` (64-64-10). Three sweeps, each over ``seeds``
+(a seed sets the crossbar's spread and fault maps, the rate encoder and the neurons):
+
+* weight bits 1..8 with ideal devices (beside: the float network with the same programmed weights);
+* device-to-device spread 0..20 % at 4 bits;
+* stuck-at faults 0..10 % at 4 bits.
+
+Writes the plot ``docs/img/snn_accuracy.png`` and returns the figures (mean, min, max per point).
+"""
+
+import numpy as np
+
+__all__ = ["PARTS", "digits_accuracy", "plot_accuracy"]
+
+BITS = tuple(range(1, 9))
+D2D = (0.0, 0.025, 0.05, 0.1, 0.15, 0.2)
+STUCK = (0.0, 0.01, 0.02, 0.05, 0.1)
+
+
+def _stats(values):
+    v = np.asarray(values, dtype=float)
+    return {"mean": round(float(v.mean()), 4), "min": round(float(v.min()), 4), "max": round(float(v.max()), 4),
+            "runs": [round(float(x), 4) for x in v]}
+
+
+def digits_accuracy(seeds=(1, 2, 3), steps=32, plot="docs/img/snn_accuracy.png", build_dir="build/digits",
+                    progress=True):
+    from tqdm import tqdm
+
+    from neuroxide.models.crossbar import DeviceParams
+    from neuroxide.models.snn import float_forward
+    from neuroxide.models.train import (PIXEL_MAX, TrainConfig, accuracy, convert, load_digits_split, run_snn,
+                                        trained_mlp)
+    x_tr, _, x_te, y_te = load_digits_split()
+    cfg = TrainConfig()
+    weights = trained_mlp(cfg, cache_dir=build_dir)
+    scores, _ = float_forward(weights, x_te / PIXEL_MAX)
+    points = [("bits", b, dict(weight_bits=b)) for b in BITS]
+    points += [("d2d", s, dict(weight_bits=4, d2d_sigma=s)) for s in D2D]
+    points += [("stuck", p, dict(weight_bits=4, stuck_at=p)) for p in STUCK]
+    out = {"n": int(len(y_te)), "steps": steps, "seeds": list(seeds), "encoding": "rate", "readout": "count",
+           "network": f"64-{cfg.hidden}-10", "grid_bits": 8,
+           "float_reference": round(accuracy(scores.argmax(axis=1), y_te), 4),
+           "bits": {}, "bits_float": {}, "d2d": {}, "stuck": {}}
+    bar = tqdm(total=len(points) * len(seeds), desc="digits accuracy", unit="run", disable=not progress,
+               file=__import__("sys").stderr)
+    for sweep, value, kw in points:
+        accs, float_accs = [], []
+        for seed in seeds:
+            network, info = convert(weights, x_tr, DeviceParams(grid_bits=8, **kw), seed=seed, network_seed=seed)
+            pred, _, _ = run_snn(network, x_te, steps, "rate", seed)
+            accs.append(accuracy(pred, y_te))
+            s, _ = float_forward([i["weights"] for i in info], x_te / PIXEL_MAX)
+            float_accs.append(accuracy(s.argmax(axis=1), y_te))
+            bar.update()
+        out[sweep][str(value)] = _stats(accs)
+        if sweep == "bits":
+            out["bits_float"][str(value)] = _stats(float_accs)
+    bar.close()
+    if plot:
+        plot_accuracy(out, plot)
+        out["plot"] = plot
+    return out
+
+
+def plot_accuracy(res, path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from neuroxide.fileio import save_figure
+    fig, axes = plt.subplots(1, 3, figsize=(13, 4), layout="constrained", sharey=True)
+
+    def draw(ax, sweep, scale, label, color="C0"):
+        xs = [float(k) * scale for k in res[sweep]]
+        mean = [100 * v["mean"] for v in res[sweep].values()]
+        lo = [100 * v["min"] for v in res[sweep].values()]
+        hi = [100 * v["max"] for v in res[sweep].values()]
+        ax.plot(xs, mean, "o-", color=color, label=label)
+        ax.fill_between(xs, lo, hi, color=color, alpha=0.2)
+
+    draw(axes[0], "bits", 1, "SNN model (32 steps)")
+    draw(axes[0], "bits_float", 1, "float net, same weights", "C1")
+    axes[0].set_xlabel("conductance levels per device (bits)")
+    axes[0].set_ylabel("test accuracy (%)")
+    draw(axes[1], "d2d", 100, "SNN model, 4-bit")
+    axes[1].set_xlabel("device-to-device spread (%)")
+    draw(axes[2], "stuck", 100, "SNN model, 4-bit")
+    axes[2].set_xlabel("stuck-at devices (%)")
+    for ax in axes:
+        ax.axhline(100 * res["float_reference"], color="gray", ls="--", lw=1, label="float reference")
+        ax.axhline(95, color="r", ls=":", lw=1, label="95 % target")
+        ax.grid(alpha=0.3)
+        ax.legend(loc="lower right", fontsize=8)
+    axes[0].set_ylim(0, 100)
+    fig.suptitle(f"8x8 digits, {res['n']} test images, 64-64-10 SNN, mean and min..max over seeds {res['seeds']}")
+    save_figure(fig, path)
+    plt.close(fig)
+
+
+PARTS = {"digits-accuracy": digits_accuracy}
