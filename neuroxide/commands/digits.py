@@ -48,11 +48,13 @@ def _confusion(y, pred, n=10):
 
 def evaluate(backend="model", weight_bits=4, d2d_sigma=0.0, stuck_at=0.0, write_sigma=0.0, limit=None, seed=1,
              steps=32, encoding="rate", readout_mode="count", simulator=None, build_dir="build/digits",
-             progress=None):
+             progress=None, rtl_progress=None):
     """Run the digits test set on ``backend``; returns ``(report, extras)``.
 
     ``report`` is JSON-able (accuracy, n, mismatches, sops, cycles, sop_per_cycle, ...); ``extras``
     holds arrays for plotting (``y``, ``pred``, ``spikes`` per layer incl. input, ``confusion``).
+    ``progress(images)`` is called as the model finishes images, ``rtl_progress(done, total)`` as
+    the RTL bench finishes steps.
     """
     import numpy as np
 
@@ -88,7 +90,7 @@ def evaluate(backend="model", weight_bits=4, d2d_sigma=0.0, stuck_at=0.0, write_
         report["sops"] = int(sops.sum())
         if backend == "rtl":
             res = run_network(network, s_in.astype(np.uint8), simulator=simulator,
-                              build_dir=f"{build_dir}/rtl", progress=None)
+                              build_dir=f"{build_dir}/rtl", progress=rtl_progress)
             rtl_spikes = [np.asarray(s, dtype=bool) for s in res["spikes"]]
             rtl_pred = readout(rtl_spikes[-1], readout_mode)
             report.update({"mismatches": int(res["mismatches"]), "cycles": int(res["cycles"]),
@@ -172,13 +174,27 @@ def cmd_digits(args):
     n = N_TEST if args.limit is None else args.limit
     status(f"digits: {args.backend} back end, {n} test images x {args.steps} steps, "
            f"{args.weight_bits}-bit devices ...")
-    with tqdm(total=n, desc="images", unit="img", file=sys.stderr, leave=False) as bar:
-        report, extras = evaluate(args.backend, args.weight_bits, args.d2d_sigma, args.stuck_at, args.write_sigma,
-                                  args.limit, args.seed, args.steps, args.encoding, args.readout, args.simulator,
-                                  args.build_dir, progress=bar.update)
+    rtl_bar = None
+
+    def rtl_progress(done, total):
+        nonlocal rtl_bar
+        if rtl_bar is None:
+            rtl_bar = tqdm(total=total, desc="RTL steps compared", unit="step", file=sys.stderr, leave=False)
+        rtl_bar.update(done - rtl_bar.n)
+
+    try:
+        with tqdm(total=n, desc="model images", unit="img", file=sys.stderr, leave=False) as bar:
+            report, extras = evaluate(args.backend, args.weight_bits, args.d2d_sigma, args.stuck_at,
+                                      args.write_sigma, args.limit, args.seed, args.steps, args.encoding, args.readout,
+                                      args.simulator, args.build_dir, progress=bar.update, rtl_progress=rtl_progress)
+    finally:
+        if rtl_bar is not None:
+            rtl_bar.close()
     if args.plot:
         plot_digits(report, extras, args.plot)
     report["plot"] = args.plot
+    if report["mismatches"]:
+        status(f"error: the RTL differs from the model on {report['mismatches']} steps")
 
     def show(v, fmt="{}"):
         return "-" if v is None else fmt.format(v)
