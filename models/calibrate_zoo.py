@@ -54,7 +54,8 @@ from .lif import LIFModel, LIFParams
 from .wta import WTAModel
 
 __all__ = ["ZooCalibration", "calibrate_zoo", "calibrate_fefet", "calibrate_mtj", "calibrate_stochastic",
-           "calibrate_oscillator", "calibrate_dendrite", "UNIFORM_WIDTH_SIGMAS", "LIF_FAMILIES"]
+           "calibrate_oscillator", "calibrate_dendrite", "UNIFORM_WIDTH_SIGMAS", "LIF_FAMILIES",
+           "plot_zoo", "latch_aware_encode"]
 
 UNIFORM_WIDTH_SIGMAS = 3.33   # uniform noise width (in Gaussian sigmas) minimising sup |CDF gap|
 LIF_FAMILIES = ("fefet", "afefet", "mtj", "stochastic", "oscillator")
@@ -109,6 +110,13 @@ def _first_spike_steps(params, i_exc, i_inh, horizon):
     return np.where(fired, np.argmax(trace.spike, axis=0) + 1.0, np.inf)
 
 
+def _sweep(name, values):
+    v = np.asarray(values, dtype=float).ravel()
+    if v.size == 0 or not np.all(np.isfinite(v)) or v.min() < 0:
+        raise ParameterError(name, v.tolist(), "one or more finite values >= 0")
+    return v
+
+
 def _encode(values, scale, in_max, field_name):
     codes = np.floor(np.asarray(values, dtype=float) * scale + 0.5).astype(np.int64)
     if codes.size and codes.max() > in_max:
@@ -118,7 +126,7 @@ def _encode(values, scale, in_max, field_name):
 
 
 # ------------------------------------------------------------------------------------------------
-def calibrate_fefet(preset, widths=None, n_points=25):
+def calibrate_fefet(preset, widths=None, n_points=25, v_inh_volt=None):
     """FeFET / AFeFET -> LIF (module docstring). Curve: pulses to fire vs inhibitory amplitude."""
     p = preset
     w = _widths(widths, v_bits=16, in_bits=14, decay_bits=16, ref_bits=8)
@@ -132,7 +140,7 @@ def calibrate_fefet(preset, widths=None, n_points=25):
         raise ParameterError("ref_bits", w.ref_bits, f">= {t_ref.bit_length()}")
     params = LIFParams(v_bits=w.v_bits, in_bits=w.in_bits, decay_bits=w.decay_bits, ref_bits=w.ref_bits,
                        decay=decay, v_th=int(scale), v_reset=0, v_min=0, v_init=0, t_ref=t_ref)
-    v_inh = np.linspace(0.0, p.v_exc_volt, int(n_points))
+    v_inh = np.linspace(0.0, p.v_exc_volt, int(n_points)) if v_inh_volt is None else _sweep("v_inh_volt", v_inh_volt)
     i_exc = _encode(fe_dev.progress_per_pulse(p, p.v_exc_volt), scale, params.in_max, "excitatory drive")
     i_inh = _encode(fe_dev.progress_per_pulse(p, v_inh), scale, params.in_max, "inhibitory drive")
     n_float = np.asarray(fe_dev.pulses_to_fire(p, v_inh), dtype=float)
@@ -159,13 +167,14 @@ def _default_dt(t_min_s, steps_per_period=40):
     return math.floor(dt / mag) * mag
 
 
-def calibrate_mtj(preset, dt=None, widths=None, n_points=25):
+def calibrate_mtj(preset, dt=None, widths=None, n_points=25, i_amp=None):
     """SOT-MTJ -> LIF + WTA layer (module docstring). Curve: rate vs current, float vs fixed."""
     p = preset
     w = _widths(widths, v_bits=20, in_bits=18, decay_bits=16, ref_bits=8)
-    i_amp = np.linspace(p.i_min_amp, p.i_max_amp, int(n_points))
+    i_op = np.linspace(p.i_min_amp, p.i_max_amp, int(n_points))
+    i_amp = i_op if i_amp is None else _sweep("i_amp", i_amp)
     rate_float = np.asarray(mtj_dev.analytic_rate_hz(p, i_amp))
-    t_min = 1.0 / rate_float.max()
+    t_min = 1.0 / float(mtj_dev.analytic_rate_hz(p, p.i_max_amp))   # dt from the operating range only
     dt = _default_dt(t_min) if dt is None else dt
     if isinstance(dt, bool) or not isinstance(dt, (int, float)) or not 0 < dt <= t_min / 4:
         raise ParameterError("dt", dt, f"0 < dt <= {t_min / 4:.4g} s", "at least 4 steps in the fastest period")
@@ -181,9 +190,11 @@ def calibrate_mtj(preset, dt=None, widths=None, n_points=25):
                        decay=decay, v_th=1 << (w.v_bits - 2), v_reset=0, v_min=0, v_init=0, t_ref=t_ref)
     i_exc = _encode((1.0 - a_q) * x_inf + 0.5 / scale, scale, params.in_max, "drive")
     w_lat = int(_encode(p.dx_inh_m, scale, params.in_max, "lateral inhibition"))
-    n_steps = int(np.ceil(3.5 / (rate_float.min() * dt))) + 16
+    slowest = np.min(rate_float[rate_float > 0], initial=float(mtj_dev.analytic_rate_hz(p, p.i_min_amp)))
+    n_steps = min(400_000, int(np.ceil(3.5 / (slowest * dt))) + 16)
     rate_fixed = _fixed_rates(params, i_exc, dt, n_steps)
-    rel = np.abs(rate_fixed / rate_float - 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel = np.where(rate_float > 0, np.abs(rate_fixed / rate_float - 1.0), np.where(rate_fixed == 0, 0.0, np.inf))
     # winner-take-all: 4 neurons, currents spread over the operating range, float vs fixed spike counts
     currents = np.linspace(p.i_min_amp + 0.4 * (p.i_max_amp - p.i_min_amp), p.i_max_amp, 4)
     wta_steps = int(np.ceil(20 / (rate_float.max() * dt)))
@@ -194,6 +205,7 @@ def calibrate_mtj(preset, dt=None, widths=None, n_points=25):
     fixed = WTAModel(params, currents.size, w_lat).run(np.broadcast_to(enc, (wta_steps, currents.size)).copy())
     free = LIFModel(params, currents.size).run(np.broadcast_to(enc, (wta_steps, currents.size)))
     fidelity = {"metric": "rate vs current, |fixed/float - 1|", "max_error": float(np.max(rel)),
+                "onset_amp": p.onset_amp,
                 "wta_counts_float": spk_float.sum(axis=0).tolist(), "wta_counts_fixed": fixed["spike"].sum(axis=0).tolist(),
                 "no_wta_counts_float": spk_float_free.sum(axis=0).tolist(),
                 "no_wta_counts_fixed": free.spike.sum(axis=0).tolist()}
@@ -204,7 +216,7 @@ def calibrate_mtj(preset, dt=None, widths=None, n_points=25):
 
 
 # ------------------------------------------------------------------------------------------------
-def calibrate_stochastic(preset, widths=None, noise_bits=8, n_points=33, trials=8192, seed=1):
+def calibrate_stochastic(preset, widths=None, noise_bits=8, n_points=33, trials=8192, seed=1, vin_volt=None):
     """Stochastic TS -> LIF threshold noise (module docstring). Curve: P(fire) vs drive."""
     p = preset
     c = p.circuit
@@ -220,7 +232,7 @@ def calibrate_stochastic(preset, widths=None, noise_bits=8, n_points=33, trials=
     params = LIFParams(v_bits=w.v_bits, in_bits=w.in_bits, decay_bits=w.decay_bits, ref_bits=w.ref_bits,
                        decay=0, v_th=v_th, v_reset=0, v_init=0, t_ref=0, noise_bits=noise_bits)
     lo, hi = p.vin_range_volt(4.0)
-    vin = np.linspace(lo, hi, int(n_points))
+    vin = np.linspace(lo, hi, int(n_points)) if vin_volt is None else _sweep("vin_volt", vin_volt)
     i_exc = _encode(c.v_off_volt(vin), scale, params.in_max, "drive")
     trace = LIFModel(params, shape=vin.size, seed=seed).run(np.broadcast_to(i_exc, (trials, vin.size)))
     p_fixed = trace.spike.mean(axis=0)
@@ -249,9 +261,7 @@ def calibrate_oscillator(preset, dt=None, widths=None, n_points=41, vin_volt=Non
     p = preset
     cal = calibrate(p, dt=dt, widths=widths)
     vin = (np.linspace(0.5 * p.onset_vin_volt, 1.5 * p.latch_vin_volt, int(n_points)) if vin_volt is None
-           else np.asarray(vin_volt, dtype=float).ravel())
-    if vin.size == 0 or not np.all(np.isfinite(vin)) or vin.min() < 0:
-        raise ParameterError("vin_volt", vin.tolist(), "finite drives >= 0 V")
+           else _sweep("vin_volt", vin_volt))
     rate_float = f_v_curve(p, vin)
     codes, latched = latch_aware_encode(cal, vin)
     osc = rate_float > 0
@@ -272,7 +282,7 @@ def calibrate_oscillator(preset, dt=None, widths=None, n_points=41, vin_volt=Non
 
 
 # ------------------------------------------------------------------------------------------------
-def calibrate_dendrite(preset, in_bits=8, n_points=49, n_pulses=10):
+def calibrate_dendrite(preset, in_bits=8, n_points=49, n_pulses=10, amplitudes_volt=None):
     """Dendrite device -> the multi-dendrite rule (module docstring). Curve: filtering, float vs fixed."""
     p = get_any_preset(preset) if isinstance(preset, str) else preset
     if isinstance(in_bits, bool) or not isinstance(in_bits, int) or not 4 <= in_bits <= 12:
@@ -295,7 +305,10 @@ def calibrate_dendrite(preset, in_bits=8, n_points=49, n_pulses=10):
     params = DendriteParams(n_dend=4, in_bits=in_bits, d_bits=min(d_bits, 24), d_decay_bits=d_decay_bits,
                             d_decay=d_decay, d_th=d_th, d_shift=d_shift, v_bits=v_bits, decay_bits=decay_bits,
                             decay=decay, v_th=v_th, v_reset=0, ref_bits=4, t_ref=2)
-    amps = np.linspace(0.0, p.v_max_volt, int(n_points))
+    amps = np.linspace(0.0, p.v_max_volt, int(n_points)) if amplitudes_volt is None else _sweep("amplitudes_volt", amplitudes_volt)
+    if amps.max() > p.v_max_volt:
+        raise ParameterError("amplitudes_volt", float(amps.max()), f"0..{p.v_max_volt:g} V (v_max_volt)")
+    amps = np.union1d(amps, [p.v_max_volt])   # the curves are normalised at v_max
     q_float = dend_dev.filtering_curve(p, amps, n_pulses)
     codes = np.floor(amps * code_per_volt + 0.5).astype(np.int64)
     x = np.zeros((n_pulses, amps.size, params.n_dend), dtype=np.int64)
@@ -331,3 +344,85 @@ def calibrate_zoo(preset, **options):
     if fam == "dendrite":
         return calibrate_dendrite(p, **options)
     return calibrate_oscillator(p, **options)
+
+
+# ------------------------------------------------------------------------------------------------
+def plot_zoo(cal, path):
+    """Save the family's fidelity figure (float physics vs fixed point) as a PNG, atomically."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from neuroxide.fileio import save_figure
+
+    c, cv = cal, cal.curve
+    fam = c.family
+    two = fam in ("mtj", "dendrite")
+    fig = Figure(figsize=(6.4, 6.4 if two else 4.2))
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(2, 1) if two else [fig.subplots()]
+    ax = axes[0]
+    title = f"{c.preset.name} ({fam}): max error {100 * c.fidelity['max_error']:.2f} %"
+    if fam in ("fefet", "afefet"):
+        v = np.asarray(cv["v_inh_volt"])
+        nf, nx = np.asarray(cv["pulses_float"], dtype=float), np.asarray(cv["pulses_fixed"], dtype=float)
+        ax.plot(v, np.where(np.isfinite(nf), nf, np.nan), "-", label="device model (float)")
+        ax.plot(v, np.where(np.isfinite(nx), nx, np.nan), "o", ms=4, label="fixed-point LIF")
+        never = ~np.isfinite(nf)
+        if never.any():
+            ax.axvspan(v[never].min(), v.max(), color="0.85", label="never fires")
+        ax.set_xlabel(f"inhibitory pulse amplitude (V), excitatory {c.preset.v_exc_volt:g} V")
+        ax.set_ylabel("excitatory pulses to fire")
+        ax.set_yscale("log")
+    elif fam == "stochastic":
+        v = np.asarray(cv["vin_volt"])
+        ax.plot(v, cv["p_float"], "-", label="device: Phi((V_off - V_th)/sigma), sigma/mu = "
+                f"{100 * c.preset.sigma_rel:g} %")
+        ax.plot(v, cv["p_float_mc"], ".", ms=4, label="device, Monte Carlo")
+        ax.plot(v, cv["p_fixed"], "o", ms=3, mfc="none", label=f"fixed point, xorshift32 noise ({c.params.noise_bits} bits)")
+        ax.set_xlabel("Vin (V)")
+        ax.set_ylabel("P(fire) per trial")
+    elif fam in ("oscillator", "ts"):
+        v = np.asarray(cv["vin_volt"])
+        ax.plot(v, np.asarray(cv["rate_float_hz"]) / 1e6, "-", label="device model (float, exact)")
+        ax.plot(v, np.asarray(cv["rate_fixed_hz"]) / 1e6, "o", ms=3, label="fixed-point LIF, latch-aware encoder")
+        ax.axvline(c.preset.latch_vin_volt, ls="--", color="k", lw=0.8)
+        ax.axvspan(c.preset.latch_vin_volt, v.max(), color="0.88", label="latched on: self-protection")
+        ax.set_xlabel("Vin (V)")
+        ax.set_ylabel("rate (MHz)")
+    elif fam == "mtj":
+        i = np.asarray(cv["i_amp"]) * 1e6
+        ax.plot(i, np.asarray(cv["rate_float_hz"]) / 1e6, "-", label="domain-wall model (float)")
+        ax.plot(i, np.asarray(cv["rate_fixed_hz"]) / 1e6, "o", ms=3, label="fixed-point LIF")
+        ax.set_xlabel("drive current (uA)")
+        ax.set_ylabel("rate (MHz)")
+        ax2 = axes[1]
+        for raster, marker, dy, lab in ((c.extra["wta_raster_float"], "|", -0.15, "float"),
+                                        (c.extra["wta_raster_fixed"], "|", 0.15, "fixed")):
+            r = np.asarray(raster)
+            for k in range(r.shape[1]):
+                t = np.flatnonzero(r[:, k]) * c.dt_s * 1e9
+                ax2.plot(t, np.full(t.size, k + dy), marker, ms=8, color=f"C{0 if lab == 'float' else 1}",
+                         label=lab if k == 0 else None)
+        cur = np.asarray(c.extra["wta_currents_amp"]) * 1e6
+        ax2.set_yticks(range(cur.size), [f"{x:.0f} uA" for x in cur])
+        ax2.set_xlabel("time (ns)")
+        ax2.set_title("winner-take-all: lateral inhibition, spikes float vs fixed")
+        ax2.legend(loc="upper right", fontsize=8)
+    elif fam == "dendrite":
+        a = np.asarray(cv["amplitude_volt"])
+        ax.plot(a, cv["norm_float"], "-", label="device: charge of 10 pulses (normalised)")
+        ax.plot(a, cv["norm_fixed"], "o", ms=3, label="fixed point: dendrite output (normalised)")
+        ax.axvline(c.preset.v_th_volt, ls="--", color="k", lw=0.8)
+        ax.set_xlabel("input pulse amplitude (V)")
+        ax.set_ylabel("dendrite output")
+        ax2 = axes[1]
+        ax2.plot(a, cv["soma_spikes_100_steps"], "s-", ms=3)
+        ax2.set_xlabel("input amplitude on all 4 dendrites (V)")
+        ax2.set_ylabel("soma spikes / 100 steps")
+        ax2.set_title("weak inputs filtered, strong inputs integrated to firing")
+    ax.set_title(title)
+    ax.legend(loc="best", fontsize=8)
+    for a_ in axes:
+        a_.grid(True, alpha=0.3)
+    fig.tight_layout()
+    return save_figure(fig, path)
