@@ -375,12 +375,15 @@ class LayerUnit(wiring.Component):
             with m.Else():
                 m.d.sync += r_j.eq(r_j + 1)
         init = sv.const({"v": p.v_init, "ref": 0, "adapt": 0, "rng": 0, "spike": 0}).as_value()
-        with m.If(r_we):
-            m.d.comb += [st_wr.en.eq(1), st_wr.addr.eq(r_addr), st_wr.data.eq(init | (seed_rd.data << 
-                         (p.v_bits + p.ref_bits + p.adapt_bits)))]
-        with m.Else():
-            m.d.comb += [st_wr.en.eq(self.wb_valid), st_wr.addr.eq(self.wb_neuron),
-                         st_wr.data.eq(Cat(self.wb_v, self.wb_ref, self.wb_adapt, self.wb_rng, self.wb_spike))]
+        # Mux, not m.If: Icarus never runs an `always @*` block whose inputs have not changed since
+        # time 0, so an If-built write address would stay X for the first write-back (neuron 0)
+        reset_word = init | (seed_rd.data << (p.v_bits + p.ref_bits + p.adapt_bits))
+        m.d.comb += [
+            st_wr.en.eq(r_we | self.wb_valid),
+            st_wr.addr.eq(Mux(r_we, r_addr, self.wb_neuron)),
+            st_wr.data.eq(Mux(r_we, reset_word,
+                              Cat(self.wb_v, self.wb_ref, self.wb_adapt, self.wb_rng, self.wb_spike))),
+        ]
         with m.If(self.wb_valid & self.wb_spike):
             m.d.sync += cnt_cur.eq(cnt_cur + 1)
 

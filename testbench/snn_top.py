@@ -80,7 +80,7 @@ class SNNBenchTop(wiring.Component):
         self.word_bits = sum(b for _, b, _ in trace_layout(network))
         self.core = SNNCore(network, lanes=lanes, in_fifo_depth=4, out_fifo_depth=4)
         self.trace = Memory(shape=self.word_bits, depth=chunk * network.n_neurons, init=[])
-        super().__init__({"go": In(1), "done": Out(1), "busy_cycles": Out(32)})
+        super().__init__({"go": In(1), "done": Out(1), "busy_cycles": Out(32), "sops": Out(32)})
 
     def elaborate(self, platform):
         m = Module()
@@ -90,7 +90,7 @@ class SNNBenchTop(wiring.Component):
         m.submodules.trace = trace = self.trace
         rd = ev.read_port()
         wr = trace.write_port()
-        m.d.comb += core.free_run.eq(1)
+        m.d.comb += [core.free_run.eq(1), self.sops.eq(core.sops)]
 
         # feeder: rd.data is always the word at ptr (the address is the next ptr)
         ptr = Signal(range(len(self.words) + 1))
