@@ -1,0 +1,63 @@
+"""CLI of the dynamics subcommands (``izhikevich``, ``hh``): JSON contract and bad input -> exit 2."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+
+def run(*argv):
+    return subprocess.run([sys.executable, "-m", "neuroxide.cli", *argv], capture_output=True, text=True)
+
+
+def last_json(res):
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def test_izhikevich_model_json_all_panels(tmp_path):
+    plot = tmp_path / "cat.png"
+    res = run("izhikevich", "--json", "--plot", str(plot))
+    assert res.returncode == 0, res.stderr
+    out = last_json(res)
+    assert out["matched"] == 20 and out["total"] == 20 and out["backend"] == "model"
+    row = out["panels"][7]
+    assert set(row) >= {"panel", "spikes_float", "spikes_fixed", "max_shift_steps", "rtl_mismatches"}
+    assert row["panel"] == "H" and row["spikes_fixed"] == row["spikes_float"] and row["rtl_mismatches"] is None
+    assert plot.stat().st_size > 10_000
+
+
+def test_izhikevich_float_backend_and_panel_list():
+    out = last_json(run("izhikevich", "--panel", "a,C", "--backend", "float", "--json"))
+    assert [r["panel"] for r in out["panels"]] == ["A", "C"]
+    assert out["panels"][0]["spikes_fixed"] is None and out["panels"][0]["spikes_float"] > 0
+
+
+@pytest.mark.parametrize("argv, field", [
+    (["--panel", "Z"], "panel"),
+    (["--panel", "A,U"], "panel"),
+    (["--backend", "spice"], "--backend"),
+    (["--plot", "cat.pdf"], "--plot"),
+    (["--backend", "rtl", "--simulator", "modelsim"], "simulator"),
+])
+def test_izhikevich_bad_input_exits_2(argv, field, tmp_path):
+    res = subprocess.run([sys.executable, "-m", "neuroxide.cli", "izhikevich", *argv], capture_output=True,
+                         text=True, cwd=tmp_path)
+    assert res.returncode == 2, res.stderr
+    assert field in res.stderr
+    assert list(tmp_path.iterdir()) == []  # nothing half-written
+
+
+def test_izhikevich_design_bad_parameters():
+    for p in ("panel=Z", "pipelined=2", "frac_bits=99", "widthz=3"):
+        res = run("verilog", "izhikevich", "-p", p)
+        assert res.returncode == 2, (p, res.stderr)
+        assert p.split("=")[0] in res.stderr
+
+
+def test_izhikevich_verilog_is_deterministic(tmp_path):
+    a, b = tmp_path / "a.v", tmp_path / "b.v"
+    assert run("verilog", "izhikevich", "-p", "panel=H", "-o", str(a)).returncode == 0
+    assert run("verilog", "izhikevich", "-p", "panel=H", "-o", str(b)).returncode == 0
+    assert a.read_text() == b.read_text() and "module" in a.read_text()
+    assert run("verilog", "izhikevich", "-p", "panel=all").returncode == 2
