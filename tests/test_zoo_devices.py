@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from neuroxide.errors import ParameterError
+from neuroxide.models.calibrate import calibrate
 from neuroxide.models.calibrate_zoo import (calibrate_dendrite, calibrate_fefet, calibrate_mtj, calibrate_oscillator,
                                             calibrate_stochastic, calibrate_zoo)
 from neuroxide.models.devices import PRESETS
@@ -256,3 +257,23 @@ def test_wta_model_rejects_bad_groups():
         WTAModel(LIFParams(), 1, 10)
     with pytest.raises(ParameterError):
         WTAModel(LIFParams(), 3, 1 << 20)
+
+
+def test_self_protection_reaches_the_gates():
+    """The latch-aware codes drive the LIF gates: the RTL fires below the latch and is silent above it."""
+    from neuroxide.models.calibrate_zoo import latch_aware_encode
+    from neuroxide.models.lif import LIFModel
+    from neuroxide.testbench.amaranth_sim import run_lif_array
+    c = calibrate_oscillator(OSC)
+    cal_ts = calibrate(OSC)
+    vin = np.array([2.0, 2.9, 3.1, 4.5])
+    codes, latched = latch_aware_encode(cal_ts, vin)
+    assert latched.tolist() == [False, False, True, True]
+    steps = 300
+    x = np.broadcast_to(codes, (steps, vin.size))
+    got = run_lif_array(c.params, vin.size, 1, x, np.zeros_like(x))
+    want = LIFModel(c.params, vin.size).run(x)
+    np.testing.assert_array_equal(got["spike"], want.spike)
+    np.testing.assert_array_equal(got["v"], want.v)
+    counts = got["spike"].sum(axis=0)
+    assert counts[0] > 0 and counts[1] > 0 and counts[2] == 0 and counts[3] == 0
