@@ -298,11 +298,17 @@ def calibrate_dendrite(preset, in_bits=8, n_points=49, n_pulses=10, amplitudes_v
     d_sat = in_max / max(1e-9, 1.0 - d_decay / (1 << d_decay_bits))        # dendrite's steady level
     d_bits = max(in_bits, math.ceil(math.log2(d_sat + 1)) + 1)
     d_shift = 2
-    # soma: fires after ~8 steps of one saturated strong dendrite; never from filtered input
+    # soma: 4 dendrites carrying the filter threshold amplitude settle the soma at 1.25 v_th, so
+    # every input that passes the filter fires it, faster the stronger it is; filtered input never
     decay_bits, decay = 8, 240
-    v_th = int(8 * (in_max >> d_shift))
-    v_bits = max(v_th.bit_length() + 2, 8)
-    params = DendriteParams(n_dend=4, in_bits=in_bits, d_bits=min(d_bits, 24), d_decay_bits=d_decay_bits,
+    n_dend = 4
+
+    def soma_steady(x):
+        return n_dend * (int(x / (1.0 - d_decay / (1 << d_decay_bits))) >> d_shift) / (1.0 - decay / (1 << decay_bits))
+
+    v_th = int(0.8 * soma_steady(d_th))
+    v_bits = max(int(2 * soma_steady(in_max)).bit_length(), 8)
+    params = DendriteParams(n_dend=n_dend, in_bits=in_bits, d_bits=min(d_bits, 24), d_decay_bits=d_decay_bits,
                             d_decay=d_decay, d_th=d_th, d_shift=d_shift, v_bits=v_bits, decay_bits=decay_bits,
                             decay=decay, v_th=v_th, v_reset=0, ref_bits=4, t_ref=2)
     amps = np.linspace(0.0, p.v_max_volt, int(n_points)) if amplitudes_volt is None else _sweep("amplitudes_volt", amplitudes_volt)
