@@ -1,0 +1,134 @@
+"""G-set max-cut graphs: loader, best-known cuts, Ising couplings and cut values.
+
+File format (``models/data/gset/README.md``): a header line ``N E`` (an extra token after E, such
+as G1's ``J``, is ignored), then ``E`` lines ``i j w`` with 1-based vertex ids and an integer weight.
+Blank lines are skipped; CRLF is fine. Anything else is a :class:`ParameterError` naming the file,
+the line number and the field.
+
+Max-cut as an Ising problem: with spins ``s`` in {-1, +1}, ``cut(s) = sum_edges w (1 - s_i s_j) / 2``,
+so maximising the cut is minimising ``E(s) = -1/2 s^T J s`` with ``J = -W`` (antiferromagnetic
+couplings on the edges): ``cut = (W_total - s^T W s / 2) / 2``.
+"""
+
+import csv
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from neuroxide.errors import ParameterError
+
+__all__ = ["Graph", "load_graph", "gset_names", "gset_path", "best_known", "cut_value", "ising_couplings"]
+
+GSET_NAMES = tuple(f"G{k}" for k in range(1, 23))
+MAX_NODES = 1 << 16
+
+
+@dataclass(frozen=True)
+class Graph:
+    """An undirected weighted graph: ``edges`` is an (E, 3) int64 array of 0-based ``i, j, w``."""
+
+    name: str
+    nodes: int
+    edges: np.ndarray
+
+    @property
+    def n_edges(self):
+        return len(self.edges)
+
+    def weight_matrix(self):
+        """Symmetric sparse ``W`` (CSR, int64); parallel edges add up."""
+        i, j, w = self.edges.T
+        m = sp.coo_matrix((np.concatenate([w, w]), (np.concatenate([i, j]), np.concatenate([j, i]))),
+                          shape=(self.nodes, self.nodes), dtype=np.int64)
+        return m.tocsr()
+
+    def degrees(self):
+        return np.bincount(self.edges[:, :2].ravel(), minlength=self.nodes)
+
+
+def gset_names():
+    return GSET_NAMES
+
+
+def gset_path(name):
+    """Path of a packaged G-set graph (``G1``..``G22``)."""
+    if name not in GSET_NAMES:
+        raise ParameterError("graph", name, "G1..G22 or a graph file path")
+    return Path(str(resources.files("neuroxide.models") / "data" / "gset" / f"{name}.txt"))
+
+
+def best_known():
+    """``{name: best-known cut}`` of G1..G22 (data/gset/best_known.csv)."""
+    path = resources.files("neuroxide.models") / "data" / "gset" / "best_known.csv"
+    with path.open() as f:
+        return {row["Instance"]: int(row["Value"]) for row in csv.DictReader(f)}
+
+
+def _int(text, path, lineno, field):
+    if not re.fullmatch(r"[+-]?\d+", text):
+        raise ParameterError(field, text, "an integer", why=f"{path}: line {lineno}")
+    return int(text)
+
+
+def load_graph(source):
+    """Load a G-set style graph from a path, or a packaged G-set name (``"G22"``)."""
+    if isinstance(source, str) and source in GSET_NAMES and not Path(source).exists():
+        path = gset_path(source)
+    else:
+        path = Path(source)
+    if not path.is_file():
+        raise ParameterError("graph", str(source), "G1..G22 or an existing graph file")
+    try:
+        text = path.read_text()
+    except UnicodeDecodeError:
+        raise ParameterError("graph", str(path), "a text file of 'N E' then 'i j w' lines",
+                             why="not text") from None
+    lines = [(k + 1, line.split()) for k, line in enumerate(text.splitlines())]
+    lines = [(k, toks) for k, toks in lines if toks]
+    if not lines:
+        raise ParameterError("graph", str(path), "a header line 'N E' followed by E edge lines", why="empty file")
+    hline, head = lines[0]
+    if len(head) < 2:
+        raise ParameterError("header", " ".join(head), "'N E' (node count, edge count)", why=f"{path}: line {hline}")
+    nodes = _int(head[0], path, hline, "header.nodes")
+    n_edges = _int(head[1], path, hline, "header.edges")
+    if not 1 <= nodes <= MAX_NODES:
+        raise ParameterError("header.nodes", nodes, f"1..{MAX_NODES}", why=f"{path}: line {hline}")
+    if n_edges < 0:
+        raise ParameterError("header.edges", n_edges, ">= 0", why=f"{path}: line {hline}")
+    body = lines[1:]
+    if len(body) != n_edges:
+        raise ParameterError("header.edges", n_edges, f"the number of edge lines ({len(body)})",
+                             why=f"{path}: line {hline} promises {n_edges} edges, the file has {len(body)}")
+    edges = np.empty((n_edges, 3), dtype=np.int64)
+    for row, (lineno, toks) in enumerate(body):
+        if len(toks) != 3:
+            raise ParameterError("edge", " ".join(toks), "'i j w' (three integers)", why=f"{path}: line {lineno}")
+        i = _int(toks[0], path, lineno, "edge.i")
+        j = _int(toks[1], path, lineno, "edge.j")
+        w = _int(toks[2], path, lineno, "edge.w")
+        for field, v in (("edge.i", i), ("edge.j", j)):
+            if not 1 <= v <= nodes:
+                raise ParameterError(field, v, f"1..{nodes}", why=f"{path}: line {lineno}: vertex id out of range")
+        if i == j:
+            raise ParameterError("edge.j", j, f"a vertex other than {i}", why=f"{path}: line {lineno}: self loop")
+        edges[row] = (i - 1, j - 1, w)
+    return Graph(path.stem, nodes, edges)
+
+
+def cut_value(graph, spins):
+    """Cut of spin vector(s) ``spins`` (+-1, shape (N,) or (N, R)): sum w (1 - s_i s_j) / 2."""
+    s = np.asarray(spins, dtype=np.int64)
+    i, j, w = graph.edges.T
+    if s.ndim == 1:
+        return int(np.sum(w * (1 - s[i] * s[j])) // 2)
+    return (np.sum(w[:, None] * (1 - s[i] * s[j]), axis=0) // 2).astype(np.int64)
+
+
+def ising_couplings(graph):
+    """``J = -W`` (sparse CSR): max-cut is the ground state of ``E = -1/2 s^T J s``."""
+    return -graph.weight_matrix()

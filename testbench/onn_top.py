@@ -1,0 +1,62 @@
+"""Bench top of the ONN core: the core with its graph in block RAM, plus trace memories.
+
+On a ``go`` pulse the core runs ``chunk`` steps back to back (no Python per clock). Every
+oscillator update (the core's ``upd_*`` stream, one per oscillator per step, in row order) is
+written to ``trace`` at address ``step_in_chunk * N + row`` as ``{rng[32], phase[P]}``; after each
+step the core's ``energy`` (of the phases before that step) goes to ``etrace[step_in_chunk]``.
+``done`` rises when the chunk is over. The cocotb bench reads both through VPI.
+"""
+
+from amaranth.hdl import Cat, Module, Signal
+from amaranth.lib import wiring
+from amaranth.lib.memory import Memory
+from amaranth.lib.wiring import In, Out
+
+from neuroxide.rtl.onn_core import ONNCore
+
+__all__ = ["ONNBenchTop", "unpack_trace"]
+
+
+def unpack_trace(words, params, n, steps):
+    """Trace words -> ``(phase, rng)``, each an int64 array of shape (steps, n)."""
+    import numpy as np
+    a = np.array([int(w) for w in words[:steps * n]], dtype=object).reshape(steps, n)
+    mask = (1 << params.phase_bits) - 1
+    phase = np.vectorize(lambda w: w & mask, otypes=[np.int64])(a)
+    rng = np.vectorize(lambda w: w >> params.phase_bits, otypes=[np.int64])(a)
+    return phase, rng
+
+
+class ONNBenchTop(wiring.Component):
+    def __init__(self, params, n, J, dense, seed, chunk):
+        self.params, self.n, self.chunk = params, n, chunk
+        self.core = ONNCore(params, n, J, dense=dense, seed=seed)
+        super().__init__({"go": In(1), "busy": Out(1), "done": Out(1)})
+
+    def elaborate(self, platform):
+        m = Module()
+        p, n, chunk = self.params, self.n, self.chunk
+        m.submodules.core = core = self.core
+        m.submodules.trace = trace = Memory(shape=p.phase_bits + 32, depth=chunk * n, init=[])
+        m.submodules.etrace = etrace = Memory(shape=32, depth=chunk, init=[])
+        wr, ewr = trace.write_port(), etrace.write_port()
+        addr = Signal(range(chunk * n + 1))
+        step = Signal(range(chunk + 1))
+        t_prev = Signal.like(core.t)
+        m.d.sync += t_prev.eq(core.t)
+        m.d.comb += [wr.en.eq(core.upd_valid), wr.addr.eq(addr), wr.data.eq(Cat(core.upd_phase, core.upd_rng)),
+                     ewr.en.eq(core.t != t_prev), ewr.addr.eq(step), ewr.data.eq(core.energy),
+                     core.run_steps.eq(chunk)]
+        with m.If(core.upd_valid):
+            m.d.sync += addr.eq(addr + 1)
+        with m.If(core.t != t_prev):
+            m.d.sync += step.eq(step + 1)
+        started = Signal()
+        with m.If(self.go & ~self.busy):
+            m.d.comb += core.start.eq(1)
+            m.d.sync += [self.busy.eq(1), self.done.eq(0), addr.eq(0), step.eq(0), started.eq(0)]
+        with m.Elif(self.busy):
+            m.d.sync += started.eq(1)
+            with m.If(started & ~core.busy):
+                m.d.sync += [self.busy.eq(0), self.done.eq(1)]
+        return m
