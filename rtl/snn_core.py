@@ -44,8 +44,8 @@ Input/output streams:
   the model's 0/1 inputs); events beyond ``n_in`` in one step are dropped and set STATUS.overflow.
   A step runs when its end marker is read and either ``free_run`` is high or the RUN budget is
   non-zero (it then counts down).
-* ``aer_out`` (``stream``, ``always_ready``, payload :data:`SPIKE_LAYOUT`): one transfer per spike
-  of any layer, ``(layer, neuron, step)``; no back-pressure. The bus's output FIFO keeps the
+* ``aer_out`` (``stream``, payload ``(layer, neuron, step)``): one transfer per spike of any
+  layer; ``ready`` is ignored (no back-pressure: a consumer must take every event). The bus's output FIFO keeps the
   spikes of the layers selected by OUT_MASK.
 * ``wb`` (snoop, for benches): every neuron write-back, the full new state and spike.
 
@@ -440,7 +440,7 @@ class SNNCore(wiring.Component):
         self.spike_layout = data.StructLayout({"layer": unsigned(4), "neuron": unsigned(10), "step": unsigned(32)})
         super().__init__({
             "aer_in": In(stream.Signature(EVENT_LAYOUT)),
-            "aer_out": Out(stream.Signature(self.spike_layout, always_ready=True)),
+            "aer_out": Out(stream.Signature(self.spike_layout)),  # `ready` is ignored: no back-pressure
             "bus": In(HostBusSignature()),
             "free_run": In(1),
             "busy": Out(1),
