@@ -41,3 +41,31 @@ def test_cli_verilog_and_bad_input_exit_2(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "neuroxide.cli", "verilog", "snn-core", "-p", "lanes=5",
                           "-o", str(tmp_path / "x.v")], capture_output=True, text=True)
     assert bad.returncode == 2 and "lanes" in bad.stderr and not (tmp_path / "x.v").exists()
+
+
+def test_host_driver_loads_weights_and_runs_over_the_link():
+    """boards/snn_host.py over the host link in Amaranth's simulator: weights loaded into a core
+    built with zero weights, spikes read back equal the model's."""
+    import numpy as np
+
+    from neuroxide.boards.host import HostLink
+    from neuroxide.boards.snn_host import SNNHost
+    from neuroxide.models.snn import CoreLayer, CoreNetwork, SNNModel
+    from neuroxide.rtl.snn_core import SNNCore
+    from neuroxide.testbench.hostlink_top import AmaranthTransport
+
+    cfg = configure("snn-core", {"n_in": 6, "n_hidden": 5, "n_out": 3, "lanes": 2, "v_th": 20, "seed": 4})
+    net = make_network(cfg)
+    blank = CoreNetwork(tuple(CoreLayer(np.zeros_like(la.w_exc), np.zeros_like(la.w_inh), la.weight_bits, la.params,
+                                        la.adc_shift, la.lateral) for la in net.layers), seed=net.seed)
+    host = SNNHost(HostLink(AmaranthTransport(SNNCore(blank, lanes=2))))
+    assert host.info()["shapes"] == [(6, 5), (5, 3)]
+    host.load_network(net)
+    s = np.random.default_rng(3).random((6, 6)) < 0.6
+    got = host.run(s)
+    want = SNNModel(net, 1).run(s[:, None, :]).spikes
+    assert sum(int(w.sum()) for w in want) > 0
+    for g, w in zip(got, want):
+        assert (g == w[:, 0]).all()
+    with pytest.raises(ParameterError):
+        host.load_network(make_network(configure("snn-core", {"n_in": 7, "n_hidden": 5, "n_out": 3})))
