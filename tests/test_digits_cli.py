@@ -111,3 +111,15 @@ def test_rtl_backend_three_images(capsys, build_dir):
     assert data["cycles"] > 0 and data["sops"] == data["model_sops"] and data["sop_per_cycle"] > 0
     model = last_json(run(capsys, "digits", "--limit", "3", "--build-dir", build_dir, "--json")[1])
     assert data["accuracy"] == model["accuracy"] and data["confusion"] == model["confusion"]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not HAVE_SNN_BENCH, reason="neuroxide.testbench.snn_bench not written yet")
+@pytest.mark.parametrize("simulator", ["icarus", "verilator"])
+def test_rtl_backend_hundred_images(capsys, build_dir, simulator):
+    """The issue's proof: >= 100 test images through the RTL, equal to the model at every step."""
+    code, out, _ = run(capsys, "digits", "--backend", "rtl", "--limit", "100", "--simulator", simulator,
+                       "--build-dir", build_dir, "--json")
+    data = last_json(out)
+    assert code == 0 and data["mismatches"] == 0 and data["prediction_mismatches"] == 0
+    assert data["n"] == 100 and data["accuracy"] >= 0.95
