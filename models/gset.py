@@ -21,7 +21,7 @@ import scipy.sparse as sp
 
 from neuroxide.errors import ParameterError
 
-__all__ = ["Graph", "load_graph", "gset_names", "gset_path", "best_known", "cut_value", "ising_couplings"]
+__all__ = ["Graph", "load_graph", "known_gset", "gset_names", "gset_path", "best_known", "cut_value", "ising_couplings"]
 
 GSET_NAMES = tuple(f"G{k}" for k in range(1, 23))
 MAX_NODES = 1 << 16
@@ -132,3 +132,17 @@ def cut_value(graph, spins):
 def ising_couplings(graph):
     """``J = -W`` (sparse CSR): max-cut is the ground state of ``E = -1/2 s^T J s``."""
     return -graph.weight_matrix()
+
+
+def known_gset(source):
+    """The G-set name whose packaged file has the same bytes as ``source`` (a name or path), or None."""
+    import hashlib
+    path = gset_path(source) if isinstance(source, str) and source in GSET_NAMES and not Path(source).exists() \
+        else Path(source)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    sums = resources.files("neuroxide.models") / "data" / "gset" / "SHA256SUMS"
+    for line in sums.read_text().splitlines():
+        h, _, name = line.partition("  ")
+        if h == digest:
+            return Path(name.strip()).stem
+    return None

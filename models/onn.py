@@ -199,9 +199,10 @@ def check_couplings(p, J):
 
 
 def initial_state(p, n, seed, restarts=1):
-    """``(phase, rng)`` at power-up, shape (n, restarts): rng = seed_for(seed, RNG_STREAM, r*n + i),
-    phase = rng >> (32 - P) (a random start, like oscillators powered up unsynchronised)."""
-    rng = np.array([[seed_for(seed, RNG_STREAM, r * n + i) for r in range(restarts)] for i in range(n)],
+    """``(phase, rng)`` at power-up, shape (n, restarts): restart ``r`` of oscillator ``i`` has
+    rng = seed_for((seed + r) mod 2**32, RNG_STREAM, i), phase = rng >> (32 - P) (a random start,
+    like oscillators powered up unsynchronised). Restart r is thus one run with seed ``seed + r``."""
+    rng = np.array([[seed_for((seed + r) & 0xFFFF_FFFF, RNG_STREAM, i) for r in range(restarts)] for i in range(n)],
                    dtype=np.int64).reshape(n, restarts)
     return rng >> (32 - p.phase_bits), rng
 
@@ -310,7 +311,7 @@ def auto_couple_shift(J):
 
 def solve_maxcut(graph, steps=2000, restarts=8, seed=1, params=None, sparse=True):
     """Anneal ``restarts`` independent runs of the ONN on ``graph`` (a ``gset.Graph``) and return
-    the best cut. Restart ``r`` is column ``r`` (PRNG seeds ``seed_for(seed, RNG_STREAM, r*N + i)``).
+    the best cut. Restart ``r`` is column ``r``, the same as a run with seed ``seed + r``.
     Without ``params`` the defaults are used with :func:`auto_couple_shift` for the graph."""
     import time
 

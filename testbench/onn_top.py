@@ -57,6 +57,6 @@ class ONNBenchTop(wiring.Component):
             m.d.sync += [self.busy.eq(1), self.done.eq(0), addr.eq(0), step.eq(0), started.eq(0)]
         with m.Elif(self.busy):
             m.d.sync += started.eq(1)
-            with m.If(started & ~core.busy):
+            with m.If(started & ~core.busy & (core.t == t_prev) & ~core.upd_valid):
                 m.d.sync += [self.busy.eq(0), self.done.eq(1)]
         return m

@@ -1,0 +1,154 @@
+"""``onn-core``: the oscillatory neural network core (phase oscillators, BRAM couplings, annealing).
+
+The couplings come from a G-set graph (``-p graph=G11`` or a file path: J = -W, max-cut) or, without
+one, from a random symmetric +-1 graph of ``n`` nodes and ``density`` (seeded). The cocotb bench
+(testbench/onn_bench.py) runs the core free in chunks and compares every oscillator's phase and
+PRNG state, and the energy, with ``neuroxide.models.onn.ONNModel`` at every step.
+"""
+
+import dataclasses
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from neuroxide.designs import Design, check_int_params, check_known
+from neuroxide.errors import ParameterError
+from neuroxide.models.onn import PARAM_DOCS, ONNParams
+
+__all__ = ["ONNDesignConfig", "ONNCoreDesign", "DESIGN", "couplings_of", "random_couplings"]
+
+MAX_DENSE = 1024
+MAX_SPARSE = 4096
+DEFAULT_CHUNK = 64
+
+GLOBAL_PARAMS = {
+    "n": ("oscillators (ignored when graph is given)", 16, 2, MAX_SPARSE),
+    "dense": ("1: all-to-all coupling memory (N*N words), 0: adjacency list", 0, 0, 1),
+    "seed": ("PRNG seed (initial phases and noise)", 1, 0, 0xFFFF_FFFF),
+    "density": ("percent of node pairs coupled in the random graph (no graph given)", 30, 1, 100),
+    "anneal_steps": ("steps over which noise decays and injection ramps (sets the rates)", 200, 1, 65535),
+}
+
+
+@dataclass(frozen=True)
+class ONNDesignConfig:
+    design: str
+    params: ONNParams
+    n: int
+    dense: int
+    seed: int
+    density: int
+    graph: str | None
+    anneal_steps: int
+
+    def to_dict(self):
+        return {"design": self.design, "n": self.n, "dense": self.dense, "seed": self.seed, "density": self.density,
+                "graph": self.graph, "anneal_steps": self.anneal_steps, "params": dataclasses.asdict(self.params)}
+
+
+def random_couplings(n, density_pct, seed):
+    """Symmetric +-1 couplings with ``density_pct`` % of pairs coupled (numpy Generator(seed))."""
+    import scipy.sparse as sp
+    rng = np.random.default_rng(seed)
+    a = rng.choice([-1, 1], size=(n, n)) * (rng.random((n, n)) * 100 < density_pct)
+    a = np.triu(a, 1)
+    return sp.csr_matrix(a + a.T, dtype=np.int64)
+
+
+def couplings_of(cfg):
+    """``(J, graph or None)`` of a configuration dict (``to_dict``); J sparse, or dense if cfg['dense']."""
+    from neuroxide.models.gset import ising_couplings, load_graph
+    graph = None
+    if cfg.get("graph"):
+        graph = load_graph(cfg["graph"])
+        J = ising_couplings(graph)
+    else:
+        J = random_couplings(cfg["n"], cfg["density"], cfg["seed"])
+    if cfg["dense"]:
+        J = J.toarray()
+    return J, graph
+
+
+class ONNCoreDesign(Design):
+    name = "onn-core"
+    summary = "oscillatory neural network: phase oscillators, BRAM couplings (dense/sparse), SHIL annealing"
+    model = "neuroxide.models.onn.ONNModel"
+    rtl = "neuroxide.rtl.onn_core.ONNCore"
+
+    def parameter_table(self):
+        rows = [(k, d, f"{doc}, {lo}..{hi}") for k, (doc, d, lo, hi) in GLOBAL_PARAMS.items()]
+        rows.append(("graph", None, "G-set name (G1..G22) or graph file; J = -W (max-cut)"))
+        for f in dataclasses.fields(ONNParams):
+            rows.append((f.name, f.default, PARAM_DOCS[f.name] + ("; default set from anneal_steps"
+                                                                  if f.name in ("inj_rate", "noise_rate") else "")))
+        return rows
+
+    def configure(self, overrides):
+        from neuroxide.models.onn import anneal_params, check_couplings
+        names = set(ONNParams.field_names())
+        check_known(self.name, overrides, set(GLOBAL_PARAMS) | names | {"graph"})
+        glob = check_int_params(GLOBAL_PARAMS, overrides)
+        kw = {k: v for k, v in overrides.items() if k in names}
+        for k, v in kw.items():
+            if isinstance(v, bool) or not isinstance(v, int):
+                raise ParameterError(k, v, "an integer")
+        graph = overrides.get("graph")
+        if graph is not None:
+            graph = str(graph)
+        if graph is not None and "couple_shift" not in kw:  # the max-cut default for this graph
+            from neuroxide.models.gset import ising_couplings, load_graph
+            from neuroxide.models.onn import auto_couple_shift
+            kw["couple_shift"] = auto_couple_shift(ising_couplings(load_graph(graph)))
+        base = ONNParams(**{k: v for k, v in kw.items() if k not in ("inj_rate", "noise_rate")})
+        params = anneal_params(glob["anneal_steps"], base)
+        params = params.replace(**{k: v for k, v in kw.items() if k in ("inj_rate", "noise_rate")})
+        cfg = ONNDesignConfig(self.name, params, glob["n"], glob["dense"], glob["seed"], glob["density"], graph,
+                              glob["anneal_steps"])
+        J, g = couplings_of(cfg.to_dict())
+        if g is not None:
+            cfg = dataclasses.replace(cfg, n=g.nodes)
+        if cfg.dense and cfg.n > MAX_DENSE:
+            raise ParameterError("n", cfg.n, f"2..{MAX_DENSE} in dense mode")
+        check_couplings(params, J)
+        return cfg
+
+    def elaborate(self, cfg):
+        from neuroxide.rtl.onn_core import ONNCore
+        J, _ = couplings_of(cfg.to_dict())
+        return ONNCore(cfg.params, cfg.n, J, dense=bool(cfg.dense), seed=cfg.seed)
+
+    def simulate(self, cfg, simulator, steps, build_dir, waves=None, progress=None, chunk=DEFAULT_CHUNK,
+                 model_params=None):
+        from amaranth.back import verilog
+
+        from neuroxide.testbench.onn_top import ONNBenchTop
+        from neuroxide.testbench.runner import run_bench
+        if not isinstance(chunk, int) or not 1 <= chunk <= 4096:
+            raise ParameterError("chunk", chunk, "1..4096")
+        chunk = min(chunk, steps)
+        t0 = time.perf_counter()
+        J, _ = couplings_of(cfg.to_dict())
+        top = ONNBenchTop(cfg.params, cfg.n, J, bool(cfg.dense), cfg.seed, chunk)
+        text = verilog.convert(top, name="onn_bench", emit_src=False)
+        config = cfg.to_dict() | {"steps": steps, "chunk": chunk}
+        if model_params is not None:
+            config["model_params"] = dataclasses.asdict(model_params)
+        bench = run_bench(simulator, text, "onn_bench", "neuroxide.testbench.onn_bench", config,
+                          Path(build_dir) / simulator, waves=waves, progress=progress)
+        out = {"design": cfg.design, "simulator": simulator, "wall_s": round(time.perf_counter() - t0, 3)}
+        out |= {k: bench.get(k) for k in ("steps", "cycles", "mismatches", "field_mismatches", "first_mismatch",
+                                          "oscillators", "cycles_per_s", "build_s", "free_run_s", "trace_read_s",
+                                          "final_energy", "cut", "spins")}
+        out["neurons"] = bench.get("oscillators")
+        out["spikes"] = bench.get("spin_flips")  # the CLI's event count: spin flips (binarised phase changes)
+        out["waves"] = str(waves) if waves else None
+        return out
+
+    def board_top(self, cfg, board):
+        from neuroxide.boards.onn_host import onn_board_top
+        return onn_board_top(cfg, board)
+
+
+DESIGN = ONNCoreDesign()
