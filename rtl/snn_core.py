@@ -567,7 +567,8 @@ class SNNCore(wiring.Component):
         for k, unit in enumerate(units):
             with m.If(started[k]):
                 m.d.comb += sop_add.eq(unit.n_events * net.layers[k].n_out)
-        m.d.sync += sops.eq(sops + sop_add)
+        sop_add_r = Signal(32)  # registered: the product and the 32-bit sum in separate cycles
+        m.d.sync += [sop_add_r.eq(sop_add), sops.eq(sops + sop_add_r)]
         m.d.sync += budget.eq(budget + bus_budget_add - budget_take)
         with m.If(bus_clear):
             m.d.sync += [cycles.eq(0), busy_cycles.eq(0), sops.eq(0)] + [s.eq(0) for s in spikes]
