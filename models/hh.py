@@ -347,5 +347,6 @@ def compare(names=None, steps=None, k=None, p=SQUID):
         rows.append({"stimulus": name, "rmse_mv": float(np.sqrt(np.mean((ref["v"][:, j] - v_fixed[:, j]) ** 2))),
                      "max_abs_mv": float(np.max(np.abs(ref["v"][:, j] - v_fixed[:, j]))),
                      "spikes_float": int(len(sf)), "spikes_fixed": int(len(sx)), "max_shift_steps": shift,
+                     "spike_steps_float": sf.tolist(), "spike_steps_fixed": sx.tolist(),
                      "v_float": ref["v"][:, j], "v_fixed": v_fixed[:, j], "current": current[:, j]})
     return rows
