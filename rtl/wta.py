@@ -16,7 +16,7 @@ from neuroxide.models.wta import wta_step
 
 from .fixedpoint import AmaranthOps
 
-__all__ = ["WTANeuronArray"]
+__all__ = ["WTANeuronArray", "WTABoardAdapter"]
 
 
 class WTANeuronArray(wiring.Component):
@@ -48,4 +48,30 @@ class WTANeuronArray(wiring.Component):
             for k in range(n):
                 m.d.sync += [self.v[k].eq(v_n[k]), self.ref[k].eq(ref_n[k]), self.adapt[k].eq(adapt_n[k]),
                              self.rng[k].eq(rng_n[k]), self.spike[k].eq(fire[k])]
+        return m
+
+
+class WTABoardAdapter(wiring.Component):
+    """A :class:`WTANeuronArray` behind the LIF array's ``step/i_exc/i_inh/spike`` ports (``i_inh`` unused:
+    the inhibition is lateral), so the stimulus generator, bench top and board top drive it unchanged."""
+
+    def __init__(self, params, n, w_lat, seed=1):
+        self.array = WTANeuronArray(params, n, w_lat, seed)
+        p = params
+        super().__init__({
+            "step": In(1),
+            "i_exc": In(data.ArrayLayout(unsigned(p.in_bits), n)),
+            "i_inh": In(data.ArrayLayout(unsigned(p.in_bits), n)),
+            "spike": Out(n),
+            "v": Out(data.ArrayLayout(signed(p.v_bits), n)),
+            "ref": Out(data.ArrayLayout(unsigned(p.ref_bits), n)),
+            "adapt": Out(data.ArrayLayout(unsigned(p.adapt_bits), n)),
+            "rng": Out(data.ArrayLayout(unsigned(32), n)),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        m.submodules.array = a = self.array
+        m.d.comb += [a.step.eq(self.step), a.i_exc.eq(self.i_exc), self.spike.eq(a.spike), self.v.eq(a.v),
+                     self.ref.eq(a.ref), self.adapt.eq(a.adapt), self.rng.eq(a.rng)]
         return m

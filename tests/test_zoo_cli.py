@@ -61,7 +61,7 @@ def test_list_shows_the_zoo_designs(capsys):
     code, out, _ = run(capsys, "list", "--json")
     data = last_json(out)
     assert code == 0
-    for design in ("fefet", "afefet", "mtj", "stochastic-ts", "nbo2-osc", "dendrite"):
+    for design in ("fefet", "afefet", "mtj", "mtj-wta", "stochastic-ts", "nbo2-osc", "dendrite"):
         assert design in data["designs"]
     assert data["designs"]["fefet"]["parameters"]["decay"]["default"] == 65536   # calibrated, no leak
 
@@ -87,6 +87,8 @@ def test_verilog_of_the_zoo_designs(capsys, tmp_path):
     (["device", "nbo2-osc", "--sweep", "4:1:5"], "--sweep"),
     (["verilog", "dendrite", "-p", "d_th=999"], "d_th"),
     (["verilog", "fefet", "-p", "v_th=abc"], "v_th"),
+    (["verilog", "mtj-wta", "-p", "w_lat=-1"], "w_lat"),
+    (["verilog", "mtj-wta", "-p", "n=1"], "n"),
 ])
 def test_bad_input_exits_2_naming_the_field(capsys, tmp_path, monkeypatch, argv, field):
     monkeypatch.chdir(tmp_path)

@@ -32,6 +32,14 @@ def test_calibrated_lif_designs_equal_the_model(design, tmp_path):
     assert res["mismatches"] == 0, res["first_mismatch"]
 
 
+def test_mtj_wta_verilog_equals_model_and_the_bench_can_fail(tmp_path):
+    cfg = configure("mtj-wta", {"n": 3, "seed": 4})
+    res = simulate_design(cfg, SIMULATORS[0], steps=2000, build_dir=tmp_path / "ok")
+    assert res["spikes"] > 0 and res["mismatches"] == 0, res["first_mismatch"]
+    bad = simulate_design(cfg, SIMULATORS[0], steps=2000, build_dir=tmp_path / "bad", model_w_lat=cfg.w_lat // 2)
+    assert bad["mismatches"] > 0
+
+
 def test_dendrite_bench_detects_a_difference(tmp_path):
     cfg = configure("dendrite", {"n": 1})
     wrong = cfg.params.replace(d_th=cfg.params.d_th + 1)
@@ -40,7 +48,7 @@ def test_dendrite_bench_detects_a_difference(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("design", ["dendrite"] + LIF_MAPPED)
+@pytest.mark.parametrize("design", ["dendrite", "mtj-wta"] + LIF_MAPPED)
 def test_long_verilator_runs(design, tmp_path):
     if "verilator" not in SIMULATORS:
         pytest.skip("verilator not installed")

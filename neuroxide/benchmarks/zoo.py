@@ -6,7 +6,7 @@ import time
 __all__ = ["PARTS", "ZOO_DESIGNS"]
 
 # the zoo's neuron datapaths: the calibrated LIF-mapped designs and the multi-dendrite neuron
-ZOO_DESIGNS = ("fefet", "afefet", "mtj", "stochastic-ts", "nbo2-osc", "dendrite")
+ZOO_DESIGNS = ("fefet", "afefet", "mtj", "mtj-wta", "stochastic-ts", "nbo2-osc", "dendrite")
 
 
 def bench_energy():
