@@ -94,6 +94,9 @@ def load_graph(source):
     hline, head = lines[0]
     if len(head) < 2:
         raise ParameterError("header", " ".join(head), "'N E' (node count, edge count)", why=f"{path}: line {hline}")
+    if len(head) >= 3 and re.fullmatch(r"[+-]?\d+", head[2]):
+        raise ParameterError("header", " ".join(head), "'N E' (node count, edge count)",
+                             why=f"{path}: line {hline} looks like an edge 'i j w': the header is missing")
     nodes = _int(head[0], path, hline, "header.nodes")
     n_edges = _int(head[1], path, hline, "header.edges")
     if not 1 <= nodes <= MAX_NODES:
@@ -104,6 +107,14 @@ def load_graph(source):
     if len(body) != n_edges:
         raise ParameterError("header.edges", n_edges, f"the number of edge lines ({len(body)})",
                              why=f"{path}: line {hline} promises {n_edges} edges, the file has {len(body)}")
+    try:  # fast path; any problem falls through to the line-by-line check that names the line
+        edges = np.array([toks for _, toks in body], dtype=np.int64).reshape(n_edges, 3)
+        ij = edges[:, :2]
+        if n_edges == 0 or (ij.min() >= 1 and ij.max() <= nodes and not np.any(ij[:, 0] == ij[:, 1])):
+            edges[:, :2] -= 1
+            return Graph(path.stem, nodes, edges)
+    except (ValueError, OverflowError):
+        pass
     edges = np.empty((n_edges, 3), dtype=np.int64)
     for row, (lineno, toks) in enumerate(body):
         if len(toks) != 3:
