@@ -96,7 +96,7 @@ def evaluate(backend="model", weight_bits=4, d2d_sigma=0.0, stuck_at=0.0, write_
             report.update({"mismatches": int(res["mismatches"]), "cycles": int(res["cycles"]),
                            "sops": int(res["sops"]), "model_sops": int(sops.sum()),
                            "sop_per_cycle": float(res["sop_per_cycle"]), "simulator": res.get("simulator"),
-                           "rtl_wall_s": res.get("wall_s"),
+                           "rtl_wall_s": res.get("wall_s"), "rtl_build_s": res.get("build_s"),
                            "prediction_mismatches": int((rtl_pred != pred).sum())})
             extras["spikes"] = [s_in] + rtl_spikes
             pred = rtl_pred
