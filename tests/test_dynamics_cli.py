@@ -61,3 +61,34 @@ def test_izhikevich_verilog_is_deterministic(tmp_path):
     assert run("verilog", "izhikevich", "-p", "panel=H", "-o", str(b)).returncode == 0
     assert a.read_text() == b.read_text() and "module" in a.read_text()
     assert run("verilog", "izhikevich", "-p", "panel=all").returncode == 2
+
+
+def test_hh_model_json(tmp_path):
+    res = run("hh", "--stimulus", "step15,pulse", "--steps", "3000", "--json")
+    assert res.returncode == 0, res.stderr
+    out = last_json(res)
+    assert out["total"] == 2 and out["matched"] == 2 and out["max_rmse_mv"] < out["rmse_target_mv"] == 1.83
+    row = out["stimuli"][0]
+    assert set(row) >= {"stimulus", "rmse_mv", "spikes_float", "spikes_fixed", "max_shift_steps", "rtl_mismatches"}
+    assert out["widths"]["g_frac"] == 28 and out["params"]["g_na_ms"] == 120.0
+
+
+@pytest.mark.parametrize("argv, field", [
+    (["--stimulus", "sine"], "--stimulus"),
+    (["--backend", "spice"], "--backend"),
+    (["--steps", "5"], "--steps"),
+    (["--plot", "hh.svg"], "--plot"),
+])
+def test_hh_bad_input_exits_2(argv, field, tmp_path):
+    res = subprocess.run([sys.executable, "-m", "neuroxide.cli", "hh", *argv], capture_output=True, text=True,
+                         cwd=tmp_path)
+    assert res.returncode == 2, res.stderr
+    assert field in res.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_hh_design_bad_parameters():
+    for p in ("stimuli=sine", "seed=-1", "g_na=3"):
+        res = run("verilog", "hh", "-p", p)
+        assert res.returncode == 2, (p, res.stderr)
+        assert p.split("=")[0] in res.stderr

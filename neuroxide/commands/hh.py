@@ -107,7 +107,7 @@ def cmd_hh(args):
     vo2 = None
     if args.vo2:
         from neuroxide.models.devices.vo2_hh import simulate as vo2_simulate
-        vo2 = vo2_simulate()
+        vo2 = vo2_simulate(drive_volt=2.0)
     if plot:
         plot_hh(rows, plot, args.backend, vo2)
     from neuroxide.models import hh
