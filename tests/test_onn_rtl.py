@@ -1,0 +1,141 @@
+"""ONN core in Amaranth's simulator: the update stream equals the model, every oscillator every step;
+the host bus loads couplings/phases and reads phases, t and energy."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from amaranth.sim import Simulator
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from neuroxide.models.onn import ONNModel, ONNParams, anneal_params
+from neuroxide.rtl.onn_core import (COUPLING_BASE, PHASE_BASE, REG_CTRL, REG_ENERGY, REG_ENTRIES, REG_INFO, REG_STEPS,
+                                    REG_T, ONNCore, coupling_words)
+
+
+def rand_J(n, seed, density, wb):
+    rng = np.random.default_rng(seed)
+    a = rng.integers(-(1 << (wb - 1)), 1 << (wb - 1), size=(n, n)) * (rng.random((n, n)) < density)
+    a = np.triu(a, 1)
+    return a + a.T
+
+
+def run_core(p, J, dense, seed, steps):
+    n = J.shape[0]
+    dut = ONNCore(p, n, J if dense else sp.csr_matrix(J), dense=dense, seed=seed)
+    got = []
+    info = {}
+
+    async def bench(ctx):
+        ctx.set(dut.run_steps, steps)
+        ctx.set(dut.start, 1)
+        await ctx.tick()
+        ctx.set(dut.start, 0)
+        cycles = 0
+        while True:
+            await ctx.tick()
+            cycles += 1
+            if ctx.get(dut.upd_valid):
+                got.append((ctx.get(dut.upd_row), ctx.get(dut.upd_phase), ctx.get(dut.upd_rng)))
+            if not ctx.get(dut.busy):
+                break
+        info.update(cycles=cycles, energy=ctx.get(dut.energy), t=ctx.get(dut.t))
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-6)
+    sim.add_testbench(bench)
+    sim.run()
+    return np.array(got).reshape(steps, n, 3), info, dut
+
+
+@settings(max_examples=12, deadline=None)
+@given(n=st.integers(2, 9), dense=st.booleans(), seed=st.integers(0, 2**32 - 1), density=st.floats(0.0, 1.0),
+       wb=st.integers(2, 6), phase_bits=st.integers(4, 7), steps=st.integers(1, 12))
+def test_core_equals_model(n, dense, seed, density, wb, phase_bits, steps):
+    q = 1 << (phase_bits - 2)
+    base = ONNParams(phase_bits=phase_bits, weight_bits=wb, acc_bits=16, couple_max=min(8, q - 1),
+                     inj_max=min(2, q - 1), noise_max=q - 1)
+    p = anneal_params(max(steps // 2, 1), base)
+    J = rand_J(n, seed % 1000, density, wb)
+    got, info, dut = run_core(p, J, dense, seed, steps)
+    tr = ONNModel(p, J, seed, 1).run(steps, trace=True)
+    assert np.array_equal(got[:, :, 0], np.tile(np.arange(n), (steps, 1)))
+    assert np.array_equal(got[:, :, 1], tr.phase[:, :, 0])
+    assert np.array_equal(got[:, :, 2], tr.rng[:, :, 0])
+    entries = n * n if dense else dut.entries
+    assert info["cycles"] == steps * (entries + 4)  # the documented cost: entries + 4 clocks a step
+    m = ONNModel(p, J, seed, 1)
+    m.run(steps - 1)
+    assert info["energy"] == m.energy()[0] and info["t"] == steps
+
+
+def test_a_different_rule_is_detected():
+    p = anneal_params(8, ONNParams(acc_bits=14))
+    J = rand_J(8, 3, 0.5, 5)
+    got, _, _ = run_core(p, J, False, 3, 8)
+    tr = ONNModel(p.replace(couple_max=7), J, 3, 1).run(8, trace=True)
+    assert not np.array_equal(got[:, :, 1], tr.phase[:, :, 0])
+
+
+def test_host_bus_loads_and_reads():
+    p = anneal_params(20, ONNParams(acc_bits=14))
+    n = 6
+    J = rand_J(n, 5, 0.6, 5)
+    dut = ONNCore(p, n, None, dense=False, seed=9, max_entries=64)  # empty couplings at power-up
+    words = coupling_words(p, sp.csr_matrix(J), dense=False)
+    phases0 = [3, 40, 17, 60, 0, 33]
+    out = {}
+
+    async def access(ctx, addr, data=None):
+        ctx.set(dut.bus.stb, 1)
+        ctx.set(dut.bus.addr, addr)
+        ctx.set(dut.bus.we, int(data is not None))
+        ctx.set(dut.bus.w_data, data or 0)
+        for _ in range(10):
+            await ctx.tick()
+            if ctx.get(dut.bus.ack):
+                value = ctx.get(dut.bus.r_data)
+                ctx.set(dut.bus.stb, 0)
+                await ctx.tick()
+                return value
+        raise AssertionError("no ack")
+
+    async def bench(ctx):
+        for e, w in enumerate(words):
+            await access(ctx, COUPLING_BASE + e, w)
+        await access(ctx, REG_ENTRIES, len(words))
+        for i, ph in enumerate(phases0):
+            await access(ctx, PHASE_BASE + i, ph)
+        out["phases_back"] = [await access(ctx, PHASE_BASE + i) for i in range(n)]
+        out["word3"] = await access(ctx, COUPLING_BASE + 3)
+        out["unmapped"] = await access(ctx, 0x0FFF00)
+        await access(ctx, REG_STEPS, 20)
+        await access(ctx, REG_CTRL, 1)
+        while await access(ctx, REG_CTRL) & 1:
+            pass
+        out["t"] = await access(ctx, REG_T)
+        out["energy"] = await access(ctx, REG_ENERGY)
+        out["phases"] = [await access(ctx, PHASE_BASE + i) for i in range(n)]
+        out["info"] = await access(ctx, REG_INFO)
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-6)
+    sim.add_testbench(bench)
+    sim.run()
+    assert out["phases_back"] == phases0 and out["word3"] == words[3] and out["unmapped"] == 0
+    m = ONNModel(p, sp.csr_matrix(J), 9, 1)
+    m.phase[:, 0] = phases0
+    m.run(19)
+    e19 = int(m.energy()[0])
+    m.run(1)
+    assert out["t"] == 20 and out["phases"] == m.phase[:, 0].tolist()
+    assert out["energy"] == e19 & 0xFFFF_FFFF
+    assert out["info"] & 0xFFFF == n
+
+
+def test_bad_core_parameters():
+    from neuroxide.errors import ParameterError
+    with pytest.raises(ParameterError):
+        ONNCore(ONNParams(), 1)
+    with pytest.raises(ParameterError):
+        ONNCore(ONNParams(), 4, np.zeros((3, 3), dtype=int))
