@@ -14,7 +14,9 @@ from neuroxide.errors import ParameterError
 def test_defaults_are_the_digits_network():
     cfg = configure("snn-core", {})
     net = make_network(cfg)
-    assert net.sizes == [64, 64, 10] and cfg.lanes == 8 and net.layers[0].weight_bits == 4
+    assert net.sizes == [64, 64, 10] and net.layers[0].weight_bits == 4
+    assert cfg.lanes == 0 and cfg.lanes_for() == 16 and cfg.lanes_for("ulx3s-85f") == 16
+    assert cfg.lanes_for("icebreaker") == 4 and configure("snn-core", {"lanes": 2}).lanes_for("icebreaker") == 2
 
 
 def test_single_layer_and_verilog_is_deterministic():

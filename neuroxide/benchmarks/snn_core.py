@@ -19,7 +19,7 @@ __all__ = ["PARTS", "BOARD_CONFIGS"]
 
 DIGITS = {"n_in": 64, "n_hidden": 64, "n_out": 10, "weight_bits": 4}
 # the configuration built for each board (lanes chosen to fit the iCE40UP5K's 30 block RAMs)
-BOARD_CONFIGS = {"icebreaker": DIGITS | {"lanes": 4}, "ulx3s-85f": DIGITS | {"lanes": 16}}
+BOARD_CONFIGS = {"icebreaker": DIGITS | {"lanes": 4}, "ulx3s-85f": DIGITS | {"lanes": 16}}  # = lanes 0 (auto)
 
 
 def bench_cycles(lanes=(1, 2, 4, 8, 16, 32), p_in=(16, 64, 128, 256), steps=200):

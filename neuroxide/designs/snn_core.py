@@ -23,7 +23,7 @@ PARAMS = {
     "n_in": ("inputs", 64, 1, 1024),
     "n_hidden": ("hidden neurons (0: a single layer n_in -> n_out)", 64, 0, 1024),
     "n_out": ("output neurons", 10, 1, 1024),
-    "lanes": ("synapses accumulated per clock: 1, 2, 4, 8, 16 or 32", 8, 1, 32),
+    "lanes": ("synapses accumulated per clock: 1, 2, 4, 8, 16 or 32; 0 = auto (16; 4 on iCE40 boards)", 0, 0, 32),
     "weight_bits": ("conductance levels 2**weight_bits per device", 4, 1, 8),
     "seed": ("seed of the random weights, the input spikes and the neuron PRNGs", 1, 0, 0xFFFF_FFFF),
     "p_in": ("input spike probability x 256 per input and step (simulate)", 64, 0, 256),
@@ -59,6 +59,17 @@ class SNNCoreConfig:
     def n(self):
         """Neurons in the core (the CLI prints it)."""
         return self.n_hidden + self.n_out
+
+    def lanes_for(self, board=None):
+        """The lanes built: ``lanes``, or for 0 (auto) 16, and 4 on an iCE40 board (its 30 block
+        RAMs and 5280 LCs hold the digits network at 4 lanes, not at 16)."""
+        if self.lanes:
+            return self.lanes
+        if board is not None:
+            from neuroxide.boards.platforms import get_board
+            if get_board(board).fpga == "ice40":
+                return 4
+        return 16
 
     def to_dict(self):
         return {name: getattr(self, name) for name in ("design", *PARAMS)}
@@ -106,15 +117,15 @@ class SNNCoreDesign(Design):
         from neuroxide.rtl.snn_core import LANES
         check_known(self.name, overrides, set(PARAMS))
         values = check_int_params(PARAMS, overrides)
-        if values["lanes"] not in LANES:
-            raise ParameterError("lanes", values["lanes"], " | ".join(map(str, LANES)))
+        if values["lanes"] not in (0, *LANES):
+            raise ParameterError("lanes", values["lanes"], "0 (auto) | " + " | ".join(map(str, LANES)))
         cfg = SNNCoreConfig(self.name, **values)
         make_network(cfg)  # LIF/layer validation now, before any file is written
         return cfg
 
-    def elaborate(self, cfg):
+    def elaborate(self, cfg, board=None):
         from neuroxide.rtl.snn_core import SNNCore
-        return SNNCore(make_network(cfg), lanes=cfg.lanes)
+        return SNNCore(make_network(cfg), lanes=cfg.lanes_for(board))
 
     def simulate(self, cfg, simulator, steps, build_dir, waves=None, progress=None, model_network=None):
         """``model_network``: compare against a different network (the negative test)."""
@@ -122,17 +133,17 @@ class SNNCoreDesign(Design):
         t0 = time.perf_counter()
         net = make_network(cfg)
         res = run_network(net, make_input(cfg, steps), simulator=simulator, build_dir=build_dir, progress=progress,
-                          lanes=cfg.lanes, waves=waves, model_network=model_network)
+                          lanes=cfg.lanes_for(), waves=waves, model_network=model_network)
         keep = ("cycles", "busy_cycles", "mismatches", "field_mismatches", "first_mismatch", "sops", "sops_rtl",
                 "sop_per_cycle", "sop_per_busy_cycle", "cycles_per_s", "build_s")
-        return {"design": cfg.design, "simulator": simulator, "steps": res["steps"], "lanes": cfg.lanes,
+        return {"design": cfg.design, "simulator": simulator, "steps": res["steps"], "lanes": cfg.lanes_for(),
                 "neurons": net.n_neurons, "synapses": int(sum(la.n_in * la.n_out for la in net.layers)),
                 **{k: res[k] for k in keep}, "spikes": res["spikes_total"], "wall_s": round(time.perf_counter() - t0, 3),
                 "waves": str(waves) if waves else None}
 
     def board_top(self, cfg, board):
         from neuroxide.boards.linktop import HostLinkTop
-        return HostLinkTop(self.elaborate(cfg))
+        return HostLinkTop(self.elaborate(cfg, board))
 
 
 DESIGN = SNNCoreDesign()
