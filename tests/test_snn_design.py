@@ -71,3 +71,17 @@ def test_host_driver_loads_weights_and_runs_over_the_link():
         assert (g == w[:, 0]).all()
     with pytest.raises(ParameterError):
         host.load_network(make_network(configure("snn-core", {"n_in": 7, "n_hidden": 5, "n_out": 3})))
+
+
+def test_run_network_rejects_bad_input_before_building(tmp_path):
+    import numpy as np
+
+    from neuroxide.testbench.snn_bench import run_network
+    net = make_network(configure("snn-core", {"n_in": 4, "n_hidden": 0, "n_out": 2}))
+    with pytest.raises(ParameterError, match="in_spikes"):
+        run_network(net, np.zeros((3, 1, 5), dtype=np.uint8), build_dir=tmp_path)
+    with pytest.raises(ParameterError, match="in_spikes"):
+        run_network(net, np.full((3, 1, 4), 2), build_dir=tmp_path)
+    with pytest.raises(ParameterError, match="network"):
+        run_network("net", np.zeros((3, 1, 4), dtype=np.uint8), build_dir=tmp_path)
+    assert not any(tmp_path.iterdir())
