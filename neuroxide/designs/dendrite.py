@@ -119,6 +119,8 @@ class DendriteDesign(Design):
         top = NeuronBoardTop(None, cfg.n, cfg.seed, cfg.stimulus if cfg.stimulus.exc_bits <= 12 else None,
                              steps_per_second=steps_per_second)
         # same board top (prescaler, LEDs), with the dendrite array behind the LIF array's ports
+        for unused in (top.neurons, top.stimulus_generator):   # replaced below: not an error
+            unused._MustUse__silence = True
         top.neurons = DendriteBoardAdapter(cfg.params, cfg.n)
         top.stimulus_generator = StimulusGenerator(cfg.stimulus, cfg.n * cfg.params.n_dend, cfg.params.in_bits,
                                                    cfg.seed)

@@ -90,6 +90,8 @@ class WTADesign(ZooLIFDesign):
         from neuroxide.rtl.stimulus import StimulusGenerator
         from neuroxide.rtl.wta import WTABoardAdapter
         top = NeuronBoardTop(None, cfg.n, cfg.seed, None, steps_per_second=steps_per_second)
+        for unused in (top.neurons, top.stimulus_generator):   # replaced below: not an error
+            unused._MustUse__silence = True
         top.neurons = WTABoardAdapter(cfg.params, cfg.n, cfg.w_lat, cfg.seed)
         top.stimulus_generator = StimulusGenerator(cfg.stimulus, cfg.n, cfg.params.in_bits, cfg.seed)
         return top
