@@ -13,6 +13,7 @@
 """
 
 import collections
+import re
 
 from amaranth.hdl import Elaboratable, Module, Signal
 from amaranth.lib import wiring
@@ -23,10 +24,25 @@ from neuroxide.boards import hostlink as proto
 from neuroxide.boards.linktop import RegisterFileCore
 from neuroxide.rtl.hostlink import DEFAULT_BUS_TIMEOUT, HostLinkUART, LinkEngine
 
-__all__ = ["GAP", "LinkSimTop", "AmaranthTransport", "FuzzTop", "RegisterFileModel",
+__all__ = ["icarus_safe", "GAP", "LinkSimTop", "AmaranthTransport", "FuzzTop", "RegisterFileModel", "fuzz_stream",
            "link_model", "encode_stimulus"]
 
 GAP = "gap"  # in a byte stream: the line stays idle longer than the frame timeout
+
+
+_ICARUS_KICK = re.compile(r"^(\s*)reg (\\\$auto\$verilog_backend\.cc:\d+:dump_module\$\d+) += 0;$", re.M)
+
+
+def icarus_safe(verilog_text):
+    """Verilog for Icarus with yosys's time-0 trigger made reliable.
+
+    yosys puts a dummy ``reg ... = 0`` into every ``always @*`` block so that simulators evaluate
+    them at time 0. Icarus 11 may apply that initialiser before the blocks wait on it, so a block
+    whose real inputs never change (the engine's ``rx.ready``, decoded from an FSM that sits in
+    its initial state) keeps X forever. Toggling the dummy at 1 ns evaluates every block once.
+    """
+    return _ICARUS_KICK.sub(lambda m: f"{m.group(0)}\n{m.group(1)}initial #1 {m.group(2)} = 1;",
+                            verilog_text)
 
 
 class LinkSimTop(wiring.Component):
@@ -303,19 +319,71 @@ def link_model(stream, target):
     return bytes(out)
 
 
+def fuzz_stream(rng, frames, ram_depth=256):
+    """``frames`` random requests (valid, and mutated: bit flips, truncation, unknown commands,
+    overlong LEN, garbage before), each broken one followed by a :data:`GAP`; ``rng`` is a
+    :class:`random.Random`. Returns the stream (list of bytes and GAPs)."""
+    core = RegisterFileCore
+    items = []
+    for _ in range(frames):
+        kind = rng.random()
+        n = rng.randint(1, 8) if rng.random() < 0.9 else rng.randint(9, proto.MAX_WORDS)
+        addr = rng.randrange(ram_depth + 16)
+        pick = rng.random()
+        if pick < 0.4:
+            frame = proto.write_request(addr, [rng.getrandbits(32) for _ in range(n)])
+        elif pick < 0.75:
+            frame = proto.read_request(addr, n)
+        elif pick < 0.85:
+            frame = proto.write_request(core.FIFO_ADDR, [rng.getrandbits(32) for _ in range(min(n, 6))],
+                                        increment=False)
+        elif pick < 0.95:
+            frame = proto.read_request(rng.choice([core.FIFO_ADDR, core.COUNT_ADDR, core.ID_ADDR]),
+                                       min(n, 6), increment=rng.random() < 0.5)
+        else:
+            frame = proto.ping_request()
+        frame = bytearray(frame)
+        broken = True
+        if kind < 0.70:
+            broken = False
+        elif kind < 0.80:
+            for _ in range(rng.randint(1, 3)):
+                bit = rng.randrange(8, 8 * len(frame))
+                frame[bit // 8] ^= 1 << (bit % 8)
+        elif kind < 0.86:
+            frame = frame[:rng.randrange(1, len(frame))]
+        elif kind < 0.91:
+            frame = bytearray(proto.encode_request(rng.randrange(256), frame[3:-2]))
+        elif kind < 0.95:
+            length = rng.randint(proto.MAX_PAYLOAD + 1, 255)
+            frame = bytearray([proto.SYNC_REQUEST, frame[1], length]) + rng.randbytes(rng.randint(0, length + 2))
+        else:
+            items += [b for b in rng.randbytes(rng.randint(1, 20)) if b != proto.SYNC_REQUEST]
+            broken = False
+        items += list(frame)
+        if broken:
+            items.append(GAP)
+    return items
+
+
 def encode_stimulus(stream):
-    """Stimulus memory words for :class:`FuzzTop`: a byte ``b`` -> ``b``, :data:`GAP` -> 0x100."""
-    return [0x100 if item == GAP else item for item in stream]
+    """Stimulus memory words for :class:`FuzzTop`: 4 items per 36-bit word, item ``k`` in bits
+    ``9k..9k+8``; a byte ``b`` is ``b``, a :data:`GAP` is 0x100."""
+    items = [0x100 if item == GAP else item for item in stream]
+    items += [0] * (-len(items) % 4)
+    return [sum(items[i + k] << (9 * k) for k in range(4)) for i in range(0, len(items), 4)]
 
 
 class FuzzTop(wiring.Component):
     """Free-running byte-stream bench: stimulus memory -> engine -> response memory.
 
-    On ``go`` the engine is fed the first ``n_stim`` stimulus words (9 bits: a byte, or 0x100 for
-    an idle gap of ``frame_timeout + 2`` clocks), one per clock as ``rx.ready`` allows, while every
-    response byte is stored at the next address of ``responses``; ``done`` rises when the stimulus
-    is exhausted and the engine is idle. ``n_resp`` counts response bytes. The core is a
-    :class:`RegisterFileCore` (its ``ram`` readable through VPI afterwards via ``core``).
+    On ``go`` the engine is fed the first ``n_stim`` stimulus items (9 bits, four per 36-bit
+    word: a byte, or 0x100 for an idle gap of ``frame_timeout + 3`` clocks), one per clock as
+    ``rx.ready`` allows, while every response byte is stored at the next byte of ``responses``
+    (32-bit words, byte ``j`` of the stream in bits ``8*(j%4)..``); ``done`` rises when the
+    stimulus is exhausted and the engine idle. ``n_resp`` counts response bytes, ``cycles``
+    the clocks of the run; ``bus_writes`` counts acked bus writes over all runs. The core is a
+    :class:`RegisterFileCore` with ``ram_depth`` words.
     """
 
     go: In(1)
@@ -323,12 +391,15 @@ class FuzzTop(wiring.Component):
     done: Out(1)
     n_resp: Out(32)
     cycles: Out(32)
+    bus_writes: Out(32)
 
-    def __init__(self, stim_depth, resp_depth, frame_timeout=16, ram_depth=256):
-        self.stim_depth, self.resp_depth = stim_depth, resp_depth
+    def __init__(self, stim_words, resp_words, frame_timeout=16, ram_depth=256):
+        self.stim_words, self.resp_words = stim_words, resp_words
         self.frame_timeout = frame_timeout
         self.engine = LinkEngine(frame_timeout, bus_timeout=64)
         self.core = RegisterFileCore(ram_depth)
+        self.stimulus = Memory(shape=36, depth=stim_words, init=[])
+        self.responses = Memory(shape=32, depth=resp_words, init=[])
         super().__init__()
 
     def elaborate(self, platform):
@@ -336,16 +407,16 @@ class FuzzTop(wiring.Component):
         m.submodules.engine = engine = self.engine
         m.submodules.core = self.core
         wiring.connect(m, engine.bus, self.core.bus)
-        m.submodules.stimulus = stim = Memory(shape=9, depth=self.stim_depth, init=[])
-        m.submodules.responses = resp = Memory(shape=8, depth=self.resp_depth, init=[])
+        m.submodules.stimulus = stim = self.stimulus
+        m.submodules.responses = resp = self.responses
         rd = stim.read_port(domain="comb")
-        wr = resp.write_port()
+        wr = resp.write_port(granularity=8)
 
         running = Signal()
         pos = Signal(32)
-        gap = Signal(range(self.frame_timeout + 3))
-        m.d.comb += rd.addr.eq(pos)
-        item = rd.data
+        gap = Signal(range(self.frame_timeout + 4))
+        m.d.comb += rd.addr.eq(pos[2:])
+        item = rd.data.word_select(pos[:2], 9)
         with m.If(self.go & ~running):
             m.d.sync += [running.eq(1), pos.eq(0), self.done.eq(0), self.n_resp.eq(0),
                          self.cycles.eq(0)]
@@ -362,8 +433,12 @@ class FuzzTop(wiring.Component):
                         m.d.sync += pos.eq(pos + 1)
             with m.Elif(~engine.busy & ~engine.tx.valid):
                 m.d.sync += [running.eq(0), self.done.eq(1)]
-        m.d.comb += [engine.tx.ready.eq(1), wr.addr.eq(self.n_resp), wr.data.eq(engine.tx.payload),
-                     wr.en.eq(engine.tx.valid)]
+        m.d.comb += [engine.tx.ready.eq(1), wr.addr.eq(self.n_resp[2:]),
+                     wr.data.eq(engine.tx.payload.replicate(4))]
         with m.If(engine.tx.valid):
+            m.d.comb += wr.en.eq(1 << self.n_resp[:2])
             m.d.sync += self.n_resp.eq(self.n_resp + 1)
+        bus = engine.bus
+        with m.If(bus.stb & bus.ack & bus.we & ~bus.err):
+            m.d.sync += self.bus_writes.eq(self.bus_writes + 1)
         return m
