@@ -84,14 +84,15 @@ def coupling_words(params, J, dense):
 
 class ONNCore(wiring.Component):
     """The ONN core (module docstring). ``J`` and ``seed`` give the memories' power-up contents
-    (the host may overwrite them); ``max_entries`` sizes the sparse coupling memory.
+    (the host may overwrite them); ``phase0`` overrides the power-up phases (default: from the
+    seed, as ``initial_state``); ``max_entries`` sizes the sparse coupling memory.
 
     Ports besides ``bus``: ``start``/``run_steps`` (start a run without the bus: board and bench
     tops), ``busy``, ``t``, ``energy``, and the update stream ``upd_valid``/``upd_row``/
     ``upd_phase``/``upd_rng`` (high for one clock per oscillator update, the values written).
     """
 
-    def __init__(self, params, n, J=None, dense=True, seed=1, max_entries=None):
+    def __init__(self, params, n, J=None, dense=True, seed=1, max_entries=None, phase0=None):
         if not isinstance(n, int) or n < 2:
             raise ParameterError("n", n, "an integer >= 2")
         self.params, self.n, self.dense, self.seed = params, n, dense, seed
@@ -107,8 +108,12 @@ class ONNCore(wiring.Component):
         self.depth = n * n if dense else max(max_entries or 0, len(self.words))
         self.col_bits = col_bits_for(n)
         self.word_bits = params.weight_bits if dense else params.weight_bits + self.col_bits + 1
+        phase0_given = phase0
+        if phase0_given is not None and (len(phase0_given) != n or min(phase0_given) < 0
+                                         or max(phase0_given) > params.phase_mask):
+            raise ParameterError("phase0", "...", f"{n} phases in 0..{params.phase_mask}")
         phase0, rng0 = initial_state(params, n, seed, 1)
-        self.phase0 = [int(x) for x in phase0[:, 0]]
+        self.phase0 = [int(x) for x in phase0[:, 0]] if phase0_given is None else [int(x) for x in phase0_given]
         self.rng0 = [int(x) for x in rng0[:, 0]]
         super().__init__({
             "bus": In(HostBusSignature()),

@@ -1,0 +1,106 @@
+"""Float ONN: coupled relaxation oscillators reduced to phase dynamics, with SHIL and annealing.
+
+Each oscillator is a threshold-switch relaxation oscillator (``neuroxide.models.devices``, default
+the VO2 preset of the Dutta 2021 Ising solver); its natural frequency is the device's analytic
+rate ``f_i = analytic_rate_hz(preset, vin_i)`` at its drive ``vin_i`` (device-to-device spread:
+``vin_i = vin (1 + spread * N(0,1))``). Weakly coupled oscillators reduce to phases (Kuramoto form,
+the oscillator Ising machine of Wang & Roychowdhury); in the frame rotating at the mean frequency
+``f0``::
+
+    dtheta_i/dt = 2 pi (f_i - f0)
+                + 2 pi f0 [ k_couple sum_j J_ij sin(theta_j - theta_i)        coupling, J_ij signed
+                            - k_inj(t) sin(2 theta_i) ]                         SHIL at 2 f0: stable at 0, pi
+                + sqrt(2 pi f0) sigma(t) xi_i(t)                                white phase noise
+
+The anneal ramps ``k_inj`` linearly from 0 to ``k_inj_max`` and lowers ``sigma`` linearly from
+``noise_max`` to ``noise_min`` over the run (the injection ramp of the VO2 Ising solver; intrinsic
+noise escapes local minima). Integrated by Euler-Maruyama with ``dt = dt_periods / f0``. Spins
+are ``sign(cos theta)``. ``k_couple`` is per unit of J: scale J to order 1 (``J / max_i sum_j |J_ij|``).
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from neuroxide.errors import ParameterError
+
+__all__ = ["FloatONNParams", "FloatONN", "natural_frequencies_hz"]
+
+
+@dataclass(frozen=True)
+class FloatONNParams:
+    preset: str = "vo2"
+    vin_volt: float = 5.4
+    spread: float = 0.0
+    k_couple: float = 0.05
+    k_inj_max: float = 0.05
+    noise_max: float = 0.15
+    noise_min: float = 0.0
+    dt_periods: float = 0.05
+
+    def __post_init__(self):
+        for name, lo, hi in (("spread", 0.0, 0.2), ("k_couple", 0.0, 10.0), ("k_inj_max", 0.0, 10.0),
+                             ("noise_max", 0.0, 10.0), ("noise_min", 0.0, self.noise_max), ("dt_periods", 1e-4, 0.5)):
+            v = getattr(self, name)
+            if not isinstance(v, (int, float)) or not lo <= v <= hi:
+                raise ParameterError(name, v, f"{lo}..{hi}")
+
+
+def natural_frequencies_hz(params, n, seed=0):
+    """Per-oscillator natural frequency from the device preset at drives spread around vin_volt."""
+    from neuroxide.models.devices import analytic_rate_hz, get_preset
+    preset = get_preset(params.preset)
+    rng = np.random.default_rng(seed)
+    vin = params.vin_volt * (1 + params.spread * rng.standard_normal(n))
+    f = np.asarray(analytic_rate_hz(preset, vin), dtype=float)
+    if np.any(f <= 0):
+        raise ParameterError("vin_volt", params.vin_volt, f"{preset.onset_vin_volt:.3g}..{preset.latch_vin_volt:.3g}",
+                             why="some oscillators would not oscillate (spread included)")
+    return f
+
+
+class FloatONN:
+    """``n`` phase oscillators x ``restarts`` runs, couplings ``J`` (dense float array)."""
+
+    def __init__(self, params, J, seed=0, restarts=1, theta0=None):
+        self.params = params
+        self.J = np.asarray(J, dtype=float)
+        n = self.J.shape[0]
+        self.n, self.restarts = n, restarts
+        self.f_hz = natural_frequencies_hz(params, n, seed)
+        self.f0_hz = float(self.f_hz.mean())
+        self.rng = np.random.default_rng(seed + 1)
+        self.theta = (self.rng.uniform(0, 2 * np.pi, (n, restarts)) if theta0 is None
+                      else np.array(theta0, dtype=float).reshape(n, -1) * np.ones((1, restarts)))
+        self.t_s = 0.0
+
+    @property
+    def dt_s(self):
+        return self.params.dt_periods / self.f0_hz
+
+    def spins(self):
+        return np.where(np.cos(self.theta) >= 0, 1, -1)
+
+    def run(self, periods, anneal=True, record_every=0, k_inj=None):
+        """Advance ``periods`` periods of f0; the anneal schedule spans this run. Returns
+        ``(t_s, theta)`` samples every ``record_every`` steps (empty when 0)."""
+        p = self.params
+        steps = max(1, int(round(periods / p.dt_periods)))
+        w0 = 2 * np.pi * self.f0_hz
+        detune = (2 * np.pi * (self.f_hz - self.f0_hz))[:, None]
+        dt = self.dt_s
+        ts, th = [], []
+        for k in range(steps):
+            frac = (k + 1) / steps if anneal else 1.0
+            kinj = (p.k_inj_max * frac) if k_inj is None else k_inj
+            sigma = p.noise_max + (p.noise_min - p.noise_max) * frac if anneal else p.noise_min
+            c, s = np.cos(self.theta), np.sin(self.theta)
+            coupling = s * (self.J @ c) * -1 + c * (self.J @ s)  # sum_j J_ij sin(theta_j - theta_i)
+            drift = detune + w0 * (p.k_couple * coupling - kinj * np.sin(2 * self.theta))
+            noise = np.sqrt(w0 * dt) * sigma * self.rng.standard_normal(self.theta.shape)
+            self.theta = np.mod(self.theta + drift * dt + noise, 2 * np.pi)
+            self.t_s += dt
+            if record_every and k % record_every == 0:
+                ts.append(self.t_s)
+                th.append(self.theta.copy())
+        return np.array(ts), np.array(th)
