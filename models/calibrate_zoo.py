@@ -298,15 +298,15 @@ def calibrate_dendrite(preset, in_bits=8, n_points=49, n_pulses=10, amplitudes_v
     d_sat = in_max / max(1e-9, 1.0 - d_decay / (1 << d_decay_bits))        # dendrite's steady level
     d_bits = max(in_bits, math.ceil(math.log2(d_sat + 1)) + 1)
     d_shift = 2
-    # soma: 4 dendrites carrying the filter threshold amplitude settle the soma at 1.25 v_th, so
-    # every input that passes the filter fires it, faster the stronger it is; filtered input never
+    # soma: 4 dendrites carrying the filter threshold amplitude settle the soma at 2 v_th, so every
+    # input that passes the filter fires it, faster the stronger it is; filtered input never
     decay_bits, decay = 8, 240
     n_dend = 4
 
     def soma_steady(x):
         return n_dend * (int(x / (1.0 - d_decay / (1 << d_decay_bits))) >> d_shift) / (1.0 - decay / (1 << decay_bits))
 
-    v_th = int(0.8 * soma_steady(d_th))
+    v_th = int(0.5 * soma_steady(d_th))
     v_bits = max(int(2 * soma_steady(in_max)).bit_length(), 8)
     params = DendriteParams(n_dend=n_dend, in_bits=in_bits, d_bits=min(d_bits, 24), d_decay_bits=d_decay_bits,
                             d_decay=d_decay, d_th=d_th, d_shift=d_shift, v_bits=v_bits, decay_bits=decay_bits,

@@ -247,7 +247,7 @@ def run_wta_rtl(params, n, w_lat, seed, i_exc):
        st.integers(0, 2**31))
 def test_wta_gates_equal_the_model(n, w_lat, noise_bits, t_ref, seed, data_seed):
     p = LIFParams(noise_bits=noise_bits, t_ref=t_ref, v_min=-2000)
-    x = np.random.default_rng(data_seed).integers(0, 1600, size=(12, n))
+    x = np.random.default_rng(data_seed).integers(0, 1600, size=(8, n))
     want = WTAModel(p, n, w_lat, seed).run(x)
     got = run_wta_rtl(p, n, w_lat, seed, x)
     for f in want:

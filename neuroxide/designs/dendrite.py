@@ -34,8 +34,9 @@ def default_params():
 
 
 def default_stimulus(params):
-    # inputs span the whole amplitude range, so some pass the filter and some are blocked
-    return StimulusParams(p_exc=128, p_inh=0, exc_bits=params.in_bits, inh_bits=0)
+    # an input on every dendrite every step, amplitudes uniform over the whole range: about half
+    # are below the filter threshold and blocked, the rest integrate and fire the soma
+    return StimulusParams(p_exc=256, p_inh=0, exc_bits=params.in_bits, inh_bits=0)
 
 
 @dataclass(frozen=True)
