@@ -217,7 +217,7 @@ class LinkEngine(wiring.Component):
                 read_ok = ((length == proto.ADDR_BYTES + 1) & (count >= 1) &
                            (count <= proto.MAX_WORDS))
                 m.d.sync += [timer.eq(0), done.eq(0), index.eq(0),
-                             n_words.eq(Cat(Const(0, 0), (length - proto.ADDR_BYTES)[2:]))]
+                             n_words.eq((length - proto.ADDR_BYTES)[2:])]
                 with m.If(is_read):
                     m.d.sync += n_words.eq(count)
                 with m.If(crc != 0):
