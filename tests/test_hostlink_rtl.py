@@ -371,3 +371,50 @@ def test_reference_comparison_detects_a_difference():
     got = _exchange(transport, stream)
     want = proto.split_responses(link_model(stream, RegisterFileModel(256)))
     assert got != want
+
+
+def test_cli_link_over_a_pty_with_pyserial(capsys):
+    """`neuroxide link` through pyserial on a pseudo-terminal whose far end is the simulated link."""
+    import json
+    import os
+    import select
+    import threading
+    import tty
+
+    from neuroxide.cli import main
+
+    master, slave = os.openpty()
+    tty.setraw(slave)
+    port = os.ttyname(slave)
+    transport = AmaranthTransport(frame_timeout=FRAME_TIMEOUT)
+    stop = threading.Event()
+
+    def device():
+        while not stop.is_set():
+            ready, _, _ = select.select([master], [], [], 0.02)
+            if ready:
+                transport.write(os.read(master, 4096))
+            if transport.pending or ready:
+                transport.run(400)
+            if transport.received:
+                os.write(master, bytes(transport.received))
+                transport.received.clear()
+
+    thread = threading.Thread(target=device, daemon=True)
+    thread.start()
+    try:
+        assert main(["link", "--port", port, "write", "0x20", "7", "0xdeadbeef", "--json"]) == 0
+        assert main(["link", "--port", port, "read", "0x20", "2", "--json"]) == 0
+        assert main(["link", "--port", port, "read", "0xFFFF00", "--json"]) == 0
+        for _ in range(5):  # a full FIFO: the device's BUS_ERROR exits 1
+            code = main(["link", "--port", port, "write", "0xFFFF01", "1", "--fixed", "--json"])
+    finally:
+        stop.set()
+        thread.join()
+        os.close(master)
+        os.close(slave)
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    assert lines[0]["written"] == 2
+    assert lines[1]["words"] == [7, 0xDEADBEEF]
+    assert lines[2]["words"] == [ID]
+    assert code == 1 and lines[-1]["status"] == "BUS_ERROR" and lines[-1]["done"] == 0

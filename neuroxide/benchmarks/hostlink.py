@@ -27,7 +27,7 @@ def overhead():
     return out
 
 
-def bench_hostlink(frames=20_000, simulators=None, boards=("icebreaker", "ulx3s-85f"),
+def bench_hostlink(frames=10_000, simulators=None, boards=("icebreaker", "ulx3s-85f"),
                    build_dir="build/bench/hostlink"):
     """Fuzz frames/s on each simulator (byte-stream, free-running), overhead, board resources."""
     from neuroxide.designs import configure
