@@ -153,8 +153,10 @@ class HostLinkTop(Elaboratable):
             m.d.comb += led.eq(hold != 0)
 
         if platform is not None:
-            uart = platform.request("uart", 0)
-            m.d.comb += [self.uart_rx.eq(uart.rx.i), uart.tx.o.eq(self.uart_tx)]
+            uart = platform.request("uart", 0, dir="-")
+            m.submodules.uart_rx_buffer = rx_pin = io.Buffer("i", uart.rx)
+            m.submodules.uart_tx_buffer = tx_pin = io.Buffer("o", uart.tx)
+            m.d.comb += [self.uart_rx.eq(rx_pin.i), tx_pin.o.eq(self.uart_tx)]
             board = board_for_platform(platform)
             leds = [] if board is None else [
                 (name, number) for name, number in board.leds if (name, number) in platform.resources]

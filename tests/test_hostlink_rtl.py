@@ -418,3 +418,16 @@ def test_cli_link_over_a_pty_with_pyserial(capsys):
     assert lines[1]["words"] == [7, 0xDEADBEEF]
     assert lines[2]["words"] == [ID]
     assert code == 1 and lines[-1]["status"] == "BUS_ERROR" and lines[-1]["done"] == 0
+
+
+@pytest.mark.parametrize("board, pins", [
+    ("icebreaker", ["set_io uart_0__rx__io 6", "set_io uart_0__tx__io 9", "set_io led_r_0__io 11"]),
+    ("ulx3s-85f", ['LOCATE COMP "uart_0__rx__io" SITE "M1";', 'LOCATE COMP "uart_0__tx__io" SITE "L4";',
+                   'LOCATE COMP "led_0__io" SITE "B2";']),
+])
+def test_board_top_uses_the_board_uart(board, pins):
+    from neuroxide.boards.platforms import get_board
+    plan = get_board(board).platform().prepare(HostLinkTop(RegisterFileCore()), name="hostlink")
+    constraints = next(text for name, text in plan.files.items() if name.endswith((".pcf", ".lpf")))
+    for pin in pins:
+        assert pin in constraints
