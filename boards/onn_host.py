@@ -23,11 +23,13 @@ __all__ = ["onn_board_top", "ONNHost"]
 
 def onn_board_top(cfg, board, baud=115200):
     """``HostLinkTop(ONNCore(...))`` for ``neuroxide build onn-core``; the sparse coupling memory
-    is sized for the configured graph (at least 4096 entries)."""
+    is sized for the configured graph (at least 4096 entries on ECP5 boards, exactly the graph's
+    entries on the iCE40UP5K, whose 30 4-kbit RAMs are the limit)."""
     from neuroxide.boards.linktop import HostLinkTop
     from neuroxide.designs.onn_core import couplings_of
     J, _ = couplings_of(cfg.to_dict())
-    entries = None if cfg.dense else max(4096, len(coupling_words(cfg.params, J, dense=False)))
+    need = len(coupling_words(cfg.params, J, dense=False))
+    entries = None if cfg.dense else (need if board == "icebreaker" else max(4096, need))
     core = ONNCore(cfg.params, cfg.n, J, dense=bool(cfg.dense), seed=cfg.seed, max_entries=entries)
     return HostLinkTop(core, baud=baud)
 

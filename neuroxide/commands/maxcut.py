@@ -4,10 +4,10 @@ from neuroxide.commands import add_json, check_range, emit, status, table
 
 __all__ = ["register", "ECP5_FMAX_MHZ", "cycles_per_run"]
 
-# Fmax of the sparse onn-core on ULX3S-85F (ECP5-85F) from nextpnr, measured with
+# Fmax of the sparse onn-core on ULX3S-85F (ECP5-85F) from nextpnr 44.95 MHz, measured with
 # `neuroxide build onn-core --board ulx3s-85f -p graph=G22` (see docs/onn.md); the time to solution
 # is the cycle count at this clock. --fmax-mhz overrides it.
-ECP5_FMAX_MHZ = None
+ECP5_FMAX_MHZ = 44.9
 
 
 def cycles_per_run(entries, sweeps):
