@@ -19,7 +19,7 @@ from neuroxide.rtl.snn_core import ID_VALUE, REG, SNNCore, layer_cycles, step_cy
 from neuroxide.testbench.snn_top import run_top_amaranth
 
 FIELDS = ("v", "ref", "adapt", "rng")
-EXAMPLES = max(10, settings.default.max_examples // 8)  # 25 in the fast suite, 1250 under slow
+EXAMPLES = max(10, settings.default.max_examples // 20)  # 10 in the fast suite, 500 under slow
 
 
 @st.composite
