@@ -27,7 +27,7 @@ def test_device_every_family_json_and_plot(capsys, tmp_path, name):
     assert code == 0 and plot.read_bytes()[:4] == b"\x89PNG"
     assert data["preset"] == name and data["source"] and isinstance(data["assumed"], list)
     assert data["fidelity"]["max_error"] is not None and data["energy"]["model_energy_joule"] > 0
-    assert "fidelity" in out.splitlines()[-3] or "fidelity" in out
+    assert "fidelity (" in out and "energy per spike: model" in out     # the human report, not only the JSON
 
 
 def test_fefet_sweep_shows_pulses_grow_with_inhibition(capsys):
