@@ -25,7 +25,8 @@ take effect while the core is idle, bus accesses never stall a run)::
     0x000000  CTRL     W: bit0 start a run of STEPS steps, bit1 clear t and energy. R: bit0 busy
     0x000001  STEPS    R/W number of steps a start runs (16 bits)
     0x000002  T        R   steps done since the last clear (saturates at 2**16 - 1)
-    0x000003  ENERGY   R   Ising energy -1/2 s^T J s of the phases before the last step (signed 32)
+    0x000003  ENERGY   R   Ising energy -1/2 s^T J s of the phases before the last step (signed 32;
+                           exact: the constructor requires sum |J| < 2**31)
     0x000004  ENTRIES  R/W coupling entries walked per step (sparse; dense reads N*N)
     0x000005  INFO     R   N | dense << 16 | phase_bits << 20 | weight_bits << 26
     0x010000+i PHASE   R/W phase of oscillator i (the current bank)
@@ -41,7 +42,7 @@ from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from neuroxide.errors import ParameterError
-from neuroxide.models.onn import T_BITS, initial_state, onn_update, output_of, schedule, spins_of
+from neuroxide.models.onn import T_BITS, check_couplings, initial_state, onn_update, output_of, schedule, spins_of
 
 from .fixedpoint import AmaranthOps
 from .hostbus import HostBusSignature
@@ -100,6 +101,10 @@ class ONNCore(wiring.Component):
             J = sp.csr_matrix((n, n), dtype=np.int64)
         if J.shape != (n, n):
             raise ParameterError("couplings", J.shape, f"({n}, {n})")
+        check_couplings(params, J)  # weights fit weight_bits, h fits acc_bits: no accumulator wraps
+        total = int(abs(J).sum()) if sp.issparse(J) else int(np.abs(np.asarray(J)).sum())
+        if total >= 1 << 31:
+            raise ParameterError("couplings", f"sum |J| = {total}", "< 2**31", why="the energy register is 32 bits")
         self.words = coupling_words(params, J, dense)
         if dense:
             self.entries = n * n
