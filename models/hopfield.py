@@ -93,13 +93,12 @@ def retrieve_float_hopfield(W, probes, seed, max_sweeps=50):
 
 def retrieval_params(J, steps=40):
     """ONN constants for retrieval: no noise, constant injection 1, drive scaled to the rows."""
-    from .onn import SCHED_SHIFT, ONNParams, signed_range
+    from .onn import SCHED_SHIFT, ONNParams
     rows = np.abs(J).sum(axis=1).max()
     phase_bits = 6
     q = 1 << (phase_bits - 2)
     acc_bits = max(8, int(rows * q).bit_length() + 2)
     shift = max(0, int(np.floor(np.log2(max(rows, 1) * q / 4 / 8))))  # typical |h| >> shift ~ couple_max
-    _ = signed_range
     return ONNParams(phase_bits=phase_bits, weight_bits=5, acc_bits=min(31, acc_bits), couple_shift=shift,
                      couple_max=8, inj_max=1, inj_rate=1 << SCHED_SHIFT, noise_max=0, noise_min=0, noise_rate=0)
 
