@@ -139,3 +139,25 @@ def test_bad_core_parameters():
         ONNCore(ONNParams(), 1)
     with pytest.raises(ParameterError):
         ONNCore(ONNParams(), 4, np.zeros((3, 3), dtype=int))
+
+
+def test_host_driver_through_the_link():
+    """ONNHost -> HostLink frames -> LinkEngine -> bus -> ONNCore, in Amaranth's simulator."""
+    from neuroxide.boards.host import HostLink
+    from neuroxide.boards.onn_host import ONNHost
+    from neuroxide.testbench.hostlink_top import AmaranthTransport
+    p = anneal_params(10, ONNParams(acc_bits=14))
+    n = 5
+    J = rand_J(n, 8, 0.7, 5)
+    core = ONNCore(p, n, None, dense=True, seed=2)
+    onn = ONNHost(HostLink(AmaranthTransport(core)), p, n, dense=True)
+    onn.load_couplings(J)
+    onn.set_phases([1, 2, 33, 40, 63])
+    assert onn.run(10) == 10
+    m = ONNModel(p, J, 2, 1)
+    m.phase[:, 0] = [1, 2, 33, 40, 63]
+    m.run(9)
+    e9 = int(m.energy()[0])
+    m.run(1)
+    assert onn.phases().tolist() == m.phase[:, 0].tolist()
+    assert onn.spins().tolist() == m.spins()[:, 0].tolist() and onn.energy() == e9
