@@ -83,8 +83,26 @@ def cmd_verilog(args):
     if args.output is None and not args.json:
         sys.stdout.write(text)
         return 0
-    _emit(args, info | {"n": cfg.n}, f"wrote {args.output} ({info['lines']} lines)" if args.output else None)
+    _emit(args, info | ({"n": cfg.n} if hasattr(cfg, "n") else {}), f"wrote {args.output} ({info['lines']} lines)" if args.output else None)
     return 0
+
+
+def _size(cfg):
+    return f" (n={cfg.n})" if hasattr(cfg, "n") else ""
+
+
+def _simulate_line(res):
+    """One line summing up a cocotb run; neuron designs also report neurons and spikes."""
+    line = f"{res['simulator']}: {res['steps']} steps"
+    if res.get("neurons"):
+        line += f" x {res['neurons']} neurons"
+    line += f", {res['cycles']} cycles"
+    if "spikes" in res and res.get("neurons"):
+        line += f", {res['spikes']} spikes"
+    line += f", mismatches {res['mismatches']}"
+    if res.get("cycles_per_s"):
+        line += f" ({res['cycles_per_s']:.0f} cycles/s)"
+    return line
 
 
 def cmd_simulate(args):
@@ -92,12 +110,11 @@ def cmd_simulate(args):
     from neuroxide.flow import simulate_design
     cfg = configure(args.design, parse_overrides(args.params) | ({"seed": args.seed} if args.seed is not None else {}))
     from tqdm import tqdm
-    _status(f"simulating {cfg.design} (n={cfg.n}) for {args.steps} steps against the model ...")
+    _status(f"simulating {cfg.design}{_size(cfg)} for {args.steps} steps against the model ...")
     with tqdm(total=args.steps, desc="steps compared", unit="step", file=sys.stderr, leave=False) as bar:
         res = simulate_design(cfg, args.simulator, args.steps, args.build_dir, waves=args.vcd,
                               progress=lambda done, total: bar.update(done - bar.n))
-    human = (f"{res['simulator']}: {res['steps']} steps x {res['neurons']} neurons, {res['cycles']} cycles, "
-             f"{res['spikes']} spikes, mismatches {res['mismatches']} ({res['cycles_per_s']:.0f} cycles/s)")
+    human = res.get("human") or _simulate_line(res)
     _emit(args, res, human)
     return 0 if res["mismatches"] == 0 else 1
 
@@ -107,7 +124,7 @@ def cmd_build(args):
     from neuroxide.fileio import write_json
     from neuroxide.flow import build_design
     cfg = configure(args.design, parse_overrides(args.params))
-    _status(f"building {cfg.design} (n={cfg.n}) for {args.board} with yosys + nextpnr (YoWASP) ...")
+    _status(f"building {cfg.design}{_size(cfg)} for {args.board} with yosys + nextpnr (YoWASP) ...")
     res = build_design(cfg, args.board, args.build_dir)
     if args.report:
         write_json(args.report, res)
