@@ -41,9 +41,10 @@ verilog: $(STAMP)
 bitstream: $(STAMP)
 	$(BIN)/neuroxide build $(DESIGN) --board $(BOARD) --report build/boards/$(DESIGN)-$(BOARD).json
 
-## benchmarks -> results/bench.json (model throughput, cocotb cycles/s, build time, LUTs, Fmax)
+## benchmarks -> results/bench.json: every part of neuroxide/benchmarks/ (about an hour on 2 cores:
+## Verilator anneals and board builds dominate). One part or a few: make bench PARTS=model,digits-accuracy
 bench: $(STAMP)
-	$(BIN)/python -m neuroxide.bench --out results/bench.json
+	$(BIN)/python -m neuroxide.bench --out results/bench.json $(if $(PARTS),--only $(PARTS))
 
 clean:
 	rm -rf build sim_build results .pytest_cache .hypothesis
