@@ -53,8 +53,10 @@ def _add_design_args(p):
 
 def cmd_list(args):
     from neuroxide.designs import DESIGNS, parameter_table
-    from neuroxide.models.devices import PRESETS
-    out = {"designs": {}, "presets": sorted(PRESETS)}
+    from neuroxide.models.devices import ALL_PRESETS, family_of
+    out = {"designs": {}, "presets": sorted(ALL_PRESETS),
+           "preset_families": {name: family_of(p) for name, p in ALL_PRESETS.items()},
+           "preset_sources": {name: p.source for name, p in ALL_PRESETS.items()}}
     lines = []
     for name, d in DESIGNS.items():
         rows = parameter_table(name)
@@ -62,7 +64,8 @@ def cmd_list(args):
                                 "parameters": {r[0]: {"default": r[1], "doc": r[2]} for r in rows}}
         lines.append(f"{name}: {d.summary}\n  model {d.model}\n  rtl   {d.rtl}\n")
         lines.append(textwrap.indent(_table(rows, ["parameter", "default", "meaning"]), "  "))
-    lines.append("\ndevice presets (neuroxide device PRESET): " + ", ".join(sorted(PRESETS)))
+    lines.append("\ndevice presets (neuroxide device PRESET):")
+    lines += [f"  {name} ({family_of(p)}): {p.source}" for name, p in ALL_PRESETS.items()]
     _emit(args, out, "\n".join(lines))
     return 0
 
