@@ -4,7 +4,8 @@
   event by event, with the analytic period and energy formulas.
 * :mod:`.presets` -- published circuits (NbOx, VO2, Ag/HfAlOx, Ag/SiO2) and the review's figures.
 * the neuron zoo: :mod:`.fefet` (FeFET, antiferroelectric FET), :mod:`.mtj` (SOT-MTJ domain wall),
-  :mod:`.stochastic` (TS with per-event threshold), :mod:`.dendrite` (Li 2020 dendrite), and
+  :mod:`.stochastic` (TS with per-event threshold), :mod:`.dendrite` (Li 2020 dendrite),
+  :mod:`.vo2_hh` (the two-VO2-channel Hodgkin-Huxley neuristor), and
   :mod:`.zoo`, their presets with sources (:data:`ZOO_PRESETS`; :data:`ALL_PRESETS` holds every
   family's, :data:`PRESETS` stays the threshold-switch presets).
 """
@@ -25,6 +26,8 @@ from .threshold_switch import (
     f_v_curve,
     simulate,
 )
+from .vo2_hh import VO2Channel, VO2Neuristor
+from .vo2_hh import simulate as simulate_vo2_hh
 from .zoo import ALL_PRESETS, FAMILIES, ZOO_PRESETS, family_of, get_any_preset, zoo_energy_table
 
 __all__ = [
@@ -34,4 +37,5 @@ __all__ = [
     "PRESETS", "get_preset", "table_rows", "energy_comparison", "published_rate_points",
     "FeFETPreset", "MTJPreset", "StochasticTSPreset", "DendritePreset",
     "ZOO_PRESETS", "ALL_PRESETS", "FAMILIES", "family_of", "get_any_preset", "zoo_energy_table",
+    "VO2Channel", "VO2Neuristor", "simulate_vo2_hh",
 ]
