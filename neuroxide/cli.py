@@ -31,6 +31,9 @@ EPILOG = textwrap.dedent("""\
       neuroxide verilog lif -p n=8 -p v_th=3000 -o lif.v
       neuroxide simulate lif --simulator verilator --steps 100000 --json
       neuroxide build lif --board icebreaker --report report.json
+      neuroxide digits --backend rtl --limit 20       handwritten digits on the SNN core's Verilog
+      neuroxide maxcut G11 --json                     Ising max-cut on the oscillatory network
+      neuroxide izhikevich --panel all --plot c.png   the 20 firing patterns of Izhikevich (2004)
 
     exit codes: 0 ok, 1 failure (e.g. RTL != model), 2 bad input or missing tool
     """)
