@@ -17,16 +17,10 @@ import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, RisingEdge
 
-from neuroxide.fileio import write_text
+from neuroxide.testbench.chunked import report_progress
 from neuroxide.models.onn import ONNModel, ONNParams
 
 CLOCK_NS = 10
-
-
-def report_progress(done, total):
-    path = os.environ.get("NEUROXIDE_BENCH_PROGRESS")
-    if path:
-        write_text(path, f"{done} {total}\n")
 
 
 @cocotb.test()

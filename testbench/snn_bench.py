@@ -108,12 +108,7 @@ try:
 except ImportError:  # pragma: no cover - host side without cocotb
     cocotb = None
 
-
-def _report_progress(done, total):
-    from neuroxide.fileio import write_text
-    path = os.environ.get("NEUROXIDE_BENCH_PROGRESS")
-    if path:
-        write_text(path, f"{done} {total}\n")
+from neuroxide.testbench.chunked import report_progress
 
 
 if cocotb is not None:
@@ -176,7 +171,7 @@ if cocotb is not None:
             mismatches += int(bad.sum())
             bad_steps += [(int(b_idx[r]), int(t_idx[r])) for r in np.flatnonzero(bad)][:64 - len(bad_steps)]
             done_steps += this
-            _report_progress(done_steps, total)
+            report_progress(done_steps, total)
             await RisingEdge(dut.clk)
 
         busy = int(dut.busy_cycles.value)

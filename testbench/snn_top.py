@@ -84,7 +84,7 @@ class SNNBenchTop(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        net, n = self.network, self.network.n_neurons
+        n = self.network.n_neurons
         m.submodules.core = core = self.core
         m.submodules.events = ev = Memory(shape=18, depth=len(self.words), init=self.words)
         m.submodules.trace = trace = self.trace

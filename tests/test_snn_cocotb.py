@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 from neuroxide.designs import configure
-from neuroxide.designs.snn_core import make_network
 from neuroxide.flow import simulate_design
 from neuroxide.models.lif import LIFParams
 from neuroxide.models.snn import CoreLayer, CoreNetwork
