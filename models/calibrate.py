@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from neuroxide.errors import ParameterError
+from neuroxide.errors import ParameterError, check_int
 from neuroxide.fileio import save_figure
 
 from .devices.presets import get_preset
@@ -72,9 +72,7 @@ class CalibrationWidths:
     def __post_init__(self):
         limits = {"v_bits": (4, 32), "in_bits": (1, 31), "decay_bits": (1, 16), "ref_bits": (1, 16)}
         for name, (lo, hi) in limits.items():
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not lo <= value <= hi:
-                raise ParameterError(name, value, f"an integer in {lo}..{hi}")
+            check_int(name, getattr(self, name), lo, hi)
         if self.in_bits >= self.v_bits:
             raise ParameterError("in_bits", self.in_bits, f"1..{self.v_bits - 1}",
                                  f"inputs must be narrower than v_bits={self.v_bits}")

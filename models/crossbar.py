@@ -41,7 +41,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from neuroxide.errors import ParameterError
+from neuroxide.errors import ParameterError, check_int
 
 __all__ = ["DeviceParams", "Crossbar", "Programmed", "DEVICE_DOCS", "split_differential"]
 
@@ -67,9 +67,7 @@ def _check_float(name, value, lo, hi):
 
 
 def _check_int(name, value, lo, hi):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not lo <= value <= hi:
-        raise ParameterError(name, value, f"{lo}..{hi}", DEVICE_DOCS.get(name))
-    return int(value)
+    return check_int(name, value, lo, hi, DEVICE_DOCS.get(name))
 
 
 @dataclass(frozen=True)

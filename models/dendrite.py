@@ -24,14 +24,13 @@ One time step, with inputs ``x[j]`` (unsigned, ``in_bits``), in this order::
 Rounding is floor (shifts of unsigned values), and every narrowing is a saturation, never a wrap.
 """
 
-import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 
 from neuroxide.errors import ParameterError
 
-from .fixedpoint import NUMPY, unsigned_range
+from .fixedpoint import NUMPY, FixedPointParams, unsigned_range
 
 __all__ = ["DENDRITE_PARAM_DOCS", "DendriteParams", "DendriteState", "DendriteModel", "dendrite_step", "MAX_DENDRITES"]
 
@@ -56,7 +55,7 @@ DENDRITE_PARAM_DOCS = {
 
 
 @dataclass(frozen=True)
-class DendriteParams:
+class DendriteParams(FixedPointParams):
     """Widths and constants of the multi-dendrite neuron (module docstring, :data:`DENDRITE_PARAM_DOCS`)."""
 
     n_dend: int = 4
@@ -74,9 +73,6 @@ class DendriteParams:
     ref_bits: int = 4
     t_ref: int = 2
 
-    def __post_init__(self):
-        self.validate()
-
     @property
     def in_max(self):
         return unsigned_range(self.in_bits)[1]
@@ -89,33 +85,21 @@ class DendriteParams:
     def v_max(self):
         return unsigned_range(self.v_bits)[1]
 
-    def replace(self, **changes):
-        return dataclasses.replace(self, **changes)
-
-    @classmethod
-    def field_names(cls):
-        return [f.name for f in dataclasses.fields(cls)]
-
     def validate(self):
-        def check(name, lo, hi, why=None):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not lo <= value <= hi:
-                raise ParameterError(name, value, f"an integer in {lo}..{hi}", why)
-
-        check("n_dend", 1, MAX_DENDRITES)
-        check("in_bits", 1, 16)
-        check("d_bits", self.in_bits, 24, f"at least in_bits={self.in_bits}")
-        check("d_decay_bits", 1, 16)
-        check("d_decay", 0, 1 << self.d_decay_bits, f"leak x 2**d_decay_bits, d_decay_bits={self.d_decay_bits}")
-        check("d_th", 0, self.in_max, f"in_bits={self.in_bits}")
-        check("d_shift", 0, self.d_bits)
-        check("v_bits", 2, 24)
-        check("decay_bits", 1, 16)
-        check("decay", 0, 1 << self.decay_bits, f"leak x 2**decay_bits, decay_bits={self.decay_bits}")
-        check("v_th", 1, self.v_max, f"v_bits={self.v_bits}")
-        check("v_reset", 0, self.v_th - 1, "a reset at or above v_th would fire again at once")
-        check("ref_bits", 1, 16)
-        check("t_ref", 0, unsigned_range(self.ref_bits)[1], f"ref_bits={self.ref_bits}")
+        self._check("n_dend", 1, MAX_DENDRITES)
+        self._check("in_bits", 1, 16)
+        self._check("d_bits", self.in_bits, 24, f"at least in_bits={self.in_bits}")
+        self._check("d_decay_bits", 1, 16)
+        self._check("d_decay", 0, 1 << self.d_decay_bits, f"leak x 2**d_decay_bits, d_decay_bits={self.d_decay_bits}")
+        self._check("d_th", 0, self.in_max, f"in_bits={self.in_bits}")
+        self._check("d_shift", 0, self.d_bits)
+        self._check("v_bits", 2, 24)
+        self._check("decay_bits", 1, 16)
+        self._check("decay", 0, 1 << self.decay_bits, f"leak x 2**decay_bits, decay_bits={self.decay_bits}")
+        self._check("v_th", 1, self.v_max, f"v_bits={self.v_bits}")
+        self._check("v_reset", 0, self.v_th - 1, "a reset at or above v_th would fire again at once")
+        self._check("ref_bits", 1, 16)
+        self._check("t_ref", 0, unsigned_range(self.ref_bits)[1], f"ref_bits={self.ref_bits}")
 
 
 def dendrite_step(ops, p, d, v, ref, x):

@@ -17,9 +17,13 @@ end of rtl/. Numpy values are ``int64`` arrays: every width used here is <= 32 b
 <= 2**48, so int64 holds every intermediate exactly and the only narrowing is the explicit clamp.
 """
 
+import dataclasses
+
 import numpy as np
 
-__all__ = ["NumpyOps", "NUMPY", "signed_range", "unsigned_range"]
+from neuroxide.errors import check_int
+
+__all__ = ["NumpyOps", "NUMPY", "signed_range", "unsigned_range", "FixedPointParams"]
 
 
 def signed_range(bits):
@@ -55,3 +59,29 @@ class NumpyOps:
 
 
 NUMPY = NumpyOps()
+
+
+class FixedPointParams:
+    """What every frozen parameter dataclass of a fixed-point rule shares (LIF, dendrite, ONN ...).
+
+    A subclass defines ``validate()`` with :meth:`_check` calls; it runs on construction and on
+    :meth:`replace`, so an instance always holds legal values.
+    """
+
+    def __post_init__(self):
+        self.validate()
+
+    def validate(self):
+        raise NotImplementedError
+
+    def _check(self, name, lo, hi, why=None):
+        """The field ``name`` must be an integer in ``lo..hi`` (ParameterError naming it otherwise)."""
+        check_int(name, getattr(self, name), lo, hi, why)
+
+    def replace(self, **changes):
+        """A copy with ``changes`` applied (validated)."""
+        return dataclasses.replace(self, **changes)
+
+    @classmethod
+    def field_names(cls):
+        return [f.name for f in dataclasses.fields(cls)]

@@ -33,14 +33,13 @@ ever wraps. ``v_max`` is the largest ``v_bits`` value, ``v_min`` a parameter (de
 negative ``v_bits`` value) that bounds how far inhibition can push the membrane.
 """
 
-import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from neuroxide.errors import ParameterError
 
-from .fixedpoint import NUMPY, signed_range, unsigned_range
+from .fixedpoint import NUMPY, FixedPointParams, signed_range, unsigned_range
 from .prng import seeds_for, xorshift32
 
 __all__ = ["PARAM_DOCS", "LIFParams", "LIFState", "LIFTrace", "LIFModel", "lif_step", "RESET_MODES", "RNG_STREAM"]
@@ -70,7 +69,7 @@ PARAM_DOCS = {
 
 
 @dataclass(frozen=True)
-class LIFParams:
+class LIFParams(FixedPointParams):
     """Widths and constants of the fixed-point LIF neuron (all integers, see module docstring).
 
     :data:`PARAM_DOCS` says what each field means.
@@ -93,9 +92,6 @@ class LIFParams:
     adapt_shift: int = 4
     noise_bits: int = 0
 
-    def __post_init__(self):
-        self.validate()
-
     # derived bounds ------------------------------------------------------------------------
     @property
     def v_lo(self):
@@ -113,42 +109,27 @@ class LIFParams:
     def adapt_max(self):
         return unsigned_range(self.adapt_bits)[1]
 
-    def replace(self, **changes):
-        """A copy with ``changes`` applied (validated)."""
-        return dataclasses.replace(self, **changes)
-
-    @classmethod
-    def field_names(cls):
-        return [f.name for f in dataclasses.fields(cls)]
-
     # validation ------------------------------------------------------------------------------
     def validate(self):
-        def check_int(name, lo, hi, why=None):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-                raise ParameterError(name, value, f"an integer in {lo}..{hi}", why)
-            if not lo <= value <= hi:
-                raise ParameterError(name, value, f"{lo}..{hi}", why)
-
-        check_int("v_bits", 4, 32)
+        self._check("v_bits", 4, 32)
         lo, hi = signed_range(self.v_bits)
-        check_int("v_th", 1, hi, f"the threshold must fit in v_bits={self.v_bits} (signed)")
-        check_int("in_bits", 1, self.v_bits - 1, f"inputs must be narrower than v_bits={self.v_bits}")
-        check_int("decay_bits", 1, 16)
-        check_int("ref_bits", 1, 16)
-        check_int("adapt_bits", 1, 24)
-        check_int("decay", 0, 1 << self.decay_bits, f"leak factor x 2**decay_bits, decay_bits={self.decay_bits}")
-        check_int("bias", lo, hi, f"v_bits={self.v_bits}")
+        self._check("v_th", 1, hi, f"the threshold must fit in v_bits={self.v_bits} (signed)")
+        self._check("in_bits", 1, self.v_bits - 1, f"inputs must be narrower than v_bits={self.v_bits}")
+        self._check("decay_bits", 1, 16)
+        self._check("ref_bits", 1, 16)
+        self._check("adapt_bits", 1, 24)
+        self._check("decay", 0, 1 << self.decay_bits, f"leak factor x 2**decay_bits, decay_bits={self.decay_bits}")
+        self._check("bias", lo, hi, f"v_bits={self.v_bits}")
         if self.v_min is not None:
-            check_int("v_min", lo, 0, f"v_bits={self.v_bits}")
-        check_int("v_reset", self.v_lo, self.v_th - 1, "a reset at or above v_th would fire again at once")
-        check_int("v_init", self.v_lo, hi, f"v_min..v_max of v_bits={self.v_bits}")
+            self._check("v_min", lo, 0, f"v_bits={self.v_bits}")
+        self._check("v_reset", self.v_lo, self.v_th - 1, "a reset at or above v_th would fire again at once")
+        self._check("v_init", self.v_lo, hi, f"v_min..v_max of v_bits={self.v_bits}")
         if self.reset_mode not in RESET_MODES:
             raise ParameterError("reset_mode", self.reset_mode, " | ".join(RESET_MODES))
-        check_int("t_ref", 0, unsigned_range(self.ref_bits)[1], f"ref_bits={self.ref_bits}")
-        check_int("adapt_inc", 0, unsigned_range(self.adapt_bits)[1], f"adapt_bits={self.adapt_bits}")
-        check_int("adapt_shift", 1, self.adapt_bits)
-        check_int("noise_bits", 0, self.v_bits - 1, f"v_bits={self.v_bits}")
+        self._check("t_ref", 0, unsigned_range(self.ref_bits)[1], f"ref_bits={self.ref_bits}")
+        self._check("adapt_inc", 0, unsigned_range(self.adapt_bits)[1], f"adapt_bits={self.adapt_bits}")
+        self._check("adapt_shift", 1, self.adapt_bits)
+        self._check("noise_bits", 0, self.v_bits - 1, f"v_bits={self.v_bits}")
 
 
 def lif_step(ops, p, v, ref, adapt, rng, i_exc, i_inh):

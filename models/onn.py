@@ -37,7 +37,6 @@ Couplings are given dense (an (N, N) array, all-to-all mode) or sparse (scipy CS
 mode); both give the same h, the RTL differs only in how it walks the coupling memory.
 """
 
-import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,7 +44,7 @@ import scipy.sparse as sp
 
 from neuroxide.errors import ParameterError
 
-from .fixedpoint import NUMPY, signed_range
+from .fixedpoint import NUMPY, FixedPointParams, signed_range
 from .prng import seed_for, xorshift32
 
 __all__ = ["ONNParams", "ONNModel", "ONNTrace", "onn_update", "output_of", "spins_of", "schedule", "check_couplings",
@@ -71,7 +70,7 @@ PARAM_DOCS = {
 
 
 @dataclass(frozen=True)
-class ONNParams:
+class ONNParams(FixedPointParams):
     """Widths and constants of the fixed-point ONN (see the module docstring)."""
 
     phase_bits: int = 6
@@ -86,9 +85,6 @@ class ONNParams:
     noise_min: int = 0
     noise_rate: int = 31
 
-    def __post_init__(self):
-        self.validate()
-
     @property
     def half(self):
         return 1 << (self.phase_bits - 1)
@@ -101,33 +97,19 @@ class ONNParams:
     def phase_mask(self):
         return (1 << self.phase_bits) - 1
 
-    def replace(self, **changes):
-        return dataclasses.replace(self, **changes)
-
-    @classmethod
-    def field_names(cls):
-        return [f.name for f in dataclasses.fields(cls)]
-
     def validate(self):
-        def check(name, lo, hi, why=None):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
-                raise ParameterError(name, v, f"an integer in {lo}..{hi}", why)
-            if not lo <= v <= hi:
-                raise ParameterError(name, v, f"{lo}..{hi}", why)
-
-        check("phase_bits", 3, 12)
-        check("weight_bits", 2, 16)
-        check("acc_bits", self.weight_bits, 31, "h must hold at least one weight")
-        check("couple_gain", 0, 255)
-        check("couple_shift", 0, 16)
+        self._check("phase_bits", 3, 12)
+        self._check("weight_bits", 2, 16)
+        self._check("acc_bits", self.weight_bits, 31, "h must hold at least one weight")
+        self._check("couple_gain", 0, 255)
+        self._check("couple_shift", 0, 16)
         q = 1 << (self.phase_bits - 2)
-        check("couple_max", 0, q - 1, "a nudge must stay below a quarter period")
-        check("inj_max", 0, q - 1, "a nudge must stay below a quarter period")
-        check("inj_rate", 0, 0xFFFF)
-        check("noise_max", 0, q - 1, "noise must stay below a quarter period")
-        check("noise_min", 0, self.noise_max, "noise_min <= noise_max")
-        check("noise_rate", 0, 0xFFFF)
+        self._check("couple_max", 0, q - 1, "a nudge must stay below a quarter period")
+        self._check("inj_max", 0, q - 1, "a nudge must stay below a quarter period")
+        self._check("inj_rate", 0, 0xFFFF)
+        self._check("noise_max", 0, q - 1, "noise must stay below a quarter period")
+        self._check("noise_min", 0, self.noise_max, "noise_min <= noise_max")
+        self._check("noise_rate", 0, 0xFFFF)
 
 
 def schedule(ops, p, t):

@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from neuroxide.errors import ParameterError
+from neuroxide.errors import ParameterError, check_int
 
 from .fixedpoint import NUMPY
 from .lif import LIFParams, LIFState, lif_step
@@ -74,12 +74,6 @@ def _int_matrix(name, w, bits):
     return out
 
 
-def _check_int(name, value, lo, hi, why=None):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not lo <= value <= hi:
-        raise ParameterError(name, value, f"{lo}..{hi}", why)
-    return int(value)
-
-
 @dataclass(frozen=True, eq=False)
 class CoreLayer:
     """One crossbar + neuron column array of the core (contract fields, validated).
@@ -98,7 +92,7 @@ class CoreLayer:
     lateral: int = 0
 
     def __post_init__(self):
-        _check_int("weight_bits", self.weight_bits, 1, 8)
+        check_int("weight_bits", self.weight_bits, 1, 8)
         if not isinstance(self.params, LIFParams):
             raise ParameterError("params", type(self.params).__name__, "a LIFParams")
         object.__setattr__(self, "w_exc", _int_matrix("w_exc", self.w_exc, self.weight_bits))
@@ -107,8 +101,8 @@ class CoreLayer:
             raise ParameterError("w_inh", f"shape {self.w_inh.shape}", f"the shape of w_exc {self.w_exc.shape}")
         if 0 in self.w_exc.shape:
             raise ParameterError("w_exc", f"shape {self.w_exc.shape}", "n_in >= 1 and n_out >= 1")
-        _check_int("adc_shift", self.adc_shift, 0, 15)
-        _check_int("lateral", self.lateral, 0, self.params.in_max, f"in_bits={self.params.in_bits}")
+        check_int("adc_shift", self.adc_shift, 0, 15)
+        check_int("lateral", self.lateral, 0, self.params.in_max, f"in_bits={self.params.in_bits}")
 
     @property
     def n_in(self):
@@ -144,7 +138,7 @@ class CoreNetwork:
             if layers[k].n_in != layers[k - 1].n_out:
                 raise ParameterError(f"layers[{k}].n_in", layers[k].n_in,
                                      f"{layers[k - 1].n_out} (n_out of layer {k - 1})")
-        _check_int("seed", self.seed, 0, 0xFFFF_FFFF)
+        check_int("seed", self.seed, 0, 0xFFFF_FFFF)
 
     @property
     def n_in(self):
@@ -209,7 +203,7 @@ class SNNModel:
         if not isinstance(network, CoreNetwork):
             raise ParameterError("network", type(network).__name__, "a CoreNetwork")
         self.network = network
-        self.batch = _check_int("batch", batch, 1, 1 << 24)
+        self.batch = check_int("batch", batch, 1, 1 << 24)
         # float64 copies for the exact products (see module docstring)
         self._w_exc = [layer.w_exc.astype(np.float64) for layer in network.layers]
         self._w_inh = [layer.w_inh.astype(np.float64) for layer in network.layers]
@@ -316,7 +310,7 @@ def _check_p(p, steps):
         raise ParameterError("p", p.dtype.name, "an integer array of probabilities x 256")
     if p.size and (p.min() < 0 or p.max() > 256):
         raise ParameterError("p", int(p.min() if p.min() < 0 else p.max()), "0..256 (probability x 256)")
-    _check_int("steps", steps, 1, 1 << 20)
+    check_int("steps", steps, 1, 1 << 20)
     return p.astype(np.int64)
 
 
@@ -327,7 +321,7 @@ def encode_rate(p, steps, seed=1):
     the state advances once and the channel spikes when ``(r >> 24) < p[..., i]``.
     """
     p = _check_p(p, steps)
-    _check_int("seed", seed, 0, 0xFFFF_FFFF)
+    check_int("seed", seed, 0, 0xFFFF_FFFF)
     n_in = p.shape[-1]
     r = seeds_for(seed, ENCODER_STREAM, n_in)
     out = np.empty((steps, *p.shape), dtype=bool)

@@ -5,7 +5,9 @@ name, a malformed file); the CLI turns it into exit code 2 with the message on s
 :class:`ToolchainError` is a missing or failing external tool (simulator, yosys, nextpnr).
 """
 
-__all__ = ["NeuroxideError", "ParameterError", "ToolchainError"]
+import numbers
+
+__all__ = ["NeuroxideError", "ParameterError", "ToolchainError", "check_int"]
 
 
 class NeuroxideError(Exception):
@@ -41,3 +43,12 @@ class ToolchainError(NeuroxideError, RuntimeError):
     def __init__(self, message, missing=False):
         self.missing = missing
         super().__init__(message)
+
+
+def check_int(field, value, lo, hi, why=None):
+    """``int(value)`` if it is an integer (not a bool) in ``lo..hi``, else ParameterError naming ``field``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ParameterError(field, value, f"an integer in {lo}..{hi}", why)
+    if not lo <= value <= hi:
+        raise ParameterError(field, value, f"{lo}..{hi}", why)
+    return int(value)
