@@ -61,10 +61,14 @@ class NeuronBoardTop(Elaboratable):
 
     Attributes for simulation: ``neurons`` and ``stimulus_generator`` (the components), ``step``
     (the prescaler's one-cycle pulse) and ``spike_leds`` (``n`` bits, neuron ``k`` lit).
+
+    Another neuron datapath with the same ports (``step``, ``i_exc``, ``i_inh``, ``spike``) and the
+    stimulus generator that fits it can be passed as ``neurons`` and ``stimulus_generator``; the
+    board top (prescaler, LED holds) stays the same.
     """
 
     def __init__(self, params=None, n=4, seed=1, stimulus=None, *, steps_per_second=100,
-                 led_hold_ms=50, clock_hz=None):
+                 led_hold_ms=50, clock_hz=None, neurons=None, stimulus_generator=None):
         self.params = LIFParams() if params is None else params
         self.stimulus_params = StimulusParams() if stimulus is None else stimulus
         if not isinstance(steps_per_second, (int, float)) or not steps_per_second > 0:
@@ -79,9 +83,9 @@ class NeuronBoardTop(Elaboratable):
         self.led_hold_ms = led_hold_ms
         self.clock_hz = clock_hz
 
-        self.neurons = LIFNeuronArray(self.params, n, seed)
-        self.stimulus_generator = StimulusGenerator(self.stimulus_params, n, self.params.in_bits,
-                                                    seed)
+        self.neurons = LIFNeuronArray(self.params, n, seed) if neurons is None else neurons
+        self.stimulus_generator = (StimulusGenerator(self.stimulus_params, n, self.params.in_bits, seed)
+                                   if stimulus_generator is None else stimulus_generator)
         self.step = Signal()
         self.spike_leds = Signal(n)
 

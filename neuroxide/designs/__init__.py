@@ -16,7 +16,7 @@ import pkgutil
 from neuroxide.errors import ParameterError
 
 __all__ = ["Design", "DESIGNS", "get_design", "parse_overrides", "configure", "check_int_params",
-           "parameter_table", "elaborate", "to_verilog", "configure_device"]
+           "parameter_table", "elaborate", "to_verilog", "configure_device", "simulate_chunked"]
 
 
 class Design:
@@ -120,6 +120,38 @@ def parse_overrides(items):
         name, _, value = item.partition("=")
         out[name.strip()] = _parse_value(name, value)
     return out
+
+
+def simulate_chunked(cfg, make_top, bench, simulator, steps, build_dir, waves=None, progress=None,
+                     chunk=2048, extra_config=None):
+    """cocotb run of a chunked neuron bench top (``neuroxide.testbench.chunked``).
+
+    ``make_top(chunk)`` builds the bench top for chunks of ``chunk`` steps; ``bench`` names its
+    Verilog top and its cocotb module ``neuroxide.testbench.<bench>``; ``extra_config`` is added to
+    the bench configuration (e.g. a different model for the negative test). Returns the
+    ``neuroxide simulate`` JSON of a neuron design.
+    """
+    import time
+    from pathlib import Path
+
+    from amaranth.back import verilog
+
+    from neuroxide.testbench.runner import run_bench
+
+    if isinstance(chunk, bool) or not isinstance(chunk, int) or not 1 <= chunk <= 65536:
+        raise ParameterError("chunk", chunk, "1..65536")
+    n_chunks = -(-steps // chunk)
+    chunk = -(-steps // n_chunks)  # equal chunks, so the RTL runs (nearly) exactly `steps` steps
+    t0 = time.perf_counter()
+    text = verilog.convert(make_top(chunk), name=bench, emit_src=False)
+    config = cfg.to_dict() | {"steps": steps, "chunk": chunk} | (extra_config or {})
+    result = run_bench(simulator, text, bench, f"neuroxide.testbench.{bench}", config, Path(build_dir) / simulator,
+                       waves=waves, progress=progress)
+    return {"design": cfg.design, "simulator": simulator, "steps": result["steps"], "cycles": result["cycles"],
+            "mismatches": result["mismatches"], "wall_s": round(time.perf_counter() - t0, 3),
+            "neurons": cfg.n, "spikes": result["spikes"], "field_mismatches": result["field_mismatches"],
+            "first_mismatch": result["first_mismatch"], "cycles_per_s": result["cycles_per_s"],
+            "build_s": result["build_s"], "waves": str(waves) if waves else None}
 
 
 def configure(design, overrides=None):

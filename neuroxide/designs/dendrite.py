@@ -7,11 +7,9 @@ calibrated ``dendrite-li2020`` device (``neuroxide.models.calibrate_zoo.calibrat
 """
 
 import dataclasses
-import time
-from dataclasses import dataclass
-from pathlib import Path
 
-from neuroxide.designs import Design, check_int_params, check_known
+from neuroxide.designs import Design, check_int_params, check_known, simulate_chunked
+from neuroxide.designs.lif import DesignConfig
 from neuroxide.errors import ParameterError
 from neuroxide.models.dendrite import DENDRITE_PARAM_DOCS, DendriteParams
 from neuroxide.models.stimulus import STIM_DOCS, StimulusParams
@@ -39,17 +37,7 @@ def default_stimulus(params):
     return StimulusParams(p_exc=256, p_inh=0, exc_bits=params.in_bits, inh_bits=0)
 
 
-@dataclass(frozen=True)
-class DendriteConfig:
-    design: str
-    params: DendriteParams
-    n: int
-    seed: int
-    stimulus: StimulusParams
-
-    def to_dict(self):
-        return {"design": self.design, "n": self.n, "seed": self.seed,
-                "params": dataclasses.asdict(self.params), "stimulus": dataclasses.asdict(self.stimulus)}
+DendriteConfig = DesignConfig  # the same fields as lif's: design, params, n, seed, stimulus
 
 
 class DendriteDesign(Design):
@@ -89,43 +77,21 @@ class DendriteDesign(Design):
     def simulate(self, cfg, simulator, steps, build_dir, waves=None, progress=None, chunk=DEFAULT_CHUNK,
                  model_params=None):
         """``model_params``: compare against a different model (the negative test)."""
-        from amaranth.back import verilog
-
         from neuroxide.testbench.dendrite_top import DendriteBenchTop
-        from neuroxide.testbench.runner import run_bench
-
-        if isinstance(chunk, bool) or not isinstance(chunk, int) or not 1 <= chunk <= 65536:
-            raise ParameterError("chunk", chunk, "1..65536")
-        n_chunks = -(-steps // chunk)
-        chunk = -(-steps // n_chunks)
-        t0 = time.perf_counter()
-        top = DendriteBenchTop(cfg.params, cfg.n, cfg.seed, cfg.stimulus, chunk)
-        text = verilog.convert(top, name="dendrite_bench", emit_src=False)
-        config = cfg.to_dict() | {"steps": steps, "chunk": chunk}
-        if model_params is not None:
-            config["model_params"] = dataclasses.asdict(model_params)
-        bench = run_bench(simulator, text, "dendrite_bench", "neuroxide.testbench.dendrite_bench", config,
-                          Path(build_dir) / simulator, waves=waves, progress=progress)
-        return {"design": cfg.design, "simulator": simulator, "steps": bench["steps"], "cycles": bench["cycles"],
-                "mismatches": bench["mismatches"], "wall_s": round(time.perf_counter() - t0, 3),
-                "neurons": cfg.n, "spikes": bench["spikes"], "field_mismatches": bench["field_mismatches"],
-                "first_mismatch": bench["first_mismatch"], "cycles_per_s": bench["cycles_per_s"],
-                "build_s": bench["build_s"], "waves": str(waves) if waves else None}
+        extra = {} if model_params is None else {"model_params": dataclasses.asdict(model_params)}
+        return simulate_chunked(cfg, lambda c: DendriteBenchTop(cfg.params, cfg.n, cfg.seed, cfg.stimulus, c),
+                                "dendrite_bench", simulator, steps, build_dir, waves, progress, chunk, extra)
 
     def board_top(self, cfg, board, steps_per_second=100):
         from neuroxide.boards.top import NeuronBoardTop
         from neuroxide.rtl.dendrite import DendriteBoardAdapter
         from neuroxide.rtl.stimulus import StimulusGenerator
 
-        top = NeuronBoardTop(None, cfg.n, cfg.seed, cfg.stimulus if cfg.stimulus.exc_bits <= 12 else None,
-                             steps_per_second=steps_per_second)
         # same board top (prescaler, LEDs), with the dendrite array behind the LIF array's ports
-        for unused in (top.neurons, top.stimulus_generator):   # replaced below: not an error
-            unused._MustUse__silence = True
-        top.neurons = DendriteBoardAdapter(cfg.params, cfg.n)
-        top.stimulus_generator = StimulusGenerator(cfg.stimulus, cfg.n * cfg.params.n_dend, cfg.params.in_bits,
-                                                   cfg.seed)
-        return top
+        return NeuronBoardTop(None, cfg.n, cfg.seed, steps_per_second=steps_per_second,
+                              neurons=DendriteBoardAdapter(cfg.params, cfg.n),
+                              stimulus_generator=StimulusGenerator(cfg.stimulus, cfg.n * cfg.params.n_dend,
+                                                                   cfg.params.in_bits, cfg.seed))
 
 
 DESIGN = DendriteDesign()

@@ -5,11 +5,9 @@ state of every neuron at every step in a trace memory; the board top blinks LEDs
 """
 
 import dataclasses
-import time
 from dataclasses import dataclass
-from pathlib import Path
 
-from neuroxide.designs import Design, check_int_params, check_known
+from neuroxide.designs import Design, check_int_params, check_known, simulate_chunked
 from neuroxide.errors import ParameterError
 from neuroxide.models.lif import PARAM_DOCS, LIFParams
 from neuroxide.models.stimulus import STIM_DOCS, StimulusParams
@@ -78,28 +76,10 @@ class LIFDesign(Design):
                  model_params=None):
         """``chunk``: steps per free-running chunk; ``model_params``: compare against a different
         model (the negative test that proves the bench can fail)."""
-        from amaranth.back import verilog
-
-        from neuroxide.testbench.runner import run_bench
         from neuroxide.testbench.top import LIFBenchTop
-
-        if not isinstance(chunk, int) or not 1 <= chunk <= 65536:
-            raise ParameterError("chunk", chunk, "1..65536")
-        n_chunks = -(-steps // chunk)
-        chunk = -(-steps // n_chunks)  # equal chunks, so the RTL runs (nearly) exactly `steps` steps
-        t0 = time.perf_counter()
-        top = LIFBenchTop(cfg.params, cfg.n, cfg.seed, cfg.stimulus, chunk)
-        text = verilog.convert(top, name="lif_bench", emit_src=False)
-        config = cfg.to_dict() | {"steps": steps, "chunk": chunk}
-        if model_params is not None:
-            config["model_params"] = dataclasses.asdict(model_params)
-        bench = run_bench(simulator, text, "lif_bench", "neuroxide.testbench.lif_bench", config,
-                          Path(build_dir) / simulator, waves=waves, progress=progress)
-        return {"design": cfg.design, "simulator": simulator, "steps": bench["steps"], "cycles": bench["cycles"],
-                "mismatches": bench["mismatches"], "wall_s": round(time.perf_counter() - t0, 3),
-                "neurons": cfg.n, "spikes": bench["spikes"], "field_mismatches": bench["field_mismatches"],
-                "first_mismatch": bench["first_mismatch"], "cycles_per_s": bench["cycles_per_s"],
-                "build_s": bench["build_s"], "waves": str(waves) if waves else None}
+        extra = {} if model_params is None else {"model_params": dataclasses.asdict(model_params)}
+        return simulate_chunked(cfg, lambda c: LIFBenchTop(cfg.params, cfg.n, cfg.seed, cfg.stimulus, c), "lif_bench",
+                                simulator, steps, build_dir, waves, progress, chunk, extra)
 
     def board_top(self, cfg, board, steps_per_second=100):
         from neuroxide.boards.top import NeuronBoardTop

@@ -7,11 +7,9 @@ cocotb bench ``neuroxide.testbench.wta_bench`` (full state every step).
 """
 
 import dataclasses
-import time
 from dataclasses import dataclass
-from pathlib import Path
 
-from neuroxide.designs import check_int_params
+from neuroxide.designs import check_int_params, simulate_chunked
 from neuroxide.designs._zoo import ZooLIFDesign, _calibration
 from neuroxide.designs.lif import DEFAULT_CHUNK, GLOBAL_PARAMS
 from neuroxide.errors import ParameterError
@@ -62,39 +60,19 @@ class WTADesign(ZooLIFDesign):
     def simulate(self, cfg, simulator, steps, build_dir, waves=None, progress=None, chunk=DEFAULT_CHUNK,
                  model_w_lat=None):
         """``model_w_lat``: compare against a model with a different lateral weight (negative test)."""
-        from amaranth.back import verilog
-
-        from neuroxide.testbench.runner import run_bench
         from neuroxide.testbench.wta_top import WTABenchTop
-
-        if isinstance(chunk, bool) or not isinstance(chunk, int) or not 1 <= chunk <= 65536:
-            raise ParameterError("chunk", chunk, "1..65536")
-        n_chunks = -(-steps // chunk)
-        chunk = -(-steps // n_chunks)
-        t0 = time.perf_counter()
-        top = WTABenchTop(cfg.params, cfg.n, cfg.w_lat, cfg.seed, cfg.stimulus, chunk)
-        text = verilog.convert(top, name="wta_bench", emit_src=False)
-        config = cfg.to_dict() | {"steps": steps, "chunk": chunk}
-        if model_w_lat is not None:
-            config["model_w_lat"] = model_w_lat
-        bench = run_bench(simulator, text, "wta_bench", "neuroxide.testbench.wta_bench", config,
-                          Path(build_dir) / simulator, waves=waves, progress=progress)
-        return {"design": cfg.design, "simulator": simulator, "steps": bench["steps"], "cycles": bench["cycles"],
-                "mismatches": bench["mismatches"], "wall_s": round(time.perf_counter() - t0, 3),
-                "neurons": cfg.n, "spikes": bench["spikes"], "field_mismatches": bench["field_mismatches"],
-                "first_mismatch": bench["first_mismatch"], "cycles_per_s": bench["cycles_per_s"],
-                "build_s": bench["build_s"], "waves": str(waves) if waves else None}
+        extra = {} if model_w_lat is None else {"model_w_lat": model_w_lat}
+        return simulate_chunked(cfg, lambda c: WTABenchTop(cfg.params, cfg.n, cfg.w_lat, cfg.seed, cfg.stimulus, c),
+                                "wta_bench", simulator, steps, build_dir, waves, progress, chunk, extra)
 
     def board_top(self, cfg, board, steps_per_second=100):
         from neuroxide.boards.top import NeuronBoardTop
         from neuroxide.rtl.stimulus import StimulusGenerator
         from neuroxide.rtl.wta import WTABoardAdapter
-        top = NeuronBoardTop(None, cfg.n, cfg.seed, None, steps_per_second=steps_per_second)
-        for unused in (top.neurons, top.stimulus_generator):   # replaced below: not an error
-            unused._MustUse__silence = True
-        top.neurons = WTABoardAdapter(cfg.params, cfg.n, cfg.w_lat, cfg.seed)
-        top.stimulus_generator = StimulusGenerator(cfg.stimulus, cfg.n, cfg.params.in_bits, cfg.seed)
-        return top
+        return NeuronBoardTop(None, cfg.n, cfg.seed, steps_per_second=steps_per_second,
+                              neurons=WTABoardAdapter(cfg.params, cfg.n, cfg.w_lat, cfg.seed),
+                              stimulus_generator=StimulusGenerator(cfg.stimulus, cfg.n, cfg.params.in_bits,
+                                                                   cfg.seed))
 
 
 DESIGN = WTADesign("mtj-wta", "mtj-sot", "winner-take-all group of calibrated SOT-MTJ neurons (Wang 2023): "
