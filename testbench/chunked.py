@@ -19,7 +19,7 @@ from cocotb.triggers import ClockCycles, RisingEdge
 
 from neuroxide.fileio import write_text
 
-__all__ = ["CLOCK_NS", "load_config", "report_progress", "run_chunked"]
+__all__ = ["CLOCK_NS", "load_config", "report_progress", "start_bench", "run_free", "run_chunked"]
 
 CLOCK_NS = 10
 
@@ -36,6 +36,26 @@ def report_progress(done, total):
         write_text(path, f"{done} {total}\n")  # atomic: the watcher never reads half a line
 
 
+async def start_bench(dut):
+    """Start the clock, hold reset for two cycles; returns with ``go`` low, one edge after reset."""
+    cocotb.start_soon(Clock(dut.clk, CLOCK_NS, unit="ns").start())
+    dut.rst.value = 1
+    dut.go.value = 0
+    await ClockCycles(dut.clk, 2)
+    dut.rst.value = 0
+    await RisingEdge(dut.clk)
+
+
+async def run_free(dut):
+    """Pulse ``go`` and let the simulator run free until ``done``; returns the wall seconds of the run."""
+    dut.go.value = 1
+    await RisingEdge(dut.clk)
+    dut.go.value = 0
+    t0 = time.perf_counter()
+    await RisingEdge(dut.done)  # no Python per clock until the bench top is done
+    return time.perf_counter() - t0
+
+
 async def run_chunked(dut, steps, chunk, fields, read_chunk, model_chunk, neurons):
     """Run ``steps`` steps in chunks of ``chunk`` and compare ``fields`` at every step.
 
@@ -44,24 +64,14 @@ async def run_chunked(dut, steps, chunk, fields, read_chunk, model_chunk, neuron
     full chunks) and returns ``{field: array (chunk, ...)}``. The ``spike`` field counts spikes: a
     run without any would prove nothing and fails.
     """
-    cocotb.start_soon(Clock(dut.clk, CLOCK_NS, unit="ns").start())
-    dut.rst.value = 1
-    dut.go.value = 0
-    await ClockCycles(dut.clk, 2)
-    dut.rst.value = 0
-    await RisingEdge(dut.clk)
+    await start_bench(dut)
     t_start = cocotb.utils.get_sim_time("ns")
     wall0 = time.perf_counter()
     mismatches, spikes, done_steps, free_run_s, first = 0, 0, 0, 0.0, None
     field_mismatches = {f: 0 for f in fields}
     while done_steps < steps:
         this = min(chunk, steps - done_steps)
-        dut.go.value = 1
-        await RisingEdge(dut.clk)
-        dut.go.value = 0
-        t0 = time.perf_counter()
-        await RisingEdge(dut.done)  # the simulator runs free for the whole chunk
-        free_run_s += time.perf_counter() - t0
+        free_run_s += await run_free(dut)
         got = read_chunk(this)
         want = {f: np.asarray(a)[:this] for f, a in model_chunk().items()}
         bad = np.zeros(this, dtype=bool)

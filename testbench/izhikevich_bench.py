@@ -10,17 +10,14 @@ mismatch and spike counts, the RTL spike steps per panel, and the first mismatch
 
 import json
 import os
-import time
 
 import cocotb
 import numpy as np
-from cocotb.clock import Clock
-from cocotb.triggers import ClockCycles, RisingEdge
 
 from neuroxide.models import izhikevich as iz
+from neuroxide.testbench.chunked import CLOCK_NS, run_free, start_bench
 from neuroxide.testbench.izhikevich_top import unpack_trace
 
-CLOCK_NS = 10
 
 
 @cocotb.test()
@@ -40,19 +37,9 @@ async def izhikevich_matches_model(dut):
     want = iz.run_fixed(coeffs, i_dt, *widths)
     steps, n = i_dt.shape
 
-    cocotb.start_soon(Clock(dut.clk, CLOCK_NS, unit="ns").start())
-    dut.rst.value = 1
-    dut.go.value = 0
-    await ClockCycles(dut.clk, 2)
-    dut.rst.value = 0
-    await RisingEdge(dut.clk)
+    await start_bench(dut)
     t_start = cocotb.utils.get_sim_time("ns")
-    wall0 = time.perf_counter()
-    dut.go.value = 1
-    await RisingEdge(dut.clk)
-    dut.go.value = 0
-    await RisingEdge(dut.done)  # the simulator runs free for the whole protocol
-    free_run_s = time.perf_counter() - wall0
+    free_run_s = await run_free(dut)  # the simulator runs free through every step
     cycles = int((cocotb.utils.get_sim_time("ns") - t_start) // CLOCK_NS)
     got = unpack_trace([int(dut.trace[t].value) for t in range(steps)], n, widths[2])
 

@@ -14,13 +14,11 @@ import time
 
 import cocotb
 import numpy as np
-from cocotb.clock import Clock
-from cocotb.triggers import ClockCycles, RisingEdge
+from cocotb.triggers import RisingEdge
 
-from neuroxide.testbench.chunked import report_progress
+from neuroxide.testbench.chunked import CLOCK_NS, report_progress, start_bench
 from neuroxide.models.onn import ONNModel, ONNParams
 
-CLOCK_NS = 10
 
 
 @cocotb.test()
@@ -35,12 +33,7 @@ async def onn_matches_model(dut):
     n, steps, chunk = cfg["n"], cfg["steps"], cfg["chunk"]
     model = ONNModel(model_params, J, cfg["seed"], 1)
 
-    cocotb.start_soon(Clock(dut.clk, CLOCK_NS, unit="ns").start())
-    dut.rst.value = 1
-    dut.go.value = 0
-    await ClockCycles(dut.clk, 2)
-    dut.rst.value = 0
-    await RisingEdge(dut.clk)
+    await start_bench(dut)
     t_start = cocotb.utils.get_sim_time("ns")
     wall0 = time.perf_counter()
     mismatches = {"phase": 0, "rng": 0, "energy": 0}

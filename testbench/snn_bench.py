@@ -18,13 +18,15 @@ import os
 import time
 from pathlib import Path
 
+import cocotb
 import numpy as np
+from cocotb.triggers import RisingEdge
 
 from neuroxide.errors import ParameterError
+from neuroxide.testbench.chunked import CLOCK_NS, report_progress, start_bench
 
 __all__ = ["run_network", "network_to_dict", "network_from_dict", "DEFAULT_LANES", "MAX_TRACE_WORDS"]
 
-CLOCK_NS = 10
 DEFAULT_LANES = 8
 MAX_TRACE_WORDS = 1 << 16  # trace memory depth: a chunk holds this many neuron write-backs
 
@@ -101,91 +103,75 @@ def run_network(network, in_spikes, simulator=None, build_dir="build/snn_rtl", p
 
 # --- the cocotb side ----------------------------------------------------------------------------
 
-try:
-    import cocotb
-    from cocotb.clock import Clock
-    from cocotb.triggers import ClockCycles, RisingEdge
-except ImportError:  # pragma: no cover - host side without cocotb
-    cocotb = None
+@cocotb.test()
+async def snn_core_matches_model(dut):
+    from neuroxide.models.snn import SNNModel
+    from neuroxide.testbench.snn_top import unpack_trace
 
-from neuroxide.testbench.chunked import report_progress
+    with open(os.environ["NEUROXIDE_BENCH_CONFIG"]) as f:
+        cfg = json.load(f)
+    net = network_from_dict(cfg["network"])
+    model_net = network_from_dict(cfg["model_network"]) if "model_network" in cfg else net
+    s = np.load(cfg["in_spikes"]).astype(bool)
+    steps, batch = s.shape[:2]
+    total, chunk, n = steps * batch, cfg["chunk"], net.n_neurons
+    want = SNNModel(model_net, batch).run(s, record_state=True)
 
+    await start_bench(dut)
+    wall0 = time.perf_counter()
 
-if cocotb is not None:
-    @cocotb.test()
-    async def snn_core_matches_model(dut):
-        from neuroxide.models.snn import SNNModel
-        from neuroxide.testbench.snn_top import unpack_trace
-
-        with open(os.environ["NEUROXIDE_BENCH_CONFIG"]) as f:
-            cfg = json.load(f)
-        net = network_from_dict(cfg["network"])
-        model_net = network_from_dict(cfg["model_network"]) if "model_network" in cfg else net
-        s = np.load(cfg["in_spikes"]).astype(bool)
-        steps, batch = s.shape[:2]
-        total, chunk, n = steps * batch, cfg["chunk"], net.n_neurons
-        want = SNNModel(model_net, batch).run(s, record_state=True)
-
-        cocotb.start_soon(Clock(dut.clk, CLOCK_NS, unit="ns").start())
-        dut.rst.value = 1
-        dut.go.value = 0
-        await ClockCycles(dut.clk, 2)
-        dut.rst.value = 0
+    fields = ("v", "ref", "adapt", "rng", "spike")
+    field_mismatches = {f: 0 for f in fields}
+    rtl_spikes = [np.zeros((steps, batch, la.n_out), dtype=bool) for la in net.layers]
+    mismatches, first, done_steps, cycles, free_run_s = 0, None, 0, 0, 0.0
+    bad_steps = []  # (sample, step) of the first 64 mismatching steps
+    while done_steps < total:
+        this = min(chunk, total - done_steps)
+        t_go = cocotb.utils.get_sim_time("ns")
+        dut.go.value = 1
         await RisingEdge(dut.clk)
-        wall0 = time.perf_counter()
+        dut.go.value = 0
+        t1 = time.perf_counter()
+        await RisingEdge(dut.done)
+        free_run_s += time.perf_counter() - t1
+        cycles += int((cocotb.utils.get_sim_time("ns") - t_go) // CLOCK_NS)
+        words = [int(dut.trace[i].value) for i in range(this * n)]
+        got = unpack_trace(words, net)
+        g = np.arange(done_steps, done_steps + this)
+        b_idx, t_idx = g // steps, g % steps  # sample-major order of the event stream
+        bad = np.zeros(this, dtype=bool)
+        for k, layer in enumerate(got):
+            rtl_spikes[k][t_idx, b_idx] = layer["spike"].astype(bool)
+            for f in fields:
+                ref = want.spikes[k][t_idx, b_idx] if f == "spike" else want.state[k][f][t_idx, b_idx]
+                diff = np.any(layer[f] != ref, axis=1)
+                field_mismatches[f] += int(diff.sum())
+                bad |= diff
+        if bad.any() and first is None:
+            r = int(np.argmax(bad))
+            first = {"sample": int(b_idx[r]), "step": int(t_idx[r]),
+                     "rtl": [{f: la[f][r].tolist() for f in fields} for la in got],
+                     "model": [{f: (want.spikes[k][t_idx[r], b_idx[r]] if f == "spike" else
+                                    want.state[k][f][t_idx[r], b_idx[r]]).tolist() for f in fields}
+                               for k in range(len(got))]}
+        mismatches += int(bad.sum())
+        bad_steps += [(int(b_idx[r]), int(t_idx[r])) for r in np.flatnonzero(bad)][:64 - len(bad_steps)]
+        done_steps += this
+        report_progress(done_steps, total)
+        await RisingEdge(dut.clk)
 
-        fields = ("v", "ref", "adapt", "rng", "spike")
-        field_mismatches = {f: 0 for f in fields}
-        rtl_spikes = [np.zeros((steps, batch, la.n_out), dtype=bool) for la in net.layers]
-        mismatches, first, done_steps, cycles, free_run_s = 0, None, 0, 0, 0.0
-        bad_steps = []  # (sample, step) of the first 64 mismatching steps
-        while done_steps < total:
-            this = min(chunk, total - done_steps)
-            t_go = cocotb.utils.get_sim_time("ns")
-            dut.go.value = 1
-            await RisingEdge(dut.clk)
-            dut.go.value = 0
-            t1 = time.perf_counter()
-            await RisingEdge(dut.done)
-            free_run_s += time.perf_counter() - t1
-            cycles += int((cocotb.utils.get_sim_time("ns") - t_go) // CLOCK_NS)
-            words = [int(dut.trace[i].value) for i in range(this * n)]
-            got = unpack_trace(words, net)
-            g = np.arange(done_steps, done_steps + this)
-            b_idx, t_idx = g // steps, g % steps  # sample-major order of the event stream
-            bad = np.zeros(this, dtype=bool)
-            for k, layer in enumerate(got):
-                rtl_spikes[k][t_idx, b_idx] = layer["spike"].astype(bool)
-                for f in fields:
-                    ref = want.spikes[k][t_idx, b_idx] if f == "spike" else want.state[k][f][t_idx, b_idx]
-                    diff = np.any(layer[f] != ref, axis=1)
-                    field_mismatches[f] += int(diff.sum())
-                    bad |= diff
-            if bad.any() and first is None:
-                r = int(np.argmax(bad))
-                first = {"sample": int(b_idx[r]), "step": int(t_idx[r]),
-                         "rtl": [{f: la[f][r].tolist() for f in fields} for la in got],
-                         "model": [{f: (want.spikes[k][t_idx[r], b_idx[r]] if f == "spike" else
-                                        want.state[k][f][t_idx[r], b_idx[r]]).tolist() for f in fields}
-                                   for k in range(len(got))]}
-            mismatches += int(bad.sum())
-            bad_steps += [(int(b_idx[r]), int(t_idx[r])) for r in np.flatnonzero(bad)][:64 - len(bad_steps)]
-            done_steps += this
-            report_progress(done_steps, total)
-            await RisingEdge(dut.clk)
-
-        busy = int(dut.busy_cycles.value)
-        sops_rtl = int(dut.sops.value)
-        sops = int(want.sops.sum())
-        np.savez(cfg["spikes_out"], **{f"layer{k}": a for k, a in enumerate(rtl_spikes)})
-        result = {"steps": steps, "batch": batch, "neurons": n, "cycles": cycles, "busy_cycles": busy,
-                  "mismatches": mismatches, "field_mismatches": field_mismatches, "first_mismatch": first,
-                  "mismatch_steps": bad_steps, "spikes_total": int(sum(a.sum() for a in rtl_spikes)), "sops": sops, "sops_rtl": sops_rtl,
-                  "sop_per_cycle": round(sops / cycles, 4) if cycles else None,
-                  "sop_per_busy_cycle": round(sops / busy, 4) if busy else None,
-                  "bench_wall_s": round(time.perf_counter() - wall0, 3), "free_run_s": round(free_run_s, 3),
-                  "cycles_per_s": round(cycles / free_run_s, 1) if free_run_s else None}
-        with open(os.environ["NEUROXIDE_BENCH_RESULT"], "w") as f:
-            json.dump(result, f)
-        assert mismatches == 0, f"RTL differs from the model on {mismatches} steps; first: {first}"
-        assert sops_rtl == sops % (1 << 32) or "model_network" in cfg, f"SOP counter {sops_rtl} != {sops}"
+    busy = int(dut.busy_cycles.value)
+    sops_rtl = int(dut.sops.value)
+    sops = int(want.sops.sum())
+    np.savez(cfg["spikes_out"], **{f"layer{k}": a for k, a in enumerate(rtl_spikes)})
+    result = {"steps": steps, "batch": batch, "neurons": n, "cycles": cycles, "busy_cycles": busy,
+              "mismatches": mismatches, "field_mismatches": field_mismatches, "first_mismatch": first,
+              "mismatch_steps": bad_steps, "spikes_total": int(sum(a.sum() for a in rtl_spikes)), "sops": sops, "sops_rtl": sops_rtl,
+              "sop_per_cycle": round(sops / cycles, 4) if cycles else None,
+              "sop_per_busy_cycle": round(sops / busy, 4) if busy else None,
+              "bench_wall_s": round(time.perf_counter() - wall0, 3), "free_run_s": round(free_run_s, 3),
+              "cycles_per_s": round(cycles / free_run_s, 1) if free_run_s else None}
+    with open(os.environ["NEUROXIDE_BENCH_RESULT"], "w") as f:
+        json.dump(result, f)
+    assert mismatches == 0, f"RTL differs from the model on {mismatches} steps; first: {first}"
+    assert sops_rtl == sops % (1 << 32) or "model_network" in cfg, f"SOP counter {sops_rtl} != {sops}"
