@@ -13,7 +13,6 @@
 """
 
 import collections
-import re
 
 from amaranth.hdl import Module, Signal
 from amaranth.lib import wiring
@@ -24,25 +23,10 @@ from neuroxide.boards import hostlink as proto
 from neuroxide.boards.linktop import RegisterFileCore
 from neuroxide.rtl.hostlink import DEFAULT_BUS_TIMEOUT, HostLinkUART, LinkEngine
 
-__all__ = ["icarus_safe", "GAP", "LinkSimTop", "AmaranthTransport", "FuzzTop", "RegisterFileModel", "fuzz_stream",
+__all__ = ["GAP", "LinkSimTop", "AmaranthTransport", "FuzzTop", "RegisterFileModel", "fuzz_stream",
            "link_model", "encode_stimulus"]
 
 GAP = "gap"  # in a byte stream: the line stays idle longer than the frame timeout
-
-
-_ICARUS_KICK = re.compile(r"^(\s*)reg (\\\$auto\$verilog_backend\.cc:\d+:dump_module\$\d+) += 0;$", re.M)
-
-
-def icarus_safe(verilog_text):
-    """Verilog for Icarus with yosys's time-0 trigger made reliable.
-
-    yosys puts a dummy ``reg ... = 0`` into every ``always @*`` block so that simulators evaluate
-    them at time 0. Icarus 11 may apply that initialiser before the blocks wait on it, so a block
-    whose real inputs never change (the engine's ``rx.ready``, decoded from an FSM that sits in
-    its initial state) keeps X forever. Toggling the dummy at 1 ns evaluates every block once.
-    """
-    return _ICARUS_KICK.sub(lambda m: f"{m.group(0)}\n{m.group(1)}initial #1 {m.group(2)} = 1;",
-                            verilog_text)
 
 
 class LinkSimTop(wiring.Component):

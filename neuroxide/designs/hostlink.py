@@ -83,7 +83,7 @@ class HostLinkDesign(Design):
         from amaranth.back import verilog
 
         from neuroxide.boards.linktop import RegisterFileCore
-        from neuroxide.testbench.hostlink_top import FuzzTop, LinkSimTop, icarus_safe
+        from neuroxide.testbench.hostlink_top import FuzzTop, LinkSimTop
         from neuroxide.testbench.runner import run_bench
 
         t0 = time.perf_counter()
@@ -102,8 +102,6 @@ class HostLinkDesign(Design):
             if model_ram_depth is not None:
                 config["model_ram_depth"] = model_ram_depth
         text = verilog.convert(top, name=name, emit_src=False)
-        if simulator == "icarus":
-            text = icarus_safe(text)
         bench = run_bench(simulator, text, name, "neuroxide.testbench.hostlink_bench", config,
                           Path(build_dir) / f"{name}-{simulator}", waves=waves, progress=progress)
         out = {"design": cfg.design, "simulator": simulator, "steps": bench["steps"],
