@@ -29,7 +29,7 @@ from neuroxide.errors import ToolchainError
 from neuroxide.models.lif import LIFParams
 from neuroxide.rtl.lif import LIFNeuron
 
-__all__ = ["prove", "LIFProperties", "LIF_PROPERTIES"]
+__all__ = ["prove", "harness_groups", "LIFProperties", "LIF_PROPERTIES"]
 
 # property names, for reports (each is one or more Asserts in LIFProperties)
 LIF_PROPERTIES = (
@@ -184,6 +184,27 @@ def _lif_cases():
 
 
 HARNESSES = {"lif": _lif_cases}
+PROPERTIES = {"lif": LIF_PROPERTIES}
+
+
+def harness_groups():
+    """Every harness group: ``lif`` here plus the ``HARNESSES``/``PROPERTIES`` of each
+    ``neuroxide.testbench.formal_<name>`` module (a plug-in: add a file, edit nothing here).
+
+    Returns ``(harnesses, properties)``: group -> callable returning {name: harness}, and
+    group -> tuple of property descriptions.
+    """
+    import importlib
+    import pkgutil
+
+    import neuroxide.testbench as pkg
+    harnesses, properties = dict(HARNESSES), dict(PROPERTIES)
+    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
+        if info.name.startswith("formal_"):
+            mod = importlib.import_module(f"{pkg.__name__}.{info.name}")
+            harnesses.update(mod.HARNESSES)
+            properties.update(mod.PROPERTIES)
+    return harnesses, properties
 
 
 def main(argv=None):
@@ -198,13 +219,21 @@ def main(argv=None):
     ap.add_argument("--out", default="results/formal.json")
     ap.add_argument("--depth", type=int, default=3)
     ap.add_argument("--build-dir", default="build/formal")
+    ap.add_argument("--only", help="comma-separated harness groups (default: all), e.g. lif,hostlink")
     args = ap.parse_args(argv)
-    cases = {name: h for group in HARNESSES.values() for name, h in group().items()}
+    harnesses, properties = harness_groups()
+    if args.only:
+        wanted = args.only.split(",")
+        unknown = sorted(set(wanted) - set(harnesses))
+        if unknown:
+            ap.error(f"--only: unknown group(s) {unknown}; known: {sorted(harnesses)}")
+        harnesses = {g: harnesses[g] for g in wanted}
+    cases = {name: h for group in harnesses.values() for name, h in group().items()}
     results = []
     for name, harness in tqdm(cases.items(), desc="formal", unit="proof", file=sys.stderr):
         r = prove(harness, name.replace("-", "_"), Path(args.build_dir) / name, depth=args.depth)
         results.append({k: r[k] for k in ("name", "status", "mode", "depth", "wall_s")} | {"harness": name})
-    summary = {"properties": {"lif": list(LIF_PROPERTIES)}, "proofs": results,
+    summary = {"properties": {g: list(properties[g]) for g in harnesses}, "proofs": results,
                "passed": sum(r["status"] == "PASS" for r in results), "total": len(results)}
     write_json(args.out, summary)
     for r in results:
