@@ -26,7 +26,7 @@ import sys
 
 import numpy as np
 
-from neuroxide.benchmarks.snn_accuracy import _stats
+from neuroxide.benchmarks.snn_accuracy import _stats, draw_band
 
 __all__ = ["PARTS", "digits_faults", "run_with_read_noise", "plot_faults"]
 
@@ -132,19 +132,13 @@ def plot_faults(res, path):
     from neuroxide.fileio import save_figure
     fig, axes = plt.subplots(1, 2, figsize=(11, 4), layout="constrained", sharey=True)
 
-    def draw(ax, points, label, color):
-        xs = [100 * float(k) for k in points]
-        ax.plot(xs, [100 * v["mean"] for v in points.values()], "o-", color=color, label=label)
-        ax.fill_between(xs, [100 * v["min"] for v in points.values()], [100 * v["max"] for v in points.values()],
-                        color=color, alpha=0.2)
-
     for (kind, points), color in zip(res["stuck"].items(), ("C0", "C3", "C2")):
-        draw(axes[0], points, {"off": "stuck at G_min", "on": "stuck at G_max", "mixed": "half and half"}[kind],
+        draw_band(axes[0], points, {"off": "stuck at G_min", "on": "stuck at G_max", "mixed": "half and half"}[kind],
              color)
     axes[0].set_xlabel("stuck devices (%)")
     axes[0].set_ylabel("test accuracy (%)")
-    draw(axes[1], res["read_noise"]["step"], "redrawn every step", "C1")
-    draw(axes[1], res["read_noise"]["window"], "held for the 32-step window", "C4")
+    draw_band(axes[1], res["read_noise"]["step"], "redrawn every step", "C1")
+    draw_band(axes[1], res["read_noise"]["window"], "held for the 32-step window", "C4")
     axes[1].set_xlabel("read noise, relative std (%)")
     for ax in axes:
         ax.axhline(95, color="r", ls=":", lw=1, label="95 % target")

@@ -13,7 +13,7 @@ Writes the plot ``docs/img/snn_accuracy.png`` and returns the figures (mean, min
 
 import numpy as np
 
-__all__ = ["PARTS", "digits_accuracy", "plot_accuracy"]
+__all__ = ["PARTS", "digits_accuracy", "plot_accuracy", "draw_band"]
 
 BITS = tuple(range(1, 9))
 D2D = (0.0, 0.025, 0.05, 0.1, 0.15, 0.2)
@@ -66,6 +66,15 @@ def digits_accuracy(seeds=(1, 2, 3), steps=32, plot="docs/img/snn_accuracy.png",
     return out
 
 
+def draw_band(ax, points, label, color="C0", scale=100):
+    """Plot ``{x: {"mean", "min", "max"}}`` (accuracies 0..1) as a mean line over a min..max band,
+    x scaled by ``scale`` (100: fractions shown as %)."""
+    xs = [float(k) * scale for k in points]
+    ax.plot(xs, [100 * v["mean"] for v in points.values()], "o-", color=color, label=label)
+    ax.fill_between(xs, [100 * v["min"] for v in points.values()], [100 * v["max"] for v in points.values()],
+                    color=color, alpha=0.2)
+
+
 def plot_accuracy(res, path):
     import matplotlib
     matplotlib.use("Agg")
@@ -74,21 +83,13 @@ def plot_accuracy(res, path):
     from neuroxide.fileio import save_figure
     fig, axes = plt.subplots(1, 3, figsize=(13, 4), layout="constrained", sharey=True)
 
-    def draw(ax, sweep, scale, label, color="C0"):
-        xs = [float(k) * scale for k in res[sweep]]
-        mean = [100 * v["mean"] for v in res[sweep].values()]
-        lo = [100 * v["min"] for v in res[sweep].values()]
-        hi = [100 * v["max"] for v in res[sweep].values()]
-        ax.plot(xs, mean, "o-", color=color, label=label)
-        ax.fill_between(xs, lo, hi, color=color, alpha=0.2)
-
-    draw(axes[0], "bits", 1, "SNN model (32 steps)")
-    draw(axes[0], "bits_float", 1, "float net, same weights", "C1")
+    draw_band(axes[0], res["bits"], "SNN model (32 steps)", scale=1)
+    draw_band(axes[0], res["bits_float"], "float net, same weights", "C1", scale=1)
     axes[0].set_xlabel("conductance levels per device (bits)")
     axes[0].set_ylabel("test accuracy (%)")
-    draw(axes[1], "d2d", 100, "SNN model, 4-bit")
+    draw_band(axes[1], res["d2d"], "SNN model, 4-bit")
     axes[1].set_xlabel("device-to-device spread (%)")
-    draw(axes[2], "stuck", 100, "SNN model, 4-bit")
+    draw_band(axes[2], res["stuck"], "SNN model, 4-bit")
     axes[2].set_xlabel("stuck-at devices (%)")
     for ax in axes:
         ax.axhline(100 * res["float_reference"], color="gray", ls="--", lw=1, label="float reference")
