@@ -2,7 +2,8 @@
 
 File format (``models/data/gset/README.md``): a header line ``N E`` (an extra token after E, such
 as G1's ``J``, is ignored), then ``E`` lines ``i j w`` with 1-based vertex ids and an integer weight.
-Blank lines are skipped; CRLF is fine. Anything else is a :class:`ParameterError` naming the file,
+Blank lines are skipped; CRLF and a UTF-8 byte-order mark are fine; weights are 32-bit signed
+integers. Anything else is a :class:`ParameterError` naming the file,
 the line number and the field.
 
 Max-cut as an Ising problem: with spins ``s`` in {-1, +1}, ``cut(s) = sum_edges w (1 - s_i s_j) / 2``,
@@ -25,6 +26,8 @@ __all__ = ["Graph", "load_graph", "known_gset", "gset_names", "gset_path", "best
 
 GSET_NAMES = tuple(f"G{k}" for k in range(1, 23))
 MAX_NODES = 1 << 16
+MAX_WEIGHT = (1 << 31) - 1  # |w|: G-set weights are +-1; 32-bit keeps every sum of weights far inside int64
+MAX_DIGITS = 30             # longer numbers in a graph file are refused before int() (which caps at 4300)
 
 
 @dataclass(frozen=True)
@@ -68,14 +71,26 @@ def best_known():
         return {row["Instance"]: int(row["Value"]) for row in csv.DictReader(f)}
 
 
+def _short(text, limit=60):
+    """``text`` cut to ``limit`` characters for a message (a line of 10**6 fields stays readable)."""
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
 def _int(text, path, lineno, field):
     if not re.fullmatch(r"[+-]?\d+", text):
-        raise ParameterError(field, text, "an integer", why=f"{path}: line {lineno}")
+        raise ParameterError(field, _short(text), "an integer", why=f"{path}: line {lineno}")
+    if len(text.lstrip("+-")) > MAX_DIGITS:
+        raise ParameterError(field, _short(text), f"an integer of at most {MAX_DIGITS} digits",
+                             why=f"{path}: line {lineno}")
     return int(text)
 
 
 def load_graph(source):
-    """Load a G-set style graph from a path, or a packaged G-set name (``"G22"``)."""
+    """Load a G-set style graph from a path, or a packaged G-set name (``"G22"``).
+
+    The header is checked before the edge lines are parsed, so a file whose header is wrong fails
+    at once however large it is. A UTF-8 byte-order mark is ignored.
+    """
     if isinstance(source, str) and source in GSET_NAMES and not Path(source).exists():
         path = gset_path(source)
     else:
@@ -83,19 +98,21 @@ def load_graph(source):
     if not path.is_file():
         raise ParameterError("graph", str(source), "G1..G22 or an existing graph file")
     try:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise ParameterError("graph", str(path), "a text file of 'N E' then 'i j w' lines",
                              why="not text") from None
-    lines = [(k + 1, line.split()) for k, line in enumerate(text.splitlines())]
-    lines = [(k, toks) for k, toks in lines if toks]
-    if not lines:
+    lines = text.splitlines()
+    hline = next((k for k, line in enumerate(lines) if line.strip()), None)
+    if hline is None:
         raise ParameterError("graph", str(path), "a header line 'N E' followed by E edge lines", why="empty file")
-    hline, head = lines[0]
+    head = lines[hline].split()
+    hline += 1  # 1-based line number from here on
     if len(head) < 2:
-        raise ParameterError("header", " ".join(head), "'N E' (node count, edge count)", why=f"{path}: line {hline}")
+        raise ParameterError("header", _short(" ".join(head)), "'N E' (node count, edge count)",
+                             why=f"{path}: line {hline}")
     if len(head) >= 3 and re.fullmatch(r"[+-]?\d+", head[2]):
-        raise ParameterError("header", " ".join(head), "'N E' (node count, edge count)",
+        raise ParameterError("header", _short(" ".join(head)), "'N E' (node count, edge count)",
                              why=f"{path}: line {hline} looks like an edge 'i j w': the header is missing")
     nodes = _int(head[0], path, hline, "header.nodes")
     n_edges = _int(head[1], path, hline, "header.edges")
@@ -103,14 +120,15 @@ def load_graph(source):
         raise ParameterError("header.nodes", nodes, f"1..{MAX_NODES}", why=f"{path}: line {hline}")
     if n_edges < 0:
         raise ParameterError("header.edges", n_edges, ">= 0", why=f"{path}: line {hline}")
-    body = lines[1:]
+    body = [(k + 1, toks) for k, line in enumerate(lines[hline:], start=hline) if (toks := line.split())]
     if len(body) != n_edges:
         raise ParameterError("header.edges", n_edges, f"the number of edge lines ({len(body)})",
                              why=f"{path}: line {hline} promises {n_edges} edges, the file has {len(body)}")
     try:  # fast path; any problem falls through to the line-by-line check that names the line
         edges = np.array([toks for _, toks in body], dtype=np.int64).reshape(n_edges, 3)
         ij = edges[:, :2]
-        if n_edges == 0 or (ij.min() >= 1 and ij.max() <= nodes and not np.any(ij[:, 0] == ij[:, 1])):
+        if n_edges == 0 or (ij.min() >= 1 and ij.max() <= nodes and not np.any(ij[:, 0] == ij[:, 1])
+                            and np.abs(edges[:, 2]).max() <= MAX_WEIGHT):
             edges[:, :2] -= 1
             return Graph(path.stem, nodes, edges)
     except (ValueError, OverflowError):
@@ -118,7 +136,8 @@ def load_graph(source):
     edges = np.empty((n_edges, 3), dtype=np.int64)
     for row, (lineno, toks) in enumerate(body):
         if len(toks) != 3:
-            raise ParameterError("edge", " ".join(toks), "'i j w' (three integers)", why=f"{path}: line {lineno}")
+            raise ParameterError("edge", _short(" ".join(toks)), "'i j w' (three integers)",
+                                 why=f"{path}: line {lineno}")
         i = _int(toks[0], path, lineno, "edge.i")
         j = _int(toks[1], path, lineno, "edge.j")
         w = _int(toks[2], path, lineno, "edge.w")
@@ -127,6 +146,8 @@ def load_graph(source):
                 raise ParameterError(field, v, f"1..{nodes}", why=f"{path}: line {lineno}: vertex id out of range")
         if i == j:
             raise ParameterError("edge.j", j, f"a vertex other than {i}", why=f"{path}: line {lineno}: self loop")
+        if not -MAX_WEIGHT <= w <= MAX_WEIGHT:
+            raise ParameterError("edge.w", w, f"-{MAX_WEIGHT}..{MAX_WEIGHT}", why=f"{path}: line {lineno}")
         edges[row] = (i - 1, j - 1, w)
     return Graph(path.stem, nodes, edges)
 

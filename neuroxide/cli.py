@@ -83,7 +83,9 @@ def cmd_boards(args):
 
 def cmd_verilog(args):
     from neuroxide.designs import configure, parse_overrides
+    from neuroxide.fileio import check_output
     from neuroxide.flow import write_verilog
+    check_output("-o", args.output)
     cfg = configure(args.design, parse_overrides(args.params))
     text, info = write_verilog(cfg, args.output)
     if args.output is None and not args.json:
@@ -113,8 +115,12 @@ def _simulate_line(res):
 
 def cmd_simulate(args):
     from neuroxide.designs import configure, parse_overrides
-    from neuroxide.flow import simulate_design
+    from neuroxide.fileio import check_folder, check_output
+    from neuroxide.flow import check_simulation, simulate_design
+    check_output("--vcd", args.vcd)
+    check_folder("--build-dir", args.build_dir)
     cfg = configure(args.design, parse_overrides(args.params) | ({"seed": args.seed} if args.seed is not None else {}))
+    check_simulation(args.simulator, args.steps, args.vcd)  # before the status line: bad input says nothing else
     from tqdm import tqdm
     _status(f"simulating {cfg.design}{_size(cfg)} for {args.steps} steps against the model ...")
     with tqdm(total=args.steps, desc="steps compared", unit="step", file=sys.stderr, leave=False) as bar:
@@ -126,14 +132,18 @@ def cmd_simulate(args):
 
 
 def cmd_build(args):
+    from neuroxide.boards.platforms import get_board
     from neuroxide.designs import configure, parse_overrides
-    from neuroxide.fileio import write_json
+    from neuroxide.fileio import check_folder, check_output, write_json
     from neuroxide.flow import build_design
+    check_output("--report", args.report)
+    check_folder("--build-dir", args.build_dir)
     cfg = configure(args.design, parse_overrides(args.params))
+    get_board(args.board)
     _status(f"building {cfg.design}{_size(cfg)} for {args.board} with yosys + nextpnr (YoWASP) ...")
     res = build_design(cfg, args.board, args.build_dir)
     if args.report:
-        write_json(args.report, res)
+        write_json(args.report, res, field="--report")
     human = _table([[res["board"], res["device"], res["luts"], res["ffs"], res["brams"], res["dsps"],
                      "-" if res["fmax_mhz"] is None else f"{res['fmax_mhz']:.1f}", f"{res['build_s']:.1f}"]],
                    ["board", "device", "LUTs", "FFs", "BRAMs", "DSPs", "Fmax MHz", "build s"])
@@ -149,6 +159,8 @@ def cmd_demo(args):
 
     from neuroxide.demo import run_demo, summary_rows
     from neuroxide.designs import parse_overrides
+    from neuroxide.fileio import check_folder
+    check_folder("--out", args.out)
     stages = ["calibrate", "verilog", "simulate"] + ([] if args.no_build else ["build"])
     bar = tqdm(total=len(stages), desc="demo", unit="stage", file=sys.stderr,
                bar_format="{desc}: {n}/{total} stages [{elapsed}] {postfix}")

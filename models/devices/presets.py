@@ -139,7 +139,7 @@ def _name_of(preset):
 
 def get_preset(name):
     """The preset called ``name`` (see :data:`PRESETS`)."""
-    if name not in PRESETS:
+    if not isinstance(name, str) or name not in PRESETS:
         raise ParameterError("preset", name, sorted(PRESETS))
     return PRESETS[name]
 

@@ -145,7 +145,7 @@ def family_of(preset):
 
 def get_any_preset(name):
     """The preset called ``name`` in any family (see :data:`ALL_PRESETS`)."""
-    if name not in ALL_PRESETS:
+    if not isinstance(name, str) or name not in ALL_PRESETS:
         raise ParameterError("preset", name, sorted(ALL_PRESETS))
     return ALL_PRESETS[name]
 

@@ -14,6 +14,7 @@ import dataclasses
 
 from neuroxide.commands import add_json, emit, plot_path, table
 from neuroxide.errors import ParameterError
+from neuroxide.fileio import check_output
 
 __all__ = ["register"]
 
@@ -25,6 +26,7 @@ SWEEP_MEANING = {
 
 
 def _parse_sweep(text):
+    import math
     parts = text.split(":")
     try:
         v0, v1, n = float(parts[0]), float(parts[1]), int(parts[2])
@@ -32,8 +34,8 @@ def _parse_sweep(text):
             raise ValueError
     except (ValueError, IndexError):
         raise ParameterError("--sweep", text, "V0:V1:N, e.g. 1.2:4:25 (start, stop, points)") from None
-    if not (0 <= v0 < v1) or not 2 <= n <= 1000:
-        raise ParameterError("--sweep", text, "0 <= V0 < V1 and N in 2..1000")
+    if not (0 <= v0 < v1 and math.isfinite(v1)) or not 2 <= n <= 1000:
+        raise ParameterError("--sweep", text, "0 <= V0 < V1 (finite) and N in 2..1000")
     import numpy as np
     return np.linspace(v0, v1, n)
 
@@ -46,8 +48,8 @@ def cmd_ts_device(args):
     from neuroxide.models.calibrate import calibrate, plot_fv, sweep
     from neuroxide.models.devices import energy_comparison
     preset, widths = configure_device(args.preset, parse_overrides(args.params))
-    vins = _parse_sweep(args.sweep) if args.sweep else None
-    plot = plot_path(args.plot)
+    vins = _parse_sweep(args.sweep) if args.sweep is not None else None
+    plot = check_output("--plot", plot_path(args.plot))
     cal = calibrate(preset, dt=args.dt, widths=widths)
     if vins is not None:
         cal = sweep(cal, vins)
@@ -181,11 +183,11 @@ def cmd_zoo_device(args, preset):
             raise ParameterError("--dt", args.dt, "only for ts, oscillator and mtj presets",
                                  why=f"one step of a {family} neuron is one pulse period (or one trial)")
         options["dt"] = args.dt
-    if args.sweep:
+    if args.sweep is not None:
         key = {"fefet": "v_inh_volt", "afefet": "v_inh_volt", "mtj": "i_amp", "stochastic": "vin_volt",
                "oscillator": "vin_volt", "dendrite": "amplitudes_volt"}[family]
         options[key] = _parse_sweep(args.sweep)
-    plot = plot_path(args.plot)
+    plot = check_output("--plot", plot_path(args.plot))
     cal = calibrate_zoo(preset, **options)
     if plot:
         plot_zoo(cal, plot)

@@ -16,6 +16,7 @@ import time
 
 from neuroxide.commands import add_json, check_range, emit, plot_path, status, table
 from neuroxide.errors import ParameterError, ToolchainError
+from neuroxide.fileio import check_folder, check_output
 
 __all__ = ["register", "evaluate", "BACKENDS", "check_args"]
 
@@ -34,7 +35,8 @@ def check_args(args):
         check_range("--limit", args.limit, 1, N_TEST)
     check_range("--seed", args.seed, 0, MAX_SEED)
     check_range("--steps", args.steps, 1, 1024)
-    plot_path(args.plot)
+    check_output("--plot", plot_path(args.plot))
+    check_folder("--build-dir", args.build_dir)
     if args.backend not in BACKENDS:
         raise ParameterError("--backend", args.backend, " | ".join(BACKENDS))
 

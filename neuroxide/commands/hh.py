@@ -2,6 +2,7 @@
 
 from neuroxide.commands import add_json, check_range, emit, plot_path, status, table
 from neuroxide.errors import ParameterError
+from neuroxide.fileio import check_folder, check_output
 
 __all__ = ["register", "run_hh", "plot_hh", "RMSE_TARGET_MV"]
 
@@ -95,7 +96,8 @@ def plot_hh(rows, path, backend, vo2=None):
 
 def cmd_hh(args):
     names = _stimuli(args.stimulus)
-    plot = plot_path(args.plot)
+    plot = check_output("--plot", plot_path(args.plot))
+    check_folder("--build-dir", args.build_dir)
     if args.backend not in BACKENDS:
         raise ParameterError("--backend", args.backend, " | ".join(BACKENDS))
     steps = None if args.steps is None else check_range("--steps", args.steps, 10, 10_000)

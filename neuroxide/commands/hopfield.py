@@ -1,6 +1,7 @@
 """``neuroxide hopfield``: associative memory on the ONN, retrieval accuracy vs flipped pixels."""
 
 from neuroxide.commands import add_json, check_range, emit, plot_path, status, table
+from neuroxide.fileio import check_output
 
 __all__ = ["register", "run_core_retrieval"]
 
@@ -61,7 +62,7 @@ def cmd_hopfield(args):
     patterns = check_range("--patterns", args.patterns, 1, n)
     steps = check_range("--steps", args.steps, 1, 1000)
     seed = check_range("--seed", args.seed, 0, 0xFFFF_FFFF)
-    plot = plot_path(args.plot)
+    plot = check_output("--plot", plot_path(args.plot))
     levels = DEFAULT_NOISE if args.noise is None else (args.noise,)
     for f in levels:
         if not 0 <= f <= 0.5:

@@ -2,7 +2,7 @@
 
 import argparse
 
-from neuroxide.commands import add_json, emit
+from neuroxide.commands import add_json, check_range, emit
 from neuroxide.errors import ParameterError
 
 __all__ = ["register", "cmd_link"]
@@ -40,6 +40,7 @@ def cmd_link(args):
             words = [_int("WORD", w, 0, proto.WORD_MASK) for w in args.values[1:]]
     if not 1200 <= args.baud <= 3_000_000:
         raise ParameterError("--baud", args.baud, "1200..3000000")
+    check_range("--timeout", args.timeout, 0.001, 3600.0, kind=float)
 
     link = HostLink(SerialTransport(args.port, args.baud), timeout_s=args.timeout)
     try:

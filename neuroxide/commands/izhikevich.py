@@ -2,6 +2,7 @@
 
 from neuroxide.commands import add_json, emit, plot_path, status, table
 from neuroxide.errors import ParameterError
+from neuroxide.fileio import check_folder, check_output
 
 __all__ = ["register", "run_izhikevich", "plot_catalogue"]
 
@@ -99,7 +100,8 @@ def plot_catalogue(rows, path, backend):
 
 def cmd_izhikevich(args):
     panels = _panels(args.panel)
-    plot = plot_path(args.plot)
+    plot = check_output("--plot", plot_path(args.plot))
+    check_folder("--build-dir", args.build_dir)
     if args.backend not in BACKENDS:
         raise ParameterError("--backend", args.backend, " | ".join(BACKENDS))
     if args.backend == "rtl":

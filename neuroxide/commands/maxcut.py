@@ -1,6 +1,7 @@
 """``neuroxide maxcut GRAPH``: max-cut on the oscillatory Ising machine (fixed-point model or RTL)."""
 
 from neuroxide.commands import add_json, check_range, emit, status, table
+from neuroxide.fileio import check_folder
 
 __all__ = ["register", "ECP5_FMAX_MHZ", "cycles_per_run"]
 
@@ -26,6 +27,7 @@ def cmd_maxcut(args):
     seed = check_range("--seed", args.seed, 0, 0xFFFF_FFFF)
     if args.fmax_mhz is not None:
         check_range("--fmax-mhz", args.fmax_mhz, 0.001, 10_000.0, kind=float)
+    check_folder("--build-dir", args.build_dir)
     graph = load_graph(args.graph)
     gset_name = known_gset(args.graph)
     known = best_known().get(gset_name) if gset_name else None

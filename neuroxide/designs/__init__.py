@@ -118,6 +118,8 @@ def parse_overrides(items):
         if "=" not in item:
             raise ParameterError("-p", item, "NAME=VALUE")
         name, _, value = item.partition("=")
+        if not name.strip():
+            raise ParameterError("-p", item, "NAME=VALUE", why="the name is empty")
         out[name.strip()] = _parse_value(name, value)
     return out
 
@@ -155,8 +157,22 @@ def simulate_chunked(cfg, make_top, bench, simulator, steps, build_dir, waves=No
 
 
 def configure(design, overrides=None):
-    """Validate ``overrides`` (from :func:`parse_overrides`) for ``design`` -> its configuration."""
-    return get_design(design).configure(dict(overrides or {}))
+    """Validate ``overrides`` (from :func:`parse_overrides`) for ``design`` -> its configuration.
+
+    When a parameter left at its default conflicts with an override (``-p adapt_bits=3`` leaves
+    ``adapt_shift=4`` out of range), the error names the overrides too, so the message always names
+    the field that was given.
+    """
+    d = get_design(design)
+    overrides = dict(overrides or {})
+    try:
+        return d.configure(overrides)
+    except ParameterError as exc:
+        if not overrides or exc.field in overrides or exc.field not in {row[0] for row in d.parameter_table()}:
+            raise
+        given = " ".join(f"-p {k}={v!r}" for k, v in overrides.items())
+        why = (f"{exc.why}; " if exc.why else "") + f"{exc.field} is at its default, which {given} does not allow"
+        raise ParameterError(exc.field, exc.value, exc.allowed, why=why) from None
 
 
 def elaborate(cfg):
