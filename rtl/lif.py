@@ -16,7 +16,7 @@ from neuroxide.models.prng import seed_for
 
 from .fixedpoint import AmaranthOps
 
-__all__ = ["LIFNeuron", "LIFNeuronArray"]
+__all__ = ["LIFNeuron", "LIFNeuronArray", "lif_array_ports"]
 
 
 class LIFNeuron(wiring.Component):
@@ -57,6 +57,21 @@ class LIFNeuron(wiring.Component):
         return m
 
 
+def lif_array_ports(p, n):
+    """The port signature of an ``n``-neuron array of ``LIFParams`` ``p`` (:class:`LIFNeuronArray`);
+    other neuron arrays that present it plug into the same stimulus generator, bench and board tops."""
+    return {
+        "step": In(1),
+        "i_exc": In(data.ArrayLayout(unsigned(p.in_bits), n)),
+        "i_inh": In(data.ArrayLayout(unsigned(p.in_bits), n)),
+        "spike": Out(n),
+        "v": Out(data.ArrayLayout(signed(p.v_bits), n)),
+        "ref": Out(data.ArrayLayout(unsigned(p.ref_bits), n)),
+        "adapt": Out(data.ArrayLayout(unsigned(p.adapt_bits), n)),
+        "rng": Out(data.ArrayLayout(unsigned(32), n)),
+    }
+
+
 class LIFNeuronArray(wiring.Component):
     """``n`` LIF neurons updated in parallel, one step per clock when ``step`` is high.
 
@@ -72,17 +87,7 @@ class LIFNeuronArray(wiring.Component):
         self.params = params
         self.n = n
         self.seed = seed
-        p = params
-        super().__init__({
-            "step": In(1),
-            "i_exc": In(data.ArrayLayout(unsigned(p.in_bits), n)),
-            "i_inh": In(data.ArrayLayout(unsigned(p.in_bits), n)),
-            "spike": Out(n),
-            "v": Out(data.ArrayLayout(signed(p.v_bits), n)),
-            "ref": Out(data.ArrayLayout(unsigned(p.ref_bits), n)),
-            "adapt": Out(data.ArrayLayout(unsigned(p.adapt_bits), n)),
-            "rng": Out(data.ArrayLayout(unsigned(32), n)),
-        })
+        super().__init__(lif_array_ports(params, n))
 
     def elaborate(self, platform):
         m = Module()

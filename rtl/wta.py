@@ -15,6 +15,7 @@ from neuroxide.models.prng import seed_for
 from neuroxide.models.wta import wta_step
 
 from .fixedpoint import AmaranthOps
+from .lif import lif_array_ports
 
 __all__ = ["WTANeuronArray", "WTABoardAdapter"]
 
@@ -57,17 +58,7 @@ class WTABoardAdapter(wiring.Component):
 
     def __init__(self, params, n, w_lat, seed=1):
         self.array = WTANeuronArray(params, n, w_lat, seed)
-        p = params
-        super().__init__({
-            "step": In(1),
-            "i_exc": In(data.ArrayLayout(unsigned(p.in_bits), n)),
-            "i_inh": In(data.ArrayLayout(unsigned(p.in_bits), n)),
-            "spike": Out(n),
-            "v": Out(data.ArrayLayout(signed(p.v_bits), n)),
-            "ref": Out(data.ArrayLayout(unsigned(p.ref_bits), n)),
-            "adapt": Out(data.ArrayLayout(unsigned(p.adapt_bits), n)),
-            "rng": Out(data.ArrayLayout(unsigned(32), n)),
-        })
+        super().__init__(lif_array_ports(params, n))
 
     def elaborate(self, platform):
         m = Module()

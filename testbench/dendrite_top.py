@@ -11,14 +11,14 @@ Trace word layout (LSB first), per neuron ``k``: ``d[k, 0..n_dend-1]`` (d_bits e
 """
 
 import numpy as np
-from amaranth.hdl import Cat, Module, Signal
+from amaranth.hdl import Cat, Module
 from amaranth.lib import wiring
-from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 from amaranth.sim import Simulator
 
 from neuroxide.rtl.dendrite import DendriteNeuronArray
 from neuroxide.rtl.stimulus import StimulusGenerator
+from neuroxide.testbench.top import add_chunk_recorder
 
 __all__ = ["DendriteBenchTop", "unpack_dendrite_trace", "run_dendrite_array"]
 
@@ -61,24 +61,11 @@ class DendriteBenchTop(wiring.Component):
         p, n = self.params, self.n
         m.submodules.stim = stim = StimulusGenerator(self.stimulus, n * p.n_dend, p.in_bits, self.seed)
         m.submodules.dut = dut = DendriteNeuronArray(p, n)
-        m.submodules.trace = trace = Memory(shape=self.word_bits, depth=self.chunk, init=[])
-        wr = trace.write_port()
-        count = Signal(range(self.chunk + 1))
-        step = Signal()
-        m.d.comb += [step.eq(self.busy & (count != self.chunk)), dut.step.eq(step), stim.step.eq(step),
-                     dut.x.eq(stim.i_exc)]
-        with m.If(step):
-            m.d.sync += count.eq(count + 1)
-        rec, rec_addr = Signal(), Signal(range(self.chunk))
-        m.d.sync += [rec.eq(step), rec_addr.eq(count)]
         fields = []
         for k in range(n):
             fields += [dut.d[k * p.n_dend + j] for j in range(p.n_dend)] + [dut.v[k], dut.ref[k]]
-        m.d.comb += [wr.en.eq(rec), wr.addr.eq(rec_addr), wr.data.eq(Cat(*fields, dut.spike))]
-        with m.If(self.go & ~self.busy):
-            m.d.sync += [self.busy.eq(1), self.done.eq(0), count.eq(0)]
-        with m.Elif(self.busy & (count == self.chunk) & ~rec):
-            m.d.sync += [self.busy.eq(0), self.done.eq(1)]
+        step = add_chunk_recorder(m, self, self.chunk, Cat(*fields, dut.spike))
+        m.d.comb += [dut.step.eq(step), stim.step.eq(step), dut.x.eq(stim.i_exc)]
         return m
 
 

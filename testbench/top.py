@@ -20,7 +20,7 @@ from amaranth.lib.wiring import In, Out
 from neuroxide.rtl.lif import LIFNeuronArray
 from neuroxide.rtl.stimulus import StimulusGenerator
 
-__all__ = ["LIFBenchTop", "trace_fields", "unpack_trace"]
+__all__ = ["LIFBenchTop", "add_chunk_recorder", "trace_fields", "unpack_trace"]
 
 
 def trace_fields(params):
@@ -50,11 +50,38 @@ def unpack_trace(words, params, n):
     return out
 
 
-class LIFBenchTop(wiring.Component):
-    """``LIFNeuronArray`` + ``StimulusGenerator`` + a ``chunk``-deep trace memory."""
+def add_chunk_recorder(m, top, chunk, word):
+    """The run-free control every bench top shares: on ``top.go`` run ``chunk`` steps back to back,
+    writing ``word`` (the DUT's full state, a Value) after each step into a ``chunk``-deep trace
+    memory (``m.submodules.trace``), then raise ``top.done``. Returns the ``step`` strobe to drive
+    the DUT and the stimulus with. A chunk costs ``chunk + 2`` cycles.
+    """
+    m.submodules.trace = trace = Memory(shape=len(word), depth=chunk, init=[])
+    wr = trace.write_port()
+    count = Signal(range(chunk + 1))
+    step = Signal()
+    m.d.comb += step.eq(top.busy & (count != chunk))
+    with m.If(step):
+        m.d.sync += count.eq(count + 1)
+    # the state after step t is in the registers one cycle later: write it then, at address t
+    rec, rec_addr = Signal(), Signal(range(chunk))
+    m.d.sync += [rec.eq(step), rec_addr.eq(count)]
+    m.d.comb += [wr.en.eq(rec), wr.addr.eq(rec_addr), wr.data.eq(word)]
+    with m.If(top.go & ~top.busy):
+        m.d.sync += [top.busy.eq(1), top.done.eq(0), count.eq(0)]
+    with m.Elif(top.busy & (count == chunk) & ~rec):
+        m.d.sync += [top.busy.eq(0), top.done.eq(1)]
+    return step
 
-    def __init__(self, params, n, seed, stimulus, chunk):
+
+class LIFBenchTop(wiring.Component):
+    """A LIF-port neuron array (default ``LIFNeuronArray``; ``neurons=`` another array with
+    :func:`~neuroxide.rtl.lif.lif_array_ports`, e.g. ``WTABoardAdapter``) + ``StimulusGenerator``
+    + a ``chunk``-deep trace memory."""
+
+    def __init__(self, params, n, seed, stimulus, chunk, neurons=None):
         self.params, self.n, self.seed, self.stimulus, self.chunk = params, n, seed, stimulus, chunk
+        self.neurons = neurons
         self.word_bits = n * sum(bits for _, bits, _ in trace_fields(params)) + n
         super().__init__({"go": In(1), "busy": Out(1), "done": Out(1)})
 
@@ -62,30 +89,10 @@ class LIFBenchTop(wiring.Component):
         m = Module()
         p, n = self.params, self.n
         m.submodules.stim = stim = StimulusGenerator(self.stimulus, n, p.in_bits, self.seed)
-        m.submodules.dut = dut = LIFNeuronArray(p, n, self.seed)
-        m.submodules.trace = trace = Memory(shape=self.word_bits, depth=self.chunk, init=[])
-        wr = trace.write_port()
-
-        count = Signal(range(self.chunk + 1))
-        step = Signal()
-        m.d.comb += [
-            step.eq(self.busy & (count != self.chunk)),
-            dut.step.eq(step), stim.step.eq(step),
-            dut.i_exc.eq(stim.i_exc), dut.i_inh.eq(stim.i_inh),
-        ]
-        with m.If(step):
-            m.d.sync += count.eq(count + 1)
-
-        # the state after step t is in the registers one cycle later: write it then, at address t
-        rec, rec_addr = Signal(), Signal(range(self.chunk))
-        m.d.sync += [rec.eq(step), rec_addr.eq(count)]
+        m.submodules.dut = dut = self.neurons if self.neurons is not None else LIFNeuronArray(p, n, self.seed)
         fields = []
         for k in range(n):
             fields += [dut.v[k], dut.ref[k], dut.adapt[k], dut.rng[k]]
-        m.d.comb += [wr.en.eq(rec), wr.addr.eq(rec_addr), wr.data.eq(Cat(*fields, dut.spike))]
-
-        with m.If(self.go & ~self.busy):
-            m.d.sync += [self.busy.eq(1), self.done.eq(0), count.eq(0)]
-        with m.Elif(self.busy & (count == self.chunk) & ~rec):
-            m.d.sync += [self.busy.eq(0), self.done.eq(1)]
+        step = add_chunk_recorder(m, self, self.chunk, Cat(*fields, dut.spike))
+        m.d.comb += [dut.step.eq(step), stim.step.eq(step), dut.i_exc.eq(stim.i_exc), dut.i_inh.eq(stim.i_inh)]
         return m

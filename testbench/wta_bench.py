@@ -1,8 +1,8 @@
 """cocotb bench: the generated ``mtj-wta`` Verilog against ``WTAModel``, full state at every step.
 
 As ``lif_bench`` (:func:`neuroxide.testbench.chunked.run_chunked`): the DUT
-(:class:`~neuroxide.testbench.wta_top.WTABenchTop`) runs each chunk free on its on-chip excitatory
-stimulus; every neuron's v, ref, adapt, rng and spike are compared with the winner-take-all model
+(:class:`~neuroxide.testbench.top.LIFBenchTop` with the ``WTABoardAdapter`` as its neurons) runs
+each chunk free on its on-chip excitatory stimulus; every neuron's v, ref, adapt, rng and spike are compared with the winner-take-all model
 (lateral inhibition from the previous step's spikes) fed the same stimulus.
 """
 

@@ -60,10 +60,14 @@ class WTADesign(ZooLIFDesign):
     def simulate(self, cfg, simulator, steps, build_dir, waves=None, progress=None, chunk=DEFAULT_CHUNK,
                  model_w_lat=None):
         """``model_w_lat``: compare against a model with a different lateral weight (negative test)."""
-        from neuroxide.testbench.wta_top import WTABenchTop
+        from neuroxide.rtl.wta import WTABoardAdapter
+        from neuroxide.testbench.top import LIFBenchTop
         extra = {} if model_w_lat is None else {"model_w_lat": model_w_lat}
-        return simulate_chunked(cfg, lambda c: WTABenchTop(cfg.params, cfg.n, cfg.w_lat, cfg.seed, cfg.stimulus, c),
-                                "wta_bench", simulator, steps, build_dir, waves, progress, chunk, extra)
+
+        def top(c):
+            return LIFBenchTop(cfg.params, cfg.n, cfg.seed, cfg.stimulus, c,
+                               neurons=WTABoardAdapter(cfg.params, cfg.n, cfg.w_lat, cfg.seed))
+        return simulate_chunked(cfg, top, "wta_bench", simulator, steps, build_dir, waves, progress, chunk, extra)
 
     def board_top(self, cfg, board, steps_per_second=100):
         from neuroxide.boards.top import NeuronBoardTop
