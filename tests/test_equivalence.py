@@ -1,0 +1,621 @@
+"""Randomised one-step equivalence of every update rule: numpy model vs Amaranth simulator.
+
+Each hypothesis example draws a parameter set (within the rule's valid ranges, or one of the
+calibrated sets the designs ship), then a batch of 1-4 full states and inputs anywhere in the
+state space (saturation bounds and edge values weighted up), runs one step of the RTL from each
+(``testbench.equivalence``) and compares every next-state field and output with the numpy rule.
+Examples per rule come from the hypothesis profile (tests/conftest.py): 200 in the default suite,
+10,000 under ``make test-slow`` (HYPOTHESIS_PROFILE=slow). docs/equivalence.md lists what each
+test draws and the measured times. The sequential tests (tests/test_*_rtl.py, cocotb) remain the
+proof of the scheduling: many steps on real registers and memories.
+"""
+
+import functools
+import random
+
+import numpy as np
+from amaranth.hdl import signed, unsigned
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from neuroxide.boards import hostlink as proto
+from neuroxide.boards.linktop import RegisterFileCore
+from neuroxide.models import hh
+from neuroxide.models.dendrite import MAX_DENDRITES, DendriteParams, dendrite_step
+from neuroxide.models.fixedpoint import NUMPY, signed_range
+from neuroxide.models.izhikevich import (COEF_BITS, FRAC_BITS, STATE_BITS, IzhikevichProtocol, coeffs_for,
+                                         izhikevich_step, load_protocols, model_dtype)
+from neuroxide.models.lif import LIFParams, lif_step
+from neuroxide.models.onn import T_BITS, ONNParams, onn_update, output_of, schedule, spins_of
+from neuroxide.models.prng import xorshift32
+from neuroxide.models.snn import CoreLayer, CoreNetwork, SNNModel
+from neuroxide.models.stimulus import StimulusParams, stimulus_step
+from neuroxide.models.wta import wta_step
+from neuroxide.rtl.dendrite import DendriteNeuronArray
+from neuroxide.rtl.hh import STEP_CYCLES, HHNeuron
+from neuroxide.rtl.izhikevich import IzhikevichNeuron, IzhikevichNeuronPipelined
+from neuroxide.rtl.lif import LIFNeuron
+from neuroxide.rtl.wta import WTANeuronArray
+from neuroxide.testbench.equivalence import column, first_mismatch, run_from_states, run_rule
+from neuroxide.testbench.hostlink_top import GAP, AmaranthTransport, RegisterFileModel, link_model
+from neuroxide.testbench.snn_top import run_top_amaranth
+
+# max_examples comes from the loaded profile (200 default, 10,000 slow)
+RULE = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+# rules whose example elaborates a whole core (SNN) or 12 ROMs (HH) or up to 5 neurons (WTA): fewer
+# in the default suite, the full profile count (10,000) under the slow profile
+SLOW_PROFILE = settings.default.max_examples >= 10_000
+HEAVY = settings(RULE, max_examples=settings.default.max_examples if SLOW_PROFILE else 60)
+BATCH = 4  # states per example (one elaboration)
+
+
+def edge_int(lo, hi):
+    """Integers in lo..hi with the bounds and 0/±1 (where inside) drawn often."""
+    edges = sorted({x for x in (lo, hi, 0, 1, -1, lo + 1, hi - 1) if lo <= x <= hi})
+    return st.sampled_from(edges) | st.integers(lo, hi)
+
+
+def batch(state):
+    return st.lists(state, min_size=1, max_size=BATCH)
+
+
+# --- calibrated parameter sets the designs ship --------------------------------------------------
+
+LIF_DESIGNS = ("lif", "fefet", "afefet", "mtj", "stochastic-ts", "nbo2-osc", "mtj-wta")
+
+
+@functools.cache
+def shipped_lif():
+    """``{design: LIFParams}`` of the default LIF design and every zoo-calibrated LIF mapping."""
+    from neuroxide.designs import configure
+    return {name: configure(name, {}).params for name in LIF_DESIGNS}
+
+
+@functools.cache
+def shipped_wta():
+    from neuroxide.designs import configure
+    cfg = configure("mtj-wta", {})
+    return cfg.params, cfg.w_lat
+
+
+@functools.cache
+def shipped_dendrite():
+    from neuroxide.designs import configure
+    return configure("dendrite", {}).params
+
+
+# --- LIF -------------------------------------------------------------------------------------------
+
+@st.composite
+def lif_params(draw, max_v_bits=32):
+    """Any valid LIFParams (LIFParams.validate's ranges), thresholds often within reach of one input."""
+    v_bits = draw(st.integers(4, max_v_bits))
+    in_bits = draw(st.integers(1, v_bits - 1))
+    decay_bits = draw(st.integers(1, 16))
+    ref_bits = draw(st.integers(1, 16))
+    adapt_bits = draw(st.integers(1, 24))
+    lo, hi = signed_range(v_bits)
+    v_th = draw(st.integers(1, min(hi, 2 << in_bits)) | st.integers(1, hi))
+    v_min = draw(st.none() | edge_int(lo, 0))
+    v_lo = lo if v_min is None else v_min
+    return LIFParams(
+        v_bits=v_bits, in_bits=in_bits, decay_bits=decay_bits, ref_bits=ref_bits, adapt_bits=adapt_bits,
+        decay=draw(edge_int(0, 1 << decay_bits)), bias=draw(edge_int(lo, hi)), v_th=v_th, v_min=v_min,
+        v_reset=draw(edge_int(v_lo, v_th - 1)), v_init=draw(st.integers(v_lo, hi)),
+        reset_mode=draw(st.sampled_from(["value", "subtract"])),
+        t_ref=draw(edge_int(0, (1 << ref_bits) - 1)), adapt_inc=draw(edge_int(0, (1 << adapt_bits) - 1)),
+        adapt_shift=draw(st.integers(1, adapt_bits)), noise_bits=draw(st.integers(0, v_bits - 1)))
+
+
+def any_lif_params():
+    """A random valid set, or one of the shipped (zoo-calibrated) sets."""
+    return lif_params() | st.sampled_from(LIF_DESIGNS).map(lambda name: shipped_lif()[name])
+
+
+def lif_state(p):
+    return st.fixed_dictionaries({
+        "v": edge_int(p.v_lo, p.v_hi), "ref": edge_int(0, (1 << p.ref_bits) - 1),
+        "adapt": edge_int(0, p.adapt_max), "rng": edge_int(1, 2**32 - 1),
+        "i_exc": edge_int(0, p.in_max), "i_inh": edge_int(0, p.in_max)})
+
+
+@st.composite
+def lif_case(draw, params):
+    p = draw(params)
+    return p, draw(batch(lif_state(p)))
+
+
+LIF_FIELDS = ("v", "ref", "adapt", "rng", "spike")
+
+
+def lif_want(p, vectors):
+    c = functools.partial(column, vectors)
+    return dict(zip(LIF_FIELDS, lif_step(NUMPY, p, c("v"), c("ref"), c("adapt"), c("rng"), c("i_exc"), c("i_inh"))))
+
+
+def lif_neuron_run(p, vectors):
+    dut = LIFNeuron(p)
+    return run_from_states(dut, vectors, state={f: getattr(dut, f) for f in ("v", "ref", "adapt", "rng")},
+                           inputs={"i_exc": dut.i_exc, "i_inh": dut.i_inh},
+                           outputs={f: getattr(dut, f) for f in LIF_FIELDS}, step=dut.step)
+
+
+@RULE
+@given(lif_case(any_lif_params()))
+def test_lif_neuron(case):
+    """rtl.lif.LIFNeuron (one step per clock) == lif_step, from any state."""
+    p, vectors = case
+    assert first_mismatch(lif_neuron_run(p, vectors), lif_want(p, vectors), vectors) is None
+
+
+@RULE
+@given(name=st.sampled_from(LIF_DESIGNS), data=st.data())
+def test_lif_neuron_shipped_parameter_sets(name, data):
+    """Every calibrated LIF parameter set (lif, the zoo's fefet/afefet/mtj/stochastic-ts/nbo2-osc, mtj-wta)."""
+    p = shipped_lif()[name]
+    vectors = data.draw(batch(lif_state(p)))
+    assert first_mismatch(lif_neuron_run(p, vectors), lif_want(p, vectors), vectors) is None
+
+
+def lif_pipelined_run(p, vectors):
+    def rule(ops, v, ref, adapt, rng, i_exc, i_inh):
+        return dict(zip(LIF_FIELDS, lif_step(ops, p, v, ref, adapt, rng, i_exc, i_inh)))
+    got, depth = run_rule(rule, {"v": signed(p.v_bits), "ref": unsigned(p.ref_bits), "adapt": unsigned(p.adapt_bits),
+                                 "rng": unsigned(32), "i_exc": unsigned(p.in_bits), "i_inh": unsigned(p.in_bits)},
+                          {"v": signed(p.v_bits), "ref": unsigned(p.ref_bits), "adapt": unsigned(p.adapt_bits),
+                           "rng": unsigned(32), "spike": unsigned(1)}, vectors, pipelined=True)
+    assert depth == 3  # the SNN core's neuron pipeline (rtl/snn_core.py asserts the same)
+    return got
+
+
+@RULE
+@given(lif_case(any_lif_params()))
+def test_lif_pipelined(case):
+    """lif_step under PipelinedOps (3 register cuts, as in the SNN core), one state per clock."""
+    p, vectors = case
+    assert first_mismatch(lif_pipelined_run(p, vectors), lif_want(p, vectors), vectors) is None
+
+
+def test_negative_lif_runners_detect_a_different_rule():
+    p = LIFParams(decay=4000, noise_bits=4)
+    vectors = [{"v": 3000, "ref": 0, "adapt": 5, "rng": 12345, "i_exc": 700, "i_inh": 3}]
+    other = lif_want(p.replace(decay=4001), vectors)
+    assert first_mismatch(lif_neuron_run(p, vectors), lif_want(p, vectors)) is None
+    assert "v[0]" in first_mismatch(lif_neuron_run(p, vectors), other)
+    assert "v[0]" in first_mismatch(lif_pipelined_run(p, vectors), other)
+
+
+def test_negative_pipelined_runner_catches_a_value_that_skips_a_cut():
+    def skips(ops, x):
+        (y,) = ops.stage(x)
+        return {"y": y + x}  # x read after the cut: the next vector's
+    vectors = [{"x": k} for k in (1, 2, 3, 4)]
+    got, depth = run_rule(skips, {"x": unsigned(8)}, {"y": unsigned(9)}, vectors, pipelined=True)
+    assert depth == 1
+    assert first_mismatch(got, {"y": [2, 4, 6, 8]}) is not None
+
+
+# --- dendrite ----------------------------------------------------------------------------------------
+
+@st.composite
+def dendrite_params(draw):
+    in_bits = draw(st.integers(1, 16))
+    d_bits = draw(st.integers(in_bits, 24))
+    d_decay_bits = draw(st.integers(1, 16))
+    v_bits = draw(st.integers(2, 24))
+    decay_bits = draw(st.integers(1, 16))
+    ref_bits = draw(st.integers(1, 16))
+    v_max = (1 << v_bits) - 1
+    v_th = draw(edge_int(1, v_max))
+    return DendriteParams(
+        n_dend=draw(st.integers(1, MAX_DENDRITES)), in_bits=in_bits, d_bits=d_bits, d_decay_bits=d_decay_bits,
+        d_decay=draw(edge_int(0, 1 << d_decay_bits)), d_th=draw(edge_int(0, (1 << in_bits) - 1)),
+        d_shift=draw(st.integers(0, d_bits)), v_bits=v_bits, decay_bits=decay_bits,
+        decay=draw(edge_int(0, 1 << decay_bits)), v_th=v_th, v_reset=draw(edge_int(0, v_th - 1)),
+        ref_bits=ref_bits, t_ref=draw(edge_int(0, (1 << ref_bits) - 1)))
+
+
+def dendrite_state(p):
+    fields = {"v": edge_int(0, p.v_max), "ref": edge_int(0, (1 << p.ref_bits) - 1)}
+    for j in range(p.n_dend):
+        fields[f"d{j}"] = edge_int(0, p.d_max)
+        fields[f"x{j}"] = edge_int(0, p.in_max)
+    return st.fixed_dictionaries(fields)
+
+
+@st.composite
+def dendrite_case(draw):
+    p = draw(dendrite_params() | st.builds(shipped_dendrite))
+    return p, draw(batch(dendrite_state(p)))
+
+
+@RULE
+@given(dendrite_case())
+def test_dendrite(case):
+    """rtl.dendrite.DendriteNeuronArray (one neuron) == dendrite_step, from any state."""
+    p, vectors = case
+    dut = DendriteNeuronArray(p, 1)
+    nd = range(p.n_dend)
+    state = {"v": dut.v[0], "ref": dut.ref[0], **{f"d{j}": dut.d[j] for j in nd}}
+    outputs = {"v": dut.v[0], "ref": dut.ref[0], "spike": dut.spike, **{f"d{j}": dut.d[j] for j in nd}}
+    got = run_from_states(dut, vectors, state, {f"x{j}": dut.x[j] for j in nd}, outputs, step=dut.step)
+    c = functools.partial(column, vectors)
+    d, v, ref, spike = dendrite_step(NUMPY, p, [c(f"d{j}") for j in nd], c("v"), c("ref"), [c(f"x{j}") for j in nd])
+    want = {"v": v, "ref": ref, "spike": spike, **{f"d{j}": d[j] for j in nd}}
+    assert first_mismatch(got, want, vectors) is None
+
+
+# --- winner-take-all --------------------------------------------------------------------------------
+
+@st.composite
+def wta_case(draw):
+    if draw(st.booleans()):
+        p = draw(lif_params(max_v_bits=24))
+        w_lat = draw(edge_int(0, p.in_max))
+    else:
+        p, w_lat = shipped_wta()
+    n = draw(st.integers(2, 5))
+    one = lif_state(p)
+    vectors = draw(batch(st.fixed_dictionaries({
+        "neurons": st.lists(one, min_size=n, max_size=n), "spike": st.integers(0, (1 << n) - 1)})))
+    flat = []
+    for vec in vectors:
+        row = {"spike": vec["spike"]}
+        for k, s in enumerate(vec["neurons"]):
+            row.update({f"{f}{k}": s[f] for f in ("v", "ref", "adapt", "rng", "i_exc")})
+        flat.append(row)
+    return p, w_lat, n, flat
+
+
+@HEAVY
+@given(wta_case())
+def test_wta(case):
+    """rtl.wta.WTANeuronArray == wta_step (lateral inhibition from the deposited spike vector)."""
+    p, w_lat, n, vectors = case
+    dut = WTANeuronArray(p, n, w_lat)
+    fields = ("v", "ref", "adapt", "rng")
+    state = {"spike": dut.spike, **{f"{f}{k}": getattr(dut, f)[k] for f in fields for k in range(n)}}
+    outputs = {"spike": dut.spike, **{f"{f}{k}": getattr(dut, f)[k] for f in fields for k in range(n)}}
+    got = run_from_states(dut, vectors, state, {f"i_exc{k}": dut.i_exc[k] for k in range(n)}, outputs, step=dut.step)
+    c = functools.partial(column, vectors)
+    spikes = c("spike")
+    res = wta_step(NUMPY, p, w_lat, *([c(f"{f}{k}") for k in range(n)] for f in fields),
+                   [(spikes >> k) & 1 != 0 for k in range(n)], [c(f"i_exc{k}") for k in range(n)])
+    want = {f"{f}{k}": res[i][k] for i, f in enumerate(fields) for k in range(n)}
+    want["spike"] = sum(np.asarray(res[4][k], dtype=np.int64) << k for k in range(n))
+    assert first_mismatch(got, want, vectors) is None
+
+
+# --- Izhikevich --------------------------------------------------------------------------------------
+
+PANELS = load_protocols()
+
+
+@st.composite
+def izhikevich_params(draw):
+    """``(coeffs, F, K, W)``: a 2004 panel at the design widths, or a random neuron at random widths."""
+    if draw(st.booleans()):
+        return coeffs_for(PANELS[draw(st.sampled_from(sorted(PANELS)))]), FRAC_BITS, COEF_BITS, STATE_BITS
+    frac = draw(st.integers(8, FRAC_BITS))
+    coef = draw(st.integers(12, COEF_BITS))
+    width = frac + draw(st.integers(8, 12))
+    panel = draw(st.sampled_from(sorted(PANELS)))  # G, L: other quadratic; R: the b0 form
+    proto = IzhikevichProtocol(
+        panel=panel, behaviour="random", a=draw(st.floats(0.001, 0.2)), b=draw(st.floats(-0.1, 1.0)),
+        c=draw(st.floats(-80.0, -40.0)), d=draw(st.floats(-25.0, 10.0)), v0=-65.0, u0=0.0,
+        dt_ms=draw(st.sampled_from([0.1, 0.2, 0.25, 0.5, 1.0])), tmax_ms=1.0, stimulus="none")
+    return coeffs_for(proto, frac, coef), frac, coef, width
+
+
+@st.composite
+def izhikevich_case(draw):
+    k, frac, coef, width = draw(izhikevich_params())
+    lo, hi = signed_range(width)
+    volts = edge_int(lo, hi) | st.integers(-(100 << frac), 100 << frac)  # mostly within +-100 mV
+    vectors = draw(batch(st.fixed_dictionaries({"v": volts, "u": volts, "i_dt": volts})))
+    return k, frac, coef, width, vectors
+
+
+def izhikevich_check(cls, cycles, case):
+    k, frac, coef, width, vectors = case
+    dut = cls(k, frac, coef, width)
+    got = run_from_states(dut, vectors, {"v": dut.v, "u": dut.u}, {"i_dt": dut.i_dt},
+                          {"v": dut.v, "u": dut.u, "spike": dut.spike}, step=dut.step, cycles=cycles)
+    dtype = model_dtype(frac, coef, width)
+    v, u, fire = izhikevich_step(NUMPY, k, column(vectors, "v", dtype), column(vectors, "u", dtype),
+                                 column(vectors, "i_dt", dtype), frac, coef, width)
+    return first_mismatch(got, {"v": v, "u": u, "spike": fire}, vectors)
+
+
+@RULE
+@given(izhikevich_case())
+def test_izhikevich_one_cycle(case):
+    """rtl.izhikevich.IzhikevichNeuron == izhikevich_step (object-int model where int64 is too narrow)."""
+    assert izhikevich_check(IzhikevichNeuron, 1, case) is None
+
+
+@RULE
+@given(izhikevich_case())
+def test_izhikevich_pipelined(case):
+    """rtl.izhikevich.IzhikevichNeuronPipelined (5 cycles per step) == izhikevich_step."""
+    assert izhikevich_check(IzhikevichNeuronPipelined, IzhikevichNeuronPipelined.STAGES, case) is None
+
+
+# --- Hodgkin-Huxley ----------------------------------------------------------------------------------
+
+@st.composite
+def hh_fixed(draw):
+    """HHFixed: the design's constants, or make_fixed over its whole accepted range of widths with
+    perturbed membrane constants (ROM depth mostly small: each example elaborates 12 ROMs)."""
+    if draw(st.booleans()):
+        return default_hh()
+    v_frac = draw(st.integers(4, 24))
+    scale = st.floats(0.5, 2.0)
+    p = hh.HHParams(c_uf=draw(scale), g_na_ms=120.0 * draw(scale), g_k_ms=36.0 * draw(scale),
+                    g_l_ms=0.3 * draw(scale))
+    return hh.make_fixed(p, dt_ms=draw(st.sampled_from([0.005, 0.01, 0.02, 0.05])), v_frac=v_frac,
+                         g_frac=draw(st.integers(4, 30)), k_bits=draw(st.integers(8, 32)),
+                         lut_frac=draw(st.integers(0, min(v_frac, 6))),
+                         lut_v_lo=draw(st.sampled_from([-100.0, -120.0, -90.5])),
+                         lut_size=draw(st.integers(16, 96) | st.integers(16, 1024)))
+
+
+@functools.cache
+def default_hh():
+    return hh.make_fixed()
+
+
+@st.composite
+def hh_case(draw):
+    k = draw(hh_fixed())
+    lo, hi = signed_range(k.v_bits)
+    table_hi = k.lut_lo + (k.lut_size << (k.v_frac - k.lut_frac))
+    volts = (edge_int(lo, hi) | st.sampled_from([k.lut_lo - 1, k.lut_lo, table_hi - 1, table_hi])
+             | st.integers(-(120 << k.v_frac), 60 << k.v_frac))
+    gate = edge_int(0, k.one)
+    vectors = draw(batch(st.fixed_dictionaries({"v": volts, "m": gate, "h": gate, "n": gate,
+                                                "i_dt": edge_int(lo, hi) | st.integers(-(1 << k.v_frac), 1 << k.v_frac)})))
+    return k, vectors
+
+
+def hh_check(k, vectors):
+    dut = HHNeuron(k)
+    fields = ("v", "m", "h", "n")
+    got = run_from_states(dut, vectors, {f: getattr(dut, f) for f in fields}, {"i_dt": dut.i_dt},
+                          {f: getattr(dut, f) for f in fields + ("spike",)}, step=dut.step, cycles=STEP_CYCLES)
+    c = functools.partial(column, vectors)
+    v = c("v")
+    idx = hh.hh_index(NUMPY, k, v)
+    look = {name: np.array(table, dtype=np.int64)[idx] for name, table in k.tables.items()}
+    want = dict(zip(fields + ("spike",), hh.hh_step(NUMPY, k, v, c("m"), c("h"), c("n"), look, c("i_dt"))))
+    return first_mismatch(got, want, vectors)
+
+
+@HEAVY
+@given(hh_case())
+def test_hh(case):
+    """rtl.hh.HHNeuron (ROM lookup + hh_step, 2 cycles per step) == hh_index + hh_step."""
+    assert hh_check(*case) is None
+
+
+# --- ONN oscillator update ---------------------------------------------------------------------------
+
+@st.composite
+def onn_params(draw):
+    phase_bits = draw(st.integers(3, 12))
+    weight_bits = draw(st.integers(2, 16))
+    q = 1 << (phase_bits - 2)
+    noise_max = draw(edge_int(0, q - 1))
+    return ONNParams(
+        phase_bits=phase_bits, weight_bits=weight_bits, acc_bits=draw(st.integers(weight_bits, 31)),
+        couple_gain=draw(edge_int(0, 255)), couple_shift=draw(st.integers(0, 16)),
+        couple_max=draw(edge_int(0, q - 1)), inj_max=draw(edge_int(0, q - 1)), inj_rate=draw(edge_int(0, 0xFFFF)),
+        noise_max=noise_max, noise_min=draw(edge_int(0, noise_max)), noise_rate=draw(edge_int(0, 0xFFFF)))
+
+
+@st.composite
+def onn_case(draw):
+    p = draw(onn_params() | st.just(ONNParams()))
+    lo, hi = signed_range(p.acc_bits)
+    vectors = draw(batch(st.fixed_dictionaries({
+        "phase": edge_int(0, p.phase_mask), "h": edge_int(lo, hi) | st.integers(-64, 64),
+        "rng": edge_int(1, 2**32 - 1), "t": edge_int(0, (1 << T_BITS) - 1)})))
+    return p, vectors
+
+
+def onn_rule(p):
+    def rule(ops, phase, h, rng, t):
+        inj, amp = schedule(ops, p, t)
+        phase_n, rng_n = onn_update(ops, p, phase, h, rng, inj, amp)
+        return {"phase": phase_n, "rng": rng_n, "inj": inj, "amp": amp,
+                "out": output_of(ops, p, phase), "spin": spins_of(ops, p, phase)}
+    return rule
+
+
+@RULE
+@given(onn_case())
+def test_onn_update(case):
+    """schedule + onn_update + output_of + spins_of (the ONN core's stages C/D) in gates == numpy."""
+    p, vectors = case
+    P = p.phase_bits
+    got, _ = run_rule(onn_rule(p), {"phase": unsigned(P), "h": signed(p.acc_bits + 1), "rng": unsigned(32),
+                                    "t": unsigned(T_BITS)},
+                      {"phase": unsigned(P), "rng": unsigned(32), "inj": unsigned(P), "amp": unsigned(P),
+                       "out": signed(P), "spin": unsigned(1)}, vectors)
+    c = functools.partial(column, vectors)
+    want = onn_rule(p)(NUMPY, c("phase"), c("h"), c("rng"), c("t"))
+    assert first_mismatch(got, want, vectors) is None
+
+
+# --- stimulus generator and PRNG ---------------------------------------------------------------------
+
+@st.composite
+def stimulus_case(draw):
+    in_bits = draw(st.integers(1, 24))
+    sp = StimulusParams(p_exc=draw(edge_int(0, 256)), p_inh=draw(edge_int(0, 256)),
+                        exc_bits=draw(st.integers(0, in_bits)), inh_bits=draw(st.integers(0, in_bits))).validate(in_bits)
+    vectors = draw(batch(st.fixed_dictionaries({"rng": edge_int(1, 2**32 - 1)})))
+    return sp, in_bits, vectors
+
+
+@RULE
+@given(stimulus_case())
+def test_stimulus_step(case):
+    """stimulus_step (rtl.stimulus.StimulusGenerator's next-state logic) in gates == numpy."""
+    sp, in_bits, vectors = case
+
+    def rule(ops, rng):
+        return dict(zip(("rng", "i_exc", "i_inh"), stimulus_step(ops, sp, rng)))
+    got, _ = run_rule(rule, {"rng": unsigned(32)},
+                      {"rng": unsigned(32), "i_exc": unsigned(in_bits), "i_inh": unsigned(in_bits)}, vectors)
+    assert first_mismatch(got, rule(NUMPY, column(vectors, "rng")), vectors) is None
+
+
+@RULE
+@given(advances=st.integers(1, 4), vectors=batch(st.fixed_dictionaries({"x": edge_int(0, 2**32 - 1)})))
+def test_xorshift32(advances, vectors):
+    """xorshift32 chained ``advances`` times (every PRNG of the designs) in gates == numpy."""
+    def rule(ops, x):
+        out = {}
+        for k in range(advances):
+            x = ops.let(f"x{k}", xorshift32(ops, x))
+            out[f"x{k}"] = x
+        return out
+    got, _ = run_rule(rule, {"x": unsigned(32)}, {f"x{k}": unsigned(32) for k in range(advances)}, vectors)
+    assert first_mismatch(got, rule(NUMPY, column(vectors, "x")), vectors) is None
+
+
+# --- SNN core ----------------------------------------------------------------------------------------
+
+@st.composite
+def snn_case(draw):
+    """A small network (1-2 layers of 1-4 neurons, any LIF parameters incl. shipped ones, extreme
+    weights, ADC shift, lateral inhibition), lanes 1/2/4, 1-3 steps from reset."""
+    n_layers = draw(st.integers(1, 2))
+    sizes = [draw(st.integers(1, 4)) for _ in range(n_layers + 1)]
+    layers = []
+    for k in range(n_layers):
+        wb = draw(st.integers(1, 8))
+        top = (1 << wb) - 1
+        n = sizes[k] * sizes[k + 1]
+        level = st.sampled_from([0, top]) | st.integers(0, top)
+        w_exc = np.array(draw(st.lists(level, min_size=n, max_size=n))).reshape(sizes[k], sizes[k + 1])
+        w_inh = np.array(draw(st.lists(st.just(0) | level, min_size=n, max_size=n))).reshape(sizes[k], sizes[k + 1])
+        p = draw(lif_params(max_v_bits=20) | st.sampled_from(LIF_DESIGNS).map(lambda name: shipped_lif()[name]))
+        layers.append(CoreLayer(w_exc, w_inh, wb, p, adc_shift=draw(st.integers(0, 3) | st.integers(0, 15)),
+                                lateral=draw(edge_int(0, p.in_max))))
+    net = CoreNetwork(tuple(layers), seed=draw(st.integers(0, 2**32 - 1)))
+    steps = draw(st.integers(1, 3))
+    s = np.array(draw(st.lists(st.lists(st.booleans(), min_size=net.n_in, max_size=net.n_in),
+                               min_size=steps, max_size=steps)), dtype=bool).reshape(steps, 1, net.n_in)
+    return net, draw(st.sampled_from([1, 2, 4])), s
+
+
+@HEAVY
+@given(snn_case())
+def test_snn_core_step(case):
+    """rtl.snn_core.SNNCore == SNNModel on the full state of every neuron after each step."""
+    net, lanes, s = case
+    got, _, _ = run_top_amaranth(net, lanes, s)
+    trace = SNNModel(net, 1).run(s, record_state=True)
+    for k in range(len(net.layers)):
+        want = {f: trace.state[k][f][:, 0] for f in ("v", "ref", "adapt", "rng")}
+        want["spike"] = trace.spikes[k][:, 0]
+        assert first_mismatch(got[0][k], want) is None, f"layer {k}"
+
+
+# --- host link ---------------------------------------------------------------------------------------
+
+FRAME_TIMEOUT = 40
+FT_CORE = RegisterFileCore
+
+
+class LinkPair:
+    """One persistent simulated link (engine + register file) and its reference model, in lock-step:
+    every example continues from the state the previous ones left (RAM and FIFO contents)."""
+
+    def __init__(self):
+        self.transport = AmaranthTransport(frame_timeout=FRAME_TIMEOUT)
+        self.model = RegisterFileModel()
+
+    def exchange(self, stream):
+        """Send ``stream`` (ending in a GAP), return ``(got, want)``: (responses, bus transfers)."""
+        t, model = self.transport, self.model
+        want_bytes = link_model(stream, model)
+        start = len(t.transfers)
+        for item in stream:
+            if item == GAP:
+                t.idle()
+            else:
+                t.write(bytes([item]))
+        budget = len(stream) * 4 + (FRAME_TIMEOUT + 4) * stream.count(GAP) + 400 * (len(want_bytes) // 5 + 2)
+        while (t.pending or len(t.received) < len(want_bytes)) and budget > 0:
+            t.run(128)
+            budget -= 128
+        t.run(FRAME_TIMEOUT + 8)  # anything the device sends beyond the model's answer shows up here
+        got = (bytes(t.received), t.transfers[start:])
+        t.received.clear()
+        return got, (want_bytes, model.transfers[start:])
+
+
+@functools.cache
+def link_pair():
+    return LinkPair()
+
+
+@st.composite
+def link_frames(draw):
+    """1-3 requests: valid (RAM, FIFO, ID/COUNT, unmapped, up to MAX_WORDS words, ping) or mutated
+    (bit flip, truncation, unknown command, LEN beyond MAX_PAYLOAD, garbage before); a GAP after each
+    broken frame and at the end (the host waits out the frame timeout)."""
+    words = st.lists(st.integers(0, proto.WORD_MASK), min_size=1, max_size=8) | st.lists(
+        st.integers(0, proto.WORD_MASK), min_size=1, max_size=proto.MAX_WORDS)
+    addr = edge_int(0, 300) | st.sampled_from([FT_CORE.FIFO_ADDR, FT_CORE.ID_ADDR, FT_CORE.COUNT_ADDR,
+                                               proto.ADDR_MASK, proto.ADDR_MASK - 2])
+    frame = st.one_of(
+        st.builds(proto.write_request, addr, words, st.booleans()),
+        st.builds(proto.read_request, addr, st.integers(1, 8) | st.integers(1, proto.MAX_WORDS), st.booleans()),
+        st.just(proto.ping_request()))
+    items = []
+    for _ in range(draw(st.integers(1, 3))):
+        raw = bytearray(draw(frame))
+        kind = draw(st.sampled_from(["ok", "ok", "ok", "flip", "cut", "garbage", "cmd", "len"]))
+        if kind == "flip":
+            bit = draw(st.integers(8, 8 * len(raw) - 1))
+            raw[bit // 8] ^= 1 << (bit % 8)
+        elif kind == "cut":
+            raw = raw[:draw(st.integers(1, len(raw) - 1))]
+        elif kind == "cmd":
+            raw = bytearray(proto.encode_request(draw(st.integers(0, 255)), raw[3:-2]))
+        elif kind == "len":
+            raw[2] = draw(st.integers(proto.MAX_PAYLOAD + 1, 255))
+        if kind == "garbage":
+            items += [b for b in draw(st.binary(max_size=12))]
+        items += list(raw)
+        if kind != "ok" or draw(st.booleans()):
+            items.append(GAP)
+    if items[-1] != GAP:
+        items.append(GAP)
+    return items
+
+
+@RULE
+@given(link_frames())
+def test_hostlink(stream):
+    """rtl.hostlink.LinkEngine + RegisterFileCore == the protocol's reference model (responses and
+    every bus transfer), on one persistent simulation."""
+    pair = link_pair()
+    got, want = pair.exchange(stream)
+    if got != want:
+        link_pair.cache_clear()  # resynchronise: the next example starts from a fresh pair
+    assert got[0] == want[0], "responses differ"
+    assert got[1] == want[1], "bus transfers differ"
+
+
+def test_negative_hostlink_pair_detects_a_different_target():
+    """The comparison can fail: a model whose RAM holds one word less answers a read differently."""
+    pair = LinkPair()
+    pair.model = RegisterFileModel(depth=255)
+    stream = list(proto.write_request(255, [random.Random(2).getrandbits(32)])) + list(proto.read_request(255, 1)) + [GAP]
+    got, want = pair.exchange(stream)
+    assert got[0] != want[0]
