@@ -158,7 +158,7 @@ def cmd_demo(args):
     from tqdm import tqdm
 
     from neuroxide.demo import run_demo, summary_rows
-    from neuroxide.designs import parse_overrides
+    from neuroxide.designs import naming_overrides, parse_overrides
     from neuroxide.fileio import check_folder
     check_folder("--out", args.out)
     stages = ["calibrate", "verilog", "simulate"] + ([] if args.no_build else ["build"])
@@ -172,9 +172,11 @@ def cmd_demo(args):
         done.append(stage)
         bar.set_postfix_str(msg)
 
+    overrides = parse_overrides(args.params)
     try:
-        report = run_demo(args.preset, args.board, args.out, args.simulator, skip_build=args.no_build,
-                          progress=progress, overrides=parse_overrides(args.params))
+        with naming_overrides(overrides, f"preset {args.preset}"):
+            report = run_demo(args.preset, args.board, args.out, args.simulator, skip_build=args.no_build,
+                              progress=progress, overrides=overrides)
         bar.update(1)
     finally:
         bar.close()

@@ -601,6 +601,40 @@ def param_cases(designs=None):
     return cases
 
 
+DEVICE_VALUES = (("nan", "malformed"), ("abc", "malformed"), ("", "empty"), ("-1", "out-of-range"),
+                 ("1e300", "huge"), ("1e-300", "huge"))
+
+# Cases that fail for a reason in a file this catalogue's owner may not edit: shown as failing in the
+# docs, expected to fail in the tests (strict: the test notices when the owner fixes it).
+KNOWN = {
+    "device -p: afefet-hzo -p tau_relax_s=1e-12 (leak underflows)":
+        "models/devices/fefet.py: leak = exp(-pulse_period_s / tau_relax_s) underflows to 0 and "
+        "pulses_to_fire takes math.log(0); FeFETPreset.validate should require pulse_period_s / tau_relax_s < 700",
+}
+
+
+def device_cases(presets=None):
+    """``neuroxide device PRESET -p FIELD=VALUE`` for every numeric field of every preset (SI floats)."""
+    import dataclasses
+
+    from neuroxide.models.devices.zoo import ALL_PRESETS
+    cases = []
+    for preset in presets or ALL_PRESETS:
+        p = ALL_PRESETS[preset]
+        for f in dataclasses.fields(p):
+            value = getattr(p, f.name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                continue
+            for text, cat in DEVICE_VALUES:
+                cases.append(Case("device -p", cat, f"{preset} -p {f.name}={text}", f.name,
+                                  argv=("device", preset, "-p", f"{f.name}={text}", "--sweep", "1:2:3", "--plot",
+                                        "{tmp}/d.png"), outputs=("d.png",), group=preset, param=f.name))
+    cases.append(Case("device -p", "out-of-range", "afefet-hzo -p tau_relax_s=1e-12 (leak underflows)",
+                      "tau_relax_s", argv=("device", "afefet-hzo", "-p", "tau_relax_s=1e-12", "--plot", "{tmp}/d.png"),
+                      outputs=("d.png",), group="afefet-hzo", param="tau_relax_s"))
+    return cases
+
+
 def nir_cases():
     """NIR import/export cases, once ``neuroxide nir`` exists (None until then)."""
     import importlib.util
@@ -611,7 +645,7 @@ def nir_cases():
 
 def catalogue(designs=None):
     """Every case: the hand-written ones, then the generated ``-p`` sweeps."""
-    return hand_cases() + param_cases(designs)
+    return hand_cases() + param_cases(designs) + device_cases()
 
 
 # ------------------------------------------------------------------------------------------------
@@ -755,19 +789,20 @@ def markdown(outcomes, wall_s=None):
     lines += ["", "| subcommand / reader | tried | pass |", "|---|---:|---:|"]
     for t, os_ in targets.items():
         lines.append(f"| {t} | {len(os_)} | {sum(o.passed for o in os_)} |")
-    groups = {}
+    sections = {}
     for o in outcomes:
         if o.case.group is not None:
-            groups.setdefault(o.case.group, []).append(o)
-    if groups:
+            sections.setdefault(o.case.target, {}).setdefault(o.case.group, []).append(o)
+    for target, groups in sections.items():
         n = sum(len(v) for v in groups.values())
-        lines.append(f"| verilog -p (every parameter of every design) | {n} | "
+        lines.append(f"| {target} (generated: every parameter) | {n} | "
                      f"{sum(o.passed for v in groups.values() for o in v)} |")
     failing = [o for o in outcomes if not o.passed]
     if failing:
-        lines += ["", "## Failing cases", "", "| case | exit | problems | message |", "|---|---|---|---|"]
-        lines += [f"| {_cell(o.case.id)} | {o.code} | {_cell('; '.join(o.problems))} | {_cell(o.message)} |"
-                  for o in failing]
+        lines += ["", "## Failing cases", "", "| case | exit | problems | message | cause (where known) |",
+                  "|---|---|---|---|---|"]
+        lines += [f"| {_cell(o.case.id)} | {o.code} | {_cell('; '.join(o.problems))} | {_cell(o.message)} | "
+                  f"{_cell(KNOWN.get(o.case.id, '-'), 300)} |" for o in failing]
     for t, os_ in targets.items():
         lines += ["", f"## {t}", "", "| input tried | category | field | exit | message (first line) | ok |",
                   "|---|---|---|---|---|---|"]
@@ -775,13 +810,17 @@ def markdown(outcomes, wall_s=None):
             what = o.case.what + (" (subprocess)" if o.case.subprocess else "")
             lines.append(f"| {_cell(what, 80)} | {o.case.category} | `{o.case.field}` | {o.code} | "
                          f"{_cell(o.message)} | {'yes' if o.passed else 'NO: ' + _cell('; '.join(o.problems), 60)} |")
-    if groups:
-        lines += ["", "## verilog -p: every parameter of every design", "",
-                  "`neuroxide verilog DESIGN -p NAME=VALUE -o out.v` for each parameter of `neuroxide list`: the "
-                  "values just below and just above its range (the range its description states, else the one "
-                  "probed through `configure` from the default), 1.5, text, an empty value; per design also nan, "
-                  "inf, 10^30 and two unknown names. Each row lists the values tried with their exit codes; the "
-                  "message is the below-range one (or the first)."]
+    intro = {
+        "verilog -p": "`neuroxide verilog DESIGN -p NAME=VALUE -o out.v` for each parameter of `neuroxide list`: the "
+                      "values just below and just above its range (the range its description states, else the one "
+                      "probed through `configure` from the default), 1.5, text, an empty value; per design also "
+                      "nan, inf, 10^30 and two unknown names.",
+        "device -p": "`neuroxide device PRESET -p FIELD=VALUE --sweep 1:2:3 --plot d.png` for each numeric field of "
+                     "every device preset: " + ", ".join(f"`{t or '(empty)'}`" for t, _ in DEVICE_VALUES) + ".",
+    }
+    for target, groups in sections.items():
+        lines += ["", f"## {target}: every parameter", "", intro.get(target, "") + " Each row lists the values "
+                  "tried with their exit codes; the message is the first case's."]
         for design, os_ in groups.items():
             lines += ["", f"### {design}", "", "| parameter | tried (exit) | message (first line) | ok |",
                       "|---|---|---|---|"]
@@ -823,8 +862,10 @@ def main(argv=None):
     wall = time.perf_counter() - t0
     failing = [o for o in outcomes if not o.passed]
     for o in failing:
-        print(f"FAIL {o.case.id}: {'; '.join(o.problems)} | {o.message[:200]}")
+        known = " (known: see KNOWN)" if o.case.id in KNOWN else ""
+        print(f"FAIL{known} {o.case.id}: {'; '.join(o.problems)} | {o.message[:200]}")
     print(f"{len(outcomes)} cases tried, {len(outcomes) - len(failing)} pass, {len(failing)} fail ({wall:.1f} s)")
+    failing = [o for o in failing if o.case.id not in KNOWN]
     if args.doc:
         from neuroxide.fileio import write_text
         write_text(args.doc, markdown(outcomes, wall))

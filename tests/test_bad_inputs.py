@@ -9,7 +9,12 @@ from neuroxide.testbench import badinput as bi
 CASES = bi.catalogue()
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def _param(case):
+    known = bi.KNOWN.get(case.id)
+    return pytest.param(case, id=case.id, marks=[pytest.mark.xfail(reason=known, strict=True)] if known else [])
+
+
+@pytest.mark.parametrize("case", [_param(c) for c in CASES])
 def test_bad_input_is_refused(case):
     out = bi.run_case(case)
     assert out.passed, f"{out.case.id}: got {out.code}; {'; '.join(out.problems)} | {out.message}"
@@ -67,7 +72,7 @@ def test_every_subcommand_has_cases():
 
 def test_every_parameter_of_every_design_has_cases():
     from neuroxide.designs import DESIGNS, parameter_table
-    swept = {(c.group, c.param) for c in CASES if c.group}
+    swept = {(c.group, c.param) for c in CASES if c.target == "verilog -p"}
     for design in DESIGNS:
         assert (design, "(unknown)") in swept
         for name, default, _ in parameter_table(design):
@@ -77,7 +82,7 @@ def test_every_parameter_of_every_design_has_cases():
 def test_every_integer_parameter_is_tried_below_and_above_its_range():
     kinds = {}
     for c in CASES:
-        if c.group and c.what.endswith(("(below)", "(above)")):
+        if c.target == "verilog -p" and c.what.endswith(("(below)", "(above)")):
             kinds.setdefault((c.group, c.param), set()).add(c.what.rsplit(" ", 1)[1])
     assert kinds and all(v == {"(below)", "(above)"} for v in kinds.values())
 
@@ -100,6 +105,17 @@ def test_stated_ranges_are_accepted_at_their_ends():
                     configure(design, {name: value})
             checked += 1
     assert checked >= 20
+
+
+def test_every_numeric_field_of_every_preset_has_cases():
+    import dataclasses
+
+    from neuroxide.models.devices.zoo import ALL_PRESETS
+    swept = {(c.group, c.param) for c in CASES if c.target == "device -p"}
+    for name, p in ALL_PRESETS.items():
+        for f in dataclasses.fields(p):
+            if isinstance(getattr(p, f.name), float):
+                assert (name, f.name) in swept, f"device {name} -p {f.name} has no case"
 
 
 def test_every_category_is_tried():

@@ -86,6 +86,7 @@ def cmd_ts_device(args):
 
 def _apply_overrides(preset, family, overrides):
     """``(preset, calibration options)`` with ``-p`` overrides of device values (SI floats) applied."""
+    from neuroxide.designs import si_float
     from neuroxide.models.calibrate import CalibrationWidths
     from neuroxide.models.devices.dendrite import DENDRITE_FIELDS
     from neuroxide.models.devices.fefet import FEFET_FIELDS
@@ -99,10 +100,7 @@ def _apply_overrides(preset, family, overrides):
     device_kw, width_kw = {}, {}
     for name, value in overrides.items():
         if name in fields:
-            try:
-                device_kw[name] = float(value)
-            except (TypeError, ValueError):
-                raise ParameterError(name, value, "a number in SI units (e.g. 1e-9)") from None
+            device_kw[name] = si_float(name, value)
         elif name in width_names:
             if isinstance(value, bool) or not isinstance(value, int):
                 raise ParameterError(name, value, "an integer")
@@ -217,10 +215,12 @@ def cmd_zoo_device(args, preset):
 def cmd_device(args):
     from neuroxide.models.devices import PRESETS
     from neuroxide.models.devices.zoo import get_any_preset
+    from neuroxide.designs import naming_overrides, parse_overrides
     preset = get_any_preset(args.preset)   # unknown name: ParameterError listing every family's presets
-    if args.preset in PRESETS:
-        return cmd_ts_device(args)
-    return cmd_zoo_device(args, preset)
+    with naming_overrides(parse_overrides(args.params), f"preset {args.preset}"):
+        if args.preset in PRESETS:
+            return cmd_ts_device(args)
+        return cmd_zoo_device(args, preset)
 
 
 def register(sub):

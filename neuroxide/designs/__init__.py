@@ -11,12 +11,17 @@ value raises :class:`~neuroxide.errors.ParameterError` naming it and the allowed
 
 import dataclasses
 import importlib
+import math
 import pkgutil
+from contextlib import contextmanager
 
 from neuroxide.errors import ParameterError
 
 __all__ = ["Design", "DESIGNS", "get_design", "parse_overrides", "configure", "check_int_params",
-           "parameter_table", "elaborate", "to_verilog", "configure_device", "simulate_chunked"]
+           "parameter_table", "elaborate", "to_verilog", "configure_device", "simulate_chunked", "si_float",
+           "naming_overrides", "SI_MAGNITUDE"]
+
+SI_MAGNITUDE = (1e-24, 1e24)  # yocto..yotta: every device value of every family lies well inside
 
 
 class Design:
@@ -156,6 +161,43 @@ def simulate_chunked(cfg, make_top, bench, simulator, steps, build_dir, waves=No
             "build_s": result["build_s"], "waves": str(waves) if waves else None}
 
 
+def si_float(name, value):
+    """``float(value)`` of a device override in SI units, else ParameterError naming ``name``.
+
+    0, nan and +-inf pass through (the preset's own validation decides: some fields may be 0 or
+    infinite, e.g. a FeFET's ``tau_relax_s``); a finite non-zero value must have a magnitude within
+    :data:`SI_MAGNITUDE`, beyond which no device lies and the float arithmetic of the models
+    under- or overflows.
+    """
+    try:
+        x = float(value)
+    except (TypeError, ValueError, OverflowError):
+        raise ParameterError(name, value, "a number in SI units (e.g. 1e-9)") from None
+    lo, hi = SI_MAGNITUDE
+    if math.isfinite(x) and x != 0 and not lo <= abs(x) <= hi:
+        raise ParameterError(name, value, f"0 or a magnitude within {lo:g}..{hi:g} (SI units)",
+                             why="beyond any physical device")
+    return x
+
+
+@contextmanager
+def naming_overrides(overrides, context):
+    """Re-raise a ParameterError on a field that was not overridden with the overrides named.
+
+    A value left at its default can conflict with an override (``-p r_load_ohm=1e9`` moves the
+    oscillating range away from the preset's operating range); the error then names the field that
+    broke and, through this, the ``-p`` values that broke it.
+    """
+    try:
+        yield
+    except ParameterError as exc:
+        if not overrides or exc.field in overrides:
+            raise
+        given = " ".join(f"-p {k}={v!r}" for k, v in overrides.items())
+        why = (f"{exc.why}; " if exc.why else "") + f"{context} with {given}"
+        raise ParameterError(exc.field, exc.value, exc.allowed, why=why) from None
+
+
 def configure(design, overrides=None):
     """Validate ``overrides`` (from :func:`parse_overrides`) for ``design`` -> its configuration.
 
@@ -200,10 +242,7 @@ def configure_device(preset_name, overrides=None):
     device_kw, width_kw = {}, {}
     for name, value in (overrides or {}).items():
         if name in CIRCUIT_FIELDS:
-            try:
-                device_kw[name] = float(value)
-            except (TypeError, ValueError):
-                raise ParameterError(name, value, "a number in SI units (e.g. 1e-9)") from None
+            device_kw[name] = si_float(name, value)
         elif name in width_names:
             if not isinstance(value, int):
                 raise ParameterError(name, value, "an integer")
