@@ -553,8 +553,9 @@ def simulate_float(net, in_spikes, progress=None):
 class CoreMapping:
     """What :func:`to_core` made: the network and, per layer, how to read it back in NIR units.
 
-    ``layers[k]``: ``{"node", "kind", "lsb" (u per membrane LSB), "theta" (per neuron: v = v_leak +
-    theta * u), "v_leak", "exact" (rebuilt from export metadata)}``.
+    ``layers[k]``: ``{"node", "kind", "lsb" (u per membrane LSB), "level" (u per weight level),
+    "col_gain" (g per neuron), "theta" (per neuron: v = v_leak + theta * u), "v_leak", "exact"
+    (rebuilt from export metadata)}``.
     """
 
     network: CoreNetwork
@@ -657,7 +658,8 @@ def _layer_to_core(net, layer, weight_bits):
                        t_ref=0, adapt_inc=0, adapt_shift=1, noise_bits=0)
     core = CoreLayer(xb.w_exc, xb.w_inh, weight_bits, params, adc_shift=0, lateral=min(lateral, params.in_max),
                      adc_gain=gain_bits)
-    info = {"node": layer.name, "kind": layer.kind, "lsb": lsb, "theta": theta, "v_leak": c["v_leak"], "exact": False}
+    info = {"node": layer.name, "kind": layer.kind, "lsb": lsb, "level": xb.scale, "col_gain": g, "theta": theta,
+            "v_leak": c["v_leak"], "exact": False}
     return core, info
 
 
@@ -683,8 +685,9 @@ def to_core(net, weight_bits=8, seed=1, requantise=False):
     check_int("--seed", seed, 0, 0xFFFF_FFFF)
     exact = None if requantise else [_exact_layer(la) for la in net.layers]
     if exact is not None and all(e is not None for e in exact):
-        infos = [{"node": la.name, "kind": la.kind, "lsb": 1.0, "theta": np.ones(la.n_out),
-                  "v_leak": np.zeros(la.n_out), "exact": True} for la in net.layers]
+        infos = [{"node": la.name, "kind": la.kind, "lsb": 1.0, "level": 2.0 ** (e.adc_gain - e.adc_shift),
+                  "col_gain": np.ones(la.n_out), "theta": np.ones(la.n_out),
+                  "v_leak": np.zeros(la.n_out), "exact": True} for la, e in zip(net.layers, exact)]
         meta_seed = net.metadata.get("neuroxide_seed")
         seed = int(meta_seed) if meta_seed is not None else seed
         return CoreMapping(CoreNetwork(tuple(exact), seed=seed), infos, True)

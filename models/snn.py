@@ -9,9 +9,13 @@ this step, ``prev`` = layer l's own spikes of step t-1)::
 
     acc_exc[j] = sum_i s[i] * w_exc[i, j]                       exact (no intermediate saturation)
     acc_inh[j] = sum_i s[i] * w_inh[i, j] + lateral * (sum(prev) - prev[j])
-    i_exc[j]   = min(acc_exc[j] >> adc_shift, 2**in_bits - 1)   column ADC: scale (floor), saturate
-    i_inh[j]   = min(acc_inh[j] >> adc_shift, 2**in_bits - 1)
+    i_exc[j]   = min((acc_exc[j] << adc_gain) >> adc_shift, 2**in_bits - 1)   column ADC: scale
+    i_inh[j]   = min((acc_inh[j] << adc_gain) >> adc_shift, 2**in_bits - 1)   (floor), saturate
     (v, ref, adapt, rng), spike = lif_step(params, v, ref, adapt, rng, i_exc, i_inh)
+
+``adc_gain`` (a left shift, 0 by default) lets the membrane count in finer steps than one weight
+level (the NIR import uses it to resolve thresholds and leaks); with 0 the ADC is the plain
+``min(acc >> adc_shift, 2**in_bits - 1)``.
 
 :class:`SNNModel` runs a batch of independent samples at once (numpy over ``(batch, neurons)``);
 every sample starts from the same reset state, so sample b of a batch equals the same input run
@@ -39,6 +43,7 @@ Readout (host side): :func:`readout_count` (spike count over the window, ties to
 and :func:`readout_first_spike` (earliest first spike, ties by larger count, then lowest index).
 """
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -51,7 +56,7 @@ from .prng import seeds_for, xorshift32
 
 __all__ = ["SNN_STREAM", "ENCODER_STREAM", "CoreLayer", "CoreNetwork", "SNNModel", "SNNTrace",
            "encode_rate", "encode_current", "intensity_to_p", "readout_count", "readout_first_spike",
-           "readout", "READOUTS", "float_forward", "STATE_FIELDS"]
+           "readout", "READOUTS", "float_forward", "STATE_FIELDS", "network_to_dict", "network_from_dict"]
 
 SNN_STREAM = 3      # seed_for stream of the core's neuron thresholds (contract)
 ENCODER_STREAM = 4  # seed_for stream of the rate encoder's input channels (host side)
@@ -81,7 +86,8 @@ class CoreLayer:
     ``w_exc``/``w_inh``: int ``(n_in, n_out)`` conductance levels in ``0..2**weight_bits - 1``;
     ``params``: the :class:`LIFParams` of every neuron of the layer; ``adc_shift`` (0..15) the
     column ADC's right shift; ``lateral`` the inhibition per spike of another neuron of this layer
-    in the previous step (0..2**in_bits - 1).
+    in the previous step (0..2**in_bits - 1); ``adc_gain`` (0..12) a left shift of the column sums
+    before ``adc_shift`` (the ADC's gain: one weight level is ``2**adc_gain`` membrane LSBs).
     """
 
     w_exc: np.ndarray
@@ -90,6 +96,7 @@ class CoreLayer:
     params: LIFParams = field(default_factory=LIFParams)
     adc_shift: int = 0
     lateral: int = 0
+    adc_gain: int = 0
 
     def __post_init__(self):
         check_int("weight_bits", self.weight_bits, 1, 8)
@@ -102,6 +109,7 @@ class CoreLayer:
         if 0 in self.w_exc.shape:
             raise ParameterError("w_exc", f"shape {self.w_exc.shape}", "n_in >= 1 and n_out >= 1")
         check_int("adc_shift", self.adc_shift, 0, 15)
+        check_int("adc_gain", self.adc_gain, 0, 12)
         check_int("lateral", self.lateral, 0, self.params.in_max, f"in_bits={self.params.in_bits}")
 
     @property
@@ -165,6 +173,23 @@ class CoreNetwork:
         """Per-layer int64 arrays ``(n_out,)`` of the neurons' PRNG seeds (SNN_STREAM)."""
         seeds = seeds_for(self.seed, SNN_STREAM, self.n_neurons)
         return [seeds[o:o + layer.n_out] for o, layer in zip(self.offsets, self.layers)]
+
+
+def network_to_dict(network):
+    """A :class:`CoreNetwork` as plain JSON-able Python (the core configuration file format)."""
+    return {"seed": network.seed, "layers": [
+        {"w_exc": layer.w_exc.tolist(), "w_inh": layer.w_inh.tolist(), "weight_bits": layer.weight_bits,
+         "params": dataclasses.asdict(layer.params), "adc_shift": layer.adc_shift, "lateral": layer.lateral,
+         **({"adc_gain": layer.adc_gain} if layer.adc_gain else {})}
+        for layer in network.layers]}
+
+
+def network_from_dict(d):
+    """Inverse of :func:`network_to_dict` (validated: bad fields raise ParameterError)."""
+    return CoreNetwork(tuple(CoreLayer(np.array(la["w_exc"], dtype=np.int64), np.array(la["w_inh"], dtype=np.int64),
+                                       la["weight_bits"], LIFParams(**la["params"]), la["adc_shift"], la["lateral"],
+                                       la.get("adc_gain", 0))
+                             for la in d["layers"]), seed=d["seed"])
 
 
 @dataclass
@@ -253,6 +278,9 @@ class SNNModel:
             if layer.lateral:
                 prev = st.spike.astype(np.int64)
                 acc_inh = acc_inh + layer.lateral * (prev.sum(axis=1, keepdims=True) - prev)
+            if layer.adc_gain:
+                acc_exc = acc_exc << layer.adc_gain
+                acc_inh = acc_inh << layer.adc_gain
             i_exc = np.minimum(acc_exc >> layer.adc_shift, p.in_max)
             i_inh = np.minimum(acc_inh >> layer.adc_shift, p.in_max)
             v, ref, adapt, rng, spike = lif_step(NUMPY, p, st.v, st.ref, st.adapt, st.rng, i_exc, i_inh)

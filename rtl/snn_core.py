@@ -328,7 +328,7 @@ class LayerUnit(wiring.Component):
         m.d.sync += [n2[name].eq(st[name]) for name, _, _ in fields]
         m.d.sync += [n2_valid.eq(n1_valid), n2_j.eq(n1_j), n2_exc.eq(n1_exc), n2_inh.eq(n1_inh),
                      n2_others.eq(cnt_prev - st.spike)]
-        # n2 -> n3: lateral term, excitatory ADC.  ADC: i = min(acc >> adc_shift, 2**in_bits - 1)
+        # n2 -> n3: lateral term, excitatory ADC.  ADC: i = min((acc << adc_gain) >> adc_shift, 2**in_bits - 1)
         in_max = p.in_max
         inh_w = _bits(n_in * ((1 << wb) - 1) + layer.lateral * n_out)
         n3 = {name: Signal.like(n2[name], name=f"n3_{name}") for name, _, _ in fields}
@@ -336,8 +336,8 @@ class LayerUnit(wiring.Component):
         n3_iexc = Signal(p.in_bits)
         n3_inh = Signal(inh_w)
         n3_lat = Signal(inh_w)
-        exc_scaled = Signal(acc_w, name="exc_scaled")
-        m.d.comb += exc_scaled.eq(n2_exc >> layer.adc_shift)
+        exc_scaled = Signal(acc_w + layer.adc_gain, name="exc_scaled")
+        m.d.comb += exc_scaled.eq((n2_exc << layer.adc_gain) >> layer.adc_shift)
         m.d.sync += [n3[name].eq(n2[name]) for name, _, _ in fields]
         m.d.sync += [n3_valid.eq(n2_valid), n3_j.eq(n2_j), n3_inh.eq(n2_inh),
                      n3_iexc.eq(Mux(exc_scaled > in_max, in_max, exc_scaled)),
@@ -346,8 +346,8 @@ class LayerUnit(wiring.Component):
         n4 = {name: Signal.like(n2[name], name=f"n4_{name}") for name, _, _ in fields}
         n4_valid, n4_j = Signal(), Signal(self.out_bits)
         n4_iexc, n4_iinh = Signal(p.in_bits), Signal(p.in_bits)
-        inh_scaled = Signal(inh_w, name="inh_scaled")
-        m.d.comb += inh_scaled.eq((n3_inh + n3_lat) >> layer.adc_shift)
+        inh_scaled = Signal(inh_w + layer.adc_gain, name="inh_scaled")
+        m.d.comb += inh_scaled.eq(((n3_inh + n3_lat) << layer.adc_gain) >> layer.adc_shift)
         m.d.sync += [n4[name].eq(n3[name]) for name, _, _ in fields]
         m.d.sync += [n4_valid.eq(n3_valid), n4_j.eq(n3_j), n4_iexc.eq(n3_iexc),
                      n4_iinh.eq(Mux(inh_scaled > in_max, in_max, inh_scaled))]

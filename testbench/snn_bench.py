@@ -12,7 +12,6 @@ docs/snn_contract.md) writes the Verilog and the network, builds Icarus or Veril
 module and returns the RTL's spikes, the mismatch count and the cycle/SOP figures.
 """
 
-import dataclasses
 import json
 import os
 import time
@@ -32,18 +31,13 @@ MAX_TRACE_WORDS = 1 << 16  # trace memory depth: a chunk holds this many neuron 
 
 
 def network_to_dict(network):
-    return {"seed": network.seed, "layers": [
-        {"w_exc": layer.w_exc.tolist(), "w_inh": layer.w_inh.tolist(), "weight_bits": layer.weight_bits,
-         "params": dataclasses.asdict(layer.params), "adc_shift": layer.adc_shift, "lateral": layer.lateral}
-        for layer in network.layers]}
+    from neuroxide.models.snn import network_to_dict as to_dict
+    return to_dict(network)
 
 
 def network_from_dict(d):
-    from neuroxide.models.lif import LIFParams
-    from neuroxide.models.snn import CoreLayer, CoreNetwork
-    return CoreNetwork(tuple(CoreLayer(np.array(la["w_exc"], dtype=np.int64), np.array(la["w_inh"], dtype=np.int64),
-                                       la["weight_bits"], LIFParams(**la["params"]), la["adc_shift"], la["lateral"])
-                             for la in d["layers"]), seed=d["seed"])
+    from neuroxide.models.snn import network_from_dict as from_dict
+    return from_dict(d)
 
 
 def run_network(network, in_spikes, simulator=None, build_dir="build/snn_rtl", progress=None, lanes=DEFAULT_LANES,

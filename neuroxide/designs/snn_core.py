@@ -7,6 +7,11 @@ layer) of random integer weights (seeded), LIF neurons with the given constants,
 neuron's full state at every step with ``SNNModel``; ``neuroxide build snn-core`` puts the core
 behind the UART host link (``neuroxide.boards.linktop.HostLinkTop``), weights loadable over the
 link (docs/snn_core.md).
+
+``-p network=CONFIG.json`` takes the network from a core configuration file instead (written by
+``neuroxide nir import -o``, or any ``{"seed", "layers"}`` dict of ``models.snn.network_to_dict``);
+the random-network parameters (n_in, n_hidden, n_out, weight_bits, v_th, decay, ...) are then
+unused, ``lanes``, ``seed`` (input spikes) and ``p_in`` still apply.
 """
 
 import time
@@ -54,10 +59,13 @@ class SNNCoreConfig:
     adapt_inc: int
     lateral: int
     adc_shift: int
+    network: str | None = None
 
     @property
     def n(self):
         """Neurons in the core (the CLI prints it)."""
+        if self.network is not None:
+            return make_network(self).n_neurons
         return self.n_hidden + self.n_out
 
     def lanes_for(self, board=None):
@@ -72,7 +80,29 @@ class SNNCoreConfig:
         return 16
 
     def to_dict(self):
-        return {name: getattr(self, name) for name in ("design", *PARAMS)}
+        out = {name: getattr(self, name) for name in ("design", *PARAMS)}
+        if self.network is not None:
+            out["network"] = self.network
+        return out
+
+
+def load_network(path):
+    """The :class:`~neuroxide.models.snn.CoreNetwork` of a configuration file (ParameterError if bad)."""
+    import json
+    from pathlib import Path
+
+    from neuroxide.models.snn import network_from_dict
+    try:
+        d = json.loads(Path(path).read_text())
+        return network_from_dict(d["network"] if "network" in d else d)
+    except FileNotFoundError:
+        raise ParameterError("network", path, "a core configuration JSON (neuroxide nir import -o)",
+                             why="no such file") from None
+    except ParameterError:
+        raise
+    except (ValueError, KeyError, TypeError, AttributeError) as e:
+        raise ParameterError("network", path, "a core configuration JSON (neuroxide nir import -o)",
+                             why=f"{type(e).__name__}: {e}") from None
 
 
 def make_network(cfg):
@@ -81,6 +111,8 @@ def make_network(cfg):
     Excitatory levels uniform over ``0..2**weight_bits - 1`` on half the synapses, inhibitory ones
     on a quarter; 10-bit input currents, 16-bit membranes.
     """
+    if cfg.network is not None:
+        return load_network(cfg.network)
     from neuroxide.models.lif import LIFParams
     from neuroxide.models.snn import CoreLayer, CoreNetwork
     rng = np.random.default_rng(cfg.seed)
@@ -101,7 +133,8 @@ def make_network(cfg):
 def make_input(cfg, steps):
     """Rate-coded random input ``(steps, 1, n_in)``: every input fires with probability p_in/256."""
     from neuroxide.models.snn import encode_rate
-    return encode_rate(np.full((1, cfg.n_in), cfg.p_in, dtype=np.int64), steps, seed=cfg.seed)
+    n_in = make_network(cfg).n_in if cfg.network is not None else cfg.n_in
+    return encode_rate(np.full((1, n_in), cfg.p_in, dtype=np.int64), steps, seed=cfg.seed)
 
 
 class SNNCoreDesign(Design):
@@ -111,15 +144,20 @@ class SNNCoreDesign(Design):
     rtl = "neuroxide.rtl.snn_core.SNNCore"
 
     def parameter_table(self):
-        return [(k, default, f"{doc}, {lo}..{hi}") for k, (doc, default, lo, hi) in PARAMS.items()]
+        return [(k, default, f"{doc}, {lo}..{hi}") for k, (doc, default, lo, hi) in PARAMS.items()] + [
+            ("network", None, "core configuration JSON (neuroxide nir import -o); replaces the random network")]
 
     def configure(self, overrides):
         from neuroxide.rtl.snn_core import LANES
-        check_known(self.name, overrides, set(PARAMS))
+        check_known(self.name, overrides, set(PARAMS) | {"network"})
+        overrides = dict(overrides)
+        network = overrides.pop("network", None)
+        if network is not None and not isinstance(network, str):
+            raise ParameterError("network", network, "a path to a core configuration JSON")
         values = check_int_params(PARAMS, overrides)
         if values["lanes"] not in (0, *LANES):
             raise ParameterError("lanes", values["lanes"], "0 (auto) | " + " | ".join(map(str, LANES)))
-        cfg = SNNCoreConfig(self.name, **values)
+        cfg = SNNCoreConfig(self.name, **values, network=network)
         make_network(cfg)  # LIF/layer validation now, before any file is written
         return cfg
 
