@@ -419,6 +419,11 @@ def hand_cases():
     for name, cat, content, fld, what in GSET_FILES:
         add(Case("maxcut", cat, f"graph file: {what}", fld, argv=("maxcut", f"{T}/{name}"),
                  files=((name, _gset_content(name, content)),)))
+    add(Case("maxcut", "huge", "graph file: weight 2^31-1 (beyond the core's coupling scale)", "graph",
+             argv=("maxcut", f"{T}/w.txt", "--restarts", "1", "--sweeps", "5"),
+             files=(("w.txt", b"3 1\n1 2 2147483647\n"),)))
+    add(_c("verilog", "huge", "-p graph= weight 2^31-1 (onn-core)", "graph", "verilog", "onn-core", "-p",
+           f"graph={T}/w.txt", "-o", f"{T}/out.v", files=(("w.txt", b"3 1\n1 2 2147483647\n"),), outputs=("out.v",)))
     add(Case("maxcut", "huge", "graph file: a 20 MB header-first failure, via the real binary", "header.nodes",
              argv=("maxcut", f"{T}/big.txt"), files=(("big.txt", _gset_content("big20mb.txt", None)),),
              subprocess=True))

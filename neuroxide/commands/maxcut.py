@@ -16,6 +16,18 @@ def cycles_per_run(entries, sweeps):
     return 1 + sweeps * (entries + 4)
 
 
+def _naming_graph(source, func, *a):
+    """``func(*a)``; a ParameterError on a derived field (the coupling scale the weights need) names the graph."""
+    from neuroxide.errors import ParameterError
+    try:
+        return func(*a)
+    except ParameterError as exc:
+        if exc.field.startswith(("--", "graph", "header", "edge")):
+            raise
+        why = (f"{exc.why}; " if exc.why else "") + f"set by the edge weights of graph {source}"
+        raise ParameterError(exc.field, exc.value, exc.allowed, why=why) from None
+
+
 def cmd_maxcut(args):
     import numpy as np
 
@@ -32,7 +44,7 @@ def cmd_maxcut(args):
     gset_name = known_gset(args.graph)
     known = best_known().get(gset_name) if gset_name else None
     if args.backend == "model":
-        res = solve_maxcut(graph, sweeps, restarts, seed)
+        res = _naming_graph(args.graph, solve_maxcut, graph, sweeps, restarts, seed)
         cut, cuts, params, wall = res.cut, res.cuts, res.params, res.wall_s
         spins = res.spins
     else:
