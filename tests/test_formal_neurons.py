@@ -1,0 +1,77 @@
+"""Formal proofs (SymbiYosys k-induction, z3) of the neuron datapaths beyond the plain LIF.
+
+Default suite: per harness group one cheap configuration is proven and specifications that differ
+from the gates in one constant must FAIL (so each harness can fail). ``-m slow``: every harness of
+every group (the set ``make formal`` proves), at the depth the catalogue in docs/formal.md gives.
+"""
+
+import importlib
+
+import pytest
+
+from neuroxide.testbench.formal import prove
+from neuroxide.testbench.formal_neurons import (DENDRITE_NARROW, WTA_NARROW, DendriteProperties, LIFStepProperties,
+                                                WTAProperties, zoo_params)
+
+# (module, group) of every harness group built here
+GROUPS = [("formal_neurons", "lif-zoo"), ("formal_neurons", "dendrite"), ("formal_neurons", "wta")]
+
+
+def _harnesses(module, group):
+    return importlib.import_module(f"neuroxide.testbench.{module}").HARNESSES[group]()
+
+
+def test_groups_are_discovered_by_the_formal_runner():
+    from neuroxide.testbench.formal import harness_groups
+    harnesses, properties = harness_groups()
+    for _, group in GROUPS:
+        assert group in harnesses and properties[group]
+
+
+# ---- lif-zoo -----------------------------------------------------------------------------------
+def test_calibrated_afefet_lif_proven(tmp_path):
+    r = prove(LIFStepProperties(zoo_params("afefet")), "afefet", tmp_path, depth=3)
+    assert r["status"] == "PASS", r["log"]
+
+
+@pytest.mark.parametrize("wrong", [{"decay": -1}, {"t_ref": -1}])
+def test_calibrated_lif_proof_fails_against_a_different_specification(tmp_path, wrong):
+    p = zoo_params("afefet")
+    spec = p.replace(**{k: getattr(p, k) + d for k, d in wrong.items()})
+    r = prove(LIFStepProperties(p, spec=spec), "afefet_wrong", tmp_path, depth=3)
+    assert r["status"] == "FAIL"
+
+
+# ---- dendrite ----------------------------------------------------------------------------------
+def test_dendrite_properties_proven(tmp_path):
+    r = prove(DendriteProperties(DENDRITE_NARROW), "dendrite", tmp_path, depth=3)
+    assert r["status"] == "PASS", r["log"]
+
+
+@pytest.mark.parametrize("wrong", [{"d_th": 4}, {"d_shift": 2}, {"t_ref": 2}])
+def test_dendrite_proof_fails_against_a_different_specification(tmp_path, wrong):
+    r = prove(DendriteProperties(DENDRITE_NARROW, spec=DENDRITE_NARROW.replace(**wrong)), "dendrite_wrong",
+              tmp_path, depth=3)
+    assert r["status"] == "FAIL"
+
+
+# ---- wta ---------------------------------------------------------------------------------------
+def test_wta_properties_proven(tmp_path):
+    mtj_wta = importlib.import_module("neuroxide.designs.mtj_wta").DESIGN
+    r = prove(WTAProperties(mtj_wta.calibrated_params(), 2, mtj_wta.default_w_lat()), "wta", tmp_path, depth=3)
+    assert r["status"] == "PASS", r["log"]
+
+
+def test_wta_proof_fails_against_a_different_lateral_weight(tmp_path):
+    r = prove(WTAProperties(WTA_NARROW, 2, 25, spec_w_lat=24), "wta_wrong", tmp_path, depth=3)
+    assert r["status"] == "FAIL"
+
+
+# ---- every harness (make formal) ---------------------------------------------------------------
+@pytest.mark.slow
+@pytest.mark.parametrize("module,group,name", [(mod, g, name) for mod, g in GROUPS for name in sorted(_harnesses(mod, g))])
+def test_every_neuron_harness_proven(tmp_path, module, group, name):
+    harness = _harnesses(module, group)[name]
+    # a harness whose step spans several cycles needs a deeper induction (its formal_depth)
+    r = prove(harness, name.replace("-", "_"), tmp_path, depth=max(3, getattr(harness, "formal_depth", 3)))
+    assert r["status"] == "PASS", r["log"]
