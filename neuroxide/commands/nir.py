@@ -156,6 +156,7 @@ def plot_run(report, extras, path, sample=0):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
     import numpy as np
 
     from neuroxide.fileio import save_figure
@@ -169,6 +170,7 @@ def plot_run(report, extras, path, sample=0):
         ax.scatter(t, j + offsets[name], s=8, marker="|", color=colours[name], label=name)
     ax.set_xlabel(f"time step (sample {sample})")
     ax.set_ylabel("output neuron")
+    ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.legend(loc="upper right", fontsize=8)
     ax.set_title("output spikes")
     ax = axes[1]
