@@ -463,3 +463,29 @@ def test_cli_refusals_exit_2_and_write_nothing(tmp_path):
     assert r.returncode == 2 and not (tmp_path / "x.nir").exists()
     r = cli("verilog", "snn-core", "-p", f"network={tmp_path / 'missing.json'}", "-o", tmp_path / "x.v")
     assert r.returncode == 2 and "network" in r.stderr
+
+
+def test_worked_example_runs(tmp_path):
+    """examples/nir_example.py: the README's network imports, agrees with float, round-trips."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("nir_example", "examples/nir_example.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    a, same = mod.main(tmp_path)
+    assert same and a["overall"] > 0.98
+    assert (tmp_path / "core.json").exists() and (tmp_path / "exported.nir").exists()
+
+
+@pytest.mark.slow
+def test_long_verilator_run_of_an_imported_network(tmp_path):
+    """3 imported layers with bias, lateral and adc_gain, 2000 steps x 4 samples on Verilator."""
+    from neuroxide.benchmarks.nir import make_graph
+    from neuroxide.testbench.runner import available_simulators
+    from neuroxide.testbench.snn_bench import run_network
+    if "verilator" not in available_simulators():
+        pytest.skip("verilator not installed")
+    net = to_core(parse_graph(make_graph((32, 24, 16, 8), "lif", 0.15, 2.5, seed=5))).network
+    s = np.random.default_rng(5).random((2000, 4, 32)) < 0.2
+    res = run_network(net, s, simulator="verilator", build_dir=tmp_path, lanes=8)
+    assert res["mismatches"] == 0, res["first_mismatch"]
+    assert res["spikes_total"] > 1000
