@@ -1,4 +1,8 @@
-"""The chunked free-running scoreboard shared by the neuron benches (lif, dendrite, wta).
+"""The free-running scoreboards shared by the cocotb benches.
+
+:func:`run_chunked` serves the neuron benches (lif, dendrite, wta); :func:`run_whole` and
+:func:`compare_columns` serve the benches that run a whole protocol in one go and report per
+neuron (Izhikevich panels, HH stimuli); :func:`finish` writes any bench's result and asserts.
 
 A bench top (e.g. :class:`neuroxide.testbench.top.LIFBenchTop`) has ``go``/``done`` and a ``trace``
 memory of one word per step. For each chunk :func:`run_chunked` pulses ``go``, lets the simulator
@@ -19,7 +23,8 @@ from cocotb.triggers import ClockCycles, RisingEdge
 
 from neuroxide.fileio import write_text
 
-__all__ = ["CLOCK_NS", "load_config", "report_progress", "start_bench", "run_free", "run_chunked"]
+__all__ = ["CLOCK_NS", "load_config", "report_progress", "start_bench", "run_free", "run_chunked", "run_whole",
+           "compare_columns", "finish"]
 
 CLOCK_NS = 10
 
@@ -93,8 +98,51 @@ async def run_chunked(dut, steps, chunk, fields, read_chunk, model_chunk, neuron
               "field_mismatches": field_mismatches, "first_mismatch": first, "spikes": spikes,
               "bench_wall_s": round(time.perf_counter() - wall0, 3), "free_run_s": round(free_run_s, 3),
               "cycles_per_s": round(cycles / free_run_s, 1) if free_run_s else None}
+    return finish(result)
+
+
+async def run_whole(dut, read_trace):
+    """Reset, let the bench top run free through its whole protocol once, then read its trace.
+
+    ``read_trace()`` unpacks the trace memory (called after ``done``). Returns ``(got, stats)``
+    with ``stats = {"cycles", "free_run_s", "cycles_per_s"}``.
+    """
+    await start_bench(dut)
+    t_start = cocotb.utils.get_sim_time("ns")
+    free_run_s = await run_free(dut)  # the simulator runs free through every step
+    cycles = int((cocotb.utils.get_sim_time("ns") - t_start) // CLOCK_NS)
+    return read_trace(), {"cycles": cycles, "free_run_s": round(free_run_s, 3),
+                          "cycles_per_s": round(cycles / free_run_s, 1) if free_run_s else None}
+
+
+def compare_columns(got, want, fields, names, key):
+    """Compare ``fields`` of ``got`` and ``want`` (each ``(steps, n)``), column ``j`` being neuron
+    ``names[j]``. Returns ``(mismatches, per_name, first)``: steps on which any field of any neuron
+    differed, ``{name: {"mismatches": steps}}`` and the first difference (``{key: name, "step",
+    "rtl", "model"}``) or None."""
+    steps = np.asarray(want[fields[0]]).shape[0]
+    bad = np.zeros(steps, dtype=bool)
+    per_name, first = {}, None
+    for j, name in enumerate(names):
+        diff = np.zeros(steps, dtype=bool)
+        for f in fields:
+            diff |= np.asarray(got[f])[:, j] != np.asarray(want[f])[:, j]
+        bad |= diff
+        per_name[name] = {"mismatches": int(diff.sum())}
+        if diff.any() and first is None:
+            t = int(np.argmax(diff))
+            first = {key: name, "step": t, "rtl": {f: int(got[f][t, j]) for f in fields},
+                     "model": {f: int(want[f][t, j]) for f in fields}}
+    return int(bad.sum()), per_name, first
+
+
+def finish(result, need_spikes=True):
+    """Write ``result`` to ``NEUROXIDE_BENCH_RESULT`` and assert it: no mismatch, and (with
+    ``need_spikes``) at least one spike, since a run without any would prove nothing."""
     with open(os.environ["NEUROXIDE_BENCH_RESULT"], "w") as f:
         json.dump(result, f)
-    assert spikes > 0, "the stimulus never made a neuron fire: the bench would prove nothing"
-    assert mismatches == 0, f"RTL differs from the model on {mismatches} steps; first: {first}"
+    if need_spikes:
+        assert result["spikes"] > 0, "the stimulus never made a neuron fire: the bench would prove nothing"
+    assert result["mismatches"] == 0, \
+        f"RTL differs from the model on {result['mismatches']} steps; first: {result['first_mismatch']}"
     return result

@@ -8,24 +8,20 @@ the model advanced by the same number of steps. The result JSON has ``steps, cyc
 and the final cut when a graph was given.
 """
 
-import json
-import os
 import time
 
 import cocotb
 import numpy as np
 from cocotb.triggers import RisingEdge
 
-from neuroxide.testbench.chunked import CLOCK_NS, report_progress, start_bench
 from neuroxide.models.onn import ONNModel, ONNParams
-
+from neuroxide.testbench.chunked import CLOCK_NS, finish, load_config, report_progress, run_free, start_bench
 
 
 @cocotb.test()
 async def onn_matches_model(dut):
     from neuroxide.designs.onn_core import couplings_of
-    with open(os.environ["NEUROXIDE_BENCH_CONFIG"]) as f:
-        cfg = json.load(f)
+    cfg = load_config()
     params = ONNParams(**cfg["params"])
     # "model_params": compare against a different model, to prove the bench detects a difference
     model_params = ONNParams(**cfg.get("model_params", cfg["params"]))
@@ -47,13 +43,8 @@ async def onn_matches_model(dut):
     prev_spin = None
     while done < steps:
         this = min(chunk, steps - done)
-        dut.go.value = 1
-        await RisingEdge(dut.clk)
-        dut.go.value = 0
-        t0 = time.perf_counter()
-        await RisingEdge(dut.done)
+        free_run_s += await run_free(dut)
         t1 = time.perf_counter()
-        free_run_s += t1 - t0
         words = [dut.trace[i].value for i in range(chunk * n)]
         energies = [dut.etrace[i].value.to_signed() for i in range(chunk)]
         read_s += time.perf_counter() - t1
@@ -96,6 +87,4 @@ async def onn_matches_model(dut):
     if graph is not None:
         from neuroxide.models.gset import cut_value
         result["cut"] = cut_value(graph, spins)
-    with open(os.environ["NEUROXIDE_BENCH_RESULT"], "w") as f:
-        json.dump(result, f)
-    assert bad_steps == 0, f"RTL differs from the model on {bad_steps} steps; first: {first}"
+    finish(result, need_spikes=False)  # oscillators have no spikes

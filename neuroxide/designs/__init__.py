@@ -191,30 +191,27 @@ def naming_overrides(overrides, context):
     try:
         yield
     except ParameterError as exc:
-        if not overrides or exc.field in overrides:
+        if not overrides or exc.field in overrides or getattr(exc, "overrides_named", False):
             raise
         given = " ".join(f"-p {k}={v!r}" for k, v in overrides.items())
-        why = (f"{exc.why}; " if exc.why else "") + f"{context} with {given}"
-        raise ParameterError(exc.field, exc.value, exc.allowed, why=why) from None
+        why = (f"{exc.why}; " if exc.why else "") + (f"{context} " if context else "") + f"with {given}"
+        error = ParameterError(exc.field, exc.value, exc.allowed, why=why)
+        error.overrides_named = True
+        raise error from None
 
 
 def configure(design, overrides=None):
     """Validate ``overrides`` (from :func:`parse_overrides`) for ``design`` -> its configuration.
 
-    When a parameter left at its default conflicts with an override (``-p adapt_bits=3`` leaves
-    ``adapt_shift=4`` out of range), the error names the overrides too, so the message always names
-    the field that was given.
+    When the error is on a field that was not given (a parameter left at its default that an
+    override puts out of range, ``-p adapt_bits=3`` with ``adapt_shift=4``; a field inside a file
+    named by ``-p graph=`` or ``-p network=``), it names the overrides too, so the message always
+    names what the user gave.
     """
     d = get_design(design)
     overrides = dict(overrides or {})
-    try:
+    with naming_overrides(overrides, ""):
         return d.configure(overrides)
-    except ParameterError as exc:
-        if not overrides or exc.field in overrides or exc.field not in {row[0] for row in d.parameter_table()}:
-            raise
-        given = " ".join(f"-p {k}={v!r}" for k, v in overrides.items())
-        why = (f"{exc.why}; " if exc.why else "") + f"{exc.field} is at its default, which {given} does not allow"
-        raise ParameterError(exc.field, exc.value, exc.allowed, why=why) from None
 
 
 def elaborate(cfg):

@@ -14,7 +14,7 @@ from pathlib import Path
 from amaranth.hdl import Elaboratable, Module
 from amaranth.lib import io
 
-from neuroxide.designs import Design, check_known
+from neuroxide.designs import Design, bench_summary, check_known
 from neuroxide.errors import ParameterError
 from neuroxide.models import hh
 
@@ -105,12 +105,7 @@ class HHDesign(Design):
                           Path(build_dir) / simulator, waves=waves, progress=progress)
         if progress is not None:
             progress(bench["steps"], bench["steps"])
-        return {"design": cfg.design, "simulator": simulator, "steps": bench["steps"], "cycles": bench["cycles"],
-                "mismatches": bench["mismatches"], "wall_s": round(time.perf_counter() - t0, 3),
-                "neurons": cfg.n, "stimuli": list(cfg.stimuli), "spikes": bench["spikes"],
-                "per_stimulus": bench["per_stimulus"], "first_mismatch": bench["first_mismatch"],
-                "cycles_per_s": bench["cycles_per_s"], "build_s": bench["build_s"],
-                "waves": str(waves) if waves else None}
+        return bench_summary(cfg, simulator, bench, t0, waves, ("per_stimulus", "stimuli"))
 
     def board_top(self, cfg, board):
         return HHBoardTop()

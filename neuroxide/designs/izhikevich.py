@@ -17,7 +17,7 @@ from amaranth.hdl import Elaboratable, Module, Signal, signed
 from amaranth.lib import io
 from amaranth.lib.memory import Memory
 
-from neuroxide.designs import Design, check_int_params, check_known
+from neuroxide.designs import Design, bench_summary, check_int_params, check_known
 from neuroxide.errors import ParameterError
 from neuroxide.models import izhikevich as iz
 
@@ -150,12 +150,7 @@ class IzhikevichDesign(Design):
                           Path(build_dir) / simulator, waves=waves, progress=progress)
         if progress is not None:
             progress(bench["steps"], bench["steps"])
-        return {"design": cfg.design, "simulator": simulator, "steps": bench["steps"], "cycles": bench["cycles"],
-                "mismatches": bench["mismatches"], "wall_s": round(time.perf_counter() - t0, 3),
-                "neurons": cfg.n, "panels": list(cfg.panels), "spikes": bench["spikes"],
-                "per_panel": bench["per_panel"], "first_mismatch": bench["first_mismatch"],
-                "cycles_per_s": bench["cycles_per_s"], "build_s": bench["build_s"],
-                "pipelined": cfg.pipelined, "waves": str(waves) if waves else None}
+        return bench_summary(cfg, simulator, bench, t0, waves, ("per_panel", "panels")) | {"pipelined": cfg.pipelined}
 
     def board_top(self, cfg, board):
         return IzhikevichBoardTop(cfg)
