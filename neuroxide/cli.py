@@ -82,12 +82,14 @@ def cmd_boards(args):
 
 
 def cmd_verilog(args):
-    from neuroxide.designs import configure, parse_overrides
+    from neuroxide.designs import configure, naming_overrides, parse_overrides
     from neuroxide.fileio import check_output
     from neuroxide.flow import write_verilog
     check_output("-o", args.output)
-    cfg = configure(args.design, parse_overrides(args.params))
-    text, info = write_verilog(cfg, args.output)
+    overrides = parse_overrides(args.params)
+    with naming_overrides(overrides, ""):  # a design may refuse a -p value only when it elaborates
+        cfg = configure(args.design, overrides)
+        text, info = write_verilog(cfg, args.output)
     if args.output is None and not args.json:
         sys.stdout.write(text)
         return 0
