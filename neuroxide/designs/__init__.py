@@ -19,7 +19,7 @@ from neuroxide.errors import ParameterError
 
 __all__ = ["Design", "DESIGNS", "get_design", "parse_overrides", "configure", "check_int_params",
            "parameter_table", "elaborate", "to_verilog", "configure_device", "simulate_chunked", "si_float",
-           "naming_overrides", "SI_MAGNITUDE"]
+           "naming_overrides", "SI_MAGNITUDE", "bench_summary"]
 
 SI_MAGNITUDE = (1e-24, 1e24)  # yocto..yotta: every device value of every family lies well inside
 
@@ -198,6 +198,22 @@ def naming_overrides(overrides, context):
         error = ParameterError(exc.field, exc.value, exc.allowed, why=why)
         error.overrides_named = True
         raise error from None
+
+
+def bench_summary(cfg, simulator, bench, t0, waves, per):
+    """The ``neuroxide simulate`` JSON of a whole-run neuron bench (hh, izhikevich).
+
+    ``bench`` is the bench's result, ``t0`` the ``time.perf_counter()`` at the start, ``per`` the pair
+    ``(per-item key of the bench result, list attribute of cfg)``, e.g. ``("per_stimulus", "stimuli")``.
+    """
+    import time
+    key, items = per
+    return {"design": cfg.design, "simulator": simulator, "steps": bench["steps"], "cycles": bench["cycles"],
+            "mismatches": bench["mismatches"], "wall_s": round(time.perf_counter() - t0, 3),
+            "neurons": cfg.n, items: list(getattr(cfg, items)), "spikes": bench["spikes"],
+            key: bench[key], "first_mismatch": bench["first_mismatch"],
+            "cycles_per_s": bench["cycles_per_s"], "build_s": bench["build_s"],
+            "waves": str(waves) if waves else None}
 
 
 def configure(design, overrides=None):
