@@ -610,7 +610,7 @@ DEVICE_VALUES = (("nan", "malformed"), ("abc", "malformed"), ("", "empty"), ("-1
                  ("1e300", "huge"), ("1e-300", "huge"))
 
 # Cases that fail for a reason in a file this catalogue's owner may not edit: shown as failing in the
-# docs, expected to fail in the tests (strict: the test notices when the owner fixes it).
+# docs, expected to fail in the tests (xfail, not strict: a fix by the owner shows as XPASS; then delete the entry).
 KNOWN = {
     "config JSON (-p network=): a weight 1.5": "models/snn.py network_from_dict: a non-integer weight is truncated "
         "(1.5 -> 1) instead of refused; check each weight is an int (not bool) before np.asarray",
