@@ -16,7 +16,8 @@ Graph rules (anything else: :class:`~neuroxide.errors.ParameterError` naming the
 * neuron nodes ``LIF``, ``IF``, ``LI``, ``CubaLIF``, ``CubaLI``, ``Threshold`` form one chain
   Input -> layer 0 -> layer 1 -> ... -> Output: each neuron node is fed by exactly one earlier
   source (Input or the previous layer) plus, optionally, its own spikes (a recurrent edge through
-  linear nodes, delivered one step later); ``Output`` reads the last layer directly;
+  linear nodes, delivered one step later: snnTorch's RLeaky); ``Output`` reads the last layer
+  directly;
 * nodes NIR defines but the core has no equivalent for (``Conv1d``, ``Conv2d``, ``SumPool2d``,
   ``AvgPool2d``, ``Delay``, ``I``) and algebraic loops (a cycle through linear nodes only) are
   refused.
@@ -53,15 +54,17 @@ layer must then be uniform over the node, or the import is refused naming the pa
 leak ``a`` (one decay per layer), ``u_reset``, ``u_init = -v_leak_j / theta_j`` and the bias
 ``g_j b_j`` (one ``LIFParams.bias`` per layer). CubaLIF/CubaLI map exactly only when the
 synaptic current has no memory (``a_s = 0``: euler with ``tau_syn = dt``); otherwise they are
-refused (the core has no synaptic-current state). A recurrent map must be uniform lateral
-inhibition (``R_eff = -c (1 - I)``, c >= 0, zero diagonal: the core's ``lateral``); any other
-recurrent map is refused.
+refused (the core has no synaptic-current state). A recurrent map ``R_eff = R g`` becomes the
+core's ``lateral`` when it is uniform lateral inhibition (``-c (1 - I)``, c >= 0, zero diagonal:
+one constant, no extra synapses), otherwise the layer's recurrent crossbar (``w_rec_exc``/
+``w_rec_inh``, the same level grid as the feed-forward weights; n_in + n_out <= 1024).
 
-Quantisation (``weight_bits`` B): the effective weights ``W_eff = W g`` are programmed on an
-ideal :class:`~neuroxide.models.crossbar.Crossbar` (differential pairs, ``2**B`` levels, level =
-round(|w| / w_max * (2**B - 1)), ``w_max = max(|W_eff|, c)``); one level is ``w_max / (2**B - 1)`` of u. The ADC gain ``adc_gain = 14 - bits(floor(1/level) + 1)`` (0..12) makes one
-level ``2**adc_gain`` membrane LSBs, so the membrane counts in ``lsb = level / 2**adc_gain``
-(the threshold spans >= 2**13 LSBs)::
+Quantisation (``weight_bits`` B): the effective weights ``W_eff = W g`` (and ``R_eff``) are
+programmed on ideal :class:`~neuroxide.models.crossbar.Crossbar` s (differential pairs, ``2**B``
+levels, level = round(|w| / w_max * (2**B - 1)), ``w_max = max(|W_eff|, c, |R_eff|)``); one level
+is ``w_max / (2**B - 1)`` of u. The ADC gain ``adc_gain = 14 - bits(floor(1/level) + 1)``
+(0..12) makes one level ``2**adc_gain`` membrane LSBs, so the membrane counts in ``lsb = level /
+2**adc_gain`` (the threshold spans >= 2**13 LSBs)::
 
     v_th     = floor(1 / lsb) + 1             (v > 1/lsb  <=>  v >= v_th for integer v)
     decay    = round(a * 2**16), decay_bits = 16
@@ -80,7 +83,7 @@ nothing to set here; the crossbar is ideal (device non-idealities belong to ``ne
 Export (:func:`export_graph`): each core layer becomes ``Affine`` (weights ``(w_exc - w_inh) *
 2**(adc_gain - adc_shift)``, bias the layer's bias) -> ``IF`` (no leak) or ``LIF`` (``tau = dt / (1 - a)``,
 ``r = tau / dt``) in LSB units (``v_threshold = v_th - 1/2``), plus a recurrent ``Linear`` for
-``lateral``. Features NIR cannot state (subtract reset, ``v_init``, refractory steps, adaptation,
+``lateral`` and the recurrent block. Features NIR cannot state (subtract reset, ``v_init``, refractory steps, adaptation,
 threshold noise, the ADC's floor) are listed in the graph's ``neuroxide_lossy`` metadata, and each
 neuron node carries the exact fixed-point layer (``neuroxide_layer``, JSON). On import, a graph
 whose float weights still equal that layer's is rebuilt from it bit for bit (unless
@@ -589,7 +592,7 @@ def _bits_signed(x):
 
 def _layer_to_core(net, layer, weight_bits):
     c = _discrete(net, layer)
-    kind, n = layer.kind, layer.n_out
+    n = layer.n_out
     gain = c["gain"].copy()
     if c["a_s"] is not None:
         if np.any(c["a_s"] > 1e-12):
@@ -613,23 +616,29 @@ def _layer_to_core(net, layer, weight_bits):
     u_init = _uniform(layer, "v_leak", -c["v_leak"] / theta)
     u_reset = _uniform(layer, "v_reset", (c["v_reset"] - c["v_leak"]) / theta) if layer.spiking else 0.0
     w_eff = layer.weight * g
-    lat = 0.0
+    lat, r_eff = 0.0, None
     if layer.rec is not None:
+        if not layer.spiking:
+            raise ParameterError(f"node {layer.name!r}", "recurrent LI", "a spiking node", why="LI emits no spikes")
         r_eff = layer.rec * g
         off = r_eff[~np.eye(n, dtype=bool)]
         diag_ok = np.allclose(np.diag(r_eff), 0.0, atol=1e-12)
         c_lat = -float(off.mean()) if off.size else 0.0
-        if not diag_ok or (off.size and (np.ptp(off) > 1e-9 * max(1.0, abs(c_lat)) or c_lat < -1e-12)):
-            raise ParameterError(f"node {layer.name!r}", "a general recurrent map",
-                                 "uniform lateral inhibition: R = -c (1 - I), c >= 0, zero diagonal",
-                                 why="the core's only recurrent path is its per-layer lateral inhibition")
-        lat = max(c_lat, 0.0)
-    if lat and not layer.spiking:
-        raise ParameterError(f"node {layer.name!r}", "recurrent LI", "a spiking node", why="LI emits no spikes")
-    w_max = max(float(np.abs(w_eff).max()) if w_eff.size else 0.0, lat)
+        if diag_ok and off.size and np.ptp(off) <= 1e-9 * max(1.0, abs(c_lat)) and c_lat >= 0:
+            lat, r_eff = c_lat, None   # uniform lateral inhibition: the cheap path
+        elif not np.any(r_eff):
+            r_eff = None
+    w_max = max(float(np.abs(w_eff).max()) if w_eff.size else 0.0, lat,
+                float(np.abs(r_eff).max()) if r_eff is not None else 0.0)
     if w_max == 0.0:
         w_max = 1.0
     xb = Crossbar(layer.n_in, n, DeviceParams(weight_bits=weight_bits)).program(w_eff, w_max=w_max)
+    rec = None
+    if r_eff is not None:
+        if layer.n_in + n > 1024:
+            raise ParameterError(f"node {layer.name!r}", f"{layer.n_in} inputs + {n} recurrent rows",
+                                 "n_in + n_out <= 1024 for a recurrent layer", why="the core's synapse address")
+        rec = Crossbar(n, n, DeviceParams(weight_bits=weight_bits)).program(r_eff, w_max=w_max)
     gain_bits = min(max(MEMBRANE_BITS - (int(1.0 / xb.scale) + 1).bit_length(), 0), 12)
     lsb = xb.scale / (1 << gain_bits)
     inv = 1.0 / lsb
@@ -638,8 +647,11 @@ def _layer_to_core(net, layer, weight_bits):
     v_reset = int(round(u_reset * inv))
     v_init = int(round(u_init * inv))
     decay = int(round(a * (1 << DECAY_BITS)))
-    pos = int(xb.w_exc.sum(axis=0).max()) << gain_bits
-    neg = (int(xb.w_inh.sum(axis=0).max()) + lateral * (n - 1)) << gain_bits
+    col_exc, col_inh = xb.w_exc.sum(axis=0), xb.w_inh.sum(axis=0)
+    if rec is not None:
+        col_exc, col_inh = col_exc + rec.w_exc.sum(axis=0), col_inh + rec.w_inh.sum(axis=0)
+    pos = int(col_exc.max()) << gain_bits
+    neg = (int(col_inh.max()) + lateral * (n - 1)) << gain_bits
     drive = max(pos + max(bias, 0), neg + max(-bias, 0), 1)
     v_th = int(math.floor(inv)) + 1
     span = max(v_th, abs(v_reset), abs(v_init), drive)
@@ -657,7 +669,8 @@ def _layer_to_core(net, layer, weight_bits):
                        bias=bias, v_th=v_th, v_reset=min(v_reset, v_th - 1), v_init=v_init, reset_mode="value",
                        t_ref=0, adapt_inc=0, adapt_shift=1, noise_bits=0)
     core = CoreLayer(xb.w_exc, xb.w_inh, weight_bits, params, adc_shift=0, lateral=min(lateral, params.in_max),
-                     adc_gain=gain_bits)
+                     adc_gain=gain_bits, w_rec_exc=None if rec is None else rec.w_exc,
+                     w_rec_inh=None if rec is None else rec.w_inh)
     info = {"node": layer.name, "kind": layer.kind, "lsb": lsb, "level": xb.scale, "col_gain": g, "theta": theta,
             "v_leak": c["v_leak"], "exact": False}
     return core, info
@@ -725,9 +738,12 @@ def export_graph(network, dt=DEFAULT_DT):
             tau = dt / (1.0 - a)
             nodes[f"lif{k}"] = nir.LIF(tau=ones * tau, r=ones * tau / dt, v_leak=np.zeros(n), **common)
         edges += [(prev, f"affine{k}"), (f"affine{k}", f"lif{k}")]
-        if layer.lateral:
-            nodes[f"lateral{k}"] = nir.Linear(weight=-float(layer.lateral) * unit * (1.0 - np.eye(n)))
-            edges += [(f"lif{k}", f"lateral{k}"), (f"lateral{k}", f"lif{k}")]
+        if layer.lateral or layer.recurrent:
+            w_rec = -float(layer.lateral) * (1.0 - np.eye(n))
+            if layer.recurrent:
+                w_rec = w_rec + (layer.w_rec_exc - layer.w_rec_inh)
+            nodes[f"recurrent{k}"] = nir.Linear(weight=(w_rec * unit).T)
+            edges += [(f"lif{k}", f"recurrent{k}"), (f"recurrent{k}", f"lif{k}")]
         if p.reset_mode == "subtract":
             lossy.add("reset_mode=subtract")
         if p.v_init:

@@ -8,12 +8,17 @@ column. One time step t, for layers l = 0, 1, ... in order (``s`` = spikes feedi
 this step, ``prev`` = layer l's own spikes of step t-1)::
 
     acc_exc[j] = sum_i s[i] * w_exc[i, j]                       exact (no intermediate saturation)
+               + sum_k prev[k] * w_rec_exc[k, j]                (optional recurrent block)
     acc_inh[j] = sum_i s[i] * w_inh[i, j] + lateral * (sum(prev) - prev[j])
+               + sum_k prev[k] * w_rec_inh[k, j]
     i_exc[j]   = min((acc_exc[j] << adc_gain) >> adc_shift, 2**in_bits - 1)   column ADC: scale
     i_inh[j]   = min((acc_inh[j] << adc_gain) >> adc_shift, 2**in_bits - 1)   (floor), saturate
     (v, ref, adapt, rng), spike = lif_step(params, v, ref, adapt, rng, i_exc, i_inh)
 
-``adc_gain`` (a left shift, 0 by default) lets the membrane count in finer steps than one weight
+The recurrent block (``w_rec_exc``/``w_rec_inh``, ``(n_out, n_out)`` levels, None by default) is a
+second crossbar fed by the layer's own spikes of the previous step: to the core these are extra
+input rows ``n_in + k`` whose events are the layer's last spikes (their SOPs count like any
+event's). ``adc_gain`` (a left shift, 0 by default) lets the membrane count in finer steps than one weight
 level (the NIR import uses it to resolve thresholds and leaks); with 0 the ADC is the plain
 ``min(acc >> adc_shift, 2**in_bits - 1)``.
 
@@ -86,7 +91,9 @@ class CoreLayer:
     ``w_exc``/``w_inh``: int ``(n_in, n_out)`` conductance levels in ``0..2**weight_bits - 1``;
     ``params``: the :class:`LIFParams` of every neuron of the layer; ``adc_shift`` (0..15) the
     column ADC's right shift; ``lateral`` the inhibition per spike of another neuron of this layer
-    in the previous step (0..2**in_bits - 1); ``adc_gain`` (0..12) a left shift of the column sums
+    in the previous step (0..2**in_bits - 1); ``w_rec_exc``/``w_rec_inh`` (None, or int ``(n_out,
+    n_out)`` levels like ``w_exc``): recurrent weights from this layer's spikes of the previous step
+    (row k: from neuron k); ``adc_gain`` (0..12) a left shift of the column sums
     before ``adc_shift`` (the ADC's gain: one weight level is ``2**adc_gain`` membrane LSBs).
     """
 
@@ -97,6 +104,8 @@ class CoreLayer:
     adc_shift: int = 0
     lateral: int = 0
     adc_gain: int = 0
+    w_rec_exc: np.ndarray | None = None
+    w_rec_inh: np.ndarray | None = None
 
     def __post_init__(self):
         check_int("weight_bits", self.weight_bits, 1, 8)
@@ -110,6 +119,16 @@ class CoreLayer:
             raise ParameterError("w_exc", f"shape {self.w_exc.shape}", "n_in >= 1 and n_out >= 1")
         check_int("adc_shift", self.adc_shift, 0, 15)
         check_int("adc_gain", self.adc_gain, 0, 12)
+        if (self.w_rec_exc is None) != (self.w_rec_inh is None):
+            raise ParameterError("w_rec_inh" if self.w_rec_inh is None else "w_rec_exc", None,
+                                 "both recurrent matrices or neither")
+        if self.w_rec_exc is not None:
+            n = self.w_exc.shape[1]
+            for name in ("w_rec_exc", "w_rec_inh"):
+                w = _int_matrix(name, getattr(self, name), self.weight_bits)
+                if w.shape != (n, n):
+                    raise ParameterError(name, f"shape {w.shape}", f"({n}, {n}) (n_out, n_out)")
+                object.__setattr__(self, name, w)
         check_int("lateral", self.lateral, 0, self.params.in_max, f"in_bits={self.params.in_bits}")
 
     @property
@@ -124,6 +143,16 @@ class CoreLayer:
     def weights(self):
         """The signed integer weights ``w_exc - w_inh``."""
         return self.w_exc - self.w_inh
+
+    @property
+    def recurrent(self):
+        """True when the layer has a recurrent block."""
+        return self.w_rec_exc is not None
+
+    @property
+    def n_rows(self):
+        """Crossbar rows: the inputs, plus the layer's own neurons when recurrent."""
+        return self.n_in + (self.n_out if self.recurrent else 0)
 
 
 @dataclass(frozen=True, eq=False)
@@ -180,7 +209,8 @@ def network_to_dict(network):
     return {"seed": network.seed, "layers": [
         {"w_exc": layer.w_exc.tolist(), "w_inh": layer.w_inh.tolist(), "weight_bits": layer.weight_bits,
          "params": dataclasses.asdict(layer.params), "adc_shift": layer.adc_shift, "lateral": layer.lateral,
-         **({"adc_gain": layer.adc_gain} if layer.adc_gain else {})}
+         **({"adc_gain": layer.adc_gain} if layer.adc_gain else {}),
+         **({"w_rec_exc": layer.w_rec_exc.tolist(), "w_rec_inh": layer.w_rec_inh.tolist()} if layer.recurrent else {})}
         for layer in network.layers]}
 
 
@@ -188,7 +218,9 @@ def network_from_dict(d):
     """Inverse of :func:`network_to_dict` (validated: bad fields raise ParameterError)."""
     return CoreNetwork(tuple(CoreLayer(np.array(la["w_exc"], dtype=np.int64), np.array(la["w_inh"], dtype=np.int64),
                                        la["weight_bits"], LIFParams(**la["params"]), la["adc_shift"], la["lateral"],
-                                       la.get("adc_gain", 0))
+                                       la.get("adc_gain", 0),
+                                       *((np.array(la["w_rec_exc"], dtype=np.int64), np.array(la["w_rec_inh"], dtype=np.int64))
+                                         if "w_rec_exc" in la else ()))
                              for la in d["layers"]), seed=d["seed"])
 
 
@@ -232,6 +264,8 @@ class SNNModel:
         # float64 copies for the exact products (see module docstring)
         self._w_exc = [layer.w_exc.astype(np.float64) for layer in network.layers]
         self._w_inh = [layer.w_inh.astype(np.float64) for layer in network.layers]
+        self._w_rec = [(layer.w_rec_exc.astype(np.float64), layer.w_rec_inh.astype(np.float64))
+                       if layer.recurrent else None for layer in network.layers]
         self.reset()
 
     def reset(self):
@@ -275,6 +309,11 @@ class SNNModel:
             self.sops += s.sum(axis=1) * layer.n_out
             acc_exc = (sf @ self._w_exc[k]).astype(np.int64)
             acc_inh = (sf @ self._w_inh[k]).astype(np.int64)
+            if self._w_rec[k] is not None:
+                prev_f = st.spike.astype(np.float64)
+                self.sops += st.spike.sum(axis=1) * layer.n_out
+                acc_exc = acc_exc + (prev_f @ self._w_rec[k][0]).astype(np.int64)
+                acc_inh = acc_inh + (prev_f @ self._w_rec[k][1]).astype(np.int64)
             if layer.lateral:
                 prev = st.spike.astype(np.int64)
                 acc_inh = acc_inh + layer.lateral * (prev.sum(axis=1, keepdims=True) - prev)

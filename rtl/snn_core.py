@@ -7,7 +7,7 @@ Architecture (one :class:`LayerUnit` per layer; the layers of a step run one aft
 
     aer_in / bus EVENT -> input FIFO -> collect: event list 0 -+
                                                                v
-    layer l:  issue (group g, event e) -> event list -> weight RAM word (g*n_in + i: the weights
+    layer l:  issue (group g, event e) -> event list -> weight RAM word (g*n_rows + i: the weights
               of `lanes` consecutive columns) -> `lanes` accumulators (exc, inh) -> on the group's
               last event: hand the `lanes` column sums to the neuron feeder
               neuron pipeline (one neuron per clock): state RAM read -> ADC (shift, lateral, bound)
@@ -20,6 +20,11 @@ pipeline while the next group accumulates. Neuron state (v, ref, adapt, rng, las
 weights (w_exc, w_inh) live in ``amaranth.lib.memory.Memory`` (block RAM); a layer's LIF
 parameters, ``adc_shift``, ``lateral`` and the PRNG seeds are elaboration-time constants (the
 seeds in a ROM used by the state reset), the weights are loaded over the bus.
+
+A recurrent layer (``CoreLayer.w_rec_exc``/``w_rec_inh``) has ``n_rows = n_in + n_out`` weight
+rows: its own spikes of the previous step, kept in a two-bank list (written at write-back, read
+the next step), are events ``n_in + k`` appended to the step's event list; ``E_l`` below counts
+them. Other layers have ``n_rows = n_in`` and no such list.
 
 Cycle cost (exact, measured by tests/test_snn_core_rtl.py; ``E_l`` = events into layer l in the
 step, ``G_l = ceil(n_out_l / lanes)``, ``L = lanes``)::
@@ -72,9 +77,11 @@ addresses; every transfer is acked 3 cycles after ``stb``; unmapped reads return
     0x000010+l SPIKES     R   spikes of layer l since CTRL[0]
     0x000020+l SHAPE      R   [15:0] n_in, [31:16] n_out of layer l
     (l+1)<<20 | i<<10 | j W   synapse (i, j) of layer l: [7:0] w_exc, [15:8] w_inh (weight_bits
-                              used); load weights while no step runs
+                              used); rows n_in + k: the recurrent block (from neuron k); load
+                              weights while no step runs
 """
 
+import numpy as np
 from amaranth.hdl import Cat, Const, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import data, fifo, stream, wiring
 from amaranth.lib.memory import Memory
@@ -146,18 +153,23 @@ def state_word(params, v, ref, adapt, rng, spike):
 
 
 def weight_words(layer, lanes):
-    """Weight RAM contents of ``layer``: word ``g * n_in + i`` holds columns ``g*lanes ..`` of row i,
-    lane k in bits ``[2*wb*k, 2*wb*k + wb)`` (w_exc) and ``[.. + wb, 2*wb*(k+1))`` (w_inh)."""
+    """Weight RAM contents of ``layer``: word ``g * n_rows + i`` holds columns ``g*lanes ..`` of row i,
+    lane k in bits ``[2*wb*k, 2*wb*k + wb)`` (w_exc) and ``[.. + wb, 2*wb*(k+1))`` (w_inh). Rows
+    ``n_in + k`` of a recurrent layer hold its recurrent block (from its own neuron k)."""
     wb = layer.weight_bits
     groups = -(-layer.n_out // lanes)
+    w_exc, w_inh = layer.w_exc, layer.w_inh
+    if layer.recurrent:
+        w_exc = np.concatenate([w_exc, layer.w_rec_exc])
+        w_inh = np.concatenate([w_inh, layer.w_rec_inh])
     words = []
     for g in range(groups):
-        for i in range(layer.n_in):
+        for i in range(layer.n_rows):
             word = 0
             for k in range(lanes):
                 j = g * lanes + k
                 if j < layer.n_out:
-                    word |= (int(layer.w_exc[i, j]) | int(layer.w_inh[i, j]) << wb) << (2 * wb * k)
+                    word |= (int(w_exc[i, j]) | int(w_inh[i, j]) << wb) << (2 * wb * k)
             words.append(word)
     return words
 
@@ -179,21 +191,22 @@ class LayerUnit(wiring.Component):
         self.groups = -(-layer.n_out // lanes)
         p = layer.params
         self.in_bits = _bits(layer.n_in - 1)
+        self.row_bits = _bits(layer.n_rows - 1)
         self.out_bits = _bits(layer.n_out - 1)
         wb = layer.weight_bits
-        self.acc_bits = _bits(layer.n_in * ((1 << wb) - 1))
+        self.acc_bits = _bits(layer.n_rows * ((1 << wb) - 1))
         self.state_bits = sum(b for _, b, _ in state_fields(p))
         super().__init__({
             "start": In(1),
             "reset": In(1),
             "busy": Out(1),
-            "n_events": Out(self.in_bits + 1),   # events latched by the last start (for SOP counting)
+            "n_events": Out(self.row_bits + 1),  # events latched by the last start (for SOP counting)
             "ev_we": In(1),
             "ev_index": In(self.in_bits),
             "overflow": Out(1),                  # an event arrived while the list was full
             "clear_flags": In(1),
             "w_en": In(1),
-            "w_addr": In(range(max(2, self.groups * layer.n_in))),
+            "w_addr": In(range(max(2, self.groups * layer.n_rows))),
             "w_lane": In(range(max(2, lanes))),
             "w_data": In(2 * wb),
             "wb_valid": Out(1),
@@ -210,11 +223,12 @@ class LayerUnit(wiring.Component):
         layer, L, G = self.layer, self.lanes, self.groups
         p = layer.params
         n_in, n_out, wb = layer.n_in, layer.n_out, layer.weight_bits
+        n_rows = layer.n_rows
         acc_w = self.acc_bits
 
         # --- memories --------------------------------------------------------------------------
         m.submodules.events = ev_mem = Memory(shape=unsigned(self.in_bits), depth=n_in, init=[])
-        m.submodules.weights = w_mem = Memory(shape=unsigned(2 * wb * L), depth=G * n_in,
+        m.submodules.weights = w_mem = Memory(shape=unsigned(2 * wb * L), depth=G * n_rows,
                                               init=weight_words(layer, L))
         init_words = [state_word(p, p.v_init, 0, 0, s, 0) for s in self.rng_seeds]
         m.submodules.state = st_mem = Memory(shape=unsigned(self.state_bits), depth=n_out, init=init_words)
@@ -243,8 +257,8 @@ class LayerUnit(wiring.Component):
         # --- issue: for each group, each event of the list (or one empty token) ----------------
         issuing = Signal()
         g = Signal(range(G + 1))
-        e = Signal(range(n_in + 1))
-        gbase = Signal(range(G * n_in + 1))
+        e = Signal(range(n_rows + 1))
+        gbase = Signal(range(G * n_rows + 1))
         cool = Signal(range(L + 1))
         is_last = Signal()
         fire_tok = Signal()
@@ -257,11 +271,30 @@ class LayerUnit(wiring.Component):
             m.d.sync += cool.eq(cool - 1)
         with m.If(fire_tok):
             with m.If(is_last):
-                m.d.sync += [e.eq(0), g.eq(g + 1), gbase.eq(gbase + n_in), cool.eq(L - 1)]
+                m.d.sync += [e.eq(0), g.eq(g + 1), gbase.eq(gbase + n_rows), cool.eq(L - 1)]
                 with m.If(g == G - 1):
                     m.d.sync += issuing.eq(0)
             with m.Else():
                 m.d.sync += e.eq(e + 1)
+
+        # recurrent layers: the layer's own spikes of the previous step are events n_ff.. of the list,
+        # rows n_in + k of the weight RAM; a two-bank list written at write-back, read the next step
+        n_ff = Signal(range(n_in + 1))   # feed-forward events latched by start
+        if layer.recurrent:
+            m.submodules.rec_events = rec_mem = Memory(shape=unsigned(self.out_bits), depth=2 * n_out, init=[])
+            rec_rd, rec_wr = rec_mem.read_port(), rec_mem.write_port()
+            rec_count = Signal(range(n_out + 1))  # own spikes written this step
+            w_bank, r_bank = Signal(), Signal()
+            t1_is_rec = Signal()
+            m.d.comb += [rec_rd.addr.eq(Mux(r_bank, n_out, 0) + (e - n_ff)),
+                         rec_wr.en.eq(self.wb_valid & self.wb_spike),
+                         rec_wr.addr.eq(Mux(w_bank, n_out, 0) + rec_count), rec_wr.data.eq(self.wb_neuron)]
+            with m.If(self.wb_valid & self.wb_spike):
+                m.d.sync += rec_count.eq(rec_count + 1)
+            m.d.sync += t1_is_rec.eq(e >= n_ff)
+            ev_data = Mux(t1_is_rec, rec_rd.data + n_in, ev_rd.data)
+        else:
+            ev_data = ev_rd.data
 
         # accumulate pipeline: t1 event RAM out, t2 weight address, t3 weight RAM out, t4 accumulate
         t_valid = [Signal(name=f"t{k}_valid") for k in range(1, 5)]
@@ -269,11 +302,11 @@ class LayerUnit(wiring.Component):
         t_last = [Signal(name=f"t{k}_last") for k in range(1, 5)]
         t1_gbase = Signal.like(gbase)
         t2_gbase = Signal.like(gbase)
-        t2_index = Signal(self.in_bits)
+        t2_index = Signal(self.row_bits)
         t4_w = Signal(2 * wb * L)
         m.d.sync += [
             t_valid[0].eq(fire_tok), t_has[0].eq(n_ev != 0), t_last[0].eq(is_last), t1_gbase.eq(gbase),
-            t2_index.eq(ev_rd.data), t2_gbase.eq(t1_gbase),
+            t2_index.eq(ev_data), t2_gbase.eq(t1_gbase),
             t4_w.eq(Mux(t_has[2], w_rd.data, 0)),
         ]
         for k in range(1, 4):
@@ -330,7 +363,7 @@ class LayerUnit(wiring.Component):
                      n2_others.eq(cnt_prev - st.spike)]
         # n2 -> n3: lateral term, excitatory ADC.  ADC: i = min((acc << adc_gain) >> adc_shift, 2**in_bits - 1)
         in_max = p.in_max
-        inh_w = _bits(n_in * ((1 << wb) - 1) + layer.lateral * n_out)
+        inh_w = _bits(n_rows * ((1 << wb) - 1) + layer.lateral * n_out)
         n3 = {name: Signal.like(n2[name], name=f"n3_{name}") for name, _, _ in fields}
         n3_valid, n3_j = Signal(), Signal(self.out_bits)
         n3_iexc = Signal(p.in_bits)
@@ -392,12 +425,16 @@ class LayerUnit(wiring.Component):
         m.d.comb += self.busy.eq(issuing | pipe_valid.any() | (feed_left != 0) | resetting | r_we)
         with m.If(self.start):
             m.d.sync += [issuing.eq(1), g.eq(0), e.eq(0), gbase.eq(0), cool.eq(0), feed_j.eq(0),
-                         n_ev.eq(ev_count), ev_count.eq(0), cnt_prev.eq(cnt_cur), cnt_cur.eq(0)]
+                         n_ev.eq(ev_count), n_ff.eq(ev_count), ev_count.eq(0), cnt_prev.eq(cnt_cur), cnt_cur.eq(0)]
+            if layer.recurrent:
+                m.d.sync += [n_ev.eq(ev_count + rec_count), rec_count.eq(0), r_bank.eq(w_bank), w_bank.eq(~w_bank)]
         with m.If(self.clear_flags):
             m.d.sync += self.overflow.eq(0)
         with m.If(self.reset):
             m.d.sync += [resetting.eq(1), r_j.eq(0), ev_count.eq(0), cnt_prev.eq(0), cnt_cur.eq(0),
                          self.overflow.eq(0)]
+            if layer.recurrent:
+                m.d.sync += rec_count.eq(0)
         return m
 
 
@@ -421,7 +458,7 @@ class SNNCore(wiring.Component):
         if len(network.layers) > MAX_LAYERS:
             raise ParameterError("layers", len(network.layers), f"1..{MAX_LAYERS}")
         for k, layer in enumerate(network.layers):
-            for name, n in (("n_in", layer.n_in), ("n_out", layer.n_out)):
+            for name, n in (("n_in", layer.n_in), ("n_out", layer.n_out), ("n_in + n_out (recurrent)", layer.n_rows)):
                 if n > MAX_NEURONS:
                     raise ParameterError(f"layers[{k}].{name}", n, f"1..{MAX_NEURONS}")
         for name, depth in (("in_fifo_depth", in_fifo_depth), ("out_fifo_depth", out_fifo_depth)):
@@ -615,9 +652,9 @@ class SNNCore(wiring.Component):
                             m.d.sync += out_mask.eq(b_data)
                     for k, unit in enumerate(units):
                         layer = net.layers[k]
-                        hit = (b_layer == k + 1) & (b_i < layer.n_in) & (b_j < layer.n_out)
+                        hit = (b_layer == k + 1) & (b_i < layer.n_rows) & (b_j < layer.n_out)
                         m.d.sync += [w_en[k].eq(hit),
-                                     unit.w_addr.eq((b_j >> lane_bits) * layer.n_in + b_i),
+                                     unit.w_addr.eq((b_j >> lane_bits) * layer.n_rows + b_i),
                                      unit.w_lane.eq(b_j[:lane_bits] if lane_bits else 0),
                                      unit.w_data.eq(Cat(b_data[:layer.weight_bits], b_data[8:8 + layer.weight_bits]))]
                 with m.Else():

@@ -21,7 +21,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from neuroxide.errors import ParameterError
-from neuroxide.models import nir_map
 from neuroxide.models.nir_map import agreement, export_graph, load, parse_graph, simulate_float, to_core, write_graph
 from neuroxide.models.snn import CoreLayer, CoreNetwork, SNNModel, network_to_dict
 
@@ -33,8 +32,9 @@ def lif(n, tau=0.01, dt=1e-3, v_th=1.0, v_reset=0.0, v_leak=0.0, r=None):
                    v_threshold=np.full(n, v_th), v_reset=np.full(n, v_reset))
 
 
-def chain(sizes, rng, neuron=lif, w_scale=0.5, bias=None, lateral=None, dt=1e-3, affine=True):
-    """Input -> (Affine|Linear -> neuron) per layer -> Output, optional lateral recurrence on the last layer."""
+def chain(sizes, rng, neuron=lif, w_scale=0.5, bias=None, lateral=None, dt=1e-3, affine=True, recurrent=None):
+    """Input -> (Affine|Linear -> neuron) per layer -> Output; optional lateral inhibition on the last
+    layer, or (``recurrent`` = scale) a general random recurrent matrix on layer 0."""
     nodes = {"input": nir.Input(np.array([sizes[0]]))}
     edges, prev = [], "input"
     for k, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
@@ -43,6 +43,10 @@ def chain(sizes, rng, neuron=lif, w_scale=0.5, bias=None, lateral=None, dt=1e-3,
         nodes[f"n{k}"] = neuron(b)
         edges += [(prev, f"fc{k}"), (f"fc{k}", f"n{k}")]
         prev = f"n{k}"
+    if recurrent is not None:
+        n = sizes[1]
+        nodes["rec0"] = nir.Linear(rng.normal(0, recurrent, (n, n)))
+        edges += [("n0", "rec0"), ("rec0", "n0")]
     if lateral is not None:
         n = sizes[-1]
         nodes["rec"] = nir.Linear(-lateral * (1 - np.eye(n)))
@@ -143,7 +147,7 @@ def test_multilayer_lif_agrees_with_float_at_8_bits(seed, rate):
         assert agreement(tr.counts(), fl["spikes"][-1].sum(0))["overall"] > 0.9
 
 
-def test_recurrent_lateral_maps_and_general_recurrence_is_refused():
+def test_recurrent_lateral_maps_and_general_recurrence_gets_a_recurrent_crossbar():
     rng = np.random.default_rng(1)
     g = chain([20, 8], rng, lateral=0.3)
     net = parse_graph(g)
@@ -156,10 +160,23 @@ def test_recurrent_lateral_maps_and_general_recurrence_is_refused():
     fl = simulate_float(net, s)
     tr = SNNModel(m.network, 4).run(s)
     assert agreement(tr.counts(), fl["spikes"][0].sum(0))["overall"] > 0.9
-    # a general recurrent matrix cannot map
-    g.nodes["rec"] = nir.Linear(rng.normal(0, 0.1, (8, 8)))
-    with pytest.raises(ParameterError, match="'n0'.*lateral"):
-        to_core(parse_graph(g))
+    assert not layer.recurrent
+    # a general recurrent matrix (snnTorch RLeaky) becomes the layer's recurrent crossbar
+    w_rec = rng.normal(0, 0.3, (8, 8))
+    g.nodes["rec"] = nir.Linear(w_rec)
+    net = parse_graph(g)
+    m = to_core(net)
+    layer = m.network.layers[0]
+    assert layer.recurrent and layer.lateral == 0
+    level = m.layers[0]["level"]
+    np.testing.assert_allclose((layer.w_rec_exc - layer.w_rec_inh) * level, w_rec.T, atol=level / 2 + 1e-12)
+    fl = simulate_float(net, s)
+    tr = SNNModel(m.network, 4).run(s)
+    assert agreement(tr.counts(), fl["spikes"][0].sum(0))["overall"] > 0.95
+    # without the recurrent block the spikes differ: the block is used
+    plain = CoreNetwork((CoreLayer(layer.w_exc, layer.w_inh, layer.weight_bits, layer.params, layer.adc_shift,
+                                   layer.lateral, layer.adc_gain),), seed=m.network.seed)
+    assert not np.array_equal(SNNModel(plain, 4).run(s).spikes[0], tr.spikes[0])
 
 
 def test_li_output_layer_reports_membrane():
@@ -308,8 +325,9 @@ def imported_network(draw):
               "if": lambda n: nir.IF(r=np.full(n, 1e3), v_threshold=np.ones(n), v_reset=np.zeros(n)),
               "threshold": lambda n: nir.Threshold(np.full(n, 0.2))}[kind]
     lateral = draw(st.none() | st.floats(0.0, 1.0)) if kind != "threshold" else None
+    recurrent = draw(st.none() | st.floats(0.05, 1.0)) if kind != "threshold" else None
     g = chain(sizes, rng, neuron=neuron, w_scale=draw(st.floats(0.1, 2.0)), bias=draw(st.floats(-0.2, 0.2)),
-              lateral=lateral)
+              lateral=lateral, recurrent=recurrent)
     bits = draw(st.integers(1, 8))
     net = to_core(parse_graph(g), bits).network
     steps, batch = draw(st.integers(1, 12)), draw(st.integers(1, 2))
@@ -320,7 +338,8 @@ def imported_network(draw):
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(imported_network())
 def test_rtl_equals_model_for_imported_networks(case):
-    """Amaranth simulator: full state of every neuron at every step (wide membranes, adc_gain, bias, lateral)."""
+    """Amaranth simulator: full state of every neuron at every step (wide membranes, adc_gain, bias,
+    lateral, recurrent crossbars)."""
     from neuroxide.testbench.snn_top import run_top_amaranth
     net, lanes, s = case
     got, _, _ = run_top_amaranth(net, lanes, s)
@@ -332,15 +351,15 @@ def test_rtl_equals_model_for_imported_networks(case):
             np.testing.assert_array_equal(layer["spike"].astype(bool), trace.spikes[k][:, b])
 
 
-def test_cocotb_imported_network_and_a_wrong_adc_gain_is_caught(tmp_path):
+def test_cocotb_imported_network_and_a_wrong_adc_gain_or_recurrent_weight_is_caught(tmp_path):
     from neuroxide.testbench.runner import available_simulators
     from neuroxide.testbench.snn_bench import run_network
     sims = available_simulators()
     if not sims:
         pytest.skip("no simulator")
     rng = np.random.default_rng(4)
-    net = to_core(parse_graph(chain([16, 12, 6], rng, bias=0.03, lateral=0.2))).network
-    assert all(la.adc_gain > 0 for la in net.layers)
+    net = to_core(parse_graph(chain([16, 12, 6], rng, bias=0.03, lateral=0.2, recurrent=0.3))).network
+    assert all(la.adc_gain > 0 for la in net.layers) and net.layers[0].recurrent and net.layers[1].lateral
     s = rng.random((25, 2, 16)) < 0.3
     res = run_network(net, s, simulator=sims[0], build_dir=tmp_path / "ok", lanes=4)
     assert res["mismatches"] == 0 and res["spikes_total"] > 0
@@ -349,6 +368,12 @@ def test_cocotb_imported_network_and_a_wrong_adc_gain_is_caught(tmp_path):
                                    la.adc_gain - 1),) + net.layers[1:], seed=net.seed)
     res = run_network(net, s, simulator=sims[0], build_dir=tmp_path / "bad", lanes=4, model_network=other)
     assert res["mismatches"] > 0 and res["field_mismatches"]["v"] > 0
+    w = la.w_rec_exc.copy()
+    w[0, 1] = (w[0, 1] + 1) % 256
+    other = CoreNetwork((CoreLayer(la.w_exc, la.w_inh, la.weight_bits, la.params, la.adc_shift, la.lateral,
+                                   la.adc_gain, w, la.w_rec_inh),) + net.layers[1:], seed=net.seed)
+    res = run_network(net, s, simulator=sims[0], build_dir=tmp_path / "bad2", lanes=4, model_network=other)
+    assert res["mismatches"] > 0
 
 
 def test_adc_gain_model_rule():
@@ -374,7 +399,7 @@ def same_network(a, b):
 
 def test_round_trip_of_an_imported_network(tmp_path):
     rng = np.random.default_rng(6)
-    g = chain([10, 8, 4], rng, bias=0.05, lateral=0.1)
+    g = chain([10, 8, 4], rng, bias=0.05, lateral=0.1, recurrent=0.2)
     first = to_core(parse_graph(g), 6, seed=9)
     graph, lossy = export_graph(first.network)
     assert lossy == []
@@ -489,3 +514,25 @@ def test_long_verilator_run_of_an_imported_network(tmp_path):
     res = run_network(net, s, simulator="verilator", build_dir=tmp_path, lanes=8)
     assert res["mismatches"] == 0, res["first_mismatch"]
     assert res["spikes_total"] > 1000
+
+
+@pytest.mark.parametrize("lanes", [1, 4])
+def test_cycle_formula_counts_recurrent_events(lanes):
+    """A recurrent layer's own last spikes are events of its step: the busy cycles equal
+    rtl.snn_core's formula with them counted, and the SOP counter counts them."""
+    from neuroxide.rtl.snn_core import step_cycles
+    from neuroxide.testbench.snn_top import run_top_amaranth
+    rng = np.random.default_rng(11)
+    net = to_core(parse_graph(chain([6, 9, 3], rng, w_scale=1.0, recurrent=0.5))).network
+    assert net.layers[0].recurrent
+    s = rng.random((14, 1, 6)) < 0.6
+    got, cycles, busy = run_top_amaranth(net, lanes, s)
+    trace = SNNModel(net, 1).run(s, record_state=True)
+    np.testing.assert_array_equal(got[0][0]["v"], trace.state[0]["v"][:, 0])
+    want = 0
+    for t in range(s.shape[0]):
+        prev0 = int(trace.spikes[0][t - 1, 0].sum()) if t else 0
+        events = [int(s[t, 0].sum()) + prev0, int(trace.spikes[0][t, 0].sum())]
+        want += step_cycles(net, lanes, events)[1]
+    assert busy == want
+    assert trace.spikes[0][:-1].sum() > 0  # recurrent events did occur

@@ -29,6 +29,7 @@ FAMILIES = {
     "LIF 64-48-32-10": ((64, 48, 32, 10), "lif", None, 2.5),
     "IF 64-48-10": ((64, 48, 10), "if", None, 1.5),
     "LIF 64-48-10 + lateral": ((64, 48, 10), "lif", 0.15, 2.5),
+    "LIF 64-48(recurrent)-10": ((64, 48, 10), "lif", "rec", 2.5),
     "CubaLIF(tau_syn=dt) 64-48-10": ((64, 48, 10), "cuba", None, 2.5),
 }
 
@@ -52,7 +53,11 @@ def make_graph(sizes, kind, lateral, gain, seed, tau=0.01):
         nodes[f"n{k}"] = node
         edges += [(prev, f"fc{k}"), (f"fc{k}", f"n{k}")]
         prev = f"n{k}"
-    if lateral:
+    if lateral == "rec":  # a general recurrent matrix on the hidden layer (snnTorch RLeaky)
+        n = sizes[1]
+        nodes["rec"] = nir.Linear(rng.normal(0, 0.5 / np.sqrt(n), (n, n)))
+        edges += [("n0", "rec"), ("rec", "n0")]
+    elif lateral:
         n = sizes[-1]
         nodes["rec"] = nir.Linear(-lateral * (1 - np.eye(n)))
         edges += [(prev, "rec"), ("rec", prev)]
@@ -62,10 +67,13 @@ def make_graph(sizes, kind, lateral, gain, seed, tau=0.01):
 
 
 def _weights_only(net, mapping):
-    """The float network with only its weights replaced by what the crossbars hold."""
+    """The float network with only its weights (feed-forward and recurrent crossbars) replaced by
+    what the crossbars hold."""
     q = copy.deepcopy(net)
     for fl, core, info in zip(q.layers, mapping.network.layers, mapping.layers):
         fl.weight = core.weights * info["level"] / info["col_gain"]
+        if core.recurrent:
+            fl.rec = (core.w_rec_exc - core.w_rec_inh) * info["level"] / info["col_gain"]
     return q
 
 
