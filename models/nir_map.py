@@ -18,8 +18,10 @@ Graph rules (anything else: :class:`~neuroxide.errors.ParameterError` naming the
   source (Input or the previous layer) plus, optionally, its own spikes (a recurrent edge through
   linear nodes, delivered one step later: snnTorch's RLeaky); ``Output`` reads the last layer
   directly;
-* nodes NIR defines but the core has no equivalent for (``Conv1d``, ``Conv2d``, ``SumPool2d``,
-  ``AvgPool2d``, ``Delay``, ``I``) and algebraic loops (a cycle through linear nodes only) are
+* ``Conv1d``/``Conv2d`` (with ``input_shape``) are unrolled into dense crossbar matrices
+  (:func:`conv_matrix`, widths up to 4096);
+* nodes NIR defines but the core has no equivalent for (``SumPool2d``, ``AvgPool2d``, ``Delay``,
+  ``I``) and algebraic loops (a cycle through linear nodes only) are
   refused.
 
 Discretisation (``dt`` seconds; ``euler`` is the default and what snnTorch, Norse and Sinabs
@@ -108,15 +110,14 @@ __all__ = ["NEURON_KINDS", "LINEAR_KINDS", "DISCRETISATIONS", "DEFAULT_DT", "DEC
 
 NEURON_KINDS = ("LIF", "IF", "LI", "CubaLIF", "CubaLI", "Threshold")
 SPIKING_KINDS = ("LIF", "IF", "CubaLIF", "Threshold")
-LINEAR_KINDS = ("Affine", "Linear", "Scale", "Flatten", "Identity")
+LINEAR_KINDS = ("Affine", "Linear", "Scale", "Flatten", "Identity", "Conv1d", "Conv2d")
 DISCRETISATIONS = ("euler", "exp")
 DEFAULT_DT = 1e-3
 DECAY_BITS = 16
 MEMBRANE_BITS = 14  # the threshold is resolved to at least 2**13 membrane LSBs (adc_gain)
 FORMAT = "neuroxide-nir-core/1"
+MAX_UNROLL = 4096  # widths a convolution may be unrolled to (a dense crossbar of in x out)
 _WHY_UNSUPPORTED = {
-    "Conv1d": "convolutions are not mapped (unroll them into an Affine first)",
-    "Conv2d": "convolutions are not mapped (unroll them into an Affine first)",
     "SumPool2d": "pooling is not mapped",
     "AvgPool2d": "pooling is not mapped",
     "Delay": "the core has no synaptic delays",
@@ -303,7 +304,76 @@ def _linear_map(name, node, width):
     if kind == "Scale":
         s = _vec(name, "scale", node.scale, width)
         return (lambda m: m * s), None, width
+    if kind in ("Conv1d", "Conv2d"):
+        m, bias, width_out = conv_matrix(name, node, width)
+        return (lambda x: x @ m), bias, width_out
     raise AssertionError(kind)
+
+
+def _pair(name, field_name, value, dims):
+    v = np.asarray(value).reshape(-1)
+    if v.size == 1:
+        v = np.repeat(v, dims)
+    if v.size != dims or v.dtype.kind not in "iu":
+        raise ParameterError(f"node {name!r}.{field_name}", value.tolist() if hasattr(value, "tolist") else value,
+                             f"an integer or {dims} integers")
+    return [int(x) for x in v]
+
+
+def conv_matrix(name, node, width):
+    """Unroll a Conv1d/Conv2d node into a dense ``(width_in, width_out)`` matrix and its bias.
+
+    C-order (channel, position...) flattening on both sides, as NIR's Flatten; ``out[co, y] =
+    bias[co] + sum_{ci, k} weight[co, ci - g*cin_g, k] * in[ci, y*stride - pad + k*dilation]`` with
+    zero padding, ``g = co // (C_out / groups)``; padding ``'same'`` puts the odd pad on the right.
+    """
+    w = np.asarray(node.weight, dtype=np.float64)
+    dims = w.ndim - 2
+    if node.input_shape is None:
+        raise ParameterError(f"node {name!r}.input_shape", None, "the spatial input shape",
+                             why="a convolution is unrolled into a crossbar, which needs its input size")
+    size = _pair(name, "input_shape", np.asarray(node.input_shape), dims)
+    groups = int(np.asarray(node.groups).reshape(-1)[0])
+    c_out, cin_g = w.shape[0], w.shape[1]
+    if groups < 1 or c_out % groups:
+        raise ParameterError(f"node {name!r}.groups", groups, f"a divisor of C_out = {c_out}")
+    c_in = cin_g * groups
+    n_in = c_in * int(np.prod(size))
+    if n_in != width:
+        raise ParameterError(f"node {name!r}.input_shape", size, f"C_in x size = {width} values",
+                             why=f"its input carries {width} values, the kernel expects {c_in} channels of {size}")
+    stride = _pair(name, "stride", np.asarray(node.stride), dims)
+    dil = _pair(name, "dilation", np.asarray(node.dilation), dims)
+    kern = list(w.shape[2:])
+    pad_text = node.padding.decode() if isinstance(node.padding, bytes) else node.padding
+    if isinstance(pad_text, str) and pad_text in ("same", "valid"):
+        lo = [0] * dims if pad_text == "valid" else [d * (k - 1) // 2 for d, k in zip(dil, kern)]
+        hi = [0] * dims if pad_text == "valid" else [d * (k - 1) - a for d, k, a in zip(dil, kern, lo)]
+    else:
+        lo = _pair(name, "padding", np.asarray(pad_text), dims)
+        hi = lo
+    out_size = [(n + a + b - d * (k - 1) - 1) // st + 1 for n, a, b, d, k, st in zip(size, lo, hi, dil, kern, stride)]
+    if min(out_size) < 1:
+        raise ParameterError(f"node {name!r}.weight", f"kernel {kern}", f"a kernel that fits the input {size}")
+    n_out = c_out * int(np.prod(out_size))
+    if n_in > MAX_UNROLL or n_out > MAX_UNROLL:
+        raise ParameterError(f"node {name!r}", f"{n_in} -> {n_out} values", f"widths <= {MAX_UNROLL}",
+                             why="too large to unroll into one crossbar")
+    m = np.zeros((n_in, n_out))
+    out_pos = np.stack(np.meshgrid(*[np.arange(n) for n in out_size], indexing="ij"), -1).reshape(-1, dims)
+    out_flat = np.arange(out_pos.shape[0])
+    per_group = c_out // groups
+    for k_idx in np.ndindex(*kern):
+        src = out_pos * np.array(stride) - np.array(lo) + np.array(k_idx) * np.array(dil)
+        ok = np.all((src >= 0) & (src < np.array(size)), axis=1)
+        src_flat = np.ravel_multi_index(tuple(src[ok].T), size) if ok.any() else np.zeros(0, dtype=int)
+        for co in range(c_out):
+            g = co // per_group
+            for cl in range(cin_g):
+                ci = g * cin_g + cl
+                np.add.at(m, (ci * int(np.prod(size)) + src_flat, co * len(out_flat) + out_flat[ok]), w[(co, cl) + k_idx])
+    bias = np.repeat(_vec(name, "bias", node.bias, c_out), len(out_flat))
+    return m, bias, n_out
 
 
 def parse_graph(graph, dt=None, discretisation="euler"):

@@ -11,8 +11,9 @@ the weights alone cause; the model against that weights-only float network (what
 membrane, leak and threshold add); and the per-neuron totals over all samples (1 - sum_j
 |sum_b dc| / sum c: whether quantisation biases a neuron's rate). Plot: ``docs/img/nir_agreement.png``.
 
-Part ``nir-rtl``: one imported 3-layer graph (bias, lateral inhibition, adc_gain) through the cocotb
-bench on every installed simulator: mismatches (full state, every step) and cycles.
+Part ``nir-rtl``: one imported 3-layer graph (bias, a recurrent crossbar on the first layer,
+adc_gain) through the cocotb bench on every installed simulator: mismatches (full state, every
+step) and cycles.
 """
 
 import copy
@@ -150,12 +151,13 @@ def nir_rtl(steps=200, batch=4, progress=True):
     from neuroxide.models.nir_map import parse_graph, to_core
     from neuroxide.testbench.runner import available_simulators
     from neuroxide.testbench.snn_bench import run_network
-    net = parse_graph(make_graph((32, 24, 16, 8), "lif", 0.15, 2.5, seed=11))
+    net = parse_graph(make_graph((32, 24, 16, 8), "lif", "rec", 2.5, seed=11))
     mapping = to_core(net, 8)
     s = np.random.default_rng(12).random((steps, batch, 32)) < 0.2
     out = {"steps": steps, "batch": batch, "neurons": mapping.network.n_neurons,
            "adc_gain": [la.adc_gain for la in mapping.network.layers],
-           "v_bits": [la.params.v_bits for la in mapping.network.layers]}
+           "v_bits": [la.params.v_bits for la in mapping.network.layers],
+           "recurrent": [la.recurrent for la in mapping.network.layers]}
     for sim in available_simulators():
         res = run_network(mapping.network, s, simulator=sim, build_dir=f"build/bench/nir_rtl/{sim}", lanes=8)
         out[sim] = {k: res[k] for k in ("mismatches", "cycles", "sop_per_cycle", "wall_s", "spikes_total")}
