@@ -624,9 +624,6 @@ KNOWN = {
         "among the caught exceptions (as above)",
     "nir: run: --input empty file": "commands/nir.py cmd_run: np.load of an empty file raises EOFError, which is "
         "not among the caught (OSError, ValueError)",
-    "device -p: afefet-hzo -p tau_relax_s=1e-12 (leak underflows)":
-        "models/devices/fefet.py: leak = exp(-pulse_period_s / tau_relax_s) underflows to 0 and "
-        "pulses_to_fire takes math.log(0); FeFETPreset.validate should require pulse_period_s / tau_relax_s < 700",
 }
 
 

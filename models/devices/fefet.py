@@ -97,6 +97,9 @@ class FeFETPreset:
         if self.kind == "antiferroelectric" and not math.isfinite(self.tau_relax_s):
             raise ParameterError("tau_relax_s", self.tau_relax_s, "a finite time > 0",
                                  "an antiferroelectric relaxes by itself")
+        if self.pulse_period_s / self.tau_relax_s > 700:
+            raise ParameterError("tau_relax_s", self.tau_relax_s, f">= pulse_period_s / 700 = {self.pulse_period_s / 700:g} s",
+                                 "shorter, and the polarisation left after one period, exp(-T/tau), underflows to 0")
         if not 0 <= self.v_reset_volt <= self.v_max_volt:
             raise ParameterError("v_reset_volt", self.v_reset_volt, f"0..{self.v_max_volt:g} V")
         if self.v_exc_volt > self.v_max_volt:
