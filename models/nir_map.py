@@ -54,9 +54,12 @@ resetting to ``u_reset_j = (v_reset_j - v_leak_j) / theta_j``. Per-neuron thresh
 resistances thus become column scales of the weights, which is exact. What the core shares per
 layer must then be uniform over the node, or the import is refused naming the parameter: the
 leak ``a`` (one decay per layer), ``u_reset``, ``u_init = -v_leak_j / theta_j`` and the bias
-``g_j b_j`` (one ``LIFParams.bias`` per layer). CubaLIF/CubaLI map exactly only when the
-synaptic current has no memory (``a_s = 0``: euler with ``tau_syn = dt``); otherwise they are
-refused (the core has no synaptic-current state). A recurrent map ``R_eff = R g`` becomes the
+``g_j b_j`` (one ``LIFParams.bias`` per layer). CubaLIF/CubaLI: with ``a_s = 0`` (euler,
+``tau_syn = dt``) the current is the input and the node is a LIF/LI with gain ``k_s w_in``;
+otherwise the layer gets the core's synaptic current (``CoreLayer.syn_decay = round(a_s *
+2**16)``, the current in membrane LSBs: ``syn = (syn * syn_decay >> 16) + i_exc - i_inh``, then
+the membrane integrates ``syn``), ``tau_syn`` uniform over the node and no bias (the core's bias
+enters the membrane, not the current). A recurrent map ``R_eff = R g`` becomes the
 core's ``lateral`` when it is uniform lateral inhibition (``-c (1 - I)``, c >= 0, zero diagonal:
 one constant, no extra synapses), otherwise the layer's recurrent crossbar (``w_rec_exc``/
 ``w_rec_inh``, the same level grid as the feed-forward weights; n_in + n_out <= 1024).
@@ -84,8 +87,9 @@ nothing to set here; the crossbar is ideal (device non-idealities belong to ``ne
 
 Export (:func:`export_graph`): each core layer becomes ``Affine`` (weights ``(w_exc - w_inh) *
 2**(adc_gain - adc_shift)``, bias the layer's bias) -> ``IF`` (no leak) or ``LIF`` (``tau = dt / (1 - a)``,
-``r = tau / dt``) in LSB units (``v_threshold = v_th - 1/2``), plus a recurrent ``Linear`` for
-``lateral`` and the recurrent block. Features NIR cannot state (subtract reset, ``v_init``, refractory steps, adaptation,
+``r = tau / dt``) in LSB units (``v_threshold = v_th - 1/2``), or a ``CubaLIF`` (``tau_syn = dt /
+(1 - a_s)``, ``w_in = tau_syn / dt``) for a layer with a synaptic current, plus a recurrent
+``Linear`` for ``lateral`` and the recurrent block. Features NIR cannot state (subtract reset, ``v_init``, refractory steps, adaptation,
 threshold noise, the ADC's floor) are listed in the graph's ``neuroxide_lossy`` metadata, and each
 neuron node carries the exact fixed-point layer (``neuroxide_layer``, JSON). On import, a graph
 whose float weights still equal that layer's is rebuilt from it bit for bit (unless
@@ -664,13 +668,15 @@ def _layer_to_core(net, layer, weight_bits):
     c = _discrete(net, layer)
     n = layer.n_out
     gain = c["gain"].copy()
+    a_syn = None
     if c["a_s"] is not None:
-        if np.any(c["a_s"] > 1e-12):
-            raise ParameterError(f"node {layer.name!r}.tau_syn", float(layer.params["tau_syn"].max()),
-                                 f"tau_syn = dt = {net.dt} s with --discretisation euler (no synaptic memory)",
-                                 why="the core has no synaptic-current state; a CubaLIF/CubaLI maps exactly only "
-                                     "when its current follows the input within the step")
         gain = gain * c["k_s"] * c["w_in"]
+        if np.any(c["a_s"] > 1e-12):  # synaptic memory: the core layer's synaptic current (syn_decay)
+            a_syn = _uniform(layer, "tau_syn", c["a_s"])
+            if np.any(layer.bias):
+                raise ParameterError(f"node {layer.name!r}", "a bias into a synaptic current with memory",
+                                     "bias 0 (or tau_syn = dt)",
+                                     why="the core adds its bias to the membrane, not to the synaptic current")
     if layer.spiking:
         theta = c["v_th"] - c["v_leak"]
         if np.any(theta <= 0):
@@ -723,6 +729,9 @@ def _layer_to_core(net, layer, weight_bits):
     pos = int(col_exc.max()) << gain_bits
     neg = (int(col_inh.max()) + lateral * (n - 1)) << gain_bits
     drive = max(pos + max(bias, 0), neg + max(-bias, 0), 1)
+    if a_syn is not None:  # the synaptic current integrates the drive: bounded by drive / (1 - a_s)
+        drive = int(math.ceil(drive * min(64.0, 1.0 / max(1.0 - a_syn, 1e-9)))) + 1
+        pos = neg = drive
     v_th = int(math.floor(inv)) + 1
     span = max(v_th, abs(v_reset), abs(v_init), drive)
     span = span * (64.0 if a > 1.0 - 1.0 / 64 else 1.0 / (1.0 - a)) + drive
@@ -740,7 +749,8 @@ def _layer_to_core(net, layer, weight_bits):
                        t_ref=0, adapt_inc=0, adapt_shift=1, noise_bits=0)
     core = CoreLayer(xb.w_exc, xb.w_inh, weight_bits, params, adc_shift=0, lateral=min(lateral, params.in_max),
                      adc_gain=gain_bits, w_rec_exc=None if rec is None else rec.w_exc,
-                     w_rec_inh=None if rec is None else rec.w_inh)
+                     w_rec_inh=None if rec is None else rec.w_inh,
+                     syn_decay=None if a_syn is None else int(round(a_syn * (1 << DECAY_BITS))))
     info = {"node": layer.name, "kind": layer.kind, "lsb": lsb, "level": xb.scale, "col_gain": g, "theta": theta,
             "v_leak": c["v_leak"], "exact": False}
     return core, info
@@ -802,7 +812,15 @@ def export_graph(network, dt=DEFAULT_DT):
         nodes[f"affine{k}"] = nir.Affine(weight=w, bias=np.full(n, float(p.bias)))
         common = dict(v_threshold=ones * (p.v_th - 0.5), v_reset=ones * float(p.v_reset),
                       metadata={"neuroxide_layer": json.dumps(net_dict["layers"][k], sort_keys=True)})
-        if p.decay == 1 << p.decay_bits:
+        if layer.syn_decay is not None:
+            a_s = layer.syn_decay / (1 << p.decay_bits)
+            tau_m = dt / (1.0 - a) if a < 1 else 1e12 * dt
+            tau_s = dt / (1.0 - a_s) if a_s < 1 else 1e12 * dt
+            if a >= 1 or a_s >= 1:
+                lossy.add("no-leak membrane or current (as tau = 1e12 dt)")
+            nodes[f"lif{k}"] = nir.CubaLIF(tau_syn=ones * tau_s, tau_mem=ones * tau_m, r=ones * tau_m / dt,
+                                           v_leak=np.zeros(n), w_in=ones * (tau_s / dt), **common)
+        elif p.decay == 1 << p.decay_bits:
             nodes[f"lif{k}"] = nir.IF(r=ones / dt, **common)
         else:
             tau = dt / (1.0 - a)

@@ -13,6 +13,9 @@ this step, ``prev`` = layer l's own spikes of step t-1)::
                + sum_k prev[k] * w_rec_inh[k, j]
     i_exc[j]   = min((acc_exc[j] << adc_gain) >> adc_shift, 2**in_bits - 1)   column ADC: scale
     i_inh[j]   = min((acc_inh[j] << adc_gain) >> adc_shift, 2**in_bits - 1)   (floor), saturate
+    if syn_decay is not None:                                  optional synaptic current (signed)
+        syn[j] = clamp(((syn[j] * syn_decay) >> decay_bits) + i_exc[j] - i_inh[j], v_min, v_max)
+        i_exc[j], i_inh[j] = min(max(syn[j], 0), 2**in_bits - 1), min(max(-syn[j], 0), 2**in_bits - 1)
     (v, ref, adapt, rng), spike = lif_step(params, v, ref, adapt, rng, i_exc, i_inh)
 
 The recurrent block (``w_rec_exc``/``w_rec_inh``, ``(n_out, n_out)`` levels, None by default) is a
@@ -93,7 +96,8 @@ class CoreLayer:
     column ADC's right shift; ``lateral`` the inhibition per spike of another neuron of this layer
     in the previous step (0..2**in_bits - 1); ``w_rec_exc``/``w_rec_inh`` (None, or int ``(n_out,
     n_out)`` levels like ``w_exc``): recurrent weights from this layer's spikes of the previous step
-    (row k: from neuron k); ``adc_gain`` (0..12) a left shift of the column sums
+    (row k: from neuron k); ``syn_decay`` (None, or 0..2**decay_bits): a synaptic-current state per
+    neuron that low-passes the ADC's output (a current-based LIF); ``adc_gain`` (0..12) a left shift of the column sums
     before ``adc_shift`` (the ADC's gain: one weight level is ``2**adc_gain`` membrane LSBs).
     """
 
@@ -106,6 +110,7 @@ class CoreLayer:
     adc_gain: int = 0
     w_rec_exc: np.ndarray | None = None
     w_rec_inh: np.ndarray | None = None
+    syn_decay: int | None = None
 
     def __post_init__(self):
         check_int("weight_bits", self.weight_bits, 1, 8)
@@ -122,6 +127,9 @@ class CoreLayer:
         if (self.w_rec_exc is None) != (self.w_rec_inh is None):
             raise ParameterError("w_rec_inh" if self.w_rec_inh is None else "w_rec_exc", None,
                                  "both recurrent matrices or neither")
+        if self.syn_decay is not None:
+            check_int("syn_decay", self.syn_decay, 0, 1 << self.params.decay_bits,
+                      f"leak factor of the synaptic current x 2**decay_bits, decay_bits={self.params.decay_bits}")
         if self.w_rec_exc is not None:
             n = self.w_exc.shape[1]
             for name in ("w_rec_exc", "w_rec_inh"):
@@ -210,7 +218,8 @@ def network_to_dict(network):
         {"w_exc": layer.w_exc.tolist(), "w_inh": layer.w_inh.tolist(), "weight_bits": layer.weight_bits,
          "params": dataclasses.asdict(layer.params), "adc_shift": layer.adc_shift, "lateral": layer.lateral,
          **({"adc_gain": layer.adc_gain} if layer.adc_gain else {}),
-         **({"w_rec_exc": layer.w_rec_exc.tolist(), "w_rec_inh": layer.w_rec_inh.tolist()} if layer.recurrent else {})}
+         **({"w_rec_exc": layer.w_rec_exc.tolist(), "w_rec_inh": layer.w_rec_inh.tolist()} if layer.recurrent else {}),
+         **({"syn_decay": layer.syn_decay} if layer.syn_decay is not None else {})}
         for layer in network.layers]}
 
 
@@ -220,7 +229,7 @@ def network_from_dict(d):
                                        la["weight_bits"], LIFParams(**la["params"]), la["adc_shift"], la["lateral"],
                                        la.get("adc_gain", 0),
                                        *((np.array(la["w_rec_exc"], dtype=np.int64), np.array(la["w_rec_inh"], dtype=np.int64))
-                                         if "w_rec_exc" in la else ()))
+                                         if "w_rec_exc" in la else (None, None)), la.get("syn_decay"))
                              for la in d["layers"]), seed=d["seed"])
 
 
@@ -229,7 +238,7 @@ class SNNTrace:
     """What :meth:`SNNModel.run` saw.
 
     ``spikes``: per layer, bool ``(steps, batch, n_out)``. ``state``: per layer a dict
-    ``{"v","ref","adapt","rng"} -> int64 (steps, batch, n_out)`` after each step, or None when not
+    ``{"v","ref","adapt","rng"(,"syn")} -> int64 (steps, batch, n_out)`` after each step, or None when not
     recorded. ``sops``: synaptic operations (per input event, one per column of the layer it feeds)
     as int64 ``(batch,)``. ``in_spikes``: the input ``(steps, batch, n_in)``.
     """
@@ -279,6 +288,8 @@ class SNNModel:
                 adapt=np.zeros(shape, dtype=np.int64),
                 rng=np.broadcast_to(seeds, shape).copy(),
                 spike=np.zeros(shape, dtype=bool)))
+        self.syn = [np.zeros((self.batch, layer.n_out), dtype=np.int64) if layer.syn_decay is not None else None
+                    for layer in self.network.layers]
         self.sops = np.zeros(self.batch, dtype=np.int64)
 
     def _check_spikes(self, s_in, steps_axis):
@@ -322,6 +333,10 @@ class SNNModel:
                 acc_inh = acc_inh << layer.adc_gain
             i_exc = np.minimum(acc_exc >> layer.adc_shift, p.in_max)
             i_inh = np.minimum(acc_inh >> layer.adc_shift, p.in_max)
+            if layer.syn_decay is not None:
+                syn = np.clip(((self.syn[k] * layer.syn_decay) >> p.decay_bits) + i_exc - i_inh, p.v_lo, p.v_hi)
+                self.syn[k] = syn
+                i_exc, i_inh = np.minimum(np.maximum(syn, 0), p.in_max), np.minimum(np.maximum(-syn, 0), p.in_max)
             v, ref, adapt, rng, spike = lif_step(NUMPY, p, st.v, st.ref, st.adapt, st.rng, i_exc, i_inh)
             spike = np.broadcast_to(spike, st.v.shape).copy()
             self.state[k] = LIFState(v, ref, adapt, rng, spike)
@@ -345,7 +360,8 @@ class SNNModel:
         spikes = [np.zeros((steps, self.batch, layer.n_out), dtype=bool) for layer in layers]
         state = None
         if record_state:
-            state = [{f: np.zeros((steps, self.batch, layer.n_out), dtype=np.int64) for f in STATE_FIELDS}
+            state = [{f: np.zeros((steps, self.batch, layer.n_out), dtype=np.int64)
+                      for f in STATE_FIELDS + (("syn",) if layer.syn_decay is not None else ())}
                      for layer in layers]
         sops0 = self.sops.copy()
         for t in range(steps):
@@ -354,6 +370,8 @@ class SNNModel:
                 if record_state:
                     for f in STATE_FIELDS:
                         state[k][f][t] = getattr(self.state[k], f)
+                    if self.syn[k] is not None:
+                        state[k]["syn"][t] = self.syn[k]
             if progress is not None:
                 progress(t + 1, steps)
         return SNNTrace(spikes=spikes, state=state, sops=self.sops - sops0, in_spikes=s_in)

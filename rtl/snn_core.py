@@ -143,6 +143,15 @@ def state_fields(params):
             ("rng", 32, False), ("spike", 1, False)]
 
 
+def layer_state_fields(layer):
+    """:func:`state_fields` of a layer, plus its synaptic current ``syn`` (signed, v_bits, MSB side:
+    its initial value 0 leaves :func:`state_word` unchanged) when ``syn_decay`` is set."""
+    fields = state_fields(layer.params)
+    if layer.syn_decay is not None:
+        fields.append(("syn", layer.params.v_bits, True))
+    return fields
+
+
 def state_word(params, v, ref, adapt, rng, spike):
     """Pack one neuron's state into its RAM word (Python ints)."""
     word, shift = 0, 0
@@ -195,7 +204,7 @@ class LayerUnit(wiring.Component):
         self.out_bits = _bits(layer.n_out - 1)
         wb = layer.weight_bits
         self.acc_bits = _bits(layer.n_rows * ((1 << wb) - 1))
-        self.state_bits = sum(b for _, b, _ in state_fields(p))
+        self.state_bits = sum(b for _, b, _ in layer_state_fields(layer))
         super().__init__({
             "start": In(1),
             "reset": In(1),
@@ -216,6 +225,7 @@ class LayerUnit(wiring.Component):
             "wb_adapt": Out(unsigned(p.adapt_bits)),
             "wb_rng": Out(unsigned(32)),
             "wb_spike": Out(1),
+            **({"wb_syn": Out(signed(p.v_bits))} if layer.syn_decay is not None else {}),
         })
 
     def elaborate(self, platform):
@@ -348,7 +358,7 @@ class LayerUnit(wiring.Component):
         n1_valid, n1_j = Signal(), Signal(self.out_bits)
         n1_exc, n1_inh = Signal(acc_w), Signal(acc_w)
         m.d.sync += [n1_valid.eq(n0_valid), n1_j.eq(feed_j), n1_exc.eq(feed[0][0]), n1_inh.eq(feed[0][1])]
-        fields = state_fields(p)
+        fields = layer_state_fields(layer)
         sv = data.StructLayout({name: (signed(b) if s else unsigned(b)) for name, b, s in fields})
         st = sv(st_rd.data)
         cnt_prev = Signal(range(n_out + 1))  # this layer's spikes in the previous step
@@ -385,15 +395,26 @@ class LayerUnit(wiring.Component):
         m.d.sync += [n4_valid.eq(n3_valid), n4_j.eq(n3_j), n4_iexc.eq(n3_iexc),
                      n4_iinh.eq(Mux(inh_scaled > in_max, in_max, inh_scaled))]
         # n4..n7: the LIF rule, pipelined at its stage() cuts; its result registered at n8
-        ops = PipelinedOps(m, prefix="lif_", carry={"valid": n4_valid, "j": n4_j})
+        syn = layer.syn_decay is not None
+        syn_next = Signal(signed(p.v_bits), name="syn_next")
+        ops = PipelinedOps(m, prefix="lif_", carry={"valid": n4_valid, "j": n4_j, **({"syn": syn_next} if syn else {})})
+        i_exc, i_inh = n4_iexc, n4_iinh
+        if syn:  # the synaptic current, before the rule's first cut (models/snn.py)
+            syn_sum = ops.let("syn_sum", ops.clamp(((n4["syn"] * layer.syn_decay) >> p.decay_bits) + n4_iexc - n4_iinh,
+                                                   p.v_lo, p.v_hi))
+            m.d.comb += syn_next.eq(syn_sum)
+            i_exc = ops.let("syn_exc", ops.clamp(syn_sum, 0, p.in_max))
+            i_inh = ops.let("syn_inh", ops.clamp(-syn_sum, 0, p.in_max))
         v_n, ref_n, adapt_n, rng_n, fire = lif_step(ops, p, n4["v"], n4["ref"], n4["adapt"], n4["rng"],
-                                                    n4_iexc, n4_iinh)
+                                                    i_exc, i_inh)
         assert ops.depth == 3, ops.depth
         m.d.sync += [
             self.wb_valid.eq(ops.carried["valid"]), self.wb_neuron.eq(ops.carried["j"]),
             self.wb_v.eq(v_n), self.wb_ref.eq(ref_n), self.wb_adapt.eq(adapt_n), self.wb_rng.eq(rng_n),
             self.wb_spike.eq(fire),
         ]
+        if syn:
+            m.d.sync += self.wb_syn.eq(ops.carried["syn"])
 
         # --- write-back (and the reset sequence, which writes the initial state) ---------------
         resetting = Signal()
@@ -415,7 +436,8 @@ class LayerUnit(wiring.Component):
             st_wr.en.eq(r_we | self.wb_valid),
             st_wr.addr.eq(Mux(r_we, r_addr, self.wb_neuron)),
             st_wr.data.eq(Mux(r_we, reset_word,
-                              Cat(self.wb_v, self.wb_ref, self.wb_adapt, self.wb_rng, self.wb_spike))),
+                              Cat(self.wb_v, self.wb_ref, self.wb_adapt, self.wb_rng, self.wb_spike,
+                                  *([self.wb_syn] if syn else [])))),
         ]
         with m.If(self.wb_valid & self.wb_spike):
             m.d.sync += cnt_cur.eq(cnt_cur + 1)
@@ -492,6 +514,7 @@ class SNNCore(wiring.Component):
             "wb_adapt": Out(unsigned(max(layer.params.adapt_bits for layer in network.layers))),
             "wb_rng": Out(unsigned(32)),
             "wb_spike": Out(1),
+            **({"wb_syn": Out(signed(v_bits))} if any(la.syn_decay is not None for la in network.layers) else {}),
         })
 
     def elaborate(self, platform):
@@ -579,6 +602,8 @@ class SNNCore(wiring.Component):
                              self.wb_v.eq(unit.wb_v), self.wb_ref.eq(unit.wb_ref), self.wb_adapt.eq(unit.wb_adapt),
                              self.wb_rng.eq(unit.wb_rng), self.wb_spike.eq(unit.wb_spike),
                              self.aer_out.payload.neuron.eq(unit.wb_neuron)]
+                if hasattr(unit, "wb_syn"):
+                    m.d.comb += self.wb_syn.eq(unit.wb_syn)
             with m.If(unit.wb_valid & unit.wb_spike):
                 m.d.sync += spikes[k].eq(spikes[k] + 1)
         fire = Signal()

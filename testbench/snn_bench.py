@@ -115,7 +115,7 @@ async def snn_core_matches_model(dut):
     wall0 = time.perf_counter()
 
     fields = ("v", "ref", "adapt", "rng", "spike")
-    field_mismatches = {f: 0 for f in fields}
+    field_mismatches = {f: 0 for f in fields + (("syn",) if any("syn" in st for st in want.state) else ())}
     rtl_spikes = [np.zeros((steps, batch, la.n_out), dtype=bool) for la in net.layers]
     mismatches, first, done_steps, cycles, free_run_s = 0, None, 0, 0, 0.0
     bad_steps = []  # (sample, step) of the first 64 mismatching steps
@@ -136,7 +136,7 @@ async def snn_core_matches_model(dut):
         bad = np.zeros(this, dtype=bool)
         for k, layer in enumerate(got):
             rtl_spikes[k][t_idx, b_idx] = layer["spike"].astype(bool)
-            for f in fields:
+            for f in fields + (("syn",) if "syn" in want.state[k] else ()):
                 ref = want.spikes[k][t_idx, b_idx] if f == "spike" else want.state[k][f][t_idx, b_idx]
                 diff = np.any(layer[f] != ref, axis=1)
                 field_mismatches[f] += int(diff.sum())

@@ -48,8 +48,11 @@ def event_words(in_spikes):
 def trace_layout(network):
     """``[(name, bits, signed)]`` of a trace word."""
     layers = network.layers
-    return [("v", max(la.params.v_bits for la in layers), True), ("ref", max(la.params.ref_bits for la in layers), False),
-            ("adapt", max(la.params.adapt_bits for la in layers), False), ("rng", 32, False), ("spike", 1, False)]
+    out = [("v", max(la.params.v_bits for la in layers), True), ("ref", max(la.params.ref_bits for la in layers), False),
+           ("adapt", max(la.params.adapt_bits for la in layers), False), ("rng", 32, False), ("spike", 1, False)]
+    if any(la.syn_decay is not None for la in layers):  # synaptic currents (0 in layers without)
+        out.append(("syn", max(la.params.v_bits for la in layers), True))
+    return out
 
 
 def unpack_trace(words, network):
@@ -117,7 +120,8 @@ class SNNBenchTop(wiring.Component):
 
         # trace: every write-back at step_in_chunk * n + neuron
         m.d.comb += [wr.en.eq(core.wb_valid), wr.addr.eq(steps * n + core.wb_neuron),
-                     wr.data.eq(Cat(core.wb_v, core.wb_ref, core.wb_adapt, core.wb_rng, core.wb_spike))]
+                     wr.data.eq(Cat(core.wb_v, core.wb_ref, core.wb_adapt, core.wb_rng, core.wb_spike,
+                                    *([core.wb_syn] if hasattr(core, "wb_syn") else [])))]
 
         stopped = (ends == self.chunk) | (ptr == len(self.words))
         with m.If(self.go & ~running):

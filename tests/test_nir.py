@@ -256,9 +256,13 @@ def refusal_cases(rng):
     g.nodes["n0"] = nir.LIF(tau=np.array([0.01, 0.01, 0.02, 0.01]), r=np.full(4, 10.0), v_leak=np.zeros(4),
                             v_threshold=np.ones(4), v_reset=np.zeros(4))
     cases["per-neuron tau"] = (g, r"'n0'.tau \(its leak")
-    g = chain([6, 4], rng, neuron=lambda n: nir.CubaLIF(tau_syn=np.full(n, 0.005), tau_mem=np.full(n, 0.01),
-                                                       r=np.ones(n), v_leak=np.zeros(n), v_threshold=np.ones(n)))
-    cases["cuba with synaptic memory"] = (g, r"'n0'.tau_syn.*synaptic")
+    g = chain([6, 4], rng, bias=0.1, neuron=lambda n: nir.CubaLIF(tau_syn=np.full(n, 0.005), tau_mem=np.full(n, 0.01),
+                                                                 r=np.ones(n), v_leak=np.zeros(n), v_threshold=np.ones(n)))
+    cases["cuba with synaptic memory and a bias"] = (g, r"'n0'.*bias into a synaptic current")
+    g = chain([6, 4], rng, neuron=lambda n: nir.CubaLIF(tau_syn=np.array([0.005, 0.005, 0.004, 0.005]),
+                                                       tau_mem=np.full(n, 0.01), r=np.ones(n), v_leak=np.zeros(n),
+                                                       v_threshold=np.ones(n)))
+    cases["per-neuron tau_syn"] = (g, r"'n0'.tau_syn")
     g = chain([6, 4], rng)
     g.nodes["fc9"] = nir.Linear(2 * np.eye(4))
     g.edges.remove(("n0", "output"))
@@ -323,14 +327,17 @@ def imported_network(draw):
     rng = np.random.default_rng(seed)
     n_layers = draw(st.integers(1, 3))
     sizes = [draw(st.integers(1, 8)) for _ in range(n_layers + 1)]
-    kind = draw(st.sampled_from(["lif", "if", "threshold"]))
+    kind = draw(st.sampled_from(["lif", "if", "threshold", "cuba"]))
     neuron = {"lif": lambda n: lif(n, tau=draw(st.floats(0.002, 0.05)), v_reset=draw(st.floats(-0.5, 0.5))),
+              "cuba": lambda n: nir.CubaLIF(tau_syn=np.full(n, draw(st.floats(0.001, 0.02))), tau_mem=np.full(n, 0.01),
+                                            r=np.full(n, 10.0), v_leak=np.zeros(n), v_threshold=np.ones(n),
+                                            v_reset=np.zeros(n)),
               "if": lambda n: nir.IF(r=np.full(n, 1e3), v_threshold=np.ones(n), v_reset=np.zeros(n)),
               "threshold": lambda n: nir.Threshold(np.full(n, 0.2))}[kind]
     lateral = draw(st.none() | st.floats(0.0, 1.0)) if kind != "threshold" else None
     recurrent = draw(st.none() | st.floats(0.05, 1.0)) if kind != "threshold" else None
-    g = chain(sizes, rng, neuron=neuron, w_scale=draw(st.floats(0.1, 2.0)), bias=draw(st.floats(-0.2, 0.2)),
-              lateral=lateral, recurrent=recurrent)
+    g = chain(sizes, rng, neuron=neuron, w_scale=draw(st.floats(0.1, 2.0)),
+              bias=draw(st.floats(-0.2, 0.2)) if kind != "cuba" else None, lateral=lateral, recurrent=recurrent)
     bits = draw(st.integers(1, 8))
     net = to_core(parse_graph(g), bits).network
     steps, batch = draw(st.integers(1, 12)), draw(st.integers(1, 2))
@@ -342,7 +349,7 @@ def imported_network(draw):
 @given(imported_network())
 def test_rtl_equals_model_for_imported_networks(case):
     """Amaranth simulator: full state of every neuron at every step (wide membranes, adc_gain, bias,
-    lateral, recurrent crossbars)."""
+    lateral, recurrent crossbars, synaptic currents)."""
     from neuroxide.testbench.snn_top import run_top_amaranth
     net, lanes, s = case
     got, _, _ = run_top_amaranth(net, lanes, s)
@@ -354,7 +361,7 @@ def test_rtl_equals_model_for_imported_networks(case):
             np.testing.assert_array_equal(layer["spike"].astype(bool), trace.spikes[k][:, b])
 
 
-def test_cocotb_imported_network_and_a_wrong_adc_gain_or_recurrent_weight_is_caught(tmp_path):
+def test_cocotb_imported_network_and_a_wrong_adc_gain_recurrent_weight_or_syn_decay_is_caught(tmp_path):
     from neuroxide.testbench.runner import available_simulators
     from neuroxide.testbench.snn_bench import run_network
     sims = available_simulators()
@@ -362,10 +369,13 @@ def test_cocotb_imported_network_and_a_wrong_adc_gain_or_recurrent_weight_is_cau
         pytest.skip("no simulator")
     rng = np.random.default_rng(4)
     net = to_core(parse_graph(chain([16, 12, 6], rng, bias=0.03, lateral=0.2, recurrent=0.3))).network
+    l1 = net.layers[1]  # give the output layer a synaptic current too
+    net = CoreNetwork((net.layers[0], CoreLayer(l1.w_exc, l1.w_inh, l1.weight_bits, l1.params, l1.adc_shift,
+                                                l1.lateral, l1.adc_gain, syn_decay=40000)), seed=net.seed)
     assert all(la.adc_gain > 0 for la in net.layers) and net.layers[0].recurrent and net.layers[1].lateral
     s = rng.random((25, 2, 16)) < 0.3
     res = run_network(net, s, simulator=sims[0], build_dir=tmp_path / "ok", lanes=4)
-    assert res["mismatches"] == 0 and res["spikes_total"] > 0
+    assert res["mismatches"] == 0 and res["spikes_total"] > 0 and "syn" in res["field_mismatches"]
     la = net.layers[0]
     other = CoreNetwork((CoreLayer(la.w_exc, la.w_inh, la.weight_bits, la.params, la.adc_shift, la.lateral,
                                    la.adc_gain - 1),) + net.layers[1:], seed=net.seed)
@@ -377,6 +387,10 @@ def test_cocotb_imported_network_and_a_wrong_adc_gain_or_recurrent_weight_is_cau
                                    la.adc_gain, w, la.w_rec_inh),) + net.layers[1:], seed=net.seed)
     res = run_network(net, s, simulator=sims[0], build_dir=tmp_path / "bad2", lanes=4, model_network=other)
     assert res["mismatches"] > 0
+    other = CoreNetwork((net.layers[0], CoreLayer(l1.w_exc, l1.w_inh, l1.weight_bits, l1.params, l1.adc_shift,
+                                                  l1.lateral, l1.adc_gain, syn_decay=40001)), seed=net.seed)
+    res = run_network(net, s, simulator=sims[0], build_dir=tmp_path / "bad3", lanes=4, model_network=other)
+    assert res["field_mismatches"]["syn"] > 0
 
 
 def test_adc_gain_model_rule():
@@ -614,3 +628,46 @@ def test_conv_graph_from_a_file_imports_and_runs(tmp_path):
     tr = SNNModel(m.network, 3).run(s.reshape(40, 3, -1))
     assert fl["spikes"][0].sum() > 50
     assert agreement(tr.counts(0), fl["spikes"][0].sum(0))["overall"] > 0.97
+
+
+def test_cuba_with_synaptic_memory_maps_onto_the_synaptic_current():
+    """Norse's LIF / snnTorch's Synaptic: tau_syn > dt gets the core's synaptic current."""
+    rng = np.random.default_rng(13)
+
+    def cuba(n):
+        return nir.CubaLIF(tau_syn=np.full(n, 5e-3), tau_mem=np.full(n, 1e-2), r=np.full(n, 10.0), v_leak=np.zeros(n),
+                           v_threshold=np.ones(n), v_reset=np.zeros(n), w_in=np.full(n, 1.5))
+    g = chain([40, 30, 8], rng, neuron=cuba, w_scale=1.5 / np.sqrt(40), affine=False)
+    net = parse_graph(g)
+    m = to_core(net)
+    assert [la.syn_decay for la in m.network.layers] == [round(0.8 * 65536)] * 2
+    s = rng.random((100, 16, 40)) < 0.2
+    fl = simulate_float(net, s)
+    tr = SNNModel(m.network, 16).run(s, record_state=True)
+    assert fl["spikes"][0].sum() > 500
+    assert agreement(tr.counts(0), fl["spikes"][0].sum(0))["overall"] > 0.98
+    # the synaptic state matters: without it the spikes differ
+    la = m.network.layers[0]
+    plain = CoreNetwork((CoreLayer(la.w_exc, la.w_inh, la.weight_bits, la.params, la.adc_shift, la.lateral,
+                                   la.adc_gain),), seed=m.network.seed)
+    assert not np.array_equal(SNNModel(plain, 16).run(s).spikes[0], tr.spikes[0])
+    # round trip keeps it
+    graph, _ = export_graph(m.network)
+    back = parse_graph(graph)
+    same_network(to_core(back).network, m.network)
+
+
+def test_export_of_a_synaptic_layer_is_a_cubalif_with_the_same_float_semantics():
+    rng = np.random.default_rng(14)
+
+    def cuba(n):
+        return nir.CubaLIF(tau_syn=np.full(n, 4e-3), tau_mem=np.full(n, 2e-2), r=np.full(n, 20.0), v_leak=np.zeros(n),
+                           v_threshold=np.ones(n), v_reset=np.zeros(n))
+    m = to_core(parse_graph(chain([20, 10], rng, neuron=cuba, w_scale=0.3, affine=False)))
+    graph, lossy = export_graph(m.network)
+    assert type(graph.nodes["lif0"]).__name__ == "CubaLIF" and lossy == []
+    s = rng.random((80, 8, 20)) < 0.3
+    tr = SNNModel(m.network, 8).run(s)
+    fl = simulate_float(parse_graph(graph), s)  # the exported float graph, metadata unused
+    assert tr.spikes[0].sum() > 100
+    assert agreement(tr.counts(), fl["spikes"][0].sum(0))["overall"] > 0.99

@@ -32,6 +32,7 @@ FAMILIES = {
     "LIF 64-48-10 + lateral": ((64, 48, 10), "lif", 0.15, 2.5),
     "LIF 64-48(recurrent)-10": ((64, 48, 10), "lif", "rec", 2.5),
     "CubaLIF(tau_syn=dt) 64-48-10": ((64, 48, 10), "cuba", None, 2.5),
+    "CubaLIF(tau_syn=5 ms) 64-48-10": ((64, 48, 10), "cuba5", None, 2.5),
 }
 
 
@@ -42,14 +43,16 @@ def make_graph(sizes, kind, lateral, gain, seed, tau=0.01):
     nodes = {"input": nir.Input(np.array([sizes[0]]))}
     edges, prev = [], "input"
     for k, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
-        nodes[f"fc{k}"] = nir.Affine(rng.normal(0, gain / np.sqrt(a), (b, a)), rng.normal(0, 0.02, b) * 0 + 0.02)
+        bias = 0.0 if kind == "cuba5" else 0.02  # a bias cannot enter a synaptic current with memory
+        nodes[f"fc{k}"] = nir.Affine(rng.normal(0, gain / np.sqrt(a), (b, a)), np.full(b, bias))
         ones = np.ones(b)
         if kind == "lif":
             node = nir.LIF(tau=ones * tau, r=ones * tau / DT, v_leak=0 * ones, v_threshold=ones, v_reset=0 * ones)
         elif kind == "if":
             node = nir.IF(r=ones / DT, v_threshold=ones, v_reset=0 * ones)
-        else:
-            node = nir.CubaLIF(tau_syn=ones * DT, tau_mem=ones * tau, r=ones * tau / DT, v_leak=0 * ones,
+        else:  # cuba: tau_syn = dt (no synaptic memory); cuba5: tau_syn = 5 ms (the core's synaptic current)
+            tau_syn = DT if kind == "cuba" else 5e-3
+            node = nir.CubaLIF(tau_syn=ones * tau_syn, tau_mem=ones * tau, r=ones * tau / DT, v_leak=0 * ones,
                                v_threshold=ones, v_reset=0 * ones, w_in=ones)
         nodes[f"n{k}"] = node
         edges += [(prev, f"fc{k}"), (f"fc{k}", f"n{k}")]
