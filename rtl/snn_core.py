@@ -289,8 +289,8 @@ class LayerUnit(wiring.Component):
 
         # recurrent layers: the layer's own spikes of the previous step are events n_ff.. of the list,
         # rows n_in + k of the weight RAM; a two-bank list written at write-back, read the next step
-        n_ff = Signal(range(n_in + 1))   # feed-forward events latched by start
         if layer.recurrent:
+            n_ff = Signal(range(n_in + 1))   # feed-forward events latched by start
             m.submodules.rec_events = rec_mem = Memory(shape=unsigned(self.out_bits), depth=2 * n_out, init=[])
             rec_rd, rec_wr = rec_mem.read_port(), rec_mem.write_port()
             rec_count = Signal(range(n_out + 1))  # own spikes written this step
@@ -380,7 +380,7 @@ class LayerUnit(wiring.Component):
         n3_inh = Signal(inh_w)
         n3_lat = Signal(inh_w)
         exc_scaled = Signal(acc_w + layer.adc_gain, name="exc_scaled")
-        m.d.comb += exc_scaled.eq((n2_exc << layer.adc_gain) >> layer.adc_shift)
+        m.d.comb += exc_scaled.eq(((n2_exc << layer.adc_gain) if layer.adc_gain else n2_exc) >> layer.adc_shift)
         m.d.sync += [n3[name].eq(n2[name]) for name, _, _ in fields]
         m.d.sync += [n3_valid.eq(n2_valid), n3_j.eq(n2_j), n3_inh.eq(n2_inh),
                      n3_iexc.eq(Mux(exc_scaled > in_max, in_max, exc_scaled)),
@@ -390,7 +390,8 @@ class LayerUnit(wiring.Component):
         n4_valid, n4_j = Signal(), Signal(self.out_bits)
         n4_iexc, n4_iinh = Signal(p.in_bits), Signal(p.in_bits)
         inh_scaled = Signal(inh_w + layer.adc_gain, name="inh_scaled")
-        m.d.comb += inh_scaled.eq(((n3_inh + n3_lat) << layer.adc_gain) >> layer.adc_shift)
+        inh_sum = n3_inh + n3_lat
+        m.d.comb += inh_scaled.eq(((inh_sum << layer.adc_gain) if layer.adc_gain else inh_sum) >> layer.adc_shift)
         m.d.sync += [n4[name].eq(n3[name]) for name, _, _ in fields]
         m.d.sync += [n4_valid.eq(n3_valid), n4_j.eq(n3_j), n4_iexc.eq(n3_iexc),
                      n4_iinh.eq(Mux(inh_scaled > in_max, in_max, inh_scaled))]
@@ -447,9 +448,10 @@ class LayerUnit(wiring.Component):
         m.d.comb += self.busy.eq(issuing | pipe_valid.any() | (feed_left != 0) | resetting | r_we)
         with m.If(self.start):
             m.d.sync += [issuing.eq(1), g.eq(0), e.eq(0), gbase.eq(0), cool.eq(0), feed_j.eq(0),
-                         n_ev.eq(ev_count), n_ff.eq(ev_count), ev_count.eq(0), cnt_prev.eq(cnt_cur), cnt_cur.eq(0)]
+                         n_ev.eq(ev_count), ev_count.eq(0), cnt_prev.eq(cnt_cur), cnt_cur.eq(0)]
             if layer.recurrent:
-                m.d.sync += [n_ev.eq(ev_count + rec_count), rec_count.eq(0), r_bank.eq(w_bank), w_bank.eq(~w_bank)]
+                m.d.sync += [n_ev.eq(ev_count + rec_count), n_ff.eq(ev_count), rec_count.eq(0), r_bank.eq(w_bank),
+                             w_bank.eq(~w_bank)]
         with m.If(self.clear_flags):
             m.d.sync += self.overflow.eq(0)
         with m.If(self.reset):
