@@ -46,9 +46,10 @@ def _layer_rows(net, mapping):
     for fl, core, info in zip(net.layers, mapping.network.layers, mapping.layers):
         p = core.params
         rows.append([fl.name, fl.kind, f"{core.n_in}->{core.n_out}", p.v_th, f"{p.decay}/2^{p.decay_bits}",
-                     p.bias, p.v_reset, core.lateral, core.adc_gain, p.v_bits, p.in_bits])
-    return table(rows, ["node", "kind", "shape", "v_th", "decay", "bias", "v_reset", "lateral", "adc_gain",
-                        "v_bits", "in_bits"])
+                     "-" if core.syn_decay is None else core.syn_decay, p.bias, p.v_reset, core.lateral,
+                     "yes" if core.recurrent else "-", core.adc_gain, p.v_bits, p.in_bits])
+    return table(rows, ["node", "kind", "shape", "v_th", "decay", "syn_decay", "bias", "v_reset", "lateral",
+                        "recurrent", "adc_gain", "v_bits", "in_bits"])
 
 
 def _layers_json(net, mapping):
@@ -58,7 +59,8 @@ def _layers_json(net, mapping):
         out.append({"node": fl.name, "kind": fl.kind, "n_in": core.n_in, "n_out": core.n_out, "v_th": p.v_th,
                     "decay": p.decay, "decay_bits": p.decay_bits, "bias": p.bias, "v_reset": p.v_reset,
                     "v_init": p.v_init, "lateral": core.lateral, "adc_gain": core.adc_gain, "v_bits": p.v_bits,
-                    "in_bits": p.in_bits, "weight_bits": core.weight_bits, "lsb": info["lsb"]})
+                    "in_bits": p.in_bits, "weight_bits": core.weight_bits, "lsb": info["lsb"],
+                    "syn_decay": core.syn_decay, "recurrent": core.recurrent})
     return out
 
 
@@ -338,18 +340,20 @@ def register(sub):
     pi = nsub.add_parser("import", help="NIR file -> core configuration JSON", formatter_class=_fmt(),
                          description=textwrap.dedent("""\
             Map a NIR graph onto the SNN core: Input, Output, Affine, Linear, Scale, Flatten (and Identity,
-            nested graphs) compose into one crossbar per neuron node; LIF, IF, LI, CubaLIF (tau_syn = dt),
-            CubaLI (tau_syn = dt) and Threshold become core layers (forward-Euler or exact-exponential
-            discretisation at --dt, reset to v_reset when v > v_threshold), weights quantised to
-            2**--weight-bits conductance levels. A recurrent edge maps when it is uniform lateral
-            inhibition. Anything the core cannot hold exits 2 naming the node and why."""),
+            nested graphs, Conv1d/Conv2d unrolled) compose into one crossbar per neuron node; LIF, IF, LI,
+            CubaLIF, CubaLI (synaptic current) and Threshold become core layers (forward-Euler or
+            exact-exponential discretisation at --dt, reset to v_reset when v > v_threshold), weights
+            quantised to 2**--weight-bits conductance levels. A node's recurrent edge becomes lateral
+            inhibition or a recurrent crossbar. Anything the core cannot hold exits 2 naming the node
+            and why."""),
                          epilog=textwrap.dedent("""\
             examples:
               neuroxide nir import net.nir
               neuroxide nir import net.nir --dt 1e-4 --weight-bits 6 -o build/net_core.json --json
 
             JSON keys: file, output, dt, discretisation, weight_bits, exact_from_metadata, n_in, n_out,
-            neurons, synapses, layers (node, kind, v_th, decay, bias, lateral, adc_gain, v_bits, lsb ...)"""))
+            neurons, synapses, layers (node, kind, v_th, decay, syn_decay, bias, lateral, recurrent,
+            adc_gain, v_bits, lsb ...)"""))
     _add_import_options(pi)
     pi.add_argument("-o", "--output", metavar="CONFIG.json", help="write the core configuration here")
     add_json(pi)
