@@ -418,7 +418,7 @@ def onn_case(draw):
     p = draw(onn_params() | st.just(ONNParams()))
     lo, hi = signed_range(p.acc_bits)
     vectors = draw(batch(st.fixed_dictionaries({
-        "phase": edge_int(0, p.phase_mask), "h": edge_int(lo, hi) | st.integers(-64, 64),
+        "phase": edge_int(0, p.phase_mask), "h": edge_int(lo, hi) | st.integers(max(lo, -64), min(hi, 64)),
         "rng": edge_int(1, 2**32 - 1), "t": edge_int(0, (1 << T_BITS) - 1)})))
     return p, vectors
 
