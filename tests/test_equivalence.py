@@ -447,6 +447,19 @@ def test_onn_update(case):
     assert first_mismatch(got, want, vectors) is None
 
 
+def test_negative_comb_runner_detects_a_different_rule():
+    p = ONNParams()
+    vectors = [{"phase": 20, "h": 3, "rng": 99, "t": 5000}]
+    shapes = ({"phase": unsigned(6), "h": signed(p.acc_bits + 1), "rng": unsigned(32), "t": unsigned(T_BITS)},
+              {"phase": unsigned(6), "rng": unsigned(32)})
+    got, _ = run_rule(onn_rule(p), *shapes, vectors)
+    c = functools.partial(column, vectors)
+    same = onn_rule(p)(NUMPY, c("phase"), c("h"), c("rng"), c("t"))
+    assert first_mismatch(got, {"phase": same["phase"], "rng": same["rng"]}) is None
+    other = onn_rule(p.replace(couple_gain=2))(NUMPY, c("phase"), c("h"), c("rng"), c("t"))
+    assert first_mismatch(got, {"phase": other["phase"]}) is not None
+
+
 # --- stimulus generator and PRNG ---------------------------------------------------------------------
 
 @st.composite
