@@ -7,7 +7,8 @@
 3. run random input spikes on the float NIR semantics and on the fixed-point model, print the
    spike-count agreement per output neuron;
 4. write the core configuration for ``neuroxide simulate|build snn-core -p network=...`` and export
-   the fixed-point network back to NIR (the round trip returns the identical network).
+   the fixed-point network back to NIR (the round trip returns the identical network);
+5. also write ``rec.nir``, a CubaLIF layer with a recurrent matrix (docs/nir.md's second graph).
 
 Run: ``.venv/bin/python examples/nir_example.py [OUT_DIR]`` (default build/nir_example); docs/nir.md
 continues with the RTL run and the bitstream.
@@ -44,10 +45,30 @@ def build_graph(seed=0, beta=0.9):
     return nir.NIRGraph(nodes=nodes, edges=edges, metadata={"dt": DT})
 
 
+def build_recurrent_graph(seed=3):
+    """16 inputs -> 12 CubaLIF (tau_syn = 5 ms) with a recurrent Linear (snnTorch RSynaptic-like)
+    -> Affine -> 4 LIF: the core's synaptic current and recurrent crossbar (docs/nir.md)."""
+    rng = np.random.default_rng(seed)
+
+    def cuba(n):
+        return nir.CubaLIF(tau_syn=np.full(n, 5e-3), tau_mem=np.full(n, 1e-2), r=np.full(n, 10.0), v_leak=np.zeros(n),
+                           v_threshold=np.ones(n), v_reset=np.zeros(n))
+    nodes = {"input": nir.Input(np.array([16])), "fc1": nir.Linear(rng.normal(0, 0.6, (12, 16))), "syn1": cuba(12),
+             "rec1": nir.Linear(rng.normal(0, 0.3, (12, 12))),
+             "fc2": nir.Affine(rng.normal(0, 0.7, (4, 12)), np.full(4, 0.05)),
+             "lif2": nir.LIF(tau=np.full(4, 1e-2), r=np.full(4, 10.0), v_leak=np.zeros(4), v_threshold=np.ones(4),
+                             v_reset=np.zeros(4)),
+             "output": nir.Output(np.array([4]))}
+    edges = [("input", "fc1"), ("fc1", "syn1"), ("syn1", "rec1"), ("rec1", "syn1"), ("syn1", "fc2"), ("fc2", "lif2"),
+             ("lif2", "output")]
+    return nir.NIRGraph(nodes=nodes, edges=edges, metadata={"dt": DT})
+
+
 def main(out_dir="build/nir_example"):
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     write_graph(build_graph(), out / "net.nir")
+    write_graph(build_recurrent_graph(), out / "rec.nir")
     net = load(out / "net.nir")
     mapping = to_core(net, weight_bits=8)
     for layer, info in zip(mapping.network.layers, mapping.layers):
