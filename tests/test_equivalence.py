@@ -369,11 +369,6 @@ def hh_fixed_of(args):
     return hh.make_fixed(**dict(args or ()))
 
 
-@functools.cache
-def default_hh():
-    return hh.make_fixed()
-
-
 def hh_fits_int64(k):
     """Every intermediate of hh_step fits int64: |gna*(v-E)| < 2**(g_frac+v_bits) and the current sum
     < 3 * max(k_na, k_k, k_l) * 2**v_bits. make_fixed accepts widths beyond this, where the numpy
