@@ -5,6 +5,7 @@ from the gates in one constant must FAIL (so each harness can fail). ``-m slow``
 every group (the set ``make formal`` proves), at the depth the catalogue in docs/formal.md gives.
 """
 
+import dataclasses
 import importlib
 
 import pytest
@@ -14,7 +15,8 @@ from neuroxide.testbench.formal_neurons import (DENDRITE_NARROW, WTA_NARROW, Den
                                                 WTAProperties, zoo_params)
 
 # (module, group) of every harness group built here
-GROUPS = [("formal_neurons", "lif-zoo"), ("formal_neurons", "dendrite"), ("formal_neurons", "wta")]
+GROUPS = [("formal_neurons", "lif-zoo"), ("formal_neurons", "dendrite"), ("formal_neurons", "wta"),
+          ("formal_izhikevich", "izhikevich")]
 
 
 def _harnesses(module, group):
@@ -64,6 +66,30 @@ def test_wta_properties_proven(tmp_path):
 
 def test_wta_proof_fails_against_a_different_lateral_weight(tmp_path):
     r = prove(WTAProperties(WTA_NARROW, 2, 25, spec_w_lat=24), "wta_wrong", tmp_path, depth=3)
+    assert r["status"] == "FAIL"
+
+
+# ---- izhikevich ---------------------------------------------------------------------------------
+def _iz_narrow():
+    from neuroxide.testbench.formal_izhikevich import NARROW, _coeffs
+    return _coeffs("A", NARROW["frac_bits"], NARROW["coef_bits"]), NARROW
+
+
+def test_pipelined_izhikevich_properties_proven(tmp_path):
+    from neuroxide.testbench.formal_izhikevich import IzhikevichProperties
+    k, w = _iz_narrow()
+    h = IzhikevichProperties(k, **w, pipelined=True, equality=False)
+    r = prove(h, "iz_pipe", tmp_path, depth=h.formal_depth)
+    assert r["status"] == "PASS", r["log"]
+
+
+@pytest.mark.parametrize("pipelined,wrong", [(False, "a1"), (True, "c"), (True, "v_peak")])
+def test_izhikevich_proof_fails_against_a_different_specification(tmp_path, pipelined, wrong):
+    from neuroxide.testbench.formal_izhikevich import IzhikevichProperties
+    k, w = _iz_narrow()
+    spec = dataclasses.replace(k, **{wrong: getattr(k, wrong) + (1 if wrong != "v_peak" else -1)})
+    h = IzhikevichProperties(k, **w, pipelined=pipelined, equality=not pipelined, spec=spec)
+    r = prove(h, "iz_wrong", tmp_path, depth=h.formal_depth)
     assert r["status"] == "FAIL"
 
 
