@@ -223,12 +223,25 @@ def network_to_dict(network):
         for layer in network.layers]}
 
 
+def _json_levels(name, rows):
+    """Weight levels read from JSON: nested lists of integers only (no floats, strings or
+    booleans, which ``np.array(..., dtype=int64)`` would truncate or convert silently)."""
+    flat = np.asarray(rows, dtype=object).ravel()
+    for x in flat:
+        if isinstance(x, bool) or not isinstance(x, int):
+            raise ParameterError(name, repr(x)[:40], "integer weight levels")
+        if not -(1 << 62) < x < (1 << 62):
+            raise ParameterError(name, x, "integer weight levels within 0..2**weight_bits - 1")
+    return np.array(rows, dtype=np.int64)
+
+
 def network_from_dict(d):
     """Inverse of :func:`network_to_dict` (validated: bad fields raise ParameterError)."""
-    return CoreNetwork(tuple(CoreLayer(np.array(la["w_exc"], dtype=np.int64), np.array(la["w_inh"], dtype=np.int64),
+    return CoreNetwork(tuple(CoreLayer(_json_levels("w_exc", la["w_exc"]), _json_levels("w_inh", la["w_inh"]),
                                        la["weight_bits"], LIFParams(**la["params"]), la["adc_shift"], la["lateral"],
                                        la.get("adc_gain", 0),
-                                       *((np.array(la["w_rec_exc"], dtype=np.int64), np.array(la["w_rec_inh"], dtype=np.int64))
+                                       *((_json_levels("w_rec_exc", la["w_rec_exc"]),
+                                          _json_levels("w_rec_inh", la["w_rec_inh"]))
                                          if "w_rec_exc" in la else (None, None)), la.get("syn_decay"))
                              for la in d["layers"]), seed=d["seed"])
 

@@ -612,18 +612,6 @@ DEVICE_VALUES = (("nan", "malformed"), ("abc", "malformed"), ("", "empty"), ("-1
 # Cases that fail for a reason in a file this catalogue's owner may not edit: shown as failing in the
 # docs, expected to fail in the tests (xfail, not strict: a fix by the owner shows as XPASS; then delete the entry).
 KNOWN = {
-    "config JSON (-p network=): a weight 1.5": "models/snn.py network_from_dict: a non-integer weight is truncated "
-        "(1.5 -> 1) instead of refused; check each weight is an int (not bool) before np.asarray",
-    "config JSON (nir export): a weight 1.5": "models/snn.py network_from_dict (as above)",
-    "config JSON (-p network=): a weight '8' (a string)": "models/snn.py network_from_dict: a string weight is "
-        "converted by np.asarray instead of refused (as above)",
-    "config JSON (nir export): a weight '8' (a string)": "models/snn.py network_from_dict (as above)",
-    "config JSON (-p network=): a weight Infinity": "designs/snn_core.py load_network: OverflowError (int(inf)) is "
-        "not among the caught exceptions; add it (or refuse non-integer weights in models/snn.py network_from_dict)",
-    "config JSON (nir export): a weight Infinity": "commands/nir.py cmd_export: OverflowError (int(inf)) is not "
-        "among the caught exceptions (as above)",
-    "nir: run: --input empty file": "commands/nir.py cmd_run: np.load of an empty file raises EOFError, which is "
-        "not among the caught (OSError, ValueError)",
 }
 
 

@@ -214,7 +214,7 @@ def cmd_run(args):
     if args.input is not None:
         try:
             raw = np.load(args.input, allow_pickle=False)
-        except (OSError, ValueError) as e:
+        except (OSError, ValueError, EOFError) as e:
             raise ParameterError("--input", args.input, "a .npy file of 0/1 spikes", why=str(e)) from None
         spikes = flatten_input(net, raw)
     else:
@@ -292,7 +292,7 @@ def cmd_export(args):
             network = network_from_dict(d["network"] if "network" in d else d)
         except FileNotFoundError:
             raise ParameterError("NETWORK", args.network, "digits | a core configuration JSON", why="no such file") from None
-        except (ValueError, KeyError, TypeError) as e:
+        except (ValueError, KeyError, TypeError, OverflowError) as e:
             raise ParameterError("NETWORK", args.network, "digits | a core configuration JSON (nir import -o, "
                                  "or {seed, layers})", why=f"{type(e).__name__}: {e}") from None
     graph, lossy = export_graph(network, dt)

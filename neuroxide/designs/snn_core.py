@@ -100,7 +100,7 @@ def load_network(path):
                              why="no such file") from None
     except ParameterError:
         raise
-    except (ValueError, KeyError, TypeError, AttributeError) as e:
+    except (ValueError, KeyError, TypeError, AttributeError, OverflowError) as e:
         raise ParameterError("network", path, "a core configuration JSON (neuroxide nir import -o)",
                              why=f"{type(e).__name__}: {e}") from None
 
