@@ -14,8 +14,10 @@ Amaranth 0.5 has no ``Past``: a harness keeps its own copy of the previous cycle
 inputs in registers (``prev_*``) and a ``valid`` flag that is 0 in the first cycle after reset.
 """
 
+import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -129,7 +131,6 @@ class LIFProperties(wiring.Component):
 
 
 def _sby_env():
-    import os
     env = dict(os.environ)
     bin_dir = str(Path(sys.executable).parent)
     env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
@@ -159,11 +160,23 @@ def prove(harness, name, workdir, depth=3, mode="prove", timeout_s=600):
         f"[options]\nmode {mode}\ndepth {depth}\n\n[engines]\nsmtbmc z3\n\n"
         f"[script]\nread_rtlil {name}.il\nprep -top top\n\n[files]\n{name}.il\n")
     t0 = time.perf_counter()
-    proc = subprocess.run(["yowasp-sby", "-f", f"{name}.sby"], cwd=workdir, env=env, capture_output=True,
-                          text=True, timeout=timeout_s)
-    log = proc.stdout + proc.stderr
-    found = re.findall(r"DONE \((\w+), rc=\d+\)", log)
-    status = found[-1] if found else "ERROR"
+    proc = subprocess.Popen(["yowasp-sby", "-f", f"{name}.sby"], cwd=workdir, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        log, _ = proc.communicate(timeout=timeout_s)
+        found = re.findall(r"DONE \((\w+), rc=\d+\)", log)
+        status = found[-1] if found else "ERROR"
+    except subprocess.TimeoutExpired:
+        # sby runs each engine (smtbmc, z3) in a process group of its own and kills those on
+        # SIGTERM; only if it does not exit then is its own group killed outright
+        proc.terminate()
+        try:
+            log, _ = proc.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            log, _ = proc.communicate()
+        log += f"\nneuroxide: killed after {timeout_s} s"
+        status = "TIMEOUT"
     return {"name": name, "status": status, "mode": mode, "depth": depth,
             "wall_s": round(time.perf_counter() - t0, 2), "log": log[-4000:]}
 
@@ -217,8 +230,9 @@ def main(argv=None):
     from neuroxide.fileio import write_json
     ap = argparse.ArgumentParser(description="Prove every property harness (k-induction) with SymbiYosys.")
     ap.add_argument("--out", default="results/formal.json")
-    ap.add_argument("--depth", type=int, default=3)
+    ap.add_argument("--depth", type=int, default=3, help="k of the k-induction (a harness may ask for more)")
     ap.add_argument("--build-dir", default="build/formal")
+    ap.add_argument("--timeout", type=float, default=600, help="seconds per proof before it counts as TIMEOUT")
     ap.add_argument("--only", help="comma-separated harness groups (default: all), e.g. lif,hostlink")
     args = ap.parse_args(argv)
     harnesses, properties = harness_groups()
@@ -231,7 +245,10 @@ def main(argv=None):
     cases = {name: h for group in harnesses.values() for name, h in group().items()}
     results = []
     for name, harness in tqdm(cases.items(), desc="formal", unit="proof", file=sys.stderr):
-        r = prove(harness, name.replace("-", "_"), Path(args.build_dir) / name, depth=args.depth)
+        # a harness whose step spans several cycles declares the induction depth it needs
+        depth = max(args.depth, getattr(harness, "formal_depth", 0))
+        r = prove(harness, name.replace("-", "_"), Path(args.build_dir) / name, depth=depth,
+                  timeout_s=args.timeout)
         results.append({k: r[k] for k in ("name", "status", "mode", "depth", "wall_s")} | {"harness": name})
     summary = {"properties": {g: list(properties[g]) for g in harnesses}, "proofs": results,
                "passed": sum(r["status"] == "PASS" for r in results), "total": len(results)}

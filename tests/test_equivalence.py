@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from neuroxide.boards import hostlink as proto
 from neuroxide.boards.linktop import RegisterFileCore
+from neuroxide.errors import ParameterError
 from neuroxide.models import hh
 from neuroxide.models.dendrite import MAX_DENDRITES, DendriteParams, dendrite_step
 from neuroxide.models.fixedpoint import NUMPY, signed_range
@@ -371,8 +372,8 @@ def hh_fixed_of(args):
 
 def hh_fits_int64(k):
     """Every intermediate of hh_step fits int64: |gna*(v-E)| < 2**(g_frac+v_bits) and the current sum
-    < 3 * max(k_na, k_k, k_l) * 2**v_bits. make_fixed accepts widths beyond this, where the numpy
-    model wraps (test_hh_model_wraps_int64_at_wide_widths); the random draws stay inside it."""
+    < 3 * max(k_na, k_k, k_l) * 2**v_bits. make_fixed refuses widths beyond this
+    (test_hh_widths_beyond_int64_are_refused)."""
     k_max = max(k.k_na, k.k_k, k.k_l)
     return k.g_frac + k.v_bits <= 62 and k_max.bit_length() + k.v_bits + 2 <= 63
 
@@ -380,8 +381,11 @@ def hh_fits_int64(k):
 @st.composite
 def hh_case(draw):
     args = draw(hh_fixed())
-    k = hh_fixed_of(args)
-    assume(hh_fits_int64(k))
+    try:
+        k = hh_fixed_of(args)
+    except ParameterError:      # widths make_fixed refuses (beyond int64): test_hh_widths_beyond_int64_are_refused
+        assume(False)
+    assert hh_fits_int64(k)     # make_fixed's guarantee
     lo, hi = signed_range(k.v_bits)
     table_hi = k.lut_lo + (k.lut_size << (k.v_frac - k.lut_frac))
     table_edges = sorted({min(max(x, lo), hi) for x in (k.lut_lo - 1, k.lut_lo, table_hi - 1, table_hi)})
@@ -414,14 +418,20 @@ def test_hh(case):
     assert hh_check(hh_fixed_of(args), vectors) is None
 
 
-@pytest.mark.xfail(strict=True, reason="models/hh.py: HHModel runs on int64 and make_fixed accepts v_frac=24 with "
-                   "k_bits=32, where k_na * i_na exceeds 2**63 and wraps (the RTL computes it exactly)")
-def test_hh_model_wraps_int64_at_wide_widths():
-    """Minimal counterexample found by test_hh: the squid constants at v_frac=24, k_bits=32 (both
-    accepted by make_fixed), v at its most negative value, m = h = 1.0, n = 0, no input. The RTL
-    gives v' = 1875773934 (exact: i_ion is about -6.1e9); the int64 model -2419193362."""
-    k = hh.make_fixed(v_frac=24, k_bits=32)
-    vectors = [{"v": signed_range(k.v_bits)[0], "m": k.one, "h": k.one, "n": 0, "i_dt": 0}]
+def test_hh_widths_beyond_int64_are_refused():
+    """The counterexample test_hh once found: the squid constants at v_frac=24, k_bits=32, v at its
+    most negative value, m = h = 1.0, n = 0: k_na * i_na exceeds 2**63, where the int64 model
+    wrapped (-2419193362) and the RTL did not (1875773934). make_fixed now refuses such widths,
+    naming the field and the range that fits; the widest accepted widths stay exact."""
+    with pytest.raises(ParameterError, match=r"k_bits=32 .*allowed: 8\.\.27 at v_frac=24"):
+        hh.make_fixed(v_frac=24, k_bits=32)
+    with pytest.raises(ParameterError, match=r"g_frac=30 .*allowed: 4\.\.29 at v_frac=24"):
+        hh.make_fixed(v_frac=24, g_frac=30)
+    k = hh.make_fixed(v_frac=24, g_frac=29, k_bits=27)
+    assert hh_fits_int64(k)
+    vectors = [{"v": v, "m": m, "h": h, "n": n, "i_dt": i}
+               for v in signed_range(k.v_bits) for m in (0, k.one) for h in (0, k.one) for n in (0, k.one)
+               for i in signed_range(k.v_bits)]
     assert hh_check(k, vectors) is None
 
 

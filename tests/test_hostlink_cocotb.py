@@ -43,7 +43,8 @@ def test_driver_through_uart(simulator, build_dir):
 def test_fuzz_matches_reference(simulator, build_dir):
     res = simulate_design(configure("hostlink", {"seed": 5}), simulator, 300, build_dir)
     assert res["mismatches"] == 0, res.get("first_mismatch")
-    assert res["steps"] == 300 and res["responses"] >= 300 * 0.7 and res["bus_writes"] > 0
+    # every fuzz frame is answered (a response or an error code); glued garbage may add more
+    assert res["steps"] == 300 and res["responses"] >= res["steps"] and res["bus_writes"] > 0
 
 
 @_needs("icarus")
@@ -60,3 +61,4 @@ def test_fuzz_100k_frames_verilator(build_dir):
     res = simulate_design(configure("hostlink", {"seed": 11}), "verilator", 100_000, build_dir)
     assert res["mismatches"] == 0, res.get("first_mismatch")
     assert res["steps"] == 100_000
+    assert res["responses"] >= res["steps"]  # every frame answered or rejected with an error code
