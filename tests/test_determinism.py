@@ -1,49 +1,102 @@
-"""Determinism: the same configuration gives byte-identical Verilog in every process and on every
-machine (no source paths, no hash-order dependence), and identical model results."""
+"""Determinism: the same configuration gives byte-identical Verilog and identical results in every
+process and on every machine (no source paths, no hash-order dependence, no platform-dependent
+arithmetic on the integer path).
+
+Two checks: two processes with different ``PYTHONHASHSEED`` agree, and both agree with the SHA-256
+digests committed in ``tests/data/determinism.json`` (made on the development machine; a clone on
+another machine must reproduce them). The digests cover the default Verilog of every design and
+integer model runs of the LIF, SNN-core, ONN (max-cut anneal of G1) and Izhikevich rules. After an
+intended change of the RTL or a model, regenerate them with::
+
+    .venv/bin/python tests/test_determinism.py --write
+"""
 
 import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
+GOLDEN = Path(__file__).parent / "data" / "determinism.json"
+
+SCRIPT = r"""
+import hashlib, json
 import numpy as np
 
-from neuroxide.designs import DESIGNS
+def digest(*arrays):
+    m = hashlib.sha256()
+    for a in arrays:
+        a = np.ascontiguousarray(a)
+        m.update(f"{a.dtype.str}{a.shape}".encode() + a.tobytes())
+    return m.hexdigest()
 
-SCRIPT = """
-import hashlib, json
-from neuroxide.designs import DESIGNS, configure, to_verilog
 out = {}
+from neuroxide.designs import DESIGNS, configure, to_verilog
 for name in sorted(DESIGNS):
     text = to_verilog(configure(name, {}))
     assert "/work/" not in text and "/home/" not in text, name + ": machine path in Verilog"
-    out[name] = hashlib.sha256(text.encode()).hexdigest()
-print(json.dumps(out))
+    out["verilog/" + name] = hashlib.sha256(text.encode()).hexdigest()
+
+from neuroxide.models.lif import LIFModel, LIFParams
+rng = np.random.default_rng(3)
+exc = rng.integers(0, 600, size=(300, 16))
+t = LIFModel(LIFParams(noise_bits=6, adapt_inc=100, t_ref=2), 16, seed=5).run(exc, exc[::-1] // 3)
+out["model/lif"] = digest(t.v, t.ref, t.adapt, t.rng, t.spike)
+
+from neuroxide.models.snn import CoreLayer, CoreNetwork, SNNModel
+rng = np.random.default_rng(7)
+net = CoreNetwork((CoreLayer(rng.integers(0, 16, (32, 24)), rng.integers(0, 16, (32, 24)), 4,
+                             LIFParams(noise_bits=4), 2, 3),
+                   CoreLayer(rng.integers(0, 16, (24, 10)), rng.integers(0, 8, (24, 10)), 4, LIFParams(), 1, 0)),
+                  seed=9)
+tr = SNNModel(net, batch=8).run(rng.random((40, 8, 32)) < 0.3, record_state=True)
+out["model/snn-core"] = digest(*tr.spikes, *(s[f] for s in tr.state for f in sorted(s)), tr.sops)
+
+from neuroxide.models.gset import load_graph
+from neuroxide.models.onn import solve_maxcut
+r = solve_maxcut(load_graph("G1"), steps=200, restarts=4, seed=3)
+out["model/onn-maxcut-G1"] = digest(np.array(r.cuts), np.asarray(r.spins))
+
+from neuroxide.models.izhikevich import panel_inputs, run_fixed
+_, coeffs, i_dt = panel_inputs(["A", "G", "R"])
+iz = run_fixed(coeffs, i_dt)
+out["model/izhikevich-AGR"] = digest(iz["v"], iz["u"], iz["spike"])
+print(json.dumps(out, sort_keys=True))
 """
 
 
-def _shas(hash_seed, tmp_path):
+def digests(hash_seed, cwd):
     env = dict(os.environ, PYTHONHASHSEED=str(hash_seed))
-    proc = subprocess.run([sys.executable, "-c", SCRIPT], env=env, cwd=tmp_path, capture_output=True, text=True,
-                          check=True)
+    proc = subprocess.run([sys.executable, "-c", SCRIPT], env=env, cwd=cwd, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def test_verilog_of_every_design_is_byte_identical_across_processes(tmp_path):
-    a = _shas(1, tmp_path)
-    b = _shas(4242, tmp_path)
-    assert set(a) == set(DESIGNS)
-    assert a == b
+def test_identical_across_processes_and_equal_to_the_committed_digests(tmp_path):
+    from neuroxide.designs import DESIGNS
+    a = digests(1, tmp_path)
+    b = digests(4242, tmp_path)
+    assert {k.split("/", 1)[1] for k in a if k.startswith("verilog/")} == set(DESIGNS)
+    assert a == b, sorted(k for k in a if a[k] != b.get(k))
+    golden = json.loads(GOLDEN.read_text())
+    changed = sorted(k for k in set(a) | set(golden) if a.get(k) != golden.get(k))
+    assert not changed, (f"differs from {GOLDEN.name} (made on another run or machine): {changed}; after an "
+                         "intended change regenerate with `python tests/test_determinism.py --write`")
 
 
-def test_lif_model_runs_are_identical():
-    from neuroxide.models.lif import LIFModel, LIFParams
-    p = LIFParams(noise_bits=6, adapt_inc=100)
-    rng = np.random.default_rng(3)
-    exc = rng.integers(0, 600, size=(200, 16))
-    runs = []
-    for _ in range(2):
-        model = LIFModel(p, 16, seed=5)
-        runs.append(model.run(exc, np.zeros_like(exc)))
-    for field in ("v", "ref", "adapt", "rng", "spike"):
-        assert np.array_equal(getattr(runs[0], field), getattr(runs[1], field)), field
+def test_a_changed_configuration_changes_the_digest(tmp_path):
+    """The digests are sensitive: one parameter changed gives another Verilog."""
+    import hashlib
+
+    from neuroxide.designs import configure, to_verilog
+    a = hashlib.sha256(to_verilog(configure("lif", {})).encode()).hexdigest()
+    b = hashlib.sha256(to_verilog(configure("lif", {"n": 2})).encode()).hexdigest()
+    assert a != b
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["--write"]:
+        sys.exit("usage: python tests/test_determinism.py --write   (regenerates tests/data/determinism.json)")
+    d = digests(0, Path.cwd())
+    GOLDEN.write_text(json.dumps(d, indent=1, sort_keys=True) + "\n")
+    print(f"wrote {GOLDEN} ({len(d)} digests)")
