@@ -27,7 +27,9 @@ def digest(*arrays):
     m = hashlib.sha256()
     for a in arrays:
         a = np.ascontiguousarray(a)
-        m.update(f"{a.dtype.str}{a.shape}".encode() + a.tobytes())
+        # object arrays (the Izhikevich model's Python ints at 50-bit widths) hold pointers: hash the values
+        data = repr(a.tolist()).encode() if a.dtype == object else a.tobytes()
+        m.update(f"{a.dtype.str}{a.shape}".encode() + data)
     return m.hexdigest()
 
 out = {}
