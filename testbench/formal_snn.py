@@ -1,0 +1,163 @@
+"""Formal property harnesses (SymbiYosys k-induction, see ``neuroxide.testbench.formal``) of the SNN
+core's neuron datapath: ``models.lif.lif_step`` elaborated with ``rtl.fixedpoint.PipelinedOps``,
+exactly as ``rtl.snn_core.LayerUnit`` builds it (3 register cuts at the rule's ``stage()`` lines,
+the valid bit and neuron index carried along the cuts, the result registered once more into the
+``wb_*`` write-back registers: latency 4 clocks, one neuron per clock).
+
+Group ``snn-core`` (plug-in of ``python -m neuroxide.testbench.formal --only snn-core``):
+:class:`SNNNeuronProperties` streams one free neuron per clock (state word, currents, valid,
+index) into the pipeline. In the core the state comes from the state RAM; the harness assumes only
+the RAM's invariant for the word read (v within v_min..v_max, ref within 0..t_ref, rng != 0),
+which holds for the reset word and which the proof shows every write-back keeps, so the invariant
+of the whole RAM follows by induction over the write-backs.
+
+**Prediction form, pipelined.** The specification (``formal_neurons.lif_spec``, wide arithmetic
+from the ``models.lif`` docstring) is evaluated on the inputs of the cycle the neuron enters, its
+result delayed by a shift register as long as the pipeline, and compared with the write-back
+registers when the neuron leaves. The leak product ``v * decay`` of the specification and of the
+gates' first stage then read the same solver term (the harness's input ``v``), so z3 shares it.
+
+Parameter sets: ``snn-core-default`` (the LIF of the snn-core design's random network),
+``snn-core-digits`` (the hidden layer ``models.train.convert`` produces for the digits network),
+``snn-core-nir`` (layer 0 of ``examples/nir_example.py``'s ``neuroxide nir import``),
+``snn-core-narrow`` (8-bit membrane, every feature on, every saturation edge reachable).
+Not covered: a layer's synaptic current (``CoreLayer.syn_decay``), the ADC stages in front of the
+rule and the state RAM / accumulator scheduling (the cocotb bench checks the full state of every
+write-back against the model).
+"""
+
+from amaranth.hdl import Assert, Assume, Const, Module, Signal, signed, unsigned
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In
+
+from neuroxide.models.lif import LIFParams, lif_step
+from neuroxide.rtl.fixedpoint import PipelinedOps
+
+from .formal_neurons import lif_spec
+
+__all__ = ["HARNESSES", "PROPERTIES", "SNN_CORE_PROPERTIES", "SNNNeuronProperties", "SNN_DEFAULT", "SNN_DIGITS",
+           "SNN_NIR", "SNN_NARROW", "INDEX_BITS"]
+
+INDEX_BITS = 10  # neuron index width of a layer of MAX_NEURONS = 1024 (rtl.snn_core)
+
+SNN_CORE_PROPERTIES = (
+    "v within v_min..v_max, ref within 0..t_ref, rng never 0 after every write-back (the wide result, "
+    "before it is narrowed into the RAM word: saturation, never wrap), given a state word that satisfies it",
+    "no spike while refractory",
+    "spike exactly when ref == 0 and clamp(leak + bias + i_exc - i_inh) >= v_th + adapt decay + noise",
+    "v, ref, adapt, rng written back equal the specification computed in unbounded arithmetic on the state "
+    "and currents the neuron entered with",
+    "the valid bit and neuron index carried along the cuts leave with the neuron's result: latency "
+    "3 cuts + 1 write-back register, one neuron per clock",
+)
+
+# the LIF of the snn-core design's random network (neuroxide.designs.snn_core.make_network, defaults)
+SNN_DEFAULT = LIFParams(v_bits=16, in_bits=10, v_th=120, decay=3968, t_ref=1, noise_bits=4, adapt_inc=8, v_min=-2048)
+# the hidden layer of the digits network: models.train.convert(trained_mlp(TrainConfig()), ..., seed=1) gives
+# v_th 1243 (hidden) and 753 (output), integrate-and-fire with subtract reset
+SNN_DIGITS = LIFParams(v_bits=16, in_bits=12, decay_bits=8, ref_bits=1, decay=256, v_th=1243, v_reset=0, v_init=621,
+                       reset_mode="subtract", t_ref=0, adapt_inc=0, noise_bits=0)
+# layer 0 of examples/nir_example.py imported by `neuroxide nir import` (build/nir_example/core.json)
+SNN_NIR = LIFParams(v_bits=22, in_bits=17, decay_bits=16, ref_bits=1, adapt_bits=1, adapt_shift=1, decay=58982,
+                    bias=567, v_th=11342, v_reset=0, reset_mode="value", t_ref=0, adapt_inc=0, noise_bits=0)
+# every feature on at narrow widths: every saturation edge is reachable
+SNN_NARROW = LIFParams(v_bits=8, in_bits=6, decay_bits=4, decay=13, v_th=70, bias=-2, ref_bits=2, t_ref=3,
+                       adapt_bits=5, adapt_inc=11, adapt_shift=2, noise_bits=3, v_min=-90, reset_mode="subtract")
+
+
+def _delay(m, value, cycles, name):
+    """``value`` delayed by ``cycles`` registers (reset 0)."""
+    for k in range(cycles):
+        reg = Signal(value.shape(), name=f"{name}_d{k + 1}")
+        m.d.sync += reg.eq(value)
+        value = reg
+    return value
+
+
+class SNNNeuronProperties(wiring.Component):
+    """The properties :data:`SNN_CORE_PROPERTIES` of the snn-core neuron pipeline built with ``params``.
+
+    ``spec`` (default ``params``) are the specification's constants; a harness whose ``spec``
+    differs from ``params`` must FAIL. ``formal_depth``: the induction depth the runner uses
+    (pipeline latency + 2: the base case then reaches the first checked neuron)
+    """
+
+    def __init__(self, params: LIFParams, spec: LIFParams = None):
+        self.params = params
+        self.spec = spec or params
+        p = params
+        super().__init__({
+            "valid": In(1),
+            "j": In(unsigned(INDEX_BITS)),
+            "v": In(signed(p.v_bits)),
+            "ref": In(unsigned(p.ref_bits)),
+            "adapt": In(unsigned(p.adapt_bits)),
+            "rng": In(unsigned(32)),
+            "i_exc": In(unsigned(p.in_bits)),
+            "i_inh": In(unsigned(p.in_bits)),
+        })
+        self.latency = 3 + 1  # lif_step's cuts + the write-back register
+        self.formal_depth = self.latency + 2
+
+    def elaborate(self, platform):
+        m = Module()
+        p, s = self.params, self.spec
+        # the state RAM's invariant for the word read (reset word and, by the proof, every write-back)
+        m.d.comb += Assume((self.v >= s.v_lo) & (self.v <= s.v_hi) & (self.ref <= s.t_ref) & (self.rng != 0))
+
+        # the datapath as rtl/snn_core.py builds it (n4 -> lif_step cuts -> wb_* registers)
+        ops = PipelinedOps(m, prefix="lif_", carry={"valid": self.valid, "j": self.j})
+        v_n, ref_n, adapt_n, rng_n, fire = lif_step(ops, p, self.v, self.ref, self.adapt, self.rng,
+                                                    self.i_exc, self.i_inh)
+        assert ops.depth == 3, ops.depth
+        wb = {"valid": Signal(name="wb_valid"), "j": Signal(unsigned(INDEX_BITS), name="wb_j"),
+              "v": Signal(signed(p.v_bits), name="wb_v"), "ref": Signal(unsigned(p.ref_bits), name="wb_ref"),
+              "adapt": Signal(unsigned(p.adapt_bits), name="wb_adapt"), "rng": Signal(unsigned(32), name="wb_rng"),
+              "spike": Signal(name="wb_spike")}
+        m.d.sync += [wb["valid"].eq(ops.carried["valid"]), wb["j"].eq(ops.carried["j"]), wb["v"].eq(v_n),
+                     wb["ref"].eq(ref_n), wb["adapt"].eq(adapt_n), wb["rng"].eq(rng_n), wb["spike"].eq(fire)]
+        # the un-narrowed results, registered alongside: a value that would wrap when narrowed shows here
+        wide = {k: Signal(x.shape(), name=f"wide_{k}") for k, x in
+                (("v", v_n), ("ref", ref_n), ("adapt", adapt_n))}
+        m.d.sync += [wide["v"].eq(v_n), wide["ref"].eq(ref_n), wide["adapt"].eq(adapt_n)]
+
+        # the harness's own bookkeeping: which cycles leave with a neuron that entered after reset
+        valid_in = _delay(m, self.valid, self.latency, "valid_in")
+        j_in = _delay(m, self.j, self.latency, "j_in")
+        # the item leaving now entered after reset, not in the reset-time pipeline registers (every
+        # item is checked, valid or not: the state word read satisfies the RAM invariant every cycle)
+        live = _delay(m, Const(1, 1), self.latency, "live")
+
+        spec = lif_spec(m, s, self.v, self.ref, self.adapt, self.rng, self.i_exc, self.i_inh)
+        pred = {k: _delay(m, x, self.latency, f"pred_{k}") for k, x in spec.items()}
+        was_ref = _delay(m, self.ref != 0, self.latency, "was_ref")
+
+        with m.If(live):
+            m.d.comb += [
+                Assert(wb["valid"] == valid_in, "valid leaves with the result"),
+                Assert(~wb["valid"] | (wb["j"] == j_in), "the neuron index leaves with the result"),
+                Assert((wide["v"] >= s.v_lo) & (wide["v"] <= s.v_hi), "v written back within v_min..v_max"),
+                Assert((wide["ref"] >= 0) & (wide["ref"] <= s.t_ref), "ref written back within 0..t_ref"),
+                Assert((wide["adapt"] >= 0) & (wide["adapt"] <= s.adapt_max), "adapt within 0..adapt_max"),
+                Assert(wb["rng"] != 0, "rng never 0"),
+                Assert(~(was_ref & wb["spike"]), "no spike while refractory"),
+                Assert(wb["spike"] == pred["fire"], "spike exactly at the threshold condition"),
+                Assert(wb["v"] == pred["v"], "v follows the specification"),
+                Assert(wb["ref"] == pred["ref"], "ref follows the specification"),
+                Assert(wb["adapt"] == pred["adapt"], "adapt follows the specification"),
+                Assert(wb["rng"] == pred["rng"], "rng is xorshift32 of the state read"),
+            ]
+        return m
+
+
+def _snn_cases():
+    return {
+        "snn-core-default": SNNNeuronProperties(SNN_DEFAULT),
+        "snn-core-digits": SNNNeuronProperties(SNN_DIGITS),
+        "snn-core-nir": SNNNeuronProperties(SNN_NIR),
+        "snn-core-narrow": SNNNeuronProperties(SNN_NARROW),
+    }
+
+
+HARNESSES = {"snn-core": _snn_cases}
+PROPERTIES = {"snn-core": SNN_CORE_PROPERTIES}
