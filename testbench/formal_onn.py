@@ -1,0 +1,213 @@
+"""Formal property harnesses (SymbiYosys, see ``neuroxide.testbench.formal``) of the ONN core's
+oscillator update: ``models.onn.schedule`` + ``models.onn.onn_update`` elaborated with
+``rtl.fixedpoint.AmaranthOps``, exactly as stage D of ``rtl.onn_core.ONNCore`` builds them
+(phase ``phase_bits`` unsigned, weighted sum ``h`` signed ``acc_bits + 1``, rng 32 bits, step
+index ``t`` 16 bits; the new phase and rng are narrowed into ``phase_bits`` / 32-bit stores).
+
+Group ``onn`` (plug-in of ``python -m neuroxide.testbench.formal --only onn``):
+:class:`ONNUpdateProperties`. The update is combinational, so the harness is too: its inputs are
+free in every cycle (every phase, h, rng, t at once) and the assertions hold in every cycle; the
+k of the k-induction plays no role (every proof is its base case).
+
+The specification is written here from the ``models.onn`` docstring in wide Amaranth arithmetic,
+not by calling the rule, with its own formulation of the two nudges: the coupling nudge goes
+toward its target T (0 for drive > 0, H for drive < 0) by the sign of the circular offset
+``(T - phase) mod 2**P`` (up when it is in (0, H], the tie at the far point going up, down when it
+is in (H, 2**P)); the injection goes toward the nearer of {0, H} by at most the distance to it,
+from ``u = phase mod H``. The new phase is the low ``P`` bits of the wide sum (the modular wrap of
+the phase circle, the one wrap the bit-exact contract allows).
+
+Besides the equalities, bounds are asserted on the gates' own intermediate wires (those the rule
+names with ``ops.let``: ``drive``, ``inj``, ``amp``), recorded by :class:`RecordingOps`. The
+specification's noise term reads the gates' ``amp`` and ``rng'`` wires, which the same harness
+proves equal to the specification's own (so the statement is unchanged, and z3 shares one
+multiplier instead of proving two equivalent).
+
+The one other state of the ONN the model declares saturating, the step index ``t``, is counted
+by the core's run control, not by the rule: :class:`ONNStepCounterProperties` proves on
+``ONNCore`` itself (2 oscillators, free ``start``/``run_steps``, no host access) that it holds or
+counts up by one and saturates at ``2**16 - 1``.
+"""
+
+from amaranth.hdl import Assert, Module, Mux, Signal, signed, unsigned
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In
+
+from neuroxide.models.onn import SCHED_SHIFT, T_BITS, ONNParams, onn_update, schedule
+from neuroxide.rtl.fixedpoint import AmaranthOps
+
+from .formal_neurons import clamp, xorshift32_spec
+
+__all__ = ["HARNESSES", "PROPERTIES", "ONN_PROPERTIES", "ONNUpdateProperties", "RecordingOps", "ONN_NARROW",
+           "ONN_P3", "ONN_MAXCUT_G1", "ONN_WIDE"]
+
+ONN_PROPERTIES = (
+    "phase' == (phase + d_c + d_inj + noise) mod 2**phase_bits, with every term computed from the model's "
+    "equations in unbounded arithmetic (the modular wrap of the phase circle is the one exception to saturation)",
+    "phase' (the wide value before it is stored) stays within 0..2**phase_bits - 1",
+    "rng' == xorshift32(rng), and rng' != 0 when rng != 0",
+    "the gates' drive == clamp((h * couple_gain) >> couple_shift, -couple_max, couple_max): it saturates at "
+    "+-couple_max, and |d_c| == |drive| <= couple_max (0 at the target)",
+    "the gates' injection strength inj == min(inj_max, (t * inj_rate) >> 12) <= inj_max (saturates), and "
+    "|d_inj| <= min(inj, distance to the nearer of {0, H}): the injection never passes its target",
+    "the gates' noise amplitude amp == noise_max - min(noise_max - noise_min, (t * noise_rate) >> 12) within "
+    "noise_min..noise_max (saturates at noise_min), and noise within -amp..amp",
+    "(onn-core-t-saturates, on ONNCore) the step index t holds or counts up by one and saturates at 2**16 - 1",
+)
+
+# narrow: 16 phases, every clamp and min reachable (|h * 3 >> 1| up to 24 > couple_max 3; t * rate >> 12 up to
+# 15 and 47 > inj_max 3 and noise_max - noise_min 2)
+ONN_NARROW = ONNParams(phase_bits=4, weight_bits=2, acc_bits=4, couple_gain=3, couple_shift=1, couple_max=3,
+                       inj_max=3, inj_rate=1, noise_max=3, noise_min=1, noise_rate=3)
+# the narrowest phase counter the model allows (8 phases, Q = 2: every nudge at most 1)
+ONN_P3 = ONNParams(phase_bits=3, weight_bits=2, acc_bits=3, couple_gain=1, couple_shift=0, couple_max=1,
+                   inj_max=1, inj_rate=2, noise_max=1, noise_min=0, noise_rate=1)
+# what `neuroxide maxcut G1` runs: maxcut_params (couple_shift 3 on G1) annealed over 2000 steps
+ONN_MAXCUT_G1 = ONNParams(couple_shift=3, inj_rate=5, noise_rate=31)
+# the widest the model allows: 4096 phases, 31-bit h, 16-bit gain shift, every rate at its maximum
+ONN_WIDE = ONNParams(phase_bits=12, weight_bits=16, acc_bits=31, couple_gain=255, couple_shift=16, couple_max=1023,
+                     inj_max=1000, inj_rate=0xFFFF, noise_max=1023, noise_min=17, noise_rate=0xFFFF)
+
+
+class RecordingOps(AmaranthOps):
+    """:class:`AmaranthOps` that also keeps the first wire of each ``let`` name (``wires[name]``), so a
+    harness can assert on the gates' intermediate values."""
+
+    def __init__(self, m, prefix=""):
+        super().__init__(m, prefix)
+        self.wires = {}
+
+    def let(self, name, value):
+        wire = super().let(name, value)
+        self.wires.setdefault(name, wire)
+        return wire
+
+
+def _wire(m, name, shape, value):
+    wire = Signal(shape, name=name)
+    m.d.comb += wire.eq(value)
+    return wire
+
+
+class ONNUpdateProperties(wiring.Component):
+    """The properties :data:`ONN_PROPERTIES` of the ONN oscillator update built with ``params``.
+
+    ``spec`` (default ``params``) are the specification's constants; a harness whose ``spec``
+    differs from ``params`` must FAIL.
+    """
+
+    def __init__(self, params: ONNParams, spec: ONNParams = None):
+        self.params = params
+        self.spec = spec or params
+        super().__init__({
+            "phase": In(unsigned(params.phase_bits)),
+            "h": In(signed(params.acc_bits + 1)),  # the core's d_h register
+            "rng": In(unsigned(32)),
+            "t": In(unsigned(T_BITS)),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        p, s = self.params, self.spec
+        P = p.phase_bits
+        # ---- the gates, as stage D of rtl/onn_core.py --------------------------------------------
+        ops = RecordingOps(m, prefix="u_")
+        inj, amp = schedule(ops, p, self.t)
+        phase_n, rng_n = onn_update(ops, p, self.phase, self.h, self.rng, inj, amp)
+        g_phase_wide = _wire(m, "g_phase_wide", phase_n.shape(), phase_n)
+        g_phase = _wire(m, "g_phase", unsigned(P), phase_n)  # the width the phase memory stores
+        g_rng = _wire(m, "g_rng", unsigned(32), rng_n)
+        g_drive, g_inj, g_amp = ops.wires["drive"], ops.wires["inj"], ops.wires["amp"]
+
+        # ---- the specification (models/onn.py docstring), wide arithmetic --------------------------
+        w = 40
+        H, Q, full = 1 << (s.phase_bits - 1), 1 << (s.phase_bits - 2), 1 << s.phase_bits
+        rng_s = xorshift32_spec(m, self.rng, "rng_spec")
+        inj_ramp = _wire(m, "inj_ramp", signed(w), (self.t * s.inj_rate) >> SCHED_SHIFT)
+        inj_s = _wire(m, "inj_spec", signed(w), clamp(inj_ramp, 0, s.inj_max))
+        noise_dec = _wire(m, "noise_dec_spec", signed(w), (self.t * s.noise_rate) >> SCHED_SHIFT)
+        amp_s = _wire(m, "amp_spec", signed(w), s.noise_max - clamp(noise_dec, 0, s.noise_max - s.noise_min))
+        drive_raw = _wire(m, "drive_raw", signed(w), (self.h * s.couple_gain) >> s.couple_shift)
+        drive_s = _wire(m, "drive_spec", signed(w), clamp(drive_raw, -s.couple_max, s.couple_max))
+        mag = _wire(m, "mag_spec", signed(w), clamp(drive_s, 0, s.couple_max) - clamp(drive_s, -s.couple_max, 0))
+        # coupling: toward T = 0 (drive > 0) or H (drive < 0) by the sign of the circular offset (T - phase) mod 2**P
+        target = _wire(m, "target", signed(w), (drive_s < 0) * H)
+        offset = _wire(m, "offset", unsigned(s.phase_bits), target - self.phase + full)  # low P bits: mod 2**P
+        d_c = _wire(m, "d_c_spec", signed(w), Mux(drive_s == 0, 0, Mux(offset == 0, 0, Mux(offset <= H, mag, -mag))))
+        # injection: toward the nearer of {0, H}, at most the distance to it, none at +-Q
+        u = _wire(m, "u_spec", signed(w), self.phase[:s.phase_bits - 1])  # phase mod H
+        down = _wire(m, "inj_down_spec", signed(w), Mux(inj_s < u, inj_s, u))
+        up = _wire(m, "inj_up_spec", signed(w), Mux(inj_s < H - u, inj_s, H - u))
+        d_inj = _wire(m, "d_inj_spec", signed(w), Mux(u == Q, 0, Mux(u < Q, -down, up)))
+        # the noise reads the gates' amp and rng' wires, proven equal to amp_spec and rng_spec below (so
+        # the statement is the same), so that z3 shares the gates' multiplier instead of proving two
+        # differently-built ones equivalent (at 12 phase bits it did not finish in 300 s otherwise)
+        noise = _wire(m, "noise_spec", signed(w), (((g_rng >> 16) * (2 * g_amp + 1)) >> 16) - g_amp)
+        total = _wire(m, "phase_sum_spec", signed(w), self.phase + d_c + d_inj + noise)
+        phase_s = _wire(m, "phase_spec", unsigned(s.phase_bits), total[:s.phase_bits])
+
+        m.d.comb += [
+            Assert(g_phase == phase_s, "phase' follows the specification (mod 2**P)"),
+            Assert((g_phase_wide >= 0) & (g_phase_wide < full), "phase' within 0..2**P - 1"),
+            Assert(g_rng == rng_s, "rng' is xorshift32 of rng"),
+            Assert((self.rng == 0) | (g_rng != 0), "rng' != 0 when rng != 0"),
+            Assert(g_drive == drive_s, "drive is the clamped coupling"),
+            Assert((g_drive >= -s.couple_max) & (g_drive <= s.couple_max), "|drive| <= couple_max"),
+            Assert((d_c == mag) | (d_c == -mag) | (d_c == 0), "|d_c| is |drive| or 0"),
+            Assert((d_c >= -s.couple_max) & (d_c <= s.couple_max), "|d_c| <= couple_max"),
+            Assert(g_inj == inj_s, "inj follows the schedule"),
+            Assert((g_inj >= 0) & (g_inj <= s.inj_max), "inj within 0..inj_max"),
+            Assert((d_inj <= inj_s) & (d_inj >= -inj_s), "|d_inj| <= inj"),
+            Assert((d_inj <= H - u) & (d_inj >= -u), "the injection never passes its target"),
+            Assert(g_amp == amp_s, "amp follows the schedule"),
+            Assert((g_amp >= s.noise_min) & (g_amp <= s.noise_max), "amp within noise_min..noise_max"),
+            Assert((noise >= -g_amp) & (noise <= g_amp), "noise within -amp..amp"),
+        ]
+        return m
+
+
+class ONNStepCounterProperties(wiring.Component):
+    """The step index ``t`` of :class:`~neuroxide.rtl.onn_core.ONNCore` (``n`` oscillators with
+    ``params``) saturates at ``2**16 - 1``: with no host access (so no CTRL clear), after every clock
+    ``t`` either holds or is one more, and at ``2**16 - 1`` it holds. ``start`` and ``run_steps`` are
+    free, so the core runs any sequence of runs of any length.
+
+    ``spec_t_max`` (default ``2**16 - 1``) is the specification's saturation value (another must FAIL).
+    """
+
+    def __init__(self, params: ONNParams, n=2, spec_t_max=None):
+        self.params, self.n = params, n
+        self.spec_t_max = (1 << T_BITS) - 1 if spec_t_max is None else spec_t_max
+        super().__init__({"start": In(1), "run_steps": In(16)})
+
+    def elaborate(self, platform):
+        from neuroxide.rtl.onn_core import ONNCore
+        m = Module()
+        core = m.submodules.core = ONNCore(self.params, self.n)
+        m.d.comb += [core.start.eq(self.start), core.run_steps.eq(self.run_steps), core.bus.stb.eq(0)]
+        valid = Signal(name="valid")
+        prev_t = Signal(T_BITS, name="prev_t")
+        m.d.sync += [valid.eq(1), prev_t.eq(core.t)]
+        t_max = self.spec_t_max
+        with m.If(valid):
+            m.d.comb += [
+                Assert((core.t == prev_t) | ((prev_t != t_max) & (core.t == prev_t + 1)),
+                       "t holds or counts up by one"),
+                Assert((prev_t != t_max) | (core.t == t_max), "t saturates at 2**16 - 1"),
+            ]
+        return m
+
+
+def _onn_cases():
+    return {
+        "onn-narrow": ONNUpdateProperties(ONN_NARROW),
+        "onn-p3": ONNUpdateProperties(ONN_P3),
+        "onn-default": ONNUpdateProperties(ONNParams()),
+        "onn-maxcut-g1": ONNUpdateProperties(ONN_MAXCUT_G1),
+        "onn-wide-p12": ONNUpdateProperties(ONN_WIDE),
+        "onn-core-t-saturates": ONNStepCounterProperties(ONN_NARROW, 2),
+    }
+
+
+HARNESSES = {"onn": _onn_cases}
+PROPERTIES = {"onn": ONN_PROPERTIES}
