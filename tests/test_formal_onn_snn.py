@@ -1,0 +1,104 @@
+"""Formal proofs (SymbiYosys, z3) of the ONN oscillator update and the SNN core's neuron pipeline.
+
+Default suite: one cheap PASS per group and specifications that differ from the gates in one
+constant must FAIL (so each harness can fail). ``-m slow``: every harness of both groups (what
+``python -m neuroxide.testbench.formal --only onn,snn-core`` proves) and more negatives. Skipped
+when ``yowasp-sby`` or ``z3`` is not installed.
+"""
+
+import pytest
+
+from neuroxide.errors import ToolchainError
+from neuroxide.models.onn import ONNParams
+from neuroxide.testbench.formal import harness_groups, prove
+from neuroxide.testbench.formal_onn import (ONN_NARROW, ONN_WIDE, ONNStepCounterProperties, ONNUpdateProperties)
+from neuroxide.testbench.formal_onn import HARNESSES as ONN_HARNESSES
+from neuroxide.testbench.formal_snn import HARNESSES as SNN_HARNESSES
+from neuroxide.testbench.formal_snn import SNN_DEFAULT, SNN_DIGITS, SNN_NARROW, SNN_NIR, SNNNeuronProperties
+
+TIMEOUT_S = 300
+
+
+def _prove(harness, name, tmp_path, depth=None):
+    depth = depth or max(3, getattr(harness, "formal_depth", 3))
+    try:
+        return prove(harness, name, tmp_path, depth=depth, timeout_s=TIMEOUT_S)
+    except ToolchainError as e:
+        if e.missing:
+            pytest.skip(str(e))
+        raise
+
+
+def test_groups_are_discovered_by_the_formal_runner():
+    harnesses, properties = harness_groups()
+    for group in ("onn", "snn-core"):
+        assert group in harnesses and properties[group]
+
+
+# ---- onn ---------------------------------------------------------------------------------------
+def test_onn_update_proven_at_default_params(tmp_path):
+    r = _prove(ONNUpdateProperties(ONNParams()), "onn_default", tmp_path)
+    assert r["status"] == "PASS", r["log"]
+
+
+@pytest.mark.parametrize("wrong", [{"couple_max": 2}, {"noise_min": 0}])
+def test_onn_proof_fails_against_a_different_specification(tmp_path, wrong):
+    r = _prove(ONNUpdateProperties(ONN_NARROW, spec=ONN_NARROW.replace(**wrong)), "onn_wrong", tmp_path)
+    assert r["status"] == "FAIL"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("params,wrong", [
+    (ONN_NARROW, {"inj_rate": 2}), (ONN_NARROW, {"couple_shift": 2}), (ONN_NARROW, {"inj_max": 2}),
+    (ONNParams(), {"noise_rate": 30}), (ONNParams(), {"couple_gain": 2}), (ONN_WIDE, {"couple_gain": 254})])
+def test_more_onn_specifications_fail(tmp_path, params, wrong):
+    r = _prove(ONNUpdateProperties(params, spec=params.replace(**wrong)), "onn_wrong", tmp_path)
+    assert r["status"] == "FAIL"
+
+
+@pytest.mark.slow
+def test_onn_step_counter_proof_fails_against_a_different_saturation_value(tmp_path):
+    # t = 0 must hold, which the first completed step (within 12 cycles) contradicts
+    r = _prove(ONNStepCounterProperties(ONN_NARROW, 2, spec_t_max=0), "onn_t_wrong", tmp_path, depth=12)
+    assert r["status"] == "FAIL"
+
+
+# ---- snn-core ------------------------------------------------------------------------------------
+def test_snn_core_neuron_pipeline_proven_for_the_digits_layer(tmp_path):
+    r = _prove(SNNNeuronProperties(SNN_DIGITS), "snn_digits", tmp_path)
+    assert r["status"] == "PASS", r["log"]
+
+
+@pytest.mark.parametrize("params,wrong", [(SNN_NARROW, {"v_th": 71}), (SNN_DIGITS, {"v_th": 1242})])
+def test_snn_core_proof_fails_against_a_different_specification(tmp_path, params, wrong):
+    r = _prove(SNNNeuronProperties(params, spec=params.replace(**wrong)), "snn_wrong", tmp_path)
+    assert r["status"] == "FAIL"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("params,wrong", [
+    (SNN_NARROW, {"decay": 12}), (SNN_NARROW, {"adapt_inc": 10}), (SNN_NARROW, {"v_min": -89}),
+    (SNN_DEFAULT, {"t_ref": 2}), (SNN_NIR, {"bias": 566})])
+def test_more_snn_core_specifications_fail(tmp_path, params, wrong):
+    r = _prove(SNNNeuronProperties(params, spec=params.replace(**wrong)), "snn_wrong", tmp_path)
+    assert r["status"] == "FAIL"
+
+
+# ---- every harness (the runner's set) -----------------------------------------------------------
+@pytest.mark.slow
+@pytest.mark.parametrize("group,name", [("onn", n) for n in ("onn-narrow", "onn-p3", "onn-default", "onn-maxcut-g1",
+                                                              "onn-wide-p12", "onn-core-t-saturates")]
+                         + [("snn-core", n) for n in ("snn-core-default", "snn-core-digits", "snn-core-nir",
+                                                       "snn-core-narrow")])
+def test_every_onn_and_snn_core_harness_proven(tmp_path, group, name):
+    harness = {**ONN_HARNESSES, **SNN_HARNESSES}[group]()[name]
+    r = _prove(harness, name.replace("-", "_"), tmp_path)
+    assert r["status"] == "PASS", r["log"]
+
+
+def test_harness_names_match_the_runner():
+    # the slow test's list above is the runner's set (a new harness must be added there too)
+    assert sorted(ONN_HARNESSES["onn"]()) == sorted(["onn-narrow", "onn-p3", "onn-default", "onn-maxcut-g1",
+                                                     "onn-wide-p12", "onn-core-t-saturates"])
+    assert sorted(SNN_HARNESSES["snn-core"]()) == sorted(["snn-core-default", "snn-core-digits", "snn-core-nir",
+                                                          "snn-core-narrow"])
