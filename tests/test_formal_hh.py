@@ -43,7 +43,8 @@ def test_hh_proof_fails_against_a_different_table_entry(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("wrong", [{"lut_lo": 16}, {"k_l": 1}, {"tables": {"a_m": (3, 1)}}, {"tables": {"db_n": (5, -1)}}])
+@pytest.mark.parametrize("wrong", [{"lut_lo": 16}, {"k_l": 1}, {"tables": {"a_m": (3, 1)}},
+                                   {"tables": {"db_n": (5, -1)}}])
 def test_hh_proof_fails_against_a_different_constant(tmp_path, wrong):
     k = narrow(g_frac=8, k_bits=10, lut_frac=1, lut_v_lo=-66.0)
     r = _prove(HHProperties(k, spec=wrong_spec(k, **wrong)), "hh_wrong", tmp_path)
