@@ -194,23 +194,24 @@ def make_fixed(p=SQUID, dt_ms=DT_MS, v_frac=V_FRAC, g_frac=G_FRAC, k_bits=K_BITS
             tables["d" + name] = tuple(int(e) for e in np.diff(q))    # rise to the next edge
     ss = steady_state(p.v0_mv)
     q = lambda x, bits: int(round(x * (1 << bits)))  # noqa: E731
+    conductance = lambda bits: {f"k_{x}": q(dt_ms * g / p.c_uf, bits)  # noqa: E731
+                                for x, g in (("na", p.g_na_ms), ("k", p.g_k_ms), ("l", p.g_l_ms))}
+    k_g = conductance(k_bits)
     # the model runs on int64: |g * (v - E)| < 2**(g_frac + v_bits) and the current sum
     # < 3 * k_max * 2**v_bits must fit (the RTL is exact at any width; the model must be too)
     v_bits = v_frac + 9
     if g_frac + v_bits > 62:
         raise ParameterError("g_frac", g_frac, f"4..{62 - v_bits} at v_frac={v_frac} (g_frac + v_frac + 9 <= 62: "
                              "the fixed-point model computes in int64)")
-    k_max = lambda bits: max(q(dt_ms * g / p.c_uf, bits) for g in (p.g_na_ms, p.g_k_ms, p.g_l_ms))  # noqa: E731
-    if k_max(k_bits).bit_length() + v_bits + 2 > 63:
-        fits = [b for b in range(8, k_bits) if k_max(b).bit_length() + v_bits + 2 <= 63]
+    fits_int64 = lambda k: max(k.values()).bit_length() + v_bits + 2 <= 63  # noqa: E731
+    if not fits_int64(k_g):
+        fits = [b for b in range(8, k_bits) if fits_int64(conductance(b))]
         raise ParameterError("k_bits", k_bits, (f"8..{fits[-1]}" if fits else "none")
                              + f" at v_frac={v_frac} with these conductances (the largest dt*g/C constant times "
                              "2**(v_frac + 11) must fit int64, where the fixed-point model computes)")
     return HHFixed(
         v_frac=v_frac, g_frac=g_frac, k_bits=k_bits, v_bits=v_bits, lut_frac=lut_frac,
-        lut_lo=q(lut_v_lo, v_frac), lut_size=lut_size,
-        k_na=q(dt_ms * p.g_na_ms / p.c_uf, k_bits), k_k=q(dt_ms * p.g_k_ms / p.c_uf, k_bits),
-        k_l=q(dt_ms * p.g_l_ms / p.c_uf, k_bits),
+        lut_lo=q(lut_v_lo, v_frac), lut_size=lut_size, **k_g,
         e_na=q(p.e_na_mv, v_frac), e_k=q(p.e_k_mv, v_frac), e_l=q(p.e_l_mv, v_frac),
         v_init=q(p.v0_mv, v_frac), m_init=q(float(ss["m"]), g_frac), h_init=q(float(ss["h"]), g_frac),
         n_init=q(float(ss["n"]), g_frac), tables=tables)

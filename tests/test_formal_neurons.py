@@ -98,6 +98,5 @@ def test_izhikevich_proof_fails_against_a_different_specification(tmp_path, pipe
 @pytest.mark.parametrize("module,group,name", [(mod, g, name) for mod, g in GROUPS for name in sorted(_harnesses(mod, g))])
 def test_every_neuron_harness_proven(tmp_path, module, group, name):
     harness = _harnesses(module, group)[name]
-    # a harness whose step spans several cycles needs a deeper induction (its formal_depth)
-    r = prove(harness, name.replace("-", "_"), tmp_path, depth=max(3, getattr(harness, "formal_depth", 3)))
+    r = prove(harness, name.replace("-", "_"), tmp_path)  # at depth_for(harness), as make formal does
     assert r["status"] == "PASS", r["log"]

@@ -20,7 +20,6 @@ TIMEOUT_S = 300
 
 
 def _prove(harness, name, tmp_path, depth=None):
-    depth = depth or max(3, getattr(harness, "formal_depth", 3))
     try:
         return prove(harness, name, tmp_path, depth=depth, timeout_s=TIMEOUT_S)
     except ToolchainError as e:
