@@ -7,9 +7,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 BOARD  ?= icebreaker
 DESIGN ?= lif
-JOBS   ?= 2
 
-.PHONY: install demo test test-slow test-boards formal verilog bitstream bench clean
+.PHONY: install demo test test-slow test-boards formal verilog bitstream bench figures clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +30,10 @@ test: $(STAMP)
 test-slow: $(STAMP)
 	HYPOTHESIS_PROFILE=slow $(BIN)/python -m pytest -m "slow or not slow"
 
+## place-and-route tests only (the `board` marker: YoWASP yosys + nextpnr, minutes on first use)
+test-boards: $(STAMP)
+	$(BIN)/python -m pytest -m board
+
 ## formal proofs (SymbiYosys k-induction, z3) of every property harness -> results/formal.json
 formal: $(STAMP)
 	$(BIN)/python -m neuroxide.testbench.formal --out results/formal.json
@@ -43,8 +46,14 @@ bitstream: $(STAMP)
 
 ## benchmarks -> results/bench.json: every part of neuroxide/benchmarks/ (about an hour on 2 cores:
 ## Verilator anneals and board builds dominate). One part or a few: make bench PARTS=model,digits-accuracy
+## Its figures reach the README with: python -m neuroxide.figures --import-bench results/bench.json
 bench: $(STAMP)
 	$(BIN)/python -m neuroxide.bench --out results/bench.json $(if $(PARTS),--only $(PARTS))
+
+## README figures: re-record the cheap sources (about 3 minutes; PARTS=a,b re-records those instead,
+## e.g. PARTS=digits-faults,onn_maxcut) into docs/results/, then render README.md and docs/snn.md from them
+figures: $(STAMP)
+	$(BIN)/python -m neuroxide.figures --record $(or $(PARTS),cheap)
 
 clean:
 	rm -rf build sim_build results .pytest_cache .hypothesis

@@ -1,4 +1,4 @@
-"""Board top with the UART host link, and a minimal demo core for builds and tests.
+"""Board top with the UART host link.
 
 :class:`HostLinkTop` wraps any core that has a ``bus`` port (``In(HostBusSignature())``, see
 :mod:`neuroxide.rtl.hostbus`) for a board: the board's first UART (``platform.request("uart",
@@ -12,87 +12,20 @@ Usage by a core's design plug-in::
     def board_top(self, cfg, board):
         return HostLinkTop(MyCore(...), baud=115200)
 
-:class:`RegisterFileCore` is the demo target: a block-RAM word memory, an ID register and a
-small FIFO register, with this register map (word addresses)::
-
-    0x000000 .. depth-1   RAM words, read/write
-    0xFFFF00  ID_ADDR     read-only, RegisterFileCore.ID (0x4E580001); writes ignored
-    0xFFFF01  FIFO_ADDR   write pushes (acked with err when the 4-deep FIFO is full, nothing
-                          stored); read pops (0 when empty)
-    0xFFFF02  COUNT_ADDR  read-only: words in the FIFO
-    anything else         reads 0, writes ignored (acked)
-
-Every transfer is acked one clock after ``stb`` rises (k = 1).
+The ``hostlink`` design puts the demo core :class:`~neuroxide.rtl.register_file.RegisterFileCore`
+behind it.
 """
 
 from amaranth.hdl import Elaboratable, Module, Signal
-from amaranth.lib import fifo, io, wiring
-from amaranth.lib.memory import Memory
-from amaranth.lib.wiring import In
+from amaranth.lib import io, wiring
 
 from neuroxide.errors import ParameterError
-from neuroxide.rtl.hostbus import HostBusSignature
 from neuroxide.rtl.hostlink import DEFAULT_BUS_TIMEOUT, HostLinkUART
 from neuroxide.rtl.uart import uart_divisor
 
 from .platforms import board_for_platform
 
-__all__ = ["RegisterFileCore", "HostLinkTop"]
-
-
-class RegisterFileCore(wiring.Component):
-    """Demo bus target: ``depth`` RAM words + ID + FIFO registers (map in the module docstring)."""
-
-    ID = 0x4E58_0001
-    ID_ADDR = 0xFFFF00
-    FIFO_ADDR = 0xFFFF01
-    COUNT_ADDR = 0xFFFF02
-    FIFO_DEPTH = 4
-
-    bus: In(HostBusSignature())
-
-    def __init__(self, depth=256, init=()):
-        if isinstance(depth, bool) or not isinstance(depth, int) or not 1 <= depth <= 1 << 16:
-            raise ParameterError("depth", depth, "an integer number of words in 1..65536")
-        self.depth = depth
-        self.init = list(init)
-        super().__init__()
-
-    def elaborate(self, platform):
-        m = Module()
-        bus = self.bus
-        m.submodules.ram = ram = Memory(shape=32, depth=self.depth, init=self.init)
-        m.submodules.fifo = queue = fifo.SyncFIFOBuffered(width=32, depth=self.FIFO_DEPTH)
-        rd = ram.read_port()
-        wr = ram.write_port()
-
-        start = bus.stb & ~bus.ack  # the first clock of a transfer
-        in_ram = bus.addr < self.depth
-        sel_ram, sel_id, sel_fifo, sel_count = Signal(), Signal(), Signal(), Signal()
-        popped = Signal(32)
-        m.d.comb += [
-            rd.addr.eq(bus.addr), wr.addr.eq(bus.addr), wr.data.eq(bus.w_data),
-            wr.en.eq(start & bus.we & in_ram),
-            queue.w_data.eq(bus.w_data),
-            queue.w_en.eq(start & bus.we & (bus.addr == self.FIFO_ADDR)),
-            queue.r_en.eq(start & ~bus.we & (bus.addr == self.FIFO_ADDR)),
-        ]
-        m.d.sync += [
-            bus.ack.eq(start),
-            bus.err.eq(start & bus.we & (bus.addr == self.FIFO_ADDR) & ~queue.w_rdy),
-            sel_ram.eq(in_ram), sel_id.eq(bus.addr == self.ID_ADDR),
-            sel_fifo.eq(bus.addr == self.FIFO_ADDR), sel_count.eq(bus.addr == self.COUNT_ADDR),
-            popped.eq(queue.r_data & queue.r_rdy.replicate(32)),
-        ]
-        with m.If(sel_ram):
-            m.d.comb += bus.r_data.eq(rd.data)
-        with m.Elif(sel_id):
-            m.d.comb += bus.r_data.eq(self.ID)
-        with m.Elif(sel_fifo):
-            m.d.comb += bus.r_data.eq(popped)
-        with m.Elif(sel_count):
-            m.d.comb += bus.r_data.eq(queue.level)
-        return m
+__all__ = ["HostLinkTop"]
 
 
 class HostLinkTop(Elaboratable):

@@ -1,18 +1,21 @@
-"""Host driver of the SNN core (``rtl/snn_core.py`` register map) over the UART host link.
+"""Host driver of the SNN core over the UART host link.
 
 ::
 
-    from neuroxide.boards.host import HostLink, SerialTransport
+    from neuroxide.boards.host import open_serial
     from neuroxide.boards.snn_host import SNNHost
-    core = SNNHost(HostLink(SerialTransport("/dev/ttyUSB1", 115200)))
+    core = SNNHost(open_serial("/dev/ttyUSB1", 115200))
     core.load_network(network)            # every weight of every layer, over the link
     spikes = core.run(in_spikes)          # (steps, n_in) 0/1 -> per layer (steps, n_out) bool
 
-The gateware fixes each layer's LIF parameters, ADC shift, lateral inhibition and PRNG seeds at
-elaboration (``neuroxide build snn-core -p ...``); :meth:`SNNHost.load_network` checks the layer
-shapes against the core's SHAPE registers and loads the weights, the part a host may change.
-:meth:`SNNHost.run` resets the neuron state, then per step pushes the input events and an
-end-of-step marker, grants one step (RUN), waits for it and drains the output spike FIFO.
+Every address, field and FIFO register comes from the core's register map
+(:func:`neuroxide.models.snn_registers.snn_register_map`, through
+:class:`~neuroxide.boards.host.CoreRegisters`). The gateware fixes each layer's LIF parameters, ADC
+shift, lateral inhibition and PRNG seeds at elaboration (``neuroxide build snn-core -p ...``);
+:meth:`SNNHost.load_network` checks the layer shapes against the core's SHAPE registers and loads
+the weights, the part a host may change. :meth:`SNNHost.run` resets the neuron state, then per step
+pushes the input events and an end-of-step marker, grants one step (RUN), waits for it and drains
+the output spike FIFO.
 """
 
 import time
@@ -20,51 +23,39 @@ import time
 import numpy as np
 
 from neuroxide.errors import ParameterError
-from neuroxide.rtl.snn_core import EVENT_END, EVENT_RESET, ID_VALUE, REG
+from neuroxide.models.snn_registers import MAX_LAYERS, SNN_ID, snn_register_map
 
-__all__ = ["SNNHost", "synapse_address", "decode_spike"]
+from .host import CoreRegisters
 
-
-def synapse_address(layer, i, j):
-    """Bus word address of synapse (i, j) of layer ``layer``."""
-    return ((layer + 1) << 20) | (i << 10) | j
-
-
-def decode_spike(word):
-    """OUT_EVENT word -> ``(layer, step mod 2**15, neuron)`` or None when the FIFO was empty."""
-    if not word >> 31:
-        return None
-    return (word >> 27) & 0xF, (word >> 12) & 0x7FFF, word & 0xFFF
+__all__ = ["SNNHost"]
 
 
 class SNNHost:
-    """The SNN core's registers through a :class:`~neuroxide.boards.host.HostLink`."""
+    """The SNN core's registers through a :class:`~neuroxide.boards.host.HostLink`.
+
+    ``regs``: the registers by name; the map is the one of the largest core (its addresses do not
+    depend on the layer count), :meth:`info` reads the actual layers."""
 
     def __init__(self, link, step_timeout_s=2.0):
         self.link = link
+        self.regs = CoreRegisters(link, snn_register_map(MAX_LAYERS))
         self.step_timeout_s = step_timeout_s
         self._shapes = None
-
-    def read(self, name, offset=0):
-        return self.link.read(REG[name] + offset, 1)[0]
-
-    def write(self, name, value, offset=0):
-        self.link.write(REG[name] + offset, [value])
 
     def info(self):
         """``{"layers", "lanes", "out_fifo_depth", "shapes": [(n_in, n_out)]}``; raises when the
         target is not an SNN core."""
-        ident = self.read("ID")
-        if ident != ID_VALUE:
-            raise ParameterError("ID", hex(ident), hex(ID_VALUE), why="the bus target is not an SNN core")
-        config = self.read("CONFIG")
-        n_layers = config & 0xF
+        ident = self.regs.read("ID")
+        if ident != SNN_ID:
+            raise ParameterError("ID", hex(ident), hex(SNN_ID), why="the bus target is not an SNN core")
+        config = self.regs.get("CONFIG")
         shapes = []
-        for k in range(n_layers):
-            word = self.read("SHAPE", k)
-            shapes.append((word & 0xFFFF, word >> 16))
+        for k in range(config["layers"]):
+            shape = self.regs.get("SHAPE", k)
+            shapes.append((shape["n_in"], shape["n_out"]))
         self._shapes = shapes
-        return {"layers": n_layers, "lanes": (config >> 4) & 0xFF, "out_fifo_depth": config >> 12, "shapes": shapes}
+        return {"layers": config["layers"], "lanes": config["lanes"], "out_fifo_depth": config["out_fifo_depth"],
+                "shapes": shapes}
 
     def load_network(self, network):
         """Write every weight of ``network`` (a CoreNetwork whose shapes match the core)."""
@@ -72,14 +63,15 @@ class SNNHost:
         want = [(layer.n_in, layer.n_out) for layer in network.layers]
         if want != shapes:
             raise ParameterError("network", want, f"layer shapes {shapes}", why="the core was built for other sizes")
+        synapse = self.regs.registers["SYNAPSE"]
         for k, layer in enumerate(network.layers):
-            words = (layer.w_exc | (layer.w_inh << 8)).astype(np.int64)
+            words = synapse.encode(w_exc=np.asarray(layer.w_exc), w_inh=np.asarray(layer.w_inh))
             for i in range(layer.n_in):  # one row: consecutive addresses j = 0 .. n_out-1
-                self.link.write(synapse_address(k, i, 0), [int(x) for x in words[i]])
+                self.regs.write("SYNAPSE", words[i], layer=k, i=i)
 
     def reset(self):
         """Every neuron back to its initial state, step counter 0 (a reset marker in the event queue)."""
-        self.link.write(REG["EVENT"], [EVENT_RESET], increment=False)
+        self.regs.set("EVENT", reset=1)
 
     def run(self, in_spikes, layers_mask=None):
         """Run ``in_spikes`` (0/1 ``(steps, n_in)``) from the reset state; returns per layer a bool
@@ -90,24 +82,25 @@ class SNNHost:
             raise ParameterError("in_spikes", f"shape {s.shape}", f"(steps, {shapes[0][0]})")
         mask = (1 << len(shapes)) - 1 if layers_mask is None else layers_mask
         out = [np.zeros((s.shape[0], n_out), dtype=bool) for _, n_out in shapes]
+        events = self.regs.registers["EVENT"]
         self.reset()
-        self.write("OUT_MASK", mask)
-        self.write("CTRL", 0b11)  # counters and overflow flags cleared
+        self.regs.write("OUT_MASK", mask)
+        self.regs.set("CTRL", clear_counters=1, clear_flags=1)
         for t in range(s.shape[0]):
-            words = [int(i) for i in np.flatnonzero(s[t])] + [EVENT_END]
-            self.link.write(REG["EVENT"], words, increment=False)
-            self.write("RUN", 1)
+            self.regs.write("EVENT", [events.encode(index=int(i)) for i in np.flatnonzero(s[t])]
+                            + [events.encode(end_step=1)])
+            self.regs.write("RUN", 1)
             deadline = time.monotonic() + self.step_timeout_s
-            while self.read("STEP") < t + 1:
+            while self.regs.read("STEP") < t + 1:
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"step {t} did not finish within {self.step_timeout_s} s")
-            level = self.read("OUT_LEVEL")
+            level = self.regs.read("OUT_LEVEL")
             if level:
-                for word in self.link.read(REG["OUT_EVENT"], level, increment=False):
-                    spike = decode_spike(word)
-                    if spike is not None:
-                        layer, _, neuron = spike
-                        out[layer][t, neuron] = True
-        if self.read("STATUS") & 0b110000:
+                for word in self.regs.read("OUT_EVENT", level):
+                    spike = self.regs.registers.decode("OUT_EVENT", word)
+                    if spike["valid"]:
+                        out[spike["layer"]][t, spike["neuron"]] = True
+        status = self.regs.get("STATUS")
+        if status["overflow"] or status["out_overflow"]:
             raise RuntimeError("the core reported an overflow (input events beyond n_in, or spikes lost)")
         return out

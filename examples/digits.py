@@ -1,6 +1,7 @@
 """Handwritten digits on crossbar synapses, step by step through the library (no CLI).
 
-1. train the 64-64-10 float network (numpy, cached under build/digits);
+1. load the 64-64-10 float network's trained weights (shipped as models/data/digits_mlp.npz;
+   ``python -m neuroxide.models.train --check`` retrains them bit for bit);
 2. program it onto 4-bit memristor crossbars (differential pairs, 8-bit readback grid);
 3. convert to the fixed-point SNN core (IF neurons, threshold balancing) and classify the 540
    test images from rate-coded spikes over 32 steps;

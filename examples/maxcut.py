@@ -5,7 +5,7 @@
 
 import sys
 
-from neuroxide.commands.maxcut import cycles_per_run
+from neuroxide.experiments.maxcut import cycles_per_run
 from neuroxide.models.gset import best_known, ising_couplings, load_graph
 from neuroxide.models.onn import solve_maxcut
 from neuroxide.rtl.onn_core import coupling_words

@@ -3,14 +3,10 @@
 One update rule, :func:`dendrite_step`, written once over the ops layer: numpy here, Amaranth
 gates in ``neuroxide.rtl.dendrite``. Each neuron has ``n_dend`` dendrites feeding one soma.
 
-State per neuron (widths from :class:`DendriteParams`; everything unsigned, inputs are amplitudes)::
-
-    d[j]   unsigned d_bits     dendrite j's integrated input (its own leaky state)
-    v      unsigned v_bits     soma membrane
-    ref    unsigned ref_bits   refractory steps left
-    spike  1 bit               fired on the step just taken
-
-One time step, with inputs ``x[j]`` (unsigned, ``in_bits``), in this order::
+The state of a neuron (``d``: one value per dendrite, ``v``, ``ref``, ``spike``) and its input
+(``x``, one value per dendrite) are declared once, with their widths, by
+:attr:`DendriteParams.state_layout` and :attr:`DendriteParams.input_layout` (everything unsigned:
+inputs are amplitudes). One time step, in this order::
 
     g[j]    = x[j] if x[j] >= d_th else 0                      filter: weak input blocked
     d'[j]   = clamp((d[j] * d_decay) >> d_decay_bits + g[j], 0, 2**d_bits - 1)   dendrite integrates, leaks
@@ -31,6 +27,7 @@ import numpy as np
 from neuroxide.errors import ParameterError
 
 from .fixedpoint import NUMPY, FixedPointParams, unsigned_range
+from .layout import StateField, StateLayout
 
 __all__ = ["DENDRITE_PARAM_DOCS", "DendriteParams", "DendriteState", "DendriteModel", "dendrite_step", "MAX_DENDRITES"]
 
@@ -85,6 +82,21 @@ class DendriteParams(FixedPointParams):
     def v_max(self):
         return unsigned_range(self.v_bits)[1]
 
+    @property
+    def state_layout(self):
+        """State of one neuron, in the order :func:`dendrite_step` takes and returns it."""
+        return StateLayout(
+            StateField("d", self.d_bits, count=self.n_dend, doc="each dendrite's integrated input"),
+            StateField("v", self.v_bits, doc="soma membrane"),
+            StateField("ref", self.ref_bits, doc="refractory steps left"),
+            StateField("spike", 1, doc="fired on the step just taken"),
+        )
+
+    @property
+    def input_layout(self):
+        """Input of one neuron per step: one amplitude per dendrite."""
+        return StateLayout(StateField("x", self.in_bits, count=self.n_dend, doc="dendrite input amplitude"))
+
     def validate(self):
         self._check("n_dend", 1, MAX_DENDRITES)
         self._check("in_bits", 1, 16)
@@ -106,7 +118,8 @@ def dendrite_step(ops, p, d, v, ref, x):
     """One step of the rule (module docstring) on back end ``ops``.
 
     ``d`` and ``x`` are sequences of ``n_dend`` values (numpy arrays or Amaranth values), ``v`` and
-    ``ref`` one value each. Returns ``(d', v', ref', spike)`` with ``d'`` a list.
+    ``ref`` one value each. Returns ``(d', v', ref', spike)`` (the fields of ``p.state_layout``,
+    in its order) with ``d'`` a list.
     """
     d_next = []
     soma_in = 0
@@ -123,16 +136,9 @@ def dendrite_step(ops, p, d, v, ref, x):
     return d_next, v_n, ref_n, fire
 
 
-@dataclass
-class DendriteState:
-    """Full state: ``d`` (..., n_dend), ``v``, ``ref`` (...), ``spike`` (...) bool."""
-
-    d: np.ndarray
-    v: np.ndarray
-    ref: np.ndarray
-    spike: np.ndarray
-
-    FIELDS = ("d", "v", "ref", "spike")
+# one attribute per field of DendriteParams.state_layout
+DendriteState = DendriteParams().state_layout.record(
+    "DendriteState", "Full state: ``d`` (..., n_dend), ``v``, ``ref`` (...), ``spike`` (...) bool.", __name__)
 
 
 class DendriteModel:
@@ -144,10 +150,7 @@ class DendriteModel:
         self.reset()
 
     def reset(self):
-        s = self.shape
-        self.state = DendriteState(d=np.zeros((*s, self.params.n_dend), dtype=np.int64),
-                                   v=np.zeros(s, dtype=np.int64), ref=np.zeros(s, dtype=np.int64),
-                                   spike=np.zeros(s, dtype=bool))
+        self.state = DendriteState(**self.params.state_layout.initial(self.shape))
 
     def run(self, x):
         """Run ``len(x)`` steps on inputs ``x`` of shape ``(steps, *shape, n_dend)``.
@@ -163,18 +166,14 @@ class DendriteModel:
             bad = int(x.min()) if x.min() < 0 else int(x.max())
             raise ParameterError("x", bad, f"0..{p.in_max} (in_bits={p.in_bits})")
         steps = x.shape[0]
-        out = {"d": np.empty((steps, *self.shape, p.n_dend), dtype=np.int64),
-               "v": np.empty((steps, *self.shape), dtype=np.int64),
-               "ref": np.empty((steps, *self.shape), dtype=np.int64),
-               "spike": np.empty((steps, *self.shape), dtype=bool)}
+        out = p.state_layout.empty((steps, *self.shape))
         s = self.state
         d = [s.d[..., j] for j in range(p.n_dend)]
         v, ref = s.v, s.ref
         for t in range(steps):
             d, v, ref, spike = dendrite_step(NUMPY, p, d, v, ref, [x[t, ..., j] for j in range(p.n_dend)])
-            out["d"][t] = np.stack(d, axis=-1)
-            out["v"][t], out["ref"][t], out["spike"][t] = v, ref, spike
+            for trace, value in zip(out.values(), (np.stack(d, axis=-1), v, ref, spike)):
+                trace[t] = value
         if steps:
-            self.state = DendriteState(out["d"][-1].copy(), out["v"][-1].copy(), out["ref"][-1].copy(),
-                                       out["spike"][-1].copy())
+            self.state = DendriteState(*(trace[-1].copy() for trace in out.values()))
         return out

@@ -7,23 +7,26 @@ both back ends unchanged; the operations whose meaning differs between numpy and
 * ``select(cond, a, b)``      ``a`` where ``cond`` else ``b`` (numpy ``where`` / Amaranth ``Mux``)
 * ``clamp(x, lo, hi)``        saturate into ``[lo, hi]``; the rule never wraps silently
 * ``shl(x, n, width)``        logical left shift, truncated to ``width`` bits (unsigned values)
-* ``let(name, x)``            bind a value used more than once (a named wire in gates; identity here)
+* ``let(name, value)``        bind a value used more than once (a named wire in gates; identity here)
+* ``stage(*values)``          a pipeline cut: registers in pipelined gates, the values unchanged here
 
 Right shifts are arithmetic (floor) on signed values on both back ends: numpy ``>>`` on int64 and
 Amaranth ``>>`` on ``signed`` values agree, so ``x >> k`` is floor(x / 2**k) everywhere.
 
-:data:`NUMPY` is the back end of models/; ``neuroxide.rtl.fixedpoint.AmaranthOps(m)`` is the back
-end of rtl/. Numpy values are ``int64`` arrays: every width used here is <= 32 bits and every product
-<= 2**48, so int64 holds every intermediate exactly and the only narrowing is the explicit clamp.
+:class:`Ops` declares that interface; :data:`NUMPY` is the back end of models/,
+``neuroxide.rtl.fixedpoint.AmaranthOps(m)`` (and ``PipelinedOps``) the back ends of rtl/. Numpy
+values are ``int64`` arrays: every width used here is <= 32 bits and every product <= 2**48, so
+int64 holds every intermediate exactly and the only narrowing is the explicit clamp.
 """
 
 import dataclasses
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
 from neuroxide.errors import check_int
 
-__all__ = ["NumpyOps", "NUMPY", "signed_range", "unsigned_range", "FixedPointParams"]
+__all__ = ["Ops", "NumpyOps", "NUMPY", "signed_range", "unsigned_range", "FixedPointParams"]
 
 
 def signed_range(bits):
@@ -36,14 +39,36 @@ def unsigned_range(bits):
     return 0, (1 << bits) - 1
 
 
+@runtime_checkable
+class Ops(Protocol):
+    """Every operation an update rule may use beyond ordinary operators; each back end implements all."""
+
+    name: str  # the back end, for messages ("numpy", "amaranth")
+
+    def let(self, name, value):
+        """``value``, bound to ``name`` (a named wire in gates) because the rule uses it more than once."""
+
+    def select(self, cond, a, b):
+        """``a`` where ``cond`` else ``b``."""
+
+    def clamp(self, x, lo, hi):
+        """``x`` saturated into ``[lo, hi]``."""
+
+    def shl(self, x, n, width):
+        """Logical ``x << n`` truncated to ``width`` bits (unsigned ``x``)."""
+
+    def stage(self, *values):
+        """A pipeline cut over the live ``values``: returns them, registered by a pipelined back end."""
+
+
 class NumpyOps:
     """Integer ops on numpy int64 arrays (the golden-model back end)."""
 
     name = "numpy"
 
     @staticmethod
-    def let(name, x):
-        return x
+    def let(name, value):
+        return value
 
     @staticmethod
     def select(cond, a, b):
@@ -56,6 +81,10 @@ class NumpyOps:
     @staticmethod
     def shl(x, n, width):
         return (x << n) & ((1 << width) - 1)
+
+    @staticmethod
+    def stage(*values):
+        return values
 
 
 NUMPY = NumpyOps()

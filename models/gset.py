@@ -22,7 +22,8 @@ import scipy.sparse as sp
 
 from neuroxide.errors import ParameterError
 
-__all__ = ["Graph", "load_graph", "known_gset", "gset_names", "gset_path", "best_known", "cut_value", "ising_couplings"]
+__all__ = ["Graph", "load_graph", "known_gset", "gset_names", "gset_path", "best_known", "cut_value", "ising_couplings",
+           "random_couplings", "couplings_of"]
 
 GSET_NAMES = tuple(f"G{k}" for k in range(1, 23))
 MAX_NODES = 1 << 16
@@ -164,6 +165,29 @@ def cut_value(graph, spins):
 def ising_couplings(graph):
     """``J = -W`` (sparse CSR): max-cut is the ground state of ``E = -1/2 s^T J s``."""
     return -graph.weight_matrix()
+
+
+def random_couplings(n, density_pct, seed):
+    """Symmetric +-1 couplings with ``density_pct`` % of pairs coupled (numpy Generator(seed))."""
+    rng = np.random.default_rng(seed)
+    a = rng.choice([-1, 1], size=(n, n)) * (rng.random((n, n)) * 100 < density_pct)
+    a = np.triu(a, 1)
+    return sp.csr_matrix(a + a.T, dtype=np.int64)
+
+
+def couplings_of(cfg):
+    """``(J, graph or None)`` of an ONN core configuration dict (keys ``graph, n, density, seed,
+    dense``): the Ising couplings of the graph when one is named, else :func:`random_couplings`;
+    J sparse, or dense if ``cfg["dense"]``."""
+    graph = None
+    if cfg.get("graph"):
+        graph = load_graph(cfg["graph"])
+        J = ising_couplings(graph)
+    else:
+        J = random_couplings(cfg["n"], cfg["density"], cfg["seed"])
+    if cfg["dense"]:
+        J = J.toarray()
+    return J, graph
 
 
 def known_gset(source):

@@ -50,6 +50,7 @@ import numpy as np
 from neuroxide.errors import ParameterError
 
 from .fixedpoint import NUMPY, signed_range
+from .layout import StateField, StateLayout
 from .prng import seed_for, xorshift32
 
 __all__ = ["HHParams", "SQUID", "DT_MS", "V_FRAC", "G_FRAC", "K_BITS", "V_BITS", "LUT_FRAC", "LUT_V_LO",
@@ -69,12 +70,13 @@ NOISE_STREAM = 7     # prng stream id of the noisy stimulus
 
 @dataclass(frozen=True)
 class HHParams:
-    """Classic squid-axon constants (per cm^2 of membrane)."""
+    """Classic squid-axon constants per cm^2 of membrane: capacitance in uF/cm^2, conductances in
+    mS/cm^2 (millisiemens, spelled out: ``_ms`` is milliseconds everywhere), potentials in mV."""
 
-    c_uf: float = 1.0
-    g_na_ms: float = 120.0
-    g_k_ms: float = 36.0
-    g_l_ms: float = 0.3
+    c_ufarad_per_cm2: float = 1.0
+    g_na_msiemens_per_cm2: float = 120.0
+    g_k_msiemens_per_cm2: float = 36.0
+    g_l_msiemens_per_cm2: float = 0.3
     e_na_mv: float = 50.0
     e_k_mv: float = -77.0
     e_l_mv: float = -54.387
@@ -119,9 +121,10 @@ def run_float(current, p=SQUID, dt_ms=DT_MS):
     out["spike"] = np.zeros((steps, count), dtype=bool)
     for t in range(steps):
         r = rates(v)
-        i_ion = (p.g_na_ms * m ** 3 * h * (v - p.e_na_mv) + p.g_k_ms * n ** 4 * (v - p.e_k_mv)
-                 + p.g_l_ms * (v - p.e_l_mv))
-        v_new = v + dt_ms * (current[t] - i_ion) / p.c_uf
+        i_ion = (p.g_na_msiemens_per_cm2 * m ** 3 * h * (v - p.e_na_mv)
+                 + p.g_k_msiemens_per_cm2 * n ** 4 * (v - p.e_k_mv)
+                 + p.g_l_msiemens_per_cm2 * (v - p.e_l_mv))
+        v_new = v + dt_ms * (current[t] - i_ion) / p.c_ufarad_per_cm2
         m = m + dt_ms * (r["m"][0] * (1 - m) - r["m"][1] * m)
         h = h + dt_ms * (r["h"][0] * (1 - h) - r["h"][1] * h)
         n = n + dt_ms * (r["n"][0] * (1 - n) - r["n"][1] * n)
@@ -170,6 +173,18 @@ class HHFixed:
     def index_bits(self):
         return (self.lut_size - 1).bit_length()
 
+    @property
+    def state_layout(self):
+        """State of one neuron, in the order :func:`hh_step` takes and returns it."""
+        return StateLayout(StateField("v", self.v_bits, signed=True, doc="membrane, units of 2**-v_frac mV"),
+                           *(StateField(g, self.g_frac + 1, doc=f"gate {g}, 1.0 = 2**g_frac") for g in "mhn"),
+                           StateField("spike", 1, doc="0 mV crossed upward on the step just taken"))
+
+    @property
+    def input_layout(self):
+        """Input of one neuron per step."""
+        return StateLayout(StateField("i_dt", self.v_bits, signed=True, doc="dt * I / C, units of 2**-v_frac mV"))
+
     def __hash__(self):
         return id(self)
 
@@ -194,8 +209,9 @@ def make_fixed(p=SQUID, dt_ms=DT_MS, v_frac=V_FRAC, g_frac=G_FRAC, k_bits=K_BITS
             tables["d" + name] = tuple(int(e) for e in np.diff(q))    # rise to the next edge
     ss = steady_state(p.v0_mv)
     q = lambda x, bits: int(round(x * (1 << bits)))  # noqa: E731
-    conductance = lambda bits: {f"k_{x}": q(dt_ms * g / p.c_uf, bits)  # noqa: E731
-                                for x, g in (("na", p.g_na_ms), ("k", p.g_k_ms), ("l", p.g_l_ms))}
+    conductance = lambda bits: {f"k_{x}": q(dt_ms * g / p.c_ufarad_per_cm2, bits)  # noqa: E731
+                                for x, g in (("na", p.g_na_msiemens_per_cm2), ("k", p.g_k_msiemens_per_cm2),
+                                             ("l", p.g_l_msiemens_per_cm2))}
     k_g = conductance(k_bits)
     # the model runs on int64: |g * (v - E)| < 2**(g_frac + v_bits) and the current sum
     # < 3 * k_max * 2**v_bits must fit (the RTL is exact at any width; the model must be too)
@@ -261,9 +277,8 @@ def hh_step(ops, k, v, m, h, n, look, i_dt):
 
 
 class HHModel:
-    """Vectorised fixed-point HH: ``run(i_dt)`` on (steps, n) integer inputs -> traces."""
-
-    FIELDS = ("v", "m", "h", "n", "spike")
+    """Vectorised fixed-point HH: ``run(i_dt)`` on (steps, n) integer inputs -> traces of the fields
+    of ``k.state_layout``."""
 
     def __init__(self, k=None):
         self.k = make_fixed() if k is None else k
@@ -277,19 +292,20 @@ class HHModel:
             v, m, h, n = (np.full(count, x, dtype=np.int64) for x in (k.v_init, k.m_init, k.h_init, k.n_init))
         else:
             v, m, h, n = (np.asarray(x, dtype=np.int64).copy() for x in initial)
-        out = {f: np.empty((steps, count), dtype=np.int64) for f in ("v", "m", "h", "n")}
-        out["spike"] = np.zeros((steps, count), dtype=bool)
+        out = k.state_layout.empty((steps, count))
         for t in range(steps):
             idx = hh_index(NUMPY, k, v)
             look = {name: table[idx] for name, table in self.tables.items()}
-            v, m, h, n, spike = hh_step(NUMPY, k, v, m, h, n, look, i_dt[t])
-            out["v"][t], out["m"][t], out["h"][t], out["n"][t], out["spike"][t] = v, m, h, n, spike
+            state = hh_step(NUMPY, k, v, m, h, n, look, i_dt[t])
+            for trace, value in zip(out.values(), state):
+                trace[t] = value
+            v, m, h, n, _ = state
         return out
 
 
 def current_to_fixed(current, k, p=SQUID, dt_ms=DT_MS):
     """``round(dt I / C * 2**V_FRAC)`` of a current array in uA/cm^2."""
-    return np.round(np.asarray(current) * dt_ms / p.c_uf * (1 << k.v_frac)).astype(np.int64)
+    return np.round(np.asarray(current) * dt_ms / p.c_ufarad_per_cm2 * (1 << k.v_frac)).astype(np.int64)
 
 
 # the standard stimulus set --------------------------------------------------------------------

@@ -66,7 +66,7 @@ def differential_pair(J):
 def corrupt(patterns, fraction, seed):
     """Flip exactly ``round(fraction * N)`` random pixels of each pattern (one probe per pattern)."""
     if not 0 <= fraction <= 1:
-        raise ParameterError("--noise", fraction, "0..1")
+        raise ParameterError("fraction", fraction, "0..1")
     x = np.array(patterns, dtype=np.int64)
     rng = np.random.default_rng(seed)
     k = int(round(fraction * x.shape[1]))

@@ -44,10 +44,13 @@ import numpy as np
 from neuroxide.errors import ParameterError
 
 from .fixedpoint import NUMPY, signed_range
+from .layout import StateField, StateLayout
 
 __all__ = ["PANELS", "FRAC_BITS", "COEF_BITS", "STATE_BITS", "IzhikevichProtocol", "IzhikevichCoeffs",
-           "load_protocols", "model_dtype", "panel_inputs", "max_abs_error_mv", "stimulus_current", "run_float", "coeffs_for", "stimulus_fixed",
-           "izhikevich_step", "izhikevich_dv_sum", "izhikevich_v1", "izhikevich_du_sum", "izhikevich_reset", "run_fixed", "compare_spikes", "run_panels", "check_panels"]
+           "load_protocols", "model_dtype", "panel_inputs", "max_abs_error_mv", "stimulus_current", "run_float",
+           "coeffs_for", "stimulus_fixed", "state_layout", "input_layout", "izhikevich_step", "izhikevich_dv_sum",
+           "izhikevich_v1", "izhikevich_du_sum", "izhikevich_reset", "run_fixed", "compare_spikes", "run_panels",
+           "check_panels"]
 
 FRAC_BITS = 40       # F: fraction bits of v, u and the input (units of 2**-40 mV)
 COEF_BITS = 52       # K: fraction bits of every coefficient
@@ -231,6 +234,18 @@ def stimulus_fixed(proto, frac_bits=FRAC_BITS):
     return np.round(proto.dt_ms * current * (1 << frac_bits)).astype(np.int64)
 
 
+def state_layout(state_bits=STATE_BITS):
+    """State of one neuron, in the order :func:`izhikevich_step` takes and returns it."""
+    return StateLayout(StateField("v", state_bits, signed=True, doc="membrane, units of 2**-frac_bits mV"),
+                       StateField("u", state_bits, signed=True, doc="recovery, units of 2**-frac_bits mV"),
+                       StateField("spike", 1, doc="fired on the step just taken"))
+
+
+def input_layout(state_bits=STATE_BITS):
+    """Input of one neuron per step."""
+    return StateLayout(StateField("i_dt", state_bits, signed=True, doc="dt * I, units of 2**-frac_bits mV"))
+
+
 def izhikevich_dv_sum(ops, k, v, u, frac_bits=FRAC_BITS):
     """Stage 1 of the rule: ``A2*((v*v) >> F) + A1*v - AU*u`` (before the shift by K)."""
     vsq = ops.let("vsq", (v * v) >> frac_bits)
@@ -306,8 +321,7 @@ def run_fixed(coeff_list, i_dt, frac_bits=FRAC_BITS, coef_bits=COEF_BITS, state_
     if initial is not None:
         v, u = (np.array([int(x) for x in initial[0]], dtype=dtype),
                 np.array([int(x) for x in initial[1]], dtype=dtype))
-    out = {"v": np.empty((steps, n), dtype), "u": np.empty((steps, n), dtype),
-           "spike": np.empty((steps, n), bool)}
+    out = state_layout(state_bits).empty((steps, n), dtype)
     for t in range(steps):
         v, u, fire = izhikevich_step(NUMPY, k, v, u, i_dt[t], frac_bits, coef_bits, state_bits)
         out["v"][t], out["u"][t], out["spike"][t] = v, u, np.asarray(fire, dtype=bool)

@@ -4,15 +4,10 @@ One update rule, :func:`lif_step`, serves both back ends: numpy here (vectorised
 of neurons) and Amaranth gates in ``neuroxide.rtl.lif``. Every width, rounding and update order is
 fixed below; the RTL must equal this model on the full state at every step.
 
-State per neuron (widths from :class:`LIFParams`)::
-
-    v      signed   v_bits      membrane, in LSBs of the calibrated voltage scale
-    ref    unsigned ref_bits    refractory steps left
-    adapt  unsigned adapt_bits  threshold adaptation (spike-frequency adaptation)
-    rng    unsigned 32          xorshift32 state of the stochastic threshold
-    spike  1 bit                fired on the step just taken
-
-One time step, with inputs ``i_exc``, ``i_inh`` (unsigned, ``in_bits`` each), in this order::
+The state of a neuron (``v``, ``ref``, ``adapt``, ``rng``, ``spike``) and its inputs (``i_exc``,
+``i_inh``) are declared once, with widths and signedness, by :attr:`LIFParams.state_layout` and
+:attr:`LIFParams.input_layout`; the numpy state, the RTL ports, the bench trace words and the bench
+comparison derive from them. One time step, in this order::
 
     rng'    = xorshift32(rng)                                   always advances, one draw per step
     a_dec   = adapt - (adapt >> adapt_shift)                    adaptation decays (floor)
@@ -33,14 +28,15 @@ ever wraps. ``v_max`` is the largest ``v_bits`` value, ``v_min`` a parameter (de
 negative ``v_bits`` value) that bounds how far inhibition can push the membrane.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from neuroxide.errors import ParameterError
 
 from .fixedpoint import NUMPY, FixedPointParams, signed_range, unsigned_range
-from .prng import seeds_for, xorshift32
+from .layout import StateField, StateLayout
+from .prng import RNG_STATE, seeds_for, xorshift32
 
 __all__ = ["PARAM_DOCS", "LIFParams", "LIFState", "LIFTrace", "LIFModel", "lif_step", "RESET_MODES", "RNG_STREAM"]
 
@@ -109,6 +105,31 @@ class LIFParams(FixedPointParams):
     def adapt_max(self):
         return unsigned_range(self.adapt_bits)[1]
 
+    # layouts: the one declaration of the state and input widths ------------------------------
+    @property
+    def state_layout(self):
+        """State of one neuron, in the order :func:`lif_step` takes and returns it (RTL ports,
+        trace words, numpy fields and bench comparisons derive from it)."""
+        return StateLayout(
+            StateField("v", self.v_bits, signed=True, doc="membrane, in LSBs of the calibrated voltage scale"),
+            StateField("ref", self.ref_bits, doc="refractory steps left"),
+            StateField("adapt", self.adapt_bits, doc="threshold adaptation (spike-frequency adaptation)"),
+            RNG_STATE,  # the stochastic threshold's PRNG
+            StateField("spike", 1, doc="fired on the step just taken"),
+        )
+
+    @property
+    def input_layout(self):
+        """Inputs of one neuron per step."""
+        return StateLayout(
+            StateField("i_exc", self.in_bits, doc="excitatory drive"),
+            StateField("i_inh", self.in_bits, doc="inhibitory drive"),
+        )
+
+    def initial_state(self, shape, seeds):
+        """``{field: array of shape}`` at power-up: ``v = v_init``, PRNG states ``seeds``, the rest 0."""
+        return self.state_layout.initial(shape, v=self.v_init, rng=np.asarray(seeds).reshape(shape))
+
     # validation ------------------------------------------------------------------------------
     def validate(self):
         self._check("v_bits", 4, 32)
@@ -135,71 +156,53 @@ class LIFParams(FixedPointParams):
 def lif_step(ops, p, v, ref, adapt, rng, i_exc, i_inh):
     """One time step of the LIF rule (module docstring) on back end ``ops``.
 
-    Returns ``(v, ref, adapt, rng, spike)`` after the step. Values are numpy arrays or Amaranth
-    values; ``p`` is a :class:`LIFParams` whose constants become literals in the gates. The
-    ``stage(...)`` lines are pipeline cuts (3): registers under ``rtl.fixedpoint.PipelinedOps``,
-    no-ops for numpy and single-cycle gates, so the arithmetic is the same on every back end.
+    Returns ``(v, ref, adapt, rng, spike)`` after the step (the fields of ``p.state_layout``, in
+    its order). Values are numpy arrays or Amaranth values; ``p`` is a :class:`LIFParams` whose
+    constants become literals in the gates. The ``ops.stage(...)`` lines are pipeline cuts (3):
+    registers under ``rtl.fixedpoint.PipelinedOps``, no-ops for numpy and single-cycle gates, so the
+    arithmetic is the same on every back end.
     """
-    # pipeline cuts: registers in pipelined gates (rtl.fixedpoint.PipelinedOps), identity elsewhere
-    stage = getattr(ops, "stage", lambda *values: values)
     rng_n = ops.let("rng_next", xorshift32(ops, rng))
     a_dec = ops.let("adapt_decayed", adapt - (adapt >> p.adapt_shift))
     v_leak = ops.let("v_leak", (v * p.decay) >> p.decay_bits)
     drive = ops.let("drive", p.bias + i_exc - i_inh)
-    v, ref, rng_n, a_dec, v_leak, drive = stage(v, ref, rng_n, a_dec, v_leak, drive)
+    v, ref, rng_n, a_dec, v_leak, drive = ops.stage(v, ref, rng_n, a_dec, v_leak, drive)
     v_int = ops.let("v_int", ops.clamp(v_leak + drive, p.v_lo, p.v_hi))
     theta = p.v_th + a_dec
     if p.noise_bits:
         theta = theta + (rng_n >> (32 - p.noise_bits)) - (1 << (p.noise_bits - 1))
     theta = ops.let("theta", theta)
     refractory = ops.let("refractory", ref != 0)
-    v, ref, rng_n, a_dec, v_int, theta, refractory = stage(v, ref, rng_n, a_dec, v_int, theta, refractory)
+    v, ref, rng_n, a_dec, v_int, theta, refractory = ops.stage(v, ref, rng_n, a_dec, v_int, theta, refractory)
     fire = ops.let("fire", ~refractory & (v_int >= theta))
     if p.reset_mode == "value":
         v_fire = p.v_reset
     else:
         v_fire = ops.let("v_fire", ops.clamp(v_int - p.v_th, p.v_lo, p.v_hi))
-    v, ref, rng_n, a_dec, v_int, v_fire, refractory, fire = stage(v, ref, rng_n, a_dec, v_int, v_fire,
-                                                                  refractory, fire)
+    v, ref, rng_n, a_dec, v_int, v_fire, refractory, fire = ops.stage(v, ref, rng_n, a_dec, v_int, v_fire,
+                                                                      refractory, fire)
     v_n = ops.select(refractory, v, ops.select(fire, v_fire, v_int))
     ref_n = ops.select(refractory, ref - 1, ops.select(fire, p.t_ref, 0))
     adapt_n = ops.clamp(a_dec + ops.select(fire, p.adapt_inc, 0), 0, p.adapt_max)
     return v_n, ref_n, adapt_n, rng_n, fire
 
 
-@dataclass
-class LIFState:
-    """Full state of an array of neurons (int64 arrays of one shape; ``spike`` bool)."""
-
-    v: np.ndarray
-    ref: np.ndarray
-    adapt: np.ndarray
-    rng: np.ndarray
-    spike: np.ndarray
-
-    FIELDS = ("v", "ref", "adapt", "rng", "spike")
-
-    def copy(self):
-        return LIFState(*(getattr(self, f).copy() for f in self.FIELDS))
+# one attribute per field of LIFParams.state_layout (names do not depend on the widths)
+LIFState = LIFParams().state_layout.record(
+    "LIFState", "Full state of an array of neurons: int64 arrays of one shape (``spike`` bool).", __name__)
 
 
-@dataclass
-class LIFTrace:
-    """State after every step of a run: arrays of shape ``(steps, *neurons)``."""
-
-    v: np.ndarray
-    ref: np.ndarray
-    adapt: np.ndarray
-    rng: np.ndarray
-    spike: np.ndarray
-    fields: tuple = field(default=LIFState.FIELDS, repr=False)
-
+class _TraceMethods:
     @property
     def steps(self):
         return self.v.shape[0]
 
     def spike_counts(self):
         return self.spike.sum(axis=0)
+
+
+LIFTrace = LIFParams().state_layout.record(
+    "LIFTrace", "State after every step of a run: arrays of shape ``(steps, *neurons)``.", __name__, _TraceMethods)
 
 
 class LIFModel:
@@ -217,15 +220,8 @@ class LIFModel:
         self.reset()
 
     def reset(self):
-        p, shape = self.params, self.shape
-        n = int(np.prod(shape))
-        self.state = LIFState(
-            v=np.full(shape, p.v_init, dtype=np.int64),
-            ref=np.zeros(shape, dtype=np.int64),
-            adapt=np.zeros(shape, dtype=np.int64),
-            rng=seeds_for(self.seed, RNG_STREAM, n).reshape(shape),
-            spike=np.zeros(shape, dtype=bool),
-        )
+        seeds = seeds_for(self.seed, RNG_STREAM, int(np.prod(self.shape)))
+        self.state = LIFState(**self.params.initial_state(self.shape, seeds))
 
     def _check_input(self, name, x):
         x = np.asarray(x)
@@ -253,13 +249,13 @@ class LIFModel:
         i_exc = self._check_input("i_exc", i_exc)
         i_inh = np.zeros_like(i_exc) if i_inh is None else self._check_input("i_inh", i_inh)
         steps = i_exc.shape[0]
-        out = {f: np.empty((steps, *self.shape), dtype=bool if f == "spike" else np.int64)
-               for f in LIFState.FIELDS}
-        p = self.params
+        out = self.params.state_layout.empty((steps, *self.shape))
         s = self.state
         v, ref, adapt, rng = s.v, s.ref, s.adapt, s.rng
         for t in range(steps):
-            v, ref, adapt, rng, spike = lif_step(NUMPY, p, v, ref, adapt, rng, i_exc[t], i_inh[t])
-            out["v"][t], out["ref"][t], out["adapt"][t], out["rng"][t], out["spike"][t] = v, ref, adapt, rng, spike
-        self.state = LIFState(*(out[f][-1].copy() for f in LIFState.FIELDS)) if steps else s
+            state = lif_step(NUMPY, self.params, v, ref, adapt, rng, i_exc[t], i_inh[t])
+            for trace, value in zip(out.values(), state):
+                trace[t] = value
+            v, ref, adapt, rng, _ = state
+        self.state = LIFState(*(trace[-1].copy() for trace in out.values())) if steps else s
         return LIFTrace(**out)

@@ -187,10 +187,10 @@ def read_graph(path):
     try:
         return nir.read(str(path), type_check=False)
     except FileNotFoundError:
-        raise ParameterError("FILE", str(path), "an existing NIR file", why="no such file") from None
+        raise ParameterError("path", str(path), "an existing NIR file", why="no such file") from None
     except Exception as e:  # h5py OSError, KeyError, ValueError, AssertionError, TypeError ...
         _scan_types(path)  # name an unsupported node if that is what nir choked on
-        raise ParameterError("FILE", str(path), "a NIR (HDF5) file written by nir.write",
+        raise ParameterError("path", str(path), "a NIR (HDF5) file written by nir.write",
                              why=f"{type(e).__name__}: {e}") from None
 
 
@@ -383,12 +383,12 @@ def conv_matrix(name, node, width):
 def parse_graph(graph, dt=None, discretisation="euler"):
     """A NIR graph -> :class:`FloatNetwork` (module docstring's graph rules), or ParameterError."""
     if discretisation not in DISCRETISATIONS:
-        raise ParameterError("--discretisation", discretisation, " | ".join(DISCRETISATIONS))
+        raise ParameterError("discretisation", discretisation, " | ".join(DISCRETISATIONS))
     meta = dict(getattr(graph, "metadata", None) or {})
     if dt is None:
         dt = float(meta["dt"]) if "dt" in meta else DEFAULT_DT
     if isinstance(dt, bool) or not isinstance(dt, (int, float)) or not (math.isfinite(dt) and 0 < dt <= 1e3):
-        raise ParameterError("--dt", dt, "a time step in seconds, 0 < dt <= 1000")
+        raise ParameterError("dt", dt, "a time step in seconds, 0 < dt <= 1000")
     dt = float(dt)
     nodes, edges, passthrough = _flatten_graph(graph)
     for name, node in nodes.items():
@@ -533,7 +533,7 @@ def _leak(net, tau, name, pname):
         a = 1.0 - net.dt / tau
         if np.any(a < -1e-12):
             raise ParameterError(f"node {name!r}.{pname}", float(tau.min()), f">= dt = {net.dt} s",
-                                 why="forward Euler with dt > tau overshoots; use --discretisation exp or a smaller --dt")
+                                 why="forward Euler with dt > tau overshoots; use discretisation 'exp' or a smaller dt")
         a = np.maximum(a, 0.0)
         return a, net.dt / tau
     a = np.exp(-net.dt / tau)
@@ -566,19 +566,19 @@ def flatten_input(net, spikes):
     -> bool ``(steps, batch, n_in)``; anything else is a ParameterError."""
     s = np.asarray(spikes)
     if s.dtype.kind not in "iub" and not (s.dtype.kind == "f" and np.all((s == 0) | (s == 1))):
-        raise ParameterError("--input", s.dtype.name, "0/1 spikes (bool, integer or 0.0/1.0 floats)")
+        raise ParameterError("spikes", s.dtype.name, "0/1 spikes (bool, integer or 0.0/1.0 floats)")
     if s.size and (s.min() < 0 or s.max() > 1):
-        raise ParameterError("--input", float(s.max() if s.max() > 1 else s.min()), "0 or 1 (spikes)")
+        raise ParameterError("spikes", float(s.max() if s.max() > 1 else s.min()), "0 or 1 (spikes)")
     n = net.n_in
     if s.ndim == 2 and s.shape[1] == n:
         s = s[:, None, :]
     elif s.ndim >= 3 and int(np.prod(s.shape[2:])) == n and (s.ndim == 3 or tuple(s.shape[2:]) == net.input_shape):
         s = s.reshape(s.shape[0], s.shape[1], n)
     else:
-        raise ParameterError("--input", f"shape {s.shape}",
+        raise ParameterError("spikes", f"shape {s.shape}",
                              f"(steps, {n}), (steps, batch, {n}) or (steps, batch, *{net.input_shape})")
     if s.shape[0] < 1 or s.shape[1] < 1:
-        raise ParameterError("--input", f"shape {s.shape}", "at least one step and one sample")
+        raise ParameterError("spikes", f"shape {s.shape}", "at least one step and one sample")
     return s.astype(bool)
 
 
@@ -774,8 +774,8 @@ def _exact_layer(layer):
 
 def to_core(net, weight_bits=8, seed=1, requantise=False):
     """Map a :class:`FloatNetwork` onto the core -> :class:`CoreMapping` (module docstring)."""
-    check_int("--weight-bits", weight_bits, 1, 8)
-    check_int("--seed", seed, 0, 0xFFFF_FFFF)
+    check_int("weight_bits", weight_bits, 1, 8)
+    check_int("seed", seed, 0, 0xFFFF_FFFF)
     exact = None if requantise else [_exact_layer(la) for la in net.layers]
     if exact is not None and all(e is not None for e in exact):
         infos = [{"node": la.name, "kind": la.kind, "lsb": 1.0, "level": 2.0 ** (e.adc_gain - e.adc_shift),

@@ -45,7 +45,8 @@ import scipy.sparse as sp
 from neuroxide.errors import ParameterError
 
 from .fixedpoint import NUMPY, FixedPointParams, signed_range
-from .prng import seed_for, xorshift32
+from .layout import StateField, StateLayout
+from .prng import RNG_STATE, seed_for, xorshift32
 
 __all__ = ["ONNParams", "ONNModel", "ONNTrace", "onn_update", "output_of", "spins_of", "schedule", "check_couplings",
            "anneal_params", "solve_maxcut", "maxcut_params", "auto_couple_shift", "MaxCutResult", "RNG_STREAM", "SCHED_SHIFT", "T_BITS", "PARAM_DOCS", "initial_state"]
@@ -97,6 +98,13 @@ class ONNParams(FixedPointParams):
     def phase_mask(self):
         return (1 << self.phase_bits) - 1
 
+    @property
+    def state_layout(self):
+        """State of one oscillator, in the order :func:`onn_update` returns it (the core's update
+        stream and the bench trace words derive from it)."""
+        return StateLayout(StateField("phase", self.phase_bits, doc="relative phase, one period = 2**phase_bits"),
+                           RNG_STATE)  # the noise's PRNG
+
     def validate(self):
         self._check("phase_bits", 3, 12)
         self._check("weight_bits", 2, 16)
@@ -134,7 +142,8 @@ def output_of(ops, p, phase):
 
 
 def onn_update(ops, p, phase, h, rng, inj, amp):
-    """One oscillator update (module docstring) -> ``(phase', rng')``; ``h`` is its weighted sum."""
+    """One oscillator update (module docstring) -> ``(phase', rng')`` (the fields of
+    ``p.state_layout``); ``h`` is its weighted sum."""
     H, Q = p.half, p.quarter
     rng_n = ops.let("rng_next", xorshift32(ops, rng))
     drive = ops.let("drive", ops.clamp((h * p.couple_gain) >> p.couple_shift, -p.couple_max, p.couple_max))
@@ -192,12 +201,9 @@ def initial_state(p, n, seed, restarts=1):
     return rng >> (32 - p.phase_bits), rng
 
 
-@dataclass
-class ONNTrace:
-    """Phases (and PRNG states) after every step: shape (steps, N, restarts)."""
-
-    phase: np.ndarray
-    rng: np.ndarray
+# one attribute per field of ONNParams.state_layout
+ONNTrace = ONNParams().state_layout.record(
+    "ONNTrace", "Phases (and PRNG states) after every step: shape (steps, N, restarts).", __name__)
 
 
 class ONNModel:
@@ -236,14 +242,12 @@ class ONNModel:
 
     def run(self, steps, trace=False):
         """Advance ``steps`` steps; with ``trace`` return an :class:`ONNTrace` of every step."""
-        if trace:
-            ph = np.empty((steps, self.n, self.restarts), dtype=np.int64)
-            rg = np.empty_like(ph)
+        out = self.params.state_layout.empty((steps, self.n, self.restarts)) if trace else None
         for k in range(steps):
             self.step()
             if trace:
-                ph[k], rg[k] = self.phase, self.rng
-        return ONNTrace(ph, rg) if trace else None
+                out["phase"][k], out["rng"][k] = self.phase, self.rng
+        return ONNTrace(**out) if trace else None
 
     def energy(self):
         """Ising energy -1/2 s^T J s per restart."""

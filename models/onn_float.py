@@ -110,9 +110,9 @@ def plot_phase_locking(path, n=12, periods=300.0, seed=3):
     """Phase-locking figure: ``n`` VO2 oscillators (2 % drive spread) on a random +-1 graph, annealed
     (SHIL ramps up, noise ramps down). Top: phase of each oscillator vs time; bottom: the phases at
     the end sit at 0 or 180 deg (spins). Returns a dict of what was plotted."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    # the object-oriented API with an explicit Agg canvas: no global backend, no pyplot state
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     from neuroxide.fileio import save_figure
     rng = np.random.default_rng(seed)
@@ -121,7 +121,9 @@ def plot_phase_locking(path, n=12, periods=300.0, seed=3):
     p = FloatONNParams(spread=0.02, k_couple=0.2, k_inj_max=0.2, noise_max=0.3)
     m = FloatONN(p, -J, seed, 1)
     t, th = m.run(periods, record_every=10)
-    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(7, 5.5), gridspec_kw={"height_ratios": [3, 1.2]})
+    fig = Figure(figsize=(7, 5.5))
+    FigureCanvasAgg(fig)
+    ax1, ax2 = fig.subplots(2, 1, gridspec_kw={"height_ratios": [3, 1.2]})
     for i in range(n):
         ax1.plot(t * 1e6, np.degrees(th[:, i, 0]), ".", ms=1.2)
     ax1.set_ylabel("phase (deg, rotating frame)")
@@ -136,6 +138,5 @@ def plot_phase_locking(path, n=12, periods=300.0, seed=3):
     ax2.set_xlabel("final phases (deg): locked to 0 or 180 (spins)")
     fig.tight_layout()
     save_figure(fig, path)
-    plt.close(fig)
     dist = np.minimum(np.abs(np.mod(final + 90, 180) - 90), 180)
     return {"n": n, "f0_hz": m.f0_hz, "max_distance_from_0_or_180_deg": float(dist.max()), "plot": str(path)}

@@ -12,9 +12,14 @@ on-chip stimulus) owns its own state word, seeded from ``(seed, stream, index)``
 
 import numpy as np
 
-__all__ = ["xorshift32", "seed_for", "seeds_for", "MASK32"]
+from .layout import StateField
+
+__all__ = ["xorshift32", "seed_for", "seeds_for", "MASK32", "RNG_STATE"]
 
 MASK32 = 0xFFFF_FFFF
+
+# the state word every stochastic element owns, as a field of its rule's state layout
+RNG_STATE = StateField("rng", 32, doc="xorshift32 state word (never 0)")
 
 
 def xorshift32(ops, x):

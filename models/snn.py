@@ -9,14 +9,16 @@ this step, ``prev`` = layer l's own spikes of step t-1)::
 
     acc_exc[j] = sum_i s[i] * w_exc[i, j]                       exact (no intermediate saturation)
                + sum_k prev[k] * w_rec_exc[k, j]                (optional recurrent block)
-    acc_inh[j] = sum_i s[i] * w_inh[i, j] + lateral * (sum(prev) - prev[j])
-               + sum_k prev[k] * w_rec_inh[k, j]
-    i_exc[j]   = min((acc_exc[j] << adc_gain) >> adc_shift, 2**in_bits - 1)   column ADC: scale
-    i_inh[j]   = min((acc_inh[j] << adc_gain) >> adc_shift, 2**in_bits - 1)   (floor), saturate
-    if syn_decay is not None:                                  optional synaptic current (signed)
-        syn[j] = clamp(((syn[j] * syn_decay) >> decay_bits) + i_exc[j] - i_inh[j], v_min, v_max)
-        i_exc[j], i_inh[j] = min(max(syn[j], 0), 2**in_bits - 1), min(max(-syn[j], 0), 2**in_bits - 1)
+    acc_inh[j] = sum_i s[i] * w_inh[i, j] + sum_k prev[k] * w_rec_inh[k, j]
+    i_exc, i_inh = column_currents(layer, acc_exc, acc_inh, others = sum(prev) - prev[j])
+                                     column ADC (adc_gain, adc_shift, bound) + lateral inhibition
+    if syn_decay is not None:        optional synaptic current (signed)
+        syn, i_exc, i_inh = synaptic_current_step(layer, syn, i_exc, i_inh)
     (v, ref, adapt, rng), spike = lif_step(params, v, ref, adapt, rng, i_exc, i_inh)
+
+The synapse rules (column ADC, lateral inhibition, synaptic current) are written once in
+:mod:`neuroxide.models.synapse` and the neuron's in :mod:`neuroxide.models.lif`; the RTL elaborates
+the same functions. A neuron's state is ``CoreLayer.state_layout``: the LIF state, then ``syn``.
 
 The recurrent block (``w_rec_exc``/``w_rec_inh``, ``(n_out, n_out)`` levels, None by default) is a
 second crossbar fed by the layer's own spikes of the previous step: to the core these are extra
@@ -59,16 +61,18 @@ import numpy as np
 from neuroxide.errors import ParameterError, check_int
 
 from .fixedpoint import NUMPY
+from .layout import StateLayout
 from .lif import LIFParams, LIFState, lif_step
 from .prng import seeds_for, xorshift32
+from .synapse import column_currents, synapse_state_layout, synaptic_current_step
 
 __all__ = ["SNN_STREAM", "ENCODER_STREAM", "CoreLayer", "CoreNetwork", "SNNModel", "SNNTrace",
            "encode_rate", "encode_current", "intensity_to_p", "readout_count", "readout_first_spike",
-           "readout", "READOUTS", "float_forward", "STATE_FIELDS", "network_to_dict", "network_from_dict"]
+           "readout", "READOUTS", "float_forward", "matmul_in_order", "network_to_dict",
+           "network_from_dict"]
 
 SNN_STREAM = 3      # seed_for stream of the core's neuron thresholds (contract)
 ENCODER_STREAM = 4  # seed_for stream of the rate encoder's input channels (host side)
-STATE_FIELDS = ("v", "ref", "adapt", "rng")
 READOUTS = ("count", "first")
 
 
@@ -162,6 +166,13 @@ class CoreLayer:
         """Crossbar rows: the inputs, plus the layer's own neurons when recurrent."""
         return self.n_in + (self.n_out if self.recurrent else 0)
 
+    @property
+    def state_layout(self):
+        """State of one neuron of the layer: the LIF state (``params.state_layout``), then the synaptic
+        current ``syn`` when ``syn_decay`` is set (the core's state RAM word, LSB first)."""
+        lif = self.params.state_layout
+        return lif if self.syn_decay is None else StateLayout(*lif, *synapse_state_layout(self.params))
+
 
 @dataclass(frozen=True, eq=False)
 class CoreNetwork:
@@ -205,6 +216,18 @@ class CoreNetwork:
     @property
     def n_neurons(self):
         return sum(layer.n_out for layer in self.layers)
+
+    @property
+    def state_layout(self):
+        """The layers' state layouts merged: every field of any layer (first-seen order), as wide as
+        in the widest layer (a narrower layer's value sign- or zero-extends into it). The core's
+        write-back port and the bench's trace word."""
+        widest = {}
+        for layer in self.layers:
+            for f in layer.state_layout:
+                if f.name not in widest or f.bits > widest[f.name].bits:
+                    widest[f.name] = f
+        return StateLayout(*widest.values())
 
     def initial_rng(self):
         """Per-layer int64 arrays ``(n_out,)`` of the neurons' PRNG seeds (SNN_STREAM)."""
@@ -250,10 +273,11 @@ def network_from_dict(d):
 class SNNTrace:
     """What :meth:`SNNModel.run` saw.
 
-    ``spikes``: per layer, bool ``(steps, batch, n_out)``. ``state``: per layer a dict
-    ``{"v","ref","adapt","rng"(,"syn")} -> int64 (steps, batch, n_out)`` after each step, or None when not
-    recorded. ``sops``: synaptic operations (per input event, one per column of the layer it feeds)
-    as int64 ``(batch,)``. ``in_spikes``: the input ``(steps, batch, n_in)``.
+    ``spikes``: per layer, bool ``(steps, batch, n_out)``. ``state``: per layer a dict ``{name: int64
+    (steps, batch, n_out)}`` after each step over the fields of ``CoreLayer.state_layout`` but ``spike``
+    (v, ref, adapt, rng, and syn where present), or None when not recorded. ``sops``: synaptic
+    operations (per input event, one per column of the layer it feeds) as int64 ``(batch,)``.
+    ``in_spikes``: the input ``(steps, batch, n_in)``.
     """
 
     spikes: list
@@ -338,24 +362,25 @@ class SNNModel:
                 self.sops += st.spike.sum(axis=1) * layer.n_out
                 acc_exc = acc_exc + (prev_f @ self._w_rec[k][0]).astype(np.int64)
                 acc_inh = acc_inh + (prev_f @ self._w_rec[k][1]).astype(np.int64)
+            others = 0  # spikes of the layer's other neurons in the last step (lateral inhibition)
             if layer.lateral:
                 prev = st.spike.astype(np.int64)
-                acc_inh = acc_inh + layer.lateral * (prev.sum(axis=1, keepdims=True) - prev)
-            if layer.adc_gain:
-                acc_exc = acc_exc << layer.adc_gain
-                acc_inh = acc_inh << layer.adc_gain
-            i_exc = np.minimum(acc_exc >> layer.adc_shift, p.in_max)
-            i_inh = np.minimum(acc_inh >> layer.adc_shift, p.in_max)
+                others = prev.sum(axis=1, keepdims=True) - prev
+            i_exc, i_inh = column_currents(NUMPY, layer, acc_exc, acc_inh, others)
             if layer.syn_decay is not None:
-                syn = np.clip(((self.syn[k] * layer.syn_decay) >> p.decay_bits) + i_exc - i_inh, p.v_lo, p.v_hi)
-                self.syn[k] = syn
-                i_exc, i_inh = np.minimum(np.maximum(syn, 0), p.in_max), np.minimum(np.maximum(-syn, 0), p.in_max)
+                self.syn[k], i_exc, i_inh = synaptic_current_step(NUMPY, layer, self.syn[k], i_exc, i_inh)
             v, ref, adapt, rng, spike = lif_step(NUMPY, p, st.v, st.ref, st.adapt, st.rng, i_exc, i_inh)
             spike = np.broadcast_to(spike, st.v.shape).copy()
             self.state[k] = LIFState(v, ref, adapt, rng, spike)
             spikes.append(spike)
             s = spike
         return spikes
+
+    def layer_state(self, k):
+        """Layer ``k``'s state now: ``{name: (batch, n_out) array}`` over its ``state_layout``."""
+        st = self.state[k]
+        return {name: self.syn[k] if name == "syn" else getattr(st, name)
+                for name in self.network.layers[k].state_layout.names}
 
     def step(self, s_in):
         """One time step; returns a list (per layer) of bool spike arrays ``(batch, n_out)``."""
@@ -373,18 +398,16 @@ class SNNModel:
         spikes = [np.zeros((steps, self.batch, layer.n_out), dtype=bool) for layer in layers]
         state = None
         if record_state:
-            state = [{f: np.zeros((steps, self.batch, layer.n_out), dtype=np.int64)
-                      for f in STATE_FIELDS + (("syn",) if layer.syn_decay is not None else ())}
-                     for layer in layers]
+            state = [{name: np.zeros((steps, self.batch, layer.n_out), dtype=np.int64)
+                      for name in layer.state_layout.without("spike").names} for layer in layers]
         sops0 = self.sops.copy()
         for t in range(steps):
             for k, sp in enumerate(self._step(s_in[t])):
                 spikes[k][t] = sp
                 if record_state:
-                    for f in STATE_FIELDS:
-                        state[k][f][t] = getattr(self.state[k], f)
-                    if self.syn[k] is not None:
-                        state[k]["syn"][t] = self.syn[k]
+                    now = self.layer_state(k)
+                    for name, recorded in state[k].items():
+                        recorded[t] = now[name]
             if progress is not None:
                 progress(t + 1, steps)
         return SNNTrace(spikes=spikes, state=state, sops=self.sops - sops0, in_spikes=s_in)
@@ -477,13 +500,29 @@ def readout(spikes, mode="count"):
 
 # --- float path ---------------------------------------------------------------------------------
 
+def matmul_in_order(a, b):
+    """``a @ b`` in float64, summed over k = 0, 1, ... in index order, one rounding per product and
+    per sum: ``out = (..((a[:, 0] b[0] + a[:, 1] b[1]) + a[:, 2] b[2]) ..)``.
+
+    Elementwise IEEE-754 operations give the same bits on every machine; BLAS does not (its
+    blocking, FMA use and thread split vary), which made trained weights and float accuracies
+    differ between machines."""
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    out = np.zeros(a.shape[:-1] + b.shape[1:])
+    for k in range(a.shape[-1]):
+        out += a[..., k, None] * b[k]
+    return out
+
+
 def float_forward(weights, x, biases=None):
     """The float (non-spiking) network the SNN approximates: ReLU MLP, ``x @ W + b`` per layer,
-    ReLU on hidden layers, raw scores at the output. Returns ``(scores, hidden_activations)``."""
+    ReLU on hidden layers, raw scores at the output. Returns ``(scores, hidden_activations)``.
+    The products are :func:`matmul_in_order`: the same scores on every machine."""
     a = np.asarray(x, dtype=np.float64)
     acts = []
     for k, w in enumerate(weights):
-        z = a @ np.asarray(w, dtype=np.float64)
+        z = matmul_in_order(a, w)
         if biases is not None and biases[k] is not None:
             z = z + biases[k]
         if k < len(weights) - 1:

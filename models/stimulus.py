@@ -20,7 +20,8 @@ import numpy as np
 from neuroxide.errors import ParameterError
 
 from .fixedpoint import NUMPY
-from .prng import seeds_for, xorshift32
+from .layout import StateField, StateLayout
+from .prng import RNG_STATE, seeds_for, xorshift32
 
 __all__ = ["STIM_DOCS", "StimulusParams", "stimulus_step", "StimulusModel", "STIM_STREAM"]
 
@@ -43,6 +44,15 @@ class StimulusParams:
     exc_bits: int = 10
     inh_bits: int = 9
 
+    # the state of one neuron's generator (its PRNG word), in the order stimulus_step returns it
+    state_layout = StateLayout(RNG_STATE)
+
+    @staticmethod
+    def output_layout(in_bits):
+        """The inputs a generator gives one neuron per step (``in_bits`` wide, the neuron's input width)."""
+        return StateLayout(StateField("i_exc", in_bits, doc="excitatory event amplitude, 0 without an event"),
+                           StateField("i_inh", in_bits, doc="inhibitory event amplitude, 0 without an event"))
+
     def validate(self, in_bits):
         for name in ("p_exc", "p_inh"):
             value = getattr(self, name)
@@ -56,7 +66,8 @@ class StimulusParams:
 
 
 def stimulus_step(ops, sp, rng):
-    """One step of the stimulus rule: returns ``(rng', i_exc, i_inh)``."""
+    """One step of the stimulus rule: returns ``(rng', i_exc, i_inh)`` (``state_layout``, then
+    ``output_layout``)."""
     r1 = ops.let("stim_r1", xorshift32(ops, rng))
     r2 = ops.let("stim_r2", xorshift32(ops, r1))
     i_exc = ops.select((r1 >> 24) < sp.p_exc, r1 & ((1 << sp.exc_bits) - 1), 0)

@@ -7,9 +7,19 @@ Inputs are ``pixel / 16`` in [0, 1], the spike probability per step of the input
 Float network: 64 -> ``hidden`` (ReLU) -> 10, **no biases** (the core's bias is one per layer, not
 per neuron, so the network is trained without them). Plain numpy: He-normal init from
 ``numpy.random.default_rng(seed)``, Adam on softmax cross-entropy with L2, shuffled mini-batches,
-``epochs`` passes. With the defaults it takes a few seconds and is deterministic for a given seed;
-the trained weights are cached as ``build/digits/mlp_<key>.npz`` (key: the hyper-parameters) so
-later runs skip training. No weights are shipped: retraining is cheap and always reproducible.
+``epochs`` passes, a few seconds.
+
+**Reproducible on every machine.** Training uses only elementwise IEEE-754 float64 operations in a
+fixed order: products through :func:`~neuroxide.models.snn.matmul_in_order` (no BLAS, whose
+blocking, FMA use and threads vary between machines), the softmax through :func:`exp_in_order`
+(``+``, ``*`` and ``ldexp`` only; numpy's own ``exp`` takes different SIMD paths on different
+CPUs), Adam's bias corrections as running products (no ``pow``). No thread pool is involved.
+
+**Shipped weights.** The weights of the default :class:`TrainConfig` are shipped as
+``models/data/digits_mlp.npz`` (``w1``, ``w2``, the configuration and a provenance note) and
+:func:`trained_mlp` returns them; ``python -m neuroxide.models.train --write`` regenerates that file
+and ``--check`` retrains and compares it bit for bit. Other configurations are trained and cached
+as ``build/digits/mlp_<key>.npz`` (key: the hyper-parameters).
 
 Then **quantisation-aware fine-tuning** (optional, ``qat_epochs``): a few more epochs whose forward
 pass uses the weights as the crossbar would store them (symmetric, ``2**weight_bits`` device
@@ -27,13 +37,19 @@ ANN -> SNN conversion (:func:`convert`), rate coding with threshold balancing:
   ``in_bits`` (so the ADC never saturates on valid input);
 * threshold balancing: the layer's threshold ``v_th`` corresponds to ``lambda_l``, the
   ``percentile``-th percentile of that layer's float activations on the training set, so that a
-  neuron's rate ~ activation / lambda_l reaches 1 spike per step only on rare outliers.
+  neuron's rate ~ activation / lambda_l reaches 1 spike per step only on rare outliers. The
+  activations are :func:`~neuroxide.models.snn.matmul_in_order` products, so the integer network
+  (levels, thresholds, shifts) derived from given weights is the same on every machine.
 
 Spike count of the output layer over the window is the class (ties to the lowest index).
 """
 
+import argparse
 import hashlib
 import json
+import math
+import sys
+import zipfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -43,14 +59,16 @@ from neuroxide.errors import ParameterError
 
 from .crossbar import Crossbar, DeviceParams
 from .lif import LIFParams
-from .snn import CoreLayer, CoreNetwork, SNNModel, encode_current, encode_rate, float_forward, intensity_to_p, readout
+from .snn import CoreLayer, CoreNetwork, SNNModel, encode_current, encode_rate, intensity_to_p, matmul_in_order, readout
 
-__all__ = ["TrainConfig", "load_digits_split", "train_mlp", "trained_mlp", "quantise_levels", "convert",
-           "encode", "ENCODINGS", "DEFAULT_STEPS", "run_snn", "accuracy"]
+__all__ = ["TrainConfig", "load_digits_split", "train_mlp", "trained_mlp", "shipped_mlp", "write_shipped_mlp",
+           "SHIPPED_MLP", "exp_in_order", "quantise_levels", "convert", "encode", "ENCODINGS", "DEFAULT_STEPS",
+           "run_snn", "accuracy"]
 
 DEFAULT_STEPS = 32
 ENCODINGS = ("rate", "current")
 PIXEL_MAX = 16
+SHIPPED_MLP = Path(__file__).parent / "data" / "digits_mlp.npz"
 
 
 @dataclass(frozen=True)
@@ -90,17 +108,44 @@ def quantise_levels(w, bits):
     return np.floor(np.abs(w) / w_max * top + 0.5) * np.sign(w) * (w_max / top)
 
 
+# exp(r) on |r| <= ln(2)/2 by its Taylor series to r**13 (remainder < 1e-17 relative); ln 2 split as
+# fdlibm does, so that k * _LN2_HI is exact for every k used here
+_EXP_TAYLOR = tuple(1.0 / math.factorial(n) for n in range(14))
+_LN2_HI = 6.93147180369123816490e-01
+_LN2_LO = 1.90821492927058770002e-10
+_INV_LN2 = 1.44269504088896338700e+00
+_EXP_MIN_ARG = -708.0  # exp(-708) ~ 3e-308, still a normal float64; nothing below matters in a softmax
+
+
+def exp_in_order(z):
+    """``exp(z)`` for ``z <= 0`` from ``+``, ``*``, ``floor`` and ``ldexp`` only, each exactly rounded,
+    so the bits are the same on every machine (within 2 ulp of the true value).
+
+    ``z = k ln 2 + r`` with ``k = floor(z / ln 2 + 1/2)``, ``exp(z) = 2**k * sum_n r**n / n!``
+    (Horner, n <= 13). ``z`` below -708 is taken as -708."""
+    z = np.maximum(np.asarray(z, dtype=np.float64), _EXP_MIN_ARG)
+    k = np.floor(z * _INV_LN2 + 0.5)
+    r = (z - k * _LN2_HI) - k * _LN2_LO
+    p = np.full_like(r, _EXP_TAYLOR[-1])
+    for c in reversed(_EXP_TAYLOR[:-1]):
+        p = p * r + c
+    return np.ldexp(p, k.astype(np.int32))
+
+
 def _softmax_xent_grad(scores, y):
-    z = scores - scores.max(axis=1, keepdims=True)
-    p = np.exp(z)
-    p /= p.sum(axis=1, keepdims=True)
-    loss = -np.log(p[np.arange(len(y)), y] + 1e-12).mean()
+    """Gradient of the mean softmax cross-entropy over the batch w.r.t. ``scores``: ``(p - onehot(y)) / n``."""
+    p = exp_in_order(scores - scores.max(axis=1, keepdims=True))
+    total = p[:, 0].copy()
+    for j in range(1, p.shape[1]):  # the class sum in index order, as everything else here
+        total += p[:, j]
+    p /= total[:, None]
     p[np.arange(len(y)), y] -= 1.0
-    return loss, p / len(y)
+    return p / len(y)
 
 
 def train_mlp(cfg=TrainConfig(), x=None, y=None):
-    """Train the float MLP; returns ``[w1, w2]`` (float64, ``(64, hidden)`` and ``(hidden, 10)``)."""
+    """Train the float MLP; returns ``[w1, w2]`` (float64, ``(64, hidden)`` and ``(hidden, 10)``),
+    bit-identical on every machine (module docstring)."""
     if x is None:
         x, y, _, _ = load_digits_split()
     x = np.asarray(x, dtype=np.float64) / PIXEL_MAX
@@ -110,7 +155,7 @@ def train_mlp(cfg=TrainConfig(), x=None, y=None):
     m = [np.zeros_like(w) for w in ws]
     v = [np.zeros_like(w) for w in ws]
     beta1, beta2, eps = 0.9, 0.999, 1e-8
-    t = 0
+    beta1_t, beta2_t = 1.0, 1.0  # beta ** t as running products: no libm pow
     for epoch in range(cfg.epochs + cfg.qat_epochs):
         qat = epoch >= cfg.epochs
         order = rng.permutation(len(x))
@@ -119,25 +164,56 @@ def train_mlp(cfg=TrainConfig(), x=None, y=None):
             xb, yb = x[idx], y[idx]
             # straight-through estimator in the QAT epochs: forward on stored levels, update floats
             fw = [quantise_levels(w, cfg.qat_bits) for w in ws] if qat else ws
-            h_pre = xb @ fw[0]
+            h_pre = matmul_in_order(xb, fw[0])
             h = np.maximum(h_pre, 0.0)
-            scores = h @ fw[1]
-            _, d_scores = _softmax_xent_grad(scores, yb)
-            g2 = h.T @ d_scores + cfg.l2 * ws[1]
-            d_h = (d_scores @ fw[1].T) * (h_pre > 0)
-            g1 = xb.T @ d_h + cfg.l2 * ws[0]
-            t += 1
+            scores = matmul_in_order(h, fw[1])
+            d_scores = _softmax_xent_grad(scores, yb)
+            g2 = matmul_in_order(h.T, d_scores) + cfg.l2 * ws[1]
+            d_h = matmul_in_order(d_scores, fw[1].T) * (h_pre > 0)
+            g1 = matmul_in_order(xb.T, d_h) + cfg.l2 * ws[0]
+            beta1_t *= beta1
+            beta2_t *= beta2
             for k, g in enumerate((g1, g2)):
                 m[k] = beta1 * m[k] + (1 - beta1) * g
                 v[k] = beta2 * v[k] + (1 - beta2) * g * g
-                m_hat = m[k] / (1 - beta1 ** t)
-                v_hat = v[k] / (1 - beta2 ** t)
+                m_hat = m[k] / (1 - beta1_t)
+                v_hat = v[k] / (1 - beta2_t)
                 ws[k] = ws[k] - cfg.learning_rate * m_hat / (np.sqrt(v_hat) + eps)
     return ws
 
 
+def shipped_mlp(path=SHIPPED_MLP):
+    """``(weights, config)`` of the shipped trained network: ``[w1, w2]`` and its :class:`TrainConfig`."""
+    with np.load(path) as f:
+        return [f["w1"], f["w2"]], TrainConfig(**json.loads(str(f["config"])))
+
+
+def write_shipped_mlp(cfg=TrainConfig(), path=SHIPPED_MLP):
+    """Train ``cfg`` and write the shipped weights file (with the configuration and a provenance note)."""
+    from sklearn import __version__ as sklearn_version
+
+    from neuroxide.fileio import atomic_path
+    ws = train_mlp(cfg)
+    note = (f"neuroxide.models.train.train_mlp(TrainConfig(**config)) on load_digits_split()'s 1257 training "
+            f"images; elementwise float64 in a fixed order (no BLAS), bit-identical on every machine; numpy "
+            f"{np.__version__}, scikit-learn {sklearn_version}; regenerate: python -m neuroxide.models.train --write")
+    arrays = {"w1": ws[0], "w2": ws[1], "config": np.array(json.dumps(asdict(cfg), sort_keys=True)),
+              "provenance": np.array(note)}
+    # np.savez stamps the current time into the zip: a fixed stamp makes --write byte-for-byte repeatable
+    with atomic_path(Path(path)) as tmp, zipfile.ZipFile(tmp, "w") as archive:
+        for name, array in arrays.items():
+            with archive.open(zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0)), "w") as f:
+                np.lib.format.write_array(f, array, allow_pickle=False)
+    return ws
+
+
 def trained_mlp(cfg=TrainConfig(), cache_dir="build/digits"):
-    """:func:`train_mlp` through the cache ``cache_dir/mlp_<key>.npz`` (None: no cache)."""
+    """The float weights of ``cfg``: the shipped ones (:data:`SHIPPED_MLP`) when ``cfg`` is the
+    configuration they were trained with, else :func:`train_mlp` through the cache
+    ``cache_dir/mlp_<key>.npz`` (None: no cache)."""
+    weights, shipped_cfg = shipped_mlp()
+    if cfg == shipped_cfg:
+        return weights
     if cache_dir is not None:
         path = Path(cache_dir) / f"mlp_{cfg.key()}.npz"
         if path.exists():
@@ -168,14 +244,13 @@ def convert(weights, x_train, device=None, seed=0, in_bits=12, v_bits=16, percen
     if device.adc_bits != in_bits:
         device = DeviceParams(**{**asdict(device), "adc_bits": in_bits})
     x = np.asarray(x_train, dtype=np.float64) / PIXEL_MAX
-    _, acts = float_forward(weights, x)
     layers, info = [], []
     a_in = x
     for k, w in enumerate(weights):
         xbar = Crossbar(w.shape[0], w.shape[1], device, seed=seed + k)
         prog = xbar.program(w)
         # the activation the float layer would have with the programmed weights
-        z = np.maximum(a_in @ prog.weights, 0.0)  # the output layer's neurons cannot go below 0 either
+        z = np.maximum(matmul_in_order(a_in, prog.weights), 0.0)  # output neurons cannot go below 0 either
         lam = float(np.percentile(z[z > 0], percentile)) if (z > 0).any() else 1.0
         max_col = int(max(prog.w_exc.sum(axis=0).max(), prog.w_inh.sum(axis=0).max()))
         adc_shift = max(0, int(max_col).bit_length() - in_bits)
@@ -222,3 +297,25 @@ def run_snn(network, x, steps=DEFAULT_STEPS, encoding="rate", seed=1, mode="coun
         if progress is not None:
             progress(len(xb))
     return (np.concatenate(preds), [np.concatenate(s, axis=1) for s in spikes], np.concatenate(sops))
+
+
+def main(argv=None):
+    """``python -m neuroxide.models.train --write | --check``: regenerate or verify the shipped weights."""
+    ap = argparse.ArgumentParser(description="Regenerate (--write) or verify (--check) the shipped digits "
+                                 f"weights {SHIPPED_MLP.name} (TrainConfig defaults).")
+    mode = ap.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--write", action="store_true", help="train and write the shipped file")
+    mode.add_argument("--check", action="store_true", help="train and compare with the shipped file bit for bit")
+    args = ap.parse_args(argv)
+    if args.write:
+        write_shipped_mlp()
+        print(f"wrote {SHIPPED_MLP}")
+        return 0
+    shipped, cfg = shipped_mlp()
+    same = all(np.array_equal(a, b) for a, b in zip(train_mlp(cfg), shipped))
+    print(f"{SHIPPED_MLP.name}: retrained weights {'equal' if same else 'DIFFER FROM'} the shipped ones")
+    return 0 if same else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -27,11 +27,12 @@ __all__ = ["wta_step", "WTAModel"]
 def wta_step(ops, p, w_lat, v, ref, adapt, rng, spike, i_exc):
     """One step of ``n = len(v)`` neurons; every argument but ``p``, ``w_lat`` is a per-neuron list.
 
-    Returns lists ``(v, ref, adapt, rng, spike)``.
+    The state arguments and the returned lists ``(v, ref, adapt, rng, spike)`` are the fields of
+    ``p.state_layout``, in its order.
     """
     n = len(v)
     total = ops.let("spikes_total", sum(ops.select(spike[j], 1, 0) for j in range(n)))
-    out = [[], [], [], [], []]
+    out = [[] for _ in p.state_layout]
     for k in range(n):
         others = total - ops.select(spike[k], 1, 0)
         i_inh = ops.let(f"i_inh{k}", ops.clamp(others * w_lat, 0, p.in_max))
@@ -50,11 +51,9 @@ class WTAModel:
         if isinstance(w_lat, bool) or not isinstance(w_lat, (int, np.integer)) or not 0 <= w_lat <= params.in_max:
             raise ParameterError("w_lat", w_lat, f"0..{params.in_max} (in_bits={params.in_bits})")
         self.params, self.n, self.w_lat, self.seed = params, n, int(w_lat), seed
-        self.v = [np.int64(params.v_init)] * n
-        self.ref = [np.int64(0)] * n
-        self.adapt = [np.int64(0)] * n
-        self.rng = list(seeds_for(seed, RNG_STREAM, n))
-        self.spike = [np.bool_(False)] * n
+        # per field of params.state_layout, a list of one value per neuron
+        start = params.state_layout.initial((n,), v=params.v_init, rng=seeds_for(seed, RNG_STREAM, n))
+        self.state = tuple(list(values) for values in start.values())
 
     def run(self, i_exc):
         """Run ``len(i_exc)`` steps on excitatory inputs of shape ``(steps, n)``; returns
@@ -65,13 +64,11 @@ class WTAModel:
             raise ParameterError("i_exc", getattr(x, "shape", None), f"an integer array (steps, {self.n})")
         if x.size and (x.min() < 0 or x.max() > p.in_max):
             raise ParameterError("i_exc", int(x.max()), f"0..{p.in_max}")
-        steps = x.shape[0]
-        out = {f: np.empty((steps, self.n), dtype=bool if f == "spike" else np.int64)
-               for f in ("v", "ref", "adapt", "rng", "spike")}
-        state = (self.v, self.ref, self.adapt, self.rng, self.spike)
-        for t in range(steps):
+        out = p.state_layout.empty((x.shape[0], self.n))
+        state = self.state
+        for t in range(x.shape[0]):
             state = wta_step(NUMPY, p, self.w_lat, *state, [np.int64(x[t, k]) for k in range(self.n)])
-            for f, values in zip(("v", "ref", "adapt", "rng", "spike"), state):
-                out[f][t] = values
-        self.v, self.ref, self.adapt, self.rng, self.spike = (list(s) for s in state)
+            for values, trace in zip(state, out.values()):
+                trace[t] = values
+        self.state = tuple(list(values) for values in state)
         return out

@@ -11,9 +11,7 @@ Run ``python -m neuroxide.bench --out results/bench.json [--only PART,PART]``.
 """
 
 import argparse
-import importlib
 import json
-import pkgutil
 import platform
 import sys
 import time
@@ -25,10 +23,9 @@ __all__ = ["discover", "main"]
 
 def discover():
     """``{part: function}`` over every module of neuroxide.benchmarks, in module-name order."""
-    import neuroxide.benchmarks as pkg
+    from neuroxide.discovery import plugin_modules
     parts = {}
-    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"{pkg.__name__}.{info.name}")
+    for module in plugin_modules("neuroxide.benchmarks"):
         for name, func in getattr(module, "PARTS", {}).items():
             if name in parts:
                 raise RuntimeError(f"benchmark part {name!r} defined twice")

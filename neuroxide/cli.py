@@ -1,4 +1,4 @@
-"""The ``neuroxide`` command line (contract: DESIGN.md, "Command line").
+"""The ``neuroxide`` command line (contract: docs/architecture.md, "Command line").
 
 Every subcommand accepts ``--json``: the last line of stdout is then one JSON object. Errors go to
 stderr; exit code 2 means bad input (unknown name, value out of range, missing tool), 1 a failure
@@ -82,9 +82,10 @@ def cmd_boards(args):
 
 
 def cmd_verilog(args):
-    from neuroxide.designs import configure, naming_overrides, parse_overrides
+    from neuroxide.designs import configure
     from neuroxide.fileio import check_output
     from neuroxide.flow import write_verilog
+    from neuroxide.overrides import naming_overrides, parse_overrides
     check_output("-o", args.output)
     overrides = parse_overrides(args.params)
     with naming_overrides(overrides, ""):  # a design may refuse a -p value only when it elaborates
@@ -116,9 +117,10 @@ def _simulate_line(res):
 
 
 def cmd_simulate(args):
-    from neuroxide.designs import configure, parse_overrides
+    from neuroxide.designs import configure
     from neuroxide.fileio import check_folder, check_output
     from neuroxide.flow import check_simulation, simulate_design
+    from neuroxide.overrides import parse_overrides
     check_output("--vcd", args.vcd)
     check_folder("--build-dir", args.build_dir)
     cfg = configure(args.design, parse_overrides(args.params) | ({"seed": args.seed} if args.seed is not None else {}))
@@ -135,9 +137,10 @@ def cmd_simulate(args):
 
 def cmd_build(args):
     from neuroxide.boards.platforms import get_board
-    from neuroxide.designs import configure, parse_overrides
+    from neuroxide.designs import configure
     from neuroxide.fileio import check_folder, check_output, write_json
     from neuroxide.flow import build_design
+    from neuroxide.overrides import parse_overrides
     check_output("--report", args.report)
     check_folder("--build-dir", args.build_dir)
     cfg = configure(args.design, parse_overrides(args.params))
@@ -160,8 +163,8 @@ def cmd_demo(args):
     from tqdm import tqdm
 
     from neuroxide.demo import run_demo, summary_rows
-    from neuroxide.designs import naming_overrides, parse_overrides
     from neuroxide.fileio import check_folder
+    from neuroxide.overrides import naming_overrides, parse_overrides
     check_folder("--out", args.out)
     stages = ["calibrate", "verilog", "simulate"] + ([] if args.no_build else ["build"])
     bar = tqdm(total=len(stages), desc="demo", unit="stage", file=sys.stderr,

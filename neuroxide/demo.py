@@ -26,8 +26,8 @@ def stimulus_for(calibration):
 def run_demo(preset="nbox", board="icebreaker", out_dir="build/demo", simulator=None, steps=DEMO_STEPS,
              n=DEMO_NEURONS, skip_build=False, progress=None, overrides=None):
     """Run the demo flow; returns the report dict (also written to ``out_dir/report.json``)."""
-    from neuroxide.designs import configure_device
     from neuroxide.designs.lif import DesignConfig
+    from neuroxide.experiments.device import configure_device
     from neuroxide.fileio import write_json
     from neuroxide.flow import build_design, simulate_design, write_verilog
     from neuroxide.models.calibrate import calibrate, plot_fv, plot_trace

@@ -11,14 +11,18 @@ array, so the on-chip stimulus generator and the board top drive it unchanged (`
 input ``k * n_dend + j`` feeds dendrite ``j`` of neuron ``k``; ``i_inh`` is unused).
 """
 
-from amaranth.hdl import Module, unsigned
-from amaranth.lib import data, wiring
-from amaranth.lib.wiring import In, Out
+import dataclasses
+
+from amaranth.hdl import Module
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In
 
 from neuroxide.errors import ParameterError
 from neuroxide.models.dendrite import dendrite_step
+from neuroxide.models.layout import StateLayout
 
 from .fixedpoint import AmaranthOps
+from .layout import array_ports
 
 __all__ = ["DendriteNeuronArray", "DendriteBoardAdapter"]
 
@@ -26,24 +30,18 @@ __all__ = ["DendriteNeuronArray", "DendriteBoardAdapter"]
 class DendriteNeuronArray(wiring.Component):
     """``n`` multi-dendrite neurons (equations: ``neuroxide.models.dendrite``).
 
-    Ports (flat arrays, neuron 0 / dendrite 0 in the low bits): ``step``; ``x`` (``n * n_dend``
-    unsigned ``in_bits``, index ``k * n_dend + j``); ``d`` (same layout, ``d_bits``); ``v``
-    (``n`` x ``v_bits``), ``ref`` (``n`` x ``ref_bits``), ``spike`` (``n`` bits).
+    Ports (``rtl.layout.array_ports`` of ``params.input_layout`` and ``params.state_layout``: flat
+    arrays, neuron 0 / dendrite 0 in the low bits): ``step``; ``x`` (``n * n_dend`` unsigned
+    ``in_bits``, index ``k * n_dend + j``); ``d`` (same layout, ``d_bits``); ``v`` (``n`` x
+    ``v_bits``), ``ref`` (``n`` x ``ref_bits``), ``spike`` (``n`` bits).
     """
 
     def __init__(self, params, n=1):
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise ParameterError("n", n, "an integer >= 1")
         self.params, self.n = params, n
-        p = params
-        super().__init__({
-            "step": In(1),
-            "x": In(data.ArrayLayout(unsigned(p.in_bits), n * p.n_dend)),
-            "d": Out(data.ArrayLayout(unsigned(p.d_bits), n * p.n_dend)),
-            "v": Out(data.ArrayLayout(unsigned(p.v_bits), n)),
-            "ref": Out(data.ArrayLayout(unsigned(p.ref_bits), n)),
-            "spike": Out(n),
-        })
+        super().__init__({"step": In(1), **array_ports(params.input_layout, n, In),
+                          **array_ports(params.state_layout, n)})
 
     def elaborate(self, platform):
         m = Module()
@@ -60,18 +58,16 @@ class DendriteNeuronArray(wiring.Component):
 
 
 class DendriteBoardAdapter(wiring.Component):
-    """A :class:`DendriteNeuronArray` behind the LIF array's ``step/i_exc/i_inh/spike`` ports."""
+    """A :class:`DendriteNeuronArray` behind the LIF array's ``step/i_exc/i_inh/spike`` ports (its
+    ``x`` input presented as ``i_exc``; ``i_inh`` unused)."""
 
     def __init__(self, params, n=1):
         self.params, self.n = params, n
         self.array = DendriteNeuronArray(params, n)
-        width = n * params.n_dend
-        super().__init__({
-            "step": In(1),
-            "i_exc": In(data.ArrayLayout(unsigned(params.in_bits), width)),
-            "i_inh": In(data.ArrayLayout(unsigned(params.in_bits), width)),
-            "spike": Out(n),
-        })
+        x = params.input_layout["x"]
+        lif_inputs = StateLayout(dataclasses.replace(x, name="i_exc"), dataclasses.replace(x, name="i_inh"))
+        super().__init__({"step": In(1), **array_ports(lif_inputs, n, In),
+                          **array_ports(params.state_layout.only("spike"), n)})
 
     def elaborate(self, platform):
         m = Module()

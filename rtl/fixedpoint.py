@@ -1,4 +1,4 @@
-"""Amaranth back end of the ops layer (see ``neuroxide.models.fixedpoint``).
+"""Amaranth back ends of the ops layer (the ``Ops`` protocol of ``neuroxide.models.fixedpoint``).
 
 The same update-rule functions that drive the numpy golden models elaborate into gates when given
 an :class:`AmaranthOps` bound to the module being elaborated: ``select`` becomes a ``Mux``,
@@ -18,11 +18,12 @@ into a pipeline of ``ops.depth`` register stages (latency ``depth`` cycles, one 
 
 from amaranth.hdl import Mux, Signal, Value
 
-__all__ = ["AmaranthOps", "PipelinedOps"]
+__all__ = ["AmaranthOps", "PipelinedOps", "RecordingOps"]
 
 
 class AmaranthOps:
-    """Integer ops on Amaranth values, emitting named wires into module ``m``."""
+    """Integer ops on Amaranth values, emitting named wires into module ``m`` (implements
+    ``neuroxide.models.fixedpoint.Ops`` in full)."""
 
     name = "amaranth"
 
@@ -83,3 +84,25 @@ class PipelinedOps(AmaranthOps):
         for name, v in self.carried.items():
             self.history[name].append(v)
         return out
+
+
+class RecordingOps(AmaranthOps):
+    """:class:`AmaranthOps` that also keeps the first wire of each ``let`` name (``wires[name]``), so a
+    component can expose a rule's intermediate values (a formal harness asserts on them).
+
+    With ``m=None`` no gates are emitted: the rule is only evaluated for the shapes of its values
+    (``wires[name].shape()``), which a component needs to declare a port for a value before it is
+    elaborated.
+    """
+
+    def __init__(self, m=None, prefix=""):
+        super().__init__(m, prefix)
+        self.wires = {}
+
+    def let(self, name, value):
+        if self.m is None:
+            wire = Signal(Value.cast(value).shape(), name=f"{self.prefix}{name}")
+        else:
+            wire = super().let(name, value)
+        self.wires.setdefault(name, wire)
+        return wire

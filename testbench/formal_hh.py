@@ -22,17 +22,19 @@ initial state: in the induction step the arrays are free, so the solver "finds" 
 with table entries the ROM cannot hold. The harness therefore *assumes* the semantics of a memory
 without a write port, at the memory level and nowhere else: each ROM read port's data equals
 ``Memory.init[addr]`` of the address presented one cycle earlier (the ports have no reset and an
-always-on enable). The assumption reads the ROM's own ``init`` and its own ``addr`` signal, so the
-DUT's index computation, the table contents (``k.tables`` vs the ROM init, see the negative test
-with one table entry changed) and all arithmetic stay under proof. It is sound: in every
-reachable state the array equals its init, since nothing writes it. (Mapping ROMs to logic with
-``memory_map -rom-only`` in ``prove``'s script would make the assumption unnecessary.)
+always-on enable). The assumption reads the ROM's own ``init`` and its own ``addr`` signal (the
+datapath's public ``roms``), so the DUT's index computation, the table contents (``k.tables`` vs
+the ROM init, see the negative test with one table entry changed) and all arithmetic stay under
+proof. It is sound: in every reachable state the array equals its init, since nothing writes it.
+(Mapping ROMs to logic with ``memory_map -rom-only`` in ``prove``'s script would make the
+assumption unnecessary.)
 
 **Cut points.** The membrane update is a chain of products (``m*m``, ``m2*m``, ``*h``,
 ``gna*(v-E_Na)``, ``KNA*i_na``, ...). Compared end to end with the specification's chain, z3 does
 not finish even at the narrow widths (the gates sit in a submodule, so the shared products are
 linked only through equalities). The harness therefore checks the chain stage by stage: each of
-the datapath's intermediate values (``ops.let`` names ``m2, gna, n2, gk, i_na, i_k, i_ion``) must
+the datapath's intermediate values (``ops.let`` names ``m2, gna, n2, gk, i_na, i_k, i_ion``, which
+``HHNeuron(k, observe=CUT_POINTS)`` drives onto its ``observed`` port) must
 equal that stage of the specification computed from the datapath's *previous* stage, and ``v'``
 must equal ``clamp(v + i_dt - i_ion)`` over the datapath's ``i_ion``. By substitution the stages
 together are the whole specification. ``HHProperties.CHECKS`` (what the runner proves) holds
@@ -51,11 +53,11 @@ from amaranth.hdl import Assert, Assume, Const, Module, Mux, Signal, signed
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In
 
-from neuroxide.models.fixedpoint import signed_range
 from neuroxide.models.hh import make_fixed
 from neuroxide.rtl.hh import STEP_CYCLES, HHNeuron
+from neuroxide.rtl.layout import item_ports, shape_of
 
-from .formal_neurons import clamp
+from .formal import clamp, wire
 
 __all__ = ["HARNESSES", "PROPERTIES", "HH_PROPERTIES", "HHProperties", "hh_spec", "NARROW"]
 
@@ -81,12 +83,6 @@ CUT_POINTS = ("m2", "gna", "n2", "gk", "i_na", "i_k", "i_ion")
 NARROW = {"v_frac": 4, "g_frac": 6, "k_bits": 8, "lut_frac": 0, "lut_size": 16}
 
 
-def _wire(m, name, value, shape=None):
-    wire = Signal(shape if shape is not None else value.shape(), name=name)
-    m.d.comb += wire.eq(value)
-    return wire
-
-
 def lookup(index, values, shape):
     """``values[index]`` as a tree of ``Mux`` on the bits of ``index`` (an ``Array`` of constants
     would become a switch that Yosys' ``proc_rom`` turns into a ROM: a free SMT array in the
@@ -105,39 +101,39 @@ def hh_spec(m, k, v, gm, gh, gn, i_dt, read, cuts=None):
     to ``(read value, T[idx])`` (``T`` from ``k.tables``) which the caller asserts equal."""
     G = k.g_frac
     shift = k.v_frac - k.lut_frac
-    lo, hi = signed_range(k.v_bits)
-    offset = _wire(m, "spec_offset", v - k.lut_lo)
-    idx = _wire(m, "spec_idx", clamp(_wire(m, "spec_bin", offset >> shift), 0, k.lut_size - 1))
-    inside = _wire(m, "spec_inside", (offset >= 0) & (offset < k.lut_size * 2 ** shift))
-    frac = _wire(m, "spec_frac", Mux(inside, offset[:shift], 0))
+    lo, hi = k.state_layout["v"].lo, k.state_layout["v"].hi
+    offset = wire(m, "spec_offset", v - k.lut_lo)
+    idx = wire(m, "spec_idx", clamp(wire(m, "spec_bin", offset >> shift), 0, k.lut_size - 1))
+    inside = wire(m, "spec_inside", (offset >= 0) & (offset < k.lut_size * 2 ** shift))
+    frac = wire(m, "spec_frac", Mux(inside, offset[:shift], 0))
     entries, rate = {}, {}
     for name in k.TABLES:
         for table in (name, "d" + name):
             values = k.tables[table]
             want = lookup(idx[:k.index_bits], values, signed(max(abs(x) for x in values).bit_length() + 1))
-            entries[table] = (read[table], _wire(m, f"spec_T_{table}", want))
-        rate[name] = _wire(m, f"spec_rate_{name}", read[name] + ((read["d" + name] * frac) >> shift))
+            entries[table] = (read[table], wire(m, f"spec_T_{table}", want))
+        rate[name] = wire(m, f"spec_rate_{name}", read[name] + ((read["d" + name] * frac) >> shift))
     gates = {}
     for x, value in (("m", gm), ("h", gh), ("n", gn)):
-        raw = _wire(m, f"spec_{x}_raw", value + rate[f"a_{x}"] - ((rate[f"b_{x}"] * value) >> G))
-        gates[x] = _wire(m, f"spec_{x}", clamp(raw, 0, 2 ** G))
+        raw = wire(m, f"spec_{x}_raw", value + rate[f"a_{x}"] - ((rate[f"b_{x}"] * value) >> G))
+        gates[x] = wire(m, f"spec_{x}", clamp(raw, 0, 2 ** G))
     # the conductance and current chain; with ``cuts`` each stage reads the datapath's value of
     # the stage before it (cut points, asserted equal to this stage by the caller)
     c = cuts or {}
     stage = {}
-    stage["m2"] = _wire(m, "spec_m2", (gm * gm) >> G)
-    stage["gna"] = _wire(m, "spec_gna", (((c.get("m2", stage["m2"]) * gm) >> G) * gh) >> G)
-    stage["n2"] = _wire(m, "spec_n2", (gn * gn) >> G)
+    stage["m2"] = wire(m, "spec_m2", (gm * gm) >> G)
+    stage["gna"] = wire(m, "spec_gna", (((c.get("m2", stage["m2"]) * gm) >> G) * gh) >> G)
+    stage["n2"] = wire(m, "spec_n2", (gn * gn) >> G)
     n2 = c.get("n2", stage["n2"])
-    stage["gk"] = _wire(m, "spec_gk", (n2 * n2) >> G)
-    stage["i_na"] = _wire(m, "spec_i_na", (c.get("gna", stage["gna"]) * (v - k.e_na)) >> G)
-    stage["i_k"] = _wire(m, "spec_i_k", (c.get("gk", stage["gk"]) * (v - k.e_k)) >> G)
-    stage["i_ion"] = _wire(m, "spec_i_ion", (k.k_na * c.get("i_na", stage["i_na"]) + k.k_k * c.get("i_k", stage["i_k"])
-                                            + k.k_l * (v - k.e_l)) >> k.k_bits)
+    stage["gk"] = wire(m, "spec_gk", (n2 * n2) >> G)
+    stage["i_na"] = wire(m, "spec_i_na", (c.get("gna", stage["gna"]) * (v - k.e_na)) >> G)
+    stage["i_k"] = wire(m, "spec_i_k", (c.get("gk", stage["gk"]) * (v - k.e_k)) >> G)
+    stage["i_ion"] = wire(m, "spec_i_ion", (k.k_na * c.get("i_na", stage["i_na"]) + k.k_k * c.get("i_k", stage["i_k"])
+                                           + k.k_l * (v - k.e_l)) >> k.k_bits)
     i_ion = c.get("i_ion", stage["i_ion"])
-    v_raw = _wire(m, "spec_v_raw", v + i_dt - i_ion)
-    v_next = _wire(m, "spec_v", clamp(v_raw, lo, hi))
-    fire = _wire(m, "spec_fire", (v < 0) & (v_next >= 0))
+    v_raw = wire(m, "spec_v_raw", v + i_dt - i_ion)
+    v_next = wire(m, "spec_v", clamp(v_raw, lo, hi))
+    fire = wire(m, "spec_fire", (v < 0) & (v_next >= 0))
     return {"v": v_next, "fire": fire, "idx": idx, "entries": entries, "stages": stage, **gates}
 
 
@@ -158,15 +154,12 @@ class HHProperties(wiring.Component):
         self.checks = frozenset(checks)
         # a step spans STEP_CYCLES cycles plus the compare cycle; see a whole one in the induction
         self.formal_depth = STEP_CYCLES + 3
-        super().__init__({"step": In(1), "i_dt": In(signed(k.v_bits))})
+        super().__init__({"step": In(1), **item_ports(k.input_layout, In)})
 
     def elaborate(self, platform):
         m = Module()
         k, s = self.k, self.spec
-        dut = HHNeuron(k)
-        dut._MustUse__silence = True  # elaborated by hand below, not used as an elaboratable
-        # elaborate the datapath here to reach its ROMs' read ports (for the memory assumption)
-        dut_module = m.submodules.dut = dut.elaborate(platform)
+        dut = m.submodules.dut = HHNeuron(k, observe=CUT_POINTS if self.cut_points else ())
         m.d.comb += [dut.step.eq(self.step), dut.i_dt.eq(self.i_dt)]
 
         # a write-port-less memory returns its init contents (module docstring): port data of
@@ -175,30 +168,30 @@ class HHProperties(wiring.Component):
         seen = Signal(reset_less=True)
         m.d.sync += seen.eq(1)
         read = {}
-        for rom, (mem, _) in dut_module._named_submodules.items():
-            read[rom.removeprefix("rom_")] = mem.read_ports[0].data
-            for port in mem.read_ports:
-                prev_addr = Signal.like(port.addr, reset_less=True, name=f"{rom}_prev_addr")
-                prev_en = Signal(reset_less=True, name=f"{rom}_prev_en")
+        for table, rom in dut.roms.items():
+            read[table] = rom.read_ports[0].data
+            for port in rom.read_ports:
+                prev_addr = Signal.like(port.addr, reset_less=True, name=f"rom_{table}_prev_addr")
+                prev_en = Signal(reset_less=True, name=f"rom_{table}_prev_en")
                 m.d.sync += [prev_addr.eq(port.addr), prev_en.eq(port.en)]
                 with m.If(seen & prev_en):
-                    m.d.comb += Assume(port.data == lookup(prev_addr, list(mem.init), mem.shape))
+                    m.d.comb += Assume(port.data == lookup(prev_addr, list(rom.init), rom.shape))
 
         valid = Signal()
         m.d.sync += valid.eq(1)
         held = {x: Signal.like(getattr(dut, x), name=f"held_{x}") for x in ("v", "m", "h", "n", "spike")}
         m.d.sync += [held[x].eq(getattr(dut, x)) for x in held]
 
-        start = _wire(m, "start", self.step & ~dut.busy)
+        start = wire(m, "start", self.step & ~dut.busy)
         in_flight = Signal()  # the busy cycle of a step this harness saw start
         done = Signal()       # the state registers hold a step's result now
-        i_latched = Signal(signed(k.v_bits))
+        i_latched = Signal(shape_of(k.input_layout["i_dt"]))
         m.d.sync += [in_flight.eq(start), done.eq(in_flight)]
         with m.If(start):
             m.d.sync += i_latched.eq(self.i_dt)
 
-        one = 1 << s.g_frac
-        lo, hi = signed_range(s.v_bits)
+        one = 1 << s.g_frac  # 1.0 of a gate
+        lo, hi = s.state_layout["v"].lo, s.state_layout["v"].hi
         c = self.checks
         if "range" in c:
             m.d.comb += [
@@ -210,14 +203,7 @@ class HHProperties(wiring.Component):
                 m.d.comb += Assert(dut.busy == in_flight, "busy exactly in the cycle after a start")
 
         # predict in the busy cycle: the state registers still hold the step's inputs there
-        cuts = {}
-        if self.cut_points:
-            for stmt in dut_module._statements["comb"]:
-                name = getattr(stmt.lhs, "name", None)
-                if name in CUT_POINTS:
-                    assert name not in cuts, name
-                    cuts[name] = stmt.lhs
-            assert set(cuts) == set(CUT_POINTS), cuts
+        cuts = {name: dut.observed[name] for name in CUT_POINTS} if self.cut_points else {}
         spec = hh_spec(m, s, dut.v, dut.m, dut.h, dut.n, i_latched, read, cuts)
         for name, signal in cuts.items():
             if f"cut:{name}" in c:

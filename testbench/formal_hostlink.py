@@ -41,12 +41,13 @@ the request to the bus (``w_data`` of a WRITE equals the frame's word) and from 
 response (the READ response carries ``r_data`` big-endian).
 
 k-induction needs the properties to be inductive, so the harness also asserts *white-box*
-strengthening invariants over the engine's registers (read from the elaborated module: FSM state,
-``timer``, ``index``, ``crc``, ...): each register equals what the shadow implies in each state,
-and ``cnt + V <= N`` for a ranking function ``V`` (clocks still to come, see ``_invariants``)
-that drops by at least one every counted clock. They are proven with the rest; the specification
-properties above do not depend on them. ``invariants=False`` leaves them out (bounded model
-checking of the specification alone, as the negative tests do).
+strengthening invariants over the engine's registers (FSM state, ``timer``, ``index``, ``crc``,
+..., which ``LinkEngine(..., observe=True)`` shows on its ``observed`` port; the frame buffer
+through read ports the harness adds to the engine's ``buffer``): each register equals what the
+shadow implies in each state, and ``cnt + V <= N`` for a ranking function ``V`` (clocks still to
+come, see ``_invariants``) that drops by at least one every counted clock. They are proven with
+the rest; the specification properties above do not depend on them. ``invariants=False`` leaves
+them out (bounded model checking of the specification alone, as the negative tests do).
 
 Two parts keep each proof small: ``part="safety"`` asserts everything but the bound;
 ``part="liveness"`` *assumes* those (proven) properties and invariants and asserts only the bound
@@ -61,7 +62,7 @@ from amaranth.hdl import Assert, Assume, Cat, Const, Module, Mux, Signal, signed
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In
 
-from neuroxide.boards import hostlink as proto
+from neuroxide.models import hostlink as proto
 from neuroxide.rtl.hostbus import ADDR_BITS, DATA_BITS
 from neuroxide.rtl.hostlink import LinkEngine
 
@@ -158,20 +159,16 @@ def _crc_spec(m, crc, byte, poly):
     return c
 
 
-def _engine_internals(engine):
-    """Elaborate ``engine`` here so its registers can be read by the harness: returns the
-    module (instantiate it instead of the component), its registers by name, and the FSM state
-    tests by state name."""
-    module = engine.elaborate(None)
-    fsm = module._generated["fsm"]
-    regs = {sig.name: sig for sig in module._driving.keys()}
+def _observed(engine):
+    """The registers (by name) and FSM state tests (by state name) of ``engine``, built with
+    ``observe=True``, from its ``observed`` port."""
+    regs = {name: engine.observed.registers[name] for name in engine.register_shapes()}
     missing = {"crc", "cmd", "length", "index", "addr", "count", "word", "n_words", "done",
                "status", "resp_len", "timer"} - set(regs)
     if missing:
         raise RuntimeError(f"LinkEngine no longer has the registers {sorted(missing)} that the "
                            "formal harness's strengthening invariants name; update formal_hostlink.py")
-    state = {name: fsm.state == code for name, code in fsm.encoding.items()}
-    return module, regs, state, module._named_submodules["buffer"][0]
+    return regs, {name: engine.observed.state[name] for name in engine.STATES}
 
 
 class LinkEngineProperties(wiring.Component):
@@ -203,11 +200,10 @@ class LinkEngineProperties(wiring.Component):
         m = Module()
         spec = self.spec
         ft, bt, N = spec.frame_timeout, spec.bus_timeout, self.bound
-        dut = LinkEngine(self.frame_timeout, self.bus_timeout)
-        dut._MustUse__silence = True  # elaborated by hand below, so its registers can be read
-        engine, reg, st, buffer = _engine_internals(dut)
+        dut = m.submodules.dut = LinkEngine(self.frame_timeout, self.bus_timeout, observe=True)
+        reg, st = _observed(dut)
+        buffer = dut.buffer
         hport = buffer.read_port(domain="comb")   # the harness's own view of the frame buffer
-        m.submodules.dut = engine
         rx, tx, bus = dut.rx, dut.tx, dut.bus
         m.d.comb += [rx.valid.eq(self.rx_valid), rx.payload.eq(self.rx_byte),
                      tx.ready.eq(self.tx_ready), bus.ack.eq(self.ack), bus.err.eq(self.err),

@@ -14,15 +14,16 @@ specification's products read the same solver terms as the gates' (``v*v`` of th
 which is what keeps the 50-bit proofs tractable for z3.
 """
 
-from amaranth.hdl import Assert, Module, Mux, Signal, signed
+from amaranth.hdl import Assert, Module, Mux, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In
 
-from neuroxide.models.fixedpoint import signed_range
-from neuroxide.models.izhikevich import COEF_BITS, FRAC_BITS, STATE_BITS, coeffs_for, load_protocols
+from neuroxide.models.izhikevich import (COEF_BITS, FRAC_BITS, STATE_BITS, coeffs_for, input_layout, load_protocols,
+                                         state_layout)
 from neuroxide.rtl.izhikevich import IzhikevichNeuron, IzhikevichNeuronPipelined
+from neuroxide.rtl.layout import item_ports
 
-from .formal_neurons import clamp
+from .formal import clamp, wire
 
 __all__ = ["HARNESSES", "PROPERTIES", "IZHIKEVICH_PROPERTIES", "IzhikevichProperties", "izhikevich_spec", "NARROW"]
 
@@ -40,25 +41,21 @@ IZHIKEVICH_PROPERTIES = (
 NARROW = {"frac_bits": 8, "coef_bits": 12, "state_bits": 18}
 
 
-def _wire(m, name, value, shape=None):
-    wire = Signal(shape if shape is not None else value.shape(), name=name)
-    m.d.comb += wire.eq(value)
-    return wire
-
-
 def izhikevich_spec(m, k, v, u, i_dt, frac_bits, coef_bits, state_bits):
-    """One step of the rule with coefficients ``k`` -> ``{"fire", "v", "u"}`` (wires)."""
-    lo, hi = signed_range(state_bits)
-    vsq = _wire(m, "spec_vsq", (v * v) >> frac_bits)
-    dv_sum = _wire(m, "spec_dv_sum", k.a2 * vsq + k.a1 * v - k.au * u)
-    v1_raw = _wire(m, "spec_v1_raw", v + (dv_sum >> coef_bits) + k.a0 + i_dt)
-    v1 = _wire(m, "spec_v1", clamp(v1_raw, lo, hi))
-    u1_raw = _wire(m, "spec_u1_raw", u + ((k.bv * v1 - k.bu * u + k.b0) >> coef_bits))
-    u1 = _wire(m, "spec_u1", clamp(u1_raw, lo, hi))
-    u_reset = _wire(m, "spec_u_reset", u1 + k.d)
-    fire = _wire(m, "spec_fire", v1 > k.v_peak)
-    return {"fire": fire, "v": _wire(m, "spec_v", Mux(fire, k.c, v1)),
-            "u": _wire(m, "spec_u", Mux(fire, clamp(u_reset, lo, hi), u1))}
+    """One step of the rule with coefficients ``k`` -> ``{"fire", "v", "u"}`` (wires), each state
+    value saturated to its field of ``state_layout(state_bits)``."""
+    state = state_layout(state_bits)
+    v_lo, v_hi, u_lo, u_hi = state["v"].lo, state["v"].hi, state["u"].lo, state["u"].hi
+    vsq = wire(m, "spec_vsq", (v * v) >> frac_bits)
+    dv_sum = wire(m, "spec_dv_sum", k.a2 * vsq + k.a1 * v - k.au * u)
+    v1_raw = wire(m, "spec_v1_raw", v + (dv_sum >> coef_bits) + k.a0 + i_dt)
+    v1 = wire(m, "spec_v1", clamp(v1_raw, v_lo, v_hi))
+    u1_raw = wire(m, "spec_u1_raw", u + ((k.bv * v1 - k.bu * u + k.b0) >> coef_bits))
+    u1 = wire(m, "spec_u1", clamp(u1_raw, u_lo, u_hi))
+    u_reset = wire(m, "spec_u_reset", u1 + k.d)
+    fire = wire(m, "spec_fire", v1 > k.v_peak)
+    return {"fire": fire, "v": wire(m, "spec_v", Mux(fire, k.c, v1)),
+            "u": wire(m, "spec_u", Mux(fire, clamp(u_reset, u_lo, u_hi), u1))}
 
 
 class IzhikevichProperties(wiring.Component):
@@ -73,7 +70,7 @@ class IzhikevichProperties(wiring.Component):
         self.pipelined = pipelined
         # the pipelined step spans STAGES cycles: the induction must see a whole step
         self.formal_depth = IzhikevichNeuronPipelined.STAGES + 3 if pipelined else 3
-        super().__init__({"step": In(1), "i_dt": In(signed(state_bits))})
+        super().__init__({"step": In(1), **item_ports(input_layout(state_bits), In)})
 
     def elaborate(self, platform):
         m = Module()

@@ -25,70 +25,24 @@ Groups (plug-ins of ``python -m neuroxide.testbench.formal --only GROUP``):
 
 import importlib
 
-from amaranth.hdl import Assert, Module, Mux, Signal, signed, unsigned
+from amaranth.hdl import Assert, Cat, Module, Mux, Signal, signed
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In
 
 from neuroxide.models.dendrite import DendriteParams
 from neuroxide.models.lif import LIFParams
 from neuroxide.rtl.dendrite import DendriteNeuronArray
+from neuroxide.rtl.layout import array_ports, item_ports
 from neuroxide.rtl.lif import LIFNeuron
 from neuroxide.rtl.wta import WTANeuronArray
 
-from .formal import LIF_PROPERTIES
+from .formal import LIF_PROPERTIES, clamp, lif_spec, wire
 
-__all__ = ["HARNESSES", "PROPERTIES", "ZOO_DESIGNS", "zoo_params", "clamp", "xorshift32_spec", "lif_spec",
-           "Predictor", "LIFStepProperties", "DendriteProperties", "DENDRITE_PROPERTIES", "WTAProperties",
-           "WTA_PROPERTIES", "WTA_NARROW"]
+__all__ = ["HARNESSES", "PROPERTIES", "ZOO_DESIGNS", "zoo_params", "Predictor", "LIFStepProperties",
+           "DendriteProperties", "DENDRITE_PROPERTIES", "WTAProperties", "WTA_PROPERTIES", "WTA_NARROW"]
 
 # design modules (neuroxide.designs.<name>) whose neuron is the LIF rule with calibrated parameters
 ZOO_DESIGNS = ("fefet", "afefet", "mtj", "stochastic_ts", "nbo2_osc")
-
-
-def clamp(x, lo, hi):
-    """Saturate ``x`` into ``[lo, hi]`` (a Mux pair; ``x`` should be a named Signal)."""
-    return Mux(x > hi, hi, Mux(x < lo, lo, x))
-
-
-def _wire(m, name, shape, value):
-    wire = Signal(shape, name=name)
-    m.d.comb += wire.eq(value)
-    return wire
-
-
-def xorshift32_spec(m, state, name):
-    """xorshift32 (13, 17, 5) of the 32-bit ``state``, written out here for the specifications."""
-    x = _wire(m, f"{name}_x", unsigned(32), state ^ (state << 13)[:32])
-    x1 = _wire(m, f"{name}_x1", unsigned(32), x ^ (x >> 17))
-    return _wire(m, name, unsigned(32), x1 ^ (x1 << 5)[:32])
-
-
-def lif_spec(m, s, v, ref, adapt, rng, i_exc, i_inh, name=""):
-    """One LIF step (``neuroxide.models.lif`` docstring) with constants ``s`` in wide arithmetic.
-
-    Returns ``{"fire", "v", "ref", "adapt", "rng"}``: wires of the values after the step.
-    """
-    rng_n = xorshift32_spec(m, rng, f"{name}rng_spec")
-    a_dec = _wire(m, f"{name}a_dec", signed(s.adapt_bits + 2), adapt - (adapt >> s.adapt_shift))
-    v_raw = _wire(m, f"{name}v_raw", signed(s.v_bits + 40), ((v * s.decay) >> s.decay_bits) + s.bias + i_exc - i_inh)
-    v_int = _wire(m, f"{name}v_int", signed(s.v_bits + 40), clamp(v_raw, s.v_lo, s.v_hi))
-    noise = ((rng_n >> (32 - s.noise_bits)) - (1 << (s.noise_bits - 1))) if s.noise_bits else 0
-    theta = _wire(m, f"{name}theta", signed(s.v_bits + 40), s.v_th + a_dec + noise)
-    refractory = _wire(m, f"{name}refractory", 1, ref != 0)
-    fire = _wire(m, f"{name}fire", 1, ~refractory & (v_int >= theta))
-    if s.reset_mode == "value":
-        v_fire = s.v_reset
-    else:
-        v_sub = _wire(m, f"{name}v_sub", signed(s.v_bits + 40), v_int - s.v_th)
-        v_fire = clamp(v_sub, s.v_lo, s.v_hi)
-    a_inc = _wire(m, f"{name}a_inc", signed(s.adapt_bits + 40), a_dec + Mux(fire, s.adapt_inc, 0))
-    return {
-        "fire": fire,
-        "v": _wire(m, f"{name}v_spec", signed(s.v_bits + 40), Mux(refractory, v, Mux(fire, v_fire, v_int))),
-        "ref": _wire(m, f"{name}ref_spec", signed(s.ref_bits + 2), Mux(refractory, ref - 1, Mux(fire, s.t_ref, 0))),
-        "adapt": _wire(m, f"{name}adapt_spec", signed(s.adapt_bits + 40), clamp(a_inc, 0, s.adapt_max)),
-        "rng": rng_n,
-    }
 
 
 class Predictor:
@@ -121,17 +75,14 @@ class LIFStepProperties(wiring.Component):
     def __init__(self, params: LIFParams, seed=1, spec: LIFParams = None):
         self.params, self.seed = params, seed
         self.spec = spec or params
-        super().__init__({
-            "step": In(1),
-            "i_exc": In(unsigned(params.in_bits)),
-            "i_inh": In(unsigned(params.in_bits)),
-        })
+        super().__init__({"step": In(1), **item_ports(params.input_layout, In)})
 
     def elaborate(self, platform):
         m = Module()
         s = self.spec
         dut = m.submodules.dut = LIFNeuron(self.params, self.seed)
-        m.d.comb += [dut.step.eq(self.step), dut.i_exc.eq(self.i_exc), dut.i_inh.eq(self.i_inh)]
+        m.d.comb += [dut.step.eq(self.step)] + [getattr(dut, f.name).eq(getattr(self, f.name))
+                                                for f in self.params.input_layout]
         m.d.comb += [
             Assert((dut.v >= s.v_lo) & (dut.v <= s.v_hi), "v within v_min..v_max"),
             Assert(dut.ref <= s.t_ref, "ref within 0..t_ref"),
@@ -141,7 +92,7 @@ class LIFStepProperties(wiring.Component):
         pr = Predictor(m, self.step)
         pred = {k: pr.pred(k, v) for k, v in spec.items()}
         was_ref = pr.prev("refractory", dut.ref != 0)
-        held = {k: pr.prev(k, getattr(dut, k)) for k in ("v", "ref", "adapt", "rng", "spike")}
+        held = {k: pr.prev(k, getattr(dut, k)) for k in self.params.state_layout.names}
         with m.If(pr.valid & pr.stepped):
             m.d.comb += [
                 Assert(~(was_ref & dut.spike), "no spike while refractory"),
@@ -152,8 +103,7 @@ class LIFStepProperties(wiring.Component):
                 Assert(dut.rng == pred["rng"], "rng is xorshift32 of the previous state"),
             ]
         with m.If(pr.valid & ~pr.stepped):
-            m.d.comb += Assert((dut.v == held["v"]) & (dut.ref == held["ref"]) & (dut.adapt == held["adapt"])
-                               & (dut.rng == held["rng"]) & (dut.spike == held["spike"]), "state holds without step")
+            m.d.comb += Assert(Cat(*(getattr(dut, k) == x for k, x in held.items())).all(), "state holds without step")
         return m
 
 
@@ -185,10 +135,7 @@ class DendriteProperties(wiring.Component):
     def __init__(self, params: DendriteParams, spec: DendriteParams = None):
         self.params = params
         self.spec = spec or params
-        super().__init__({
-            "step": In(1),
-            "x": In(unsigned(params.in_bits)).array(params.n_dend),
-        })
+        super().__init__({"step": In(1), **item_ports(params.input_layout, In)})
 
     def elaborate(self, platform):
         m = Module()
@@ -200,7 +147,7 @@ class DendriteProperties(wiring.Component):
         d = [dut.d[j] for j in range(nd)]
         v, ref, spike = dut.v[0], dut.ref[0], dut.spike[0]
 
-        d_max, v_max = (1 << s.d_bits) - 1, (1 << s.v_bits) - 1
+        d_max, v_max = s.state_layout["d"].hi, s.state_layout["v"].hi
         m.d.comb += [Assert(dj <= d_max, f"d{j} within 0..d_max") for j, dj in enumerate(d)]
         m.d.comb += [Assert(v <= v_max, "v within 0..v_max"), Assert(ref <= s.t_ref, "ref within 0..t_ref")]
 
@@ -209,14 +156,14 @@ class DendriteProperties(wiring.Component):
         d_spec, soma_in = [], 0
         for j in range(nd):
             g = Mux(self.x[j] >= s.d_th, self.x[j], 0)
-            raw = _wire(m, f"d{j}_raw", signed(p.d_bits + wide), ((d[j] * s.d_decay) >> s.d_decay_bits) + g)
-            dj = _wire(m, f"d{j}_spec", signed(p.d_bits + wide), clamp(raw, 0, d_max))
+            raw = wire(m, f"d{j}_raw", ((d[j] * s.d_decay) >> s.d_decay_bits) + g, signed(p.d_bits + wide))
+            dj = wire(m, f"d{j}_spec", clamp(raw, 0, d_max), signed(p.d_bits + wide))
             d_spec.append(dj)
             soma_in = soma_in + (dj >> s.d_shift)
-        v_raw = _wire(m, "v_raw", signed(p.v_bits + wide), ((v * s.decay) >> s.decay_bits) + soma_in)
-        v_int = _wire(m, "v_int", signed(p.v_bits + wide), clamp(v_raw, 0, v_max))
-        refractory = _wire(m, "refractory", 1, ref != 0)
-        fire = _wire(m, "fire", 1, ~refractory & (v_int >= s.v_th))
+        v_raw = wire(m, "v_raw", ((v * s.decay) >> s.decay_bits) + soma_in, signed(p.v_bits + wide))
+        v_int = wire(m, "v_int", clamp(v_raw, 0, v_max), signed(p.v_bits + wide))
+        refractory = wire(m, "refractory", ref != 0, 1)
+        fire = wire(m, "fire", ~refractory & (v_int >= s.v_th), 1)
         v_spec = Mux(refractory, v, Mux(fire, s.v_reset, v_int))
         ref_spec = Mux(refractory, ref - 1, Mux(fire, s.t_ref, 0))
 
@@ -279,7 +226,7 @@ class WTAProperties(wiring.Component):
         self.params, self.n, self.w_lat, self.seed = params, n, w_lat, seed
         self.spec = spec or params
         self.spec_w_lat = w_lat if spec_w_lat is None else spec_w_lat
-        super().__init__({"step": In(1), "i_exc": In(unsigned(params.in_bits)).array(n)})
+        super().__init__({"step": In(1), **array_ports(params.input_layout.only("i_exc"), n, In)})
 
     def elaborate(self, platform):
         m = Module()
@@ -287,7 +234,7 @@ class WTAProperties(wiring.Component):
         dut = m.submodules.dut = WTANeuronArray(p, n, self.w_lat, self.seed)
         m.d.comb += dut.step.eq(self.step)
         m.d.comb += [dut.i_exc[k].eq(self.i_exc[k]) for k in range(n)]
-        fields = ("v", "ref", "adapt", "rng")
+        fields = p.state_layout.without("spike").names
         state = [{f: getattr(dut, f)[k] for f in fields} | {"spike": dut.spike[k]} for k in range(n)]
         for k in range(n):
             m.d.comb += [
@@ -297,9 +244,10 @@ class WTAProperties(wiring.Component):
             ]
         pr = Predictor(m, self.step)
         checks, holds = [], []
+        i_inh_max = s.input_layout["i_inh"].hi
         for k in range(n):
             others = sum(state[j]["spike"] for j in range(n) if j != k)
-            i_inh = _wire(m, f"i_inh{k}_spec", signed(p.in_bits + 24), clamp(others * self.spec_w_lat, 0, s.in_max))
+            i_inh = wire(m, f"i_inh{k}_spec", clamp(others * self.spec_w_lat, 0, i_inh_max), signed(p.in_bits + 24))
             st = state[k]
             spec = lif_spec(m, s, st["v"], st["ref"], st["adapt"], st["rng"], self.i_exc[k], i_inh, f"n{k}_")
             pred = {f: pr.pred(f"n{k}_{f}", v) for f, v in spec.items()}

@@ -18,7 +18,7 @@ from ``u = phase mod H``. The new phase is the low ``P`` bits of the wide sum (t
 the phase circle, the one wrap the bit-exact contract allows).
 
 Besides the equalities, bounds are asserted on the gates' own intermediate wires (those the rule
-names with ``ops.let``: ``drive``, ``inj``, ``amp``), recorded by :class:`RecordingOps`. The
+names with ``ops.let``: ``drive``, ``inj``, ``amp``), recorded by ``rtl.fixedpoint.RecordingOps``. The
 specification's noise term reads the gates' ``amp`` and ``rng'`` wires, which the same harness
 proves equal to the specification's own (so the statement is unchanged, and z3 shares one
 multiplier instead of proving two equivalent).
@@ -34,12 +34,13 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In
 
 from neuroxide.models.onn import SCHED_SHIFT, T_BITS, ONNParams, onn_update, schedule
-from neuroxide.rtl.fixedpoint import AmaranthOps
+from neuroxide.rtl.fixedpoint import RecordingOps
+from neuroxide.rtl.layout import item_ports, shape_of
 
-from .formal_neurons import clamp, xorshift32_spec
+from .formal import clamp, wire, xorshift32_spec
 
-__all__ = ["HARNESSES", "PROPERTIES", "ONN_PROPERTIES", "ONNUpdateProperties", "RecordingOps", "ONN_NARROW",
-           "ONN_P3", "ONN_MAXCUT_G1", "ONN_WIDE"]
+__all__ = ["HARNESSES", "PROPERTIES", "ONN_PROPERTIES", "ONNUpdateProperties", "ONN_NARROW", "ONN_P3",
+           "ONN_MAXCUT_G1", "ONN_WIDE"]
 
 ONN_PROPERTIES = (
     "phase' == (phase + d_c + d_inj + noise) mod 2**phase_bits, with every term computed from the model's "
@@ -69,26 +70,6 @@ ONN_WIDE = ONNParams(phase_bits=12, weight_bits=16, acc_bits=31, couple_gain=255
                      inj_max=1000, inj_rate=0xFFFF, noise_max=1023, noise_min=17, noise_rate=0xFFFF)
 
 
-class RecordingOps(AmaranthOps):
-    """:class:`AmaranthOps` that also keeps the first wire of each ``let`` name (``wires[name]``), so a
-    harness can assert on the gates' intermediate values."""
-
-    def __init__(self, m, prefix=""):
-        super().__init__(m, prefix)
-        self.wires = {}
-
-    def let(self, name, value):
-        wire = super().let(name, value)
-        self.wires.setdefault(name, wire)
-        return wire
-
-
-def _wire(m, name, shape, value):
-    wire = Signal(shape, name=name)
-    m.d.comb += wire.eq(value)
-    return wire
-
-
 class ONNUpdateProperties(wiring.Component):
     """The properties :data:`ONN_PROPERTIES` of the ONN oscillator update built with ``params``.
 
@@ -99,52 +80,49 @@ class ONNUpdateProperties(wiring.Component):
     def __init__(self, params: ONNParams, spec: ONNParams = None):
         self.params = params
         self.spec = spec or params
-        super().__init__({
-            "phase": In(unsigned(params.phase_bits)),
-            "h": In(signed(params.acc_bits + 1)),  # the core's d_h register
-            "rng": In(unsigned(32)),
-            "t": In(unsigned(T_BITS)),
-        })
+        # every oscillator state field (phase, rng), the core's d_h register and the step index
+        super().__init__({**item_ports(params.state_layout, In), "h": In(signed(params.acc_bits + 1)),
+                          "t": In(unsigned(T_BITS))})
 
     def elaborate(self, platform):
         m = Module()
         p, s = self.params, self.spec
-        P = p.phase_bits
         # ---- the gates, as stage D of rtl/onn_core.py --------------------------------------------
         ops = RecordingOps(m, prefix="u_")
         inj, amp = schedule(ops, p, self.t)
         phase_n, rng_n = onn_update(ops, p, self.phase, self.h, self.rng, inj, amp)
-        g_phase_wide = _wire(m, "g_phase_wide", phase_n.shape(), phase_n)
-        g_phase = _wire(m, "g_phase", unsigned(P), phase_n)  # the width the phase memory stores
-        g_rng = _wire(m, "g_rng", unsigned(32), rng_n)
+        g_phase_wide = wire(m, "g_phase_wide", phase_n)
+        layout = p.state_layout  # the widths the core stores the new state in
+        g_phase = wire(m, "g_phase", phase_n, shape_of(layout["phase"]))
+        g_rng = wire(m, "g_rng", rng_n, shape_of(layout["rng"]))
         g_drive, g_inj, g_amp = ops.wires["drive"], ops.wires["inj"], ops.wires["amp"]
 
         # ---- the specification (models/onn.py docstring), wide arithmetic --------------------------
         w = 40
         H, Q, full = 1 << (s.phase_bits - 1), 1 << (s.phase_bits - 2), 1 << s.phase_bits
         rng_s = xorshift32_spec(m, self.rng, "rng_spec")
-        inj_ramp = _wire(m, "inj_ramp", signed(w), (self.t * s.inj_rate) >> SCHED_SHIFT)
-        inj_s = _wire(m, "inj_spec", signed(w), clamp(inj_ramp, 0, s.inj_max))
-        noise_dec = _wire(m, "noise_dec_spec", signed(w), (self.t * s.noise_rate) >> SCHED_SHIFT)
-        amp_s = _wire(m, "amp_spec", signed(w), s.noise_max - clamp(noise_dec, 0, s.noise_max - s.noise_min))
-        drive_raw = _wire(m, "drive_raw", signed(w), (self.h * s.couple_gain) >> s.couple_shift)
-        drive_s = _wire(m, "drive_spec", signed(w), clamp(drive_raw, -s.couple_max, s.couple_max))
-        mag = _wire(m, "mag_spec", signed(w), clamp(drive_s, 0, s.couple_max) - clamp(drive_s, -s.couple_max, 0))
+        inj_ramp = wire(m, "inj_ramp", (self.t * s.inj_rate) >> SCHED_SHIFT, signed(w))
+        inj_s = wire(m, "inj_spec", clamp(inj_ramp, 0, s.inj_max), signed(w))
+        noise_dec = wire(m, "noise_dec_spec", (self.t * s.noise_rate) >> SCHED_SHIFT, signed(w))
+        amp_s = wire(m, "amp_spec", s.noise_max - clamp(noise_dec, 0, s.noise_max - s.noise_min), signed(w))
+        drive_raw = wire(m, "drive_raw", (self.h * s.couple_gain) >> s.couple_shift, signed(w))
+        drive_s = wire(m, "drive_spec", clamp(drive_raw, -s.couple_max, s.couple_max), signed(w))
+        mag = wire(m, "mag_spec", clamp(drive_s, 0, s.couple_max) - clamp(drive_s, -s.couple_max, 0), signed(w))
         # coupling: toward T = 0 (drive > 0) or H (drive < 0) by the sign of the circular offset (T - phase) mod 2**P
-        target = _wire(m, "target", signed(w), (drive_s < 0) * H)
-        offset = _wire(m, "offset", unsigned(s.phase_bits), target - self.phase + full)  # low P bits: mod 2**P
-        d_c = _wire(m, "d_c_spec", signed(w), Mux(drive_s == 0, 0, Mux(offset == 0, 0, Mux(offset <= H, mag, -mag))))
+        target = wire(m, "target", (drive_s < 0) * H, signed(w))
+        offset = wire(m, "offset", target - self.phase + full, unsigned(s.phase_bits))  # low P bits: mod 2**P
+        d_c = wire(m, "d_c_spec", Mux(drive_s == 0, 0, Mux(offset == 0, 0, Mux(offset <= H, mag, -mag))), signed(w))
         # injection: toward the nearer of {0, H}, at most the distance to it, none at +-Q
-        u = _wire(m, "u_spec", signed(w), self.phase[:s.phase_bits - 1])  # phase mod H
-        down = _wire(m, "inj_down_spec", signed(w), Mux(inj_s < u, inj_s, u))
-        up = _wire(m, "inj_up_spec", signed(w), Mux(inj_s < H - u, inj_s, H - u))
-        d_inj = _wire(m, "d_inj_spec", signed(w), Mux(u == Q, 0, Mux(u < Q, -down, up)))
+        u = wire(m, "u_spec", self.phase[:s.phase_bits - 1], signed(w))  # phase mod H
+        down = wire(m, "inj_down_spec", Mux(inj_s < u, inj_s, u), signed(w))
+        up = wire(m, "inj_up_spec", Mux(inj_s < H - u, inj_s, H - u), signed(w))
+        d_inj = wire(m, "d_inj_spec", Mux(u == Q, 0, Mux(u < Q, -down, up)), signed(w))
         # the noise reads the gates' amp and rng' wires, proven equal to amp_spec and rng_spec below (so
         # the statement is the same), so that z3 shares the gates' multiplier instead of proving two
         # differently-built ones equivalent (at 12 phase bits it did not finish in 300 s otherwise)
-        noise = _wire(m, "noise_spec", signed(w), (((g_rng >> 16) * (2 * g_amp + 1)) >> 16) - g_amp)
-        total = _wire(m, "phase_sum_spec", signed(w), self.phase + d_c + d_inj + noise)
-        phase_s = _wire(m, "phase_spec", unsigned(s.phase_bits), total[:s.phase_bits])
+        noise = wire(m, "noise_spec", (((g_rng >> 16) * (2 * g_amp + 1)) >> 16) - g_amp, signed(w))
+        total = wire(m, "phase_sum_spec", self.phase + d_c + d_inj + noise, signed(w))
+        phase_s = wire(m, "phase_spec", total[:s.phase_bits], unsigned(s.phase_bits))
 
         m.d.comb += [
             Assert(g_phase == phase_s, "phase' follows the specification (mod 2**P)"),

@@ -11,7 +11,7 @@ the RAM's invariant for the word read (v within v_min..v_max, ref within 0..t_re
 which holds for the reset word and which the proof shows every write-back keeps, so the invariant
 of the whole RAM follows by induction over the write-backs.
 
-**Prediction form, pipelined.** The specification (``formal_neurons.lif_spec``, wide arithmetic
+**Prediction form, pipelined.** The specification (``formal.lif_spec``, wide arithmetic
 from the ``models.lif`` docstring) is evaluated on the inputs of the cycle the neuron enters, its
 result delayed by a shift register as long as the pipeline, and compared with the write-back
 registers when the neuron leaves. The leak product ``v * decay`` of the specification and of the
@@ -26,19 +26,21 @@ rule and the state RAM / accumulator scheduling (the cocotb bench checks the ful
 write-back against the model).
 """
 
-from amaranth.hdl import Assert, Assume, Const, Module, Signal, signed, unsigned
+from amaranth.hdl import Assert, Assume, Const, Module, Signal, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In
 
 from neuroxide.models.lif import LIFParams, lif_step
+from neuroxide.models.snn_registers import NEURON_INDEX_BITS
 from neuroxide.rtl.fixedpoint import PipelinedOps
+from neuroxide.rtl.layout import item_ports, shape_of
 
-from .formal_neurons import lif_spec
+from .formal import lif_spec
 
 __all__ = ["HARNESSES", "PROPERTIES", "SNN_CORE_PROPERTIES", "SNNNeuronProperties", "SNN_DEFAULT", "SNN_DIGITS",
            "SNN_NIR", "SNN_NARROW", "INDEX_BITS"]
 
-INDEX_BITS = 10  # neuron index width of a layer of MAX_NEURONS = 1024 (rtl.snn_core)
+INDEX_BITS = NEURON_INDEX_BITS  # neuron index of a layer of MAX_NEURONS (rtl.snn_core)
 
 SNN_CORE_PROPERTIES = (
     "v within v_min..v_max, ref within 0..t_ref, rng never 0 after every write-back (the wide result, "
@@ -53,8 +55,9 @@ SNN_CORE_PROPERTIES = (
 
 # the LIF of the snn-core design's random network (neuroxide.designs.snn_core.make_network, defaults)
 SNN_DEFAULT = LIFParams(v_bits=16, in_bits=10, v_th=120, decay=3968, t_ref=1, noise_bits=4, adapt_inc=8, v_min=-2048)
-# the hidden layer of the digits network: models.train.convert(trained_mlp(TrainConfig()), ..., seed=1) gives
-# v_th 1243 (hidden) and 753 (output), integrate-and-fire with subtract reset
+# a hidden layer of the digits network as models.train.convert(trained_mlp(TrainConfig()), ..., seed=1) gave it
+# before the trained weights were shipped (v_th 1243; the shipped weights give 1242 hidden and 759 output, the
+# same widths and rule): integrate-and-fire with subtract reset
 SNN_DIGITS = LIFParams(v_bits=16, in_bits=12, decay_bits=8, ref_bits=1, decay=256, v_th=1243, v_reset=0, v_init=621,
                        reset_mode="subtract", t_ref=0, adapt_inc=0, noise_bits=0)
 # layer 0 of examples/nir_example.py imported by `neuroxide nir import` (build/nir_example/core.json)
@@ -85,17 +88,10 @@ class SNNNeuronProperties(wiring.Component):
     def __init__(self, params: LIFParams, spec: LIFParams = None):
         self.params = params
         self.spec = spec or params
-        p = params
-        super().__init__({
-            "valid": In(1),
-            "j": In(unsigned(INDEX_BITS)),
-            "v": In(signed(p.v_bits)),
-            "ref": In(unsigned(p.ref_bits)),
-            "adapt": In(unsigned(p.adapt_bits)),
-            "rng": In(unsigned(32)),
-            "i_exc": In(unsigned(p.in_bits)),
-            "i_inh": In(unsigned(p.in_bits)),
-        })
+        # the state word read (every field of the neuron's state but spike) and the currents
+        super().__init__({"valid": In(1), "j": In(unsigned(INDEX_BITS)),
+                          **item_ports(params.state_layout.without("spike"), In),
+                          **item_ports(params.input_layout, In)})
         self.latency = 3 + 1  # lif_step's cuts + the write-back register
         self.formal_depth = self.latency + 2
 
@@ -110,10 +106,8 @@ class SNNNeuronProperties(wiring.Component):
         v_n, ref_n, adapt_n, rng_n, fire = lif_step(ops, p, self.v, self.ref, self.adapt, self.rng,
                                                     self.i_exc, self.i_inh)
         assert ops.depth == 3, ops.depth
-        wb = {"valid": Signal(name="wb_valid"), "j": Signal(unsigned(INDEX_BITS), name="wb_j"),
-              "v": Signal(signed(p.v_bits), name="wb_v"), "ref": Signal(unsigned(p.ref_bits), name="wb_ref"),
-              "adapt": Signal(unsigned(p.adapt_bits), name="wb_adapt"), "rng": Signal(unsigned(32), name="wb_rng"),
-              "spike": Signal(name="wb_spike")}
+        wb = {"valid": Signal(name="wb_valid"), "j": Signal(unsigned(INDEX_BITS), name="wb_j")}
+        wb |= {f.name: Signal(shape_of(f), name=f"wb_{f.name}") for f in p.state_layout}
         m.d.sync += [wb["valid"].eq(ops.carried["valid"]), wb["j"].eq(ops.carried["j"]), wb["v"].eq(v_n),
                      wb["ref"].eq(ref_n), wb["adapt"].eq(adapt_n), wb["rng"].eq(rng_n), wb["spike"].eq(fire)]
         # the un-narrowed results, registered alongside: a value that would wrap when narrowed shows here

@@ -13,7 +13,6 @@ import numpy as np
 
 from neuroxide.models import hh
 from neuroxide.testbench.chunked import compare_columns, finish, load_config, run_whole
-from neuroxide.testbench.hh_top import unpack_trace
 
 
 @cocotb.test()
@@ -26,8 +25,9 @@ async def hh_matches_model(dut):
     # bench does detect a difference; normally 0
     want = hh.HHModel(k).run(i_dt + cfg.get("model_current_offset", 0))
     steps, n = i_dt.shape
-    got, stats = await run_whole(dut, lambda: unpack_trace([int(dut.trace[t].value) for t in range(steps)], n, k))
-    mismatches, per_stimulus, first = compare_columns(got, want, ("v", "m", "h", "n", "spike"), names, "stimulus")
+    layout = k.state_layout
+    got, stats = await run_whole(dut, lambda: layout.unpack_words([int(dut.trace[t].value) for t in range(steps)], n))
+    mismatches, per_stimulus, first = compare_columns(got, want, layout.names, names, "stimulus")
     for j, name in enumerate(names):
         per_stimulus[name] |= {"spike_steps_rtl": np.flatnonzero(got["spike"][:, j]).tolist(),
                                "v_mv_rtl": [round(float(x) / (1 << k.v_frac), 6) for x in got["v"][:, j]]}

@@ -4,37 +4,20 @@ On a ``go`` pulse every neuron runs ``steps`` steps free (two cycles each): neur
 input ``i_dt`` of step ``t`` from its own ROM; when a step lands, the full state of every neuron is
 written into ``trace`` at address ``t``; ``done`` rises after the last step.
 
-Trace word (LSB first), per neuron ``j``: ``v`` (v_bits, two's complement), ``m``, ``h``, ``n``
-(g_frac + 1 each), ``spike`` (1). :func:`unpack_trace` decodes it.
+A trace word is the ``n`` neurons' states packed by ``k.state_layout`` (neuron 0 lowest: ``v``,
+``m``, ``h``, ``n``, ``spike``); ``k.state_layout.unpack_words(words, n)`` decodes it.
 """
 
 import numpy as np
-from amaranth.hdl import Cat, Module, Signal, signed
+from amaranth.hdl import Cat, Module, Signal
 from amaranth.lib import wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from neuroxide.rtl.hh import HHNeuron
+from neuroxide.rtl.layout import item_word, shape_of
 
-__all__ = ["HHBenchTop", "unpack_trace"]
-
-
-def unpack_trace(words, n, k):
-    """Trace words -> ``{"v", "m", "h", "n": (steps, n) int64, "spike": bool}``."""
-    fields = [("v", k.v_bits, True)] + [(g, k.g_frac + 1, False) for g in "mhn"]
-    out = {name: np.empty((len(words), n), dtype=np.int64) for name, _, _ in fields}
-    out["spike"] = np.zeros((len(words), n), dtype=bool)
-    for t, word in enumerate(words):
-        for j in range(n):
-            for name, bits, is_signed in fields:
-                value = word & ((1 << bits) - 1)
-                if is_signed and value >> (bits - 1):
-                    value -= 1 << bits
-                out[name][t, j] = value
-                word >>= bits
-            out["spike"][t, j] = bool(word & 1)
-            word >>= 1
-    return out
+__all__ = ["HHBenchTop"]
 
 
 class HHBenchTop(wiring.Component):
@@ -44,22 +27,21 @@ class HHBenchTop(wiring.Component):
         self.k = k
         self.i_dt = np.asarray(i_dt)
         self.steps, self.n = self.i_dt.shape
-        self.word_bits = self.n * (k.v_bits + 3 * (k.g_frac + 1) + 1)
         super().__init__({"go": In(1), "busy": Out(1), "done": Out(1)})
 
     def elaborate(self, platform):
         m = Module()
         count = Signal(range(self.steps + 1))
         step = Signal()
-        fields = []
+        words = []
         neurons = []
         for j in range(self.n):
-            rom = m.submodules[f"stim{j}"] = Memory(shape=signed(self.k.v_bits), depth=self.steps,
+            rom = m.submodules[f"stim{j}"] = Memory(shape=shape_of(self.k.input_layout["i_dt"]), depth=self.steps,
                                                     init=[int(x) for x in self.i_dt[:, j]])
             rd = rom.read_port(domain="comb")
             neuron = m.submodules[f"neuron{j}"] = HHNeuron(self.k)
             m.d.comb += [rd.addr.eq(count), neuron.i_dt.eq(rd.data), neuron.step.eq(step)]
-            fields += [neuron.v, neuron.m, neuron.h, neuron.n, neuron.spike]
+            words.append(item_word(self.k.state_layout, neuron))
             neurons.append(neuron)
         in_flight = neurons[0].busy  # every neuron runs the same schedule
         was_busy = Signal()
@@ -71,9 +53,9 @@ class HHBenchTop(wiring.Component):
         with m.If(step):
             m.d.sync += [count.eq(count + 1), fin_addr.eq(count)]
 
-        m.submodules.trace = trace = Memory(shape=self.word_bits, depth=self.steps, init=[])
+        m.submodules.trace = trace = Memory(shape=self.n * self.k.state_layout.bits, depth=self.steps, init=[])
         wr = trace.write_port()
-        m.d.comb += [wr.en.eq(finished), wr.addr.eq(fin_addr), wr.data.eq(Cat(*fields))]
+        m.d.comb += [wr.en.eq(finished), wr.addr.eq(fin_addr), wr.data.eq(Cat(*words))]
 
         with m.If(self.go & ~self.busy):
             m.d.sync += [self.busy.eq(1), self.done.eq(0), count.eq(0)]

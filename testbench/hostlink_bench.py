@@ -3,7 +3,7 @@
 The config's ``mode`` picks one of two benches (and the toplevel it needs):
 
 * ``"uart"`` (toplevel :class:`~neuroxide.testbench.hostlink_top.LinkSimTop` with a UART):
-  the real :class:`~neuroxide.boards.host.HostLink` driver talks to the Verilog through the
+  the real :class:`~neuroxide.models.hostlink_client.HostLink` driver talks to the Verilog through the
   ``rx``/``tx`` pins via :class:`CocotbTransport`; blocking driver code runs in a
   ``cocotb.task.bridge`` thread and each transport call resumes the simulation
   (``cocotb.task.resume``). It makes ``frames`` random writes/reads checked against a shadow
@@ -29,12 +29,12 @@ from cocotb.clock import Clock
 from cocotb.task import bridge, resume
 from cocotb.triggers import ClockCycles, Event, FallingEdge, First, RisingEdge
 
-from neuroxide.boards import hostlink as proto
-from neuroxide.boards.host import HostLink, HostLinkError
-from neuroxide.boards.linktop import RegisterFileCore
 from neuroxide.fileio import write_text
-from neuroxide.testbench.hostlink_top import (GAP, RegisterFileModel, encode_stimulus,
-                                              fuzz_stream, link_model)
+from neuroxide.models import hostlink as proto
+from neuroxide.models.hostlink import GAP, link_model
+from neuroxide.models.hostlink_client import CoreRegisters, HostLink, HostLinkError
+from neuroxide.models.register_file import RegisterFileModel
+from neuroxide.testbench.hostlink_top import encode_stimulus, fuzz_stream
 
 CLOCK_NS = 10
 
@@ -181,15 +181,16 @@ def _uart_scenario(dut, cfg, transport):
         if k % 10 == 0:
             _progress(k, frames)
     # FIFO: fixed-address pushes, the fifth refused with BUS_ERROR, pops in order
+    regs = CoreRegisters(link, ram.registers)
     pushes = [rng.getrandbits(32) for _ in range(5)]
     try:
-        link.write(RegisterFileCore.FIFO_ADDR, pushes, increment=False)
+        regs.write("FIFO", pushes)
         expect("fifo overflow", "no error", "BUS_ERROR")
     except HostLinkError as error:
         expect("fifo overflow", (error.status, error.done), (proto.Status.BUS_ERROR, 4))
     bus_writes += 4
-    expect("fifo pops", link.read(RegisterFileCore.FIFO_ADDR, 4, increment=False), pushes[:4])
-    expect("id", link.read(RegisterFileCore.ID_ADDR, 1), [RegisterFileCore.ID])
+    expect("fifo pops", regs.read("FIFO", 4), pushes[:4])
+    expect("id", regs.read("ID"), ram.registers["ID"].reset)
     expect("whole ram", link.read(0, cfg["ram_depth"]), ram.ram)
     expect("bus writes", resume(_get)(dut.bus_writes), bus_writes)
     return {"steps": checked, "mismatches": mismatches, "errors": errors,

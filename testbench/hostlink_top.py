@@ -1,15 +1,17 @@
-"""Simulation tops and reference model for the host link.
+"""Simulation tops of the host link.
 
 * :class:`LinkSimTop` -- the link (byte-stream :class:`~neuroxide.rtl.hostlink.LinkEngine`, or the
   UART-level :class:`~neuroxide.rtl.hostlink.HostLinkUART`) with a core behind it, plus counters of
   bus writes/reads/errors, so a bench can prove that a rejected frame wrote nothing.
-* :class:`AmaranthTransport` -- a :class:`~neuroxide.boards.host.HostLink` transport that runs
-  :class:`LinkSimTop` in Amaranth's simulator; ``divisor=None`` feeds bytes straight into the
+* :class:`AmaranthTransport` -- a :class:`~neuroxide.models.hostlink_client.HostLink` transport that
+  runs :class:`LinkSimTop` in Amaranth's simulator; ``divisor=None`` feeds bytes straight into the
   engine (one per clock, fast), an integer drives the ``rx`` pin bit by bit through the UART.
 * :class:`FuzzTop` -- the engine fed from a preloaded stimulus memory with responses recorded
-  into a response memory, so Verilator runs a whole fuzz campaign free (no Python per clock).
-* :class:`RegisterFileModel` and :func:`link_model` -- the reference: what the device must answer
-  to a byte stream (with idle gaps), and the RAM/FIFO state after it.
+  into a response memory, so Verilator runs a whole fuzz campaign free (no Python per clock);
+  :func:`fuzz_stream` makes its random and mutated frames, :func:`encode_stimulus` packs them.
+
+The reference they are compared with is :func:`neuroxide.models.hostlink.link_model` with a
+:class:`neuroxide.models.register_file.RegisterFileModel` target.
 """
 
 import collections
@@ -19,14 +21,13 @@ from amaranth.lib import wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-from neuroxide.boards import hostlink as proto
-from neuroxide.boards.linktop import RegisterFileCore
+from neuroxide.models import hostlink as proto
+from neuroxide.models.hostlink import GAP
+from neuroxide.models.register_file import register_file_map
 from neuroxide.rtl.hostlink import DEFAULT_BUS_TIMEOUT, HostLinkUART, LinkEngine
+from neuroxide.rtl.register_file import RegisterFileCore
 
-__all__ = ["GAP", "LinkSimTop", "AmaranthTransport", "FuzzTop", "RegisterFileModel", "fuzz_stream",
-           "link_model", "encode_stimulus"]
-
-GAP = "gap"  # in a byte stream: the line stays idle longer than the frame timeout
+__all__ = ["LinkSimTop", "AmaranthTransport", "FuzzTop", "fuzz_stream", "encode_stimulus"]
 
 
 class LinkSimTop(wiring.Component):
@@ -197,117 +198,12 @@ class AmaranthTransport:
         pass
 
 
-class RegisterFileModel:
-    """What :class:`~neuroxide.boards.linktop.RegisterFileCore` does on each bus transfer."""
-
-    def __init__(self, depth=256):
-        self.depth = depth
-        self.ram = [0] * depth
-        self.fifo = collections.deque()
-        self.transfers = []  # (addr, we, w_data, r_data, err), like AmaranthTransport.transfers
-
-    def transfer(self, addr, we, data=0):
-        """-> ``(r_data, err)``"""
-        r_data, err = self._transfer(addr, we, data)
-        self.transfers.append((addr, int(we), data if we else 0, 0 if we else r_data, int(err)))
-        return r_data, err
-
-    def _transfer(self, addr, we, data):
-        core = RegisterFileCore
-        if we:
-            if addr < self.depth:
-                self.ram[addr] = data
-            elif addr == core.FIFO_ADDR:
-                if len(self.fifo) >= core.FIFO_DEPTH:
-                    return 0, True
-                self.fifo.append(data)
-            return 0, False
-        if addr < self.depth:
-            return self.ram[addr], False
-        if addr == core.ID_ADDR:
-            return core.ID, False
-        if addr == core.FIFO_ADDR:
-            return (self.fifo.popleft() if self.fifo else 0), False
-        if addr == core.COUNT_ADDR:
-            return len(self.fifo), False
-        return 0, False
-
-
-def link_model(stream, target):
-    """Responses (bytes) the device sends for ``stream`` (bytes and :data:`GAP` markers), with
-    ``target`` (:class:`RegisterFileModel`) updated by the bus transfers. Follows the rules of
-    :mod:`neuroxide.boards.hostlink` (strict request/response: the next byte is read after the
-    response)."""
-    S, C = proto.Status, proto.Command
-    out = bytearray()
-    items = list(stream)
-    i = 0
-
-    def respond(cmd, status, payload):
-        out.extend(proto.encode_response(cmd, status, payload))
-
-    while i < len(items):
-        item = items[i]
-        i += 1
-        if item != proto.SYNC_REQUEST:
-            continue  # garbage or a gap between frames
-        frame = [item]
-        timed_out = False
-        drain = False
-        while True:
-            need = 3 if len(frame) < 3 else frame[2] + 5
-            if len(frame) >= 3 and frame[2] > proto.MAX_PAYLOAD:
-                drain = True
-                break
-            if len(frame) >= need:
-                break
-            if i >= len(items) or items[i] == GAP:
-                timed_out = True
-                i += 1
-                break
-            frame.append(items[i])
-            i += 1
-        if drain:
-            while i < len(items) and items[i] != GAP:
-                i += 1
-            i += 1
-            respond(frame[1], S.BAD_LENGTH, b"\0")
-            continue
-        if timed_out:
-            respond(frame[1] if len(frame) > 1 else 0, S.FRAME_TIMEOUT, b"\0")
-            continue
-        try:
-            cmd, addr, arg = proto.decode_request(bytes(frame))
-        except proto.ProtocolError as error:
-            respond(frame[1], error.status, b"\0")
-            continue
-        if cmd is C.PING:
-            respond(cmd, S.OK, proto.MAGIC + bytes([proto.PROTOCOL_VERSION, proto.MAX_WORDS]))
-            continue
-        n = len(arg) if cmd.is_write else arg
-        data = b""
-        status = S.OK
-        done = 0
-        for k in range(n):
-            at = (addr + k) & proto.ADDR_MASK if cmd.increments else addr
-            r_data, err = target.transfer(at, cmd.is_write, arg[k] if cmd.is_write else 0)
-            if err:
-                status = S.BUS_ERROR
-                break
-            data += r_data.to_bytes(4, "big")
-            done += 1
-        if status != S.OK or cmd.is_write:
-            respond(cmd, status, bytes([done]))
-        else:
-            respond(cmd, status, data)
-    return bytes(out)
-
-
 def fuzz_stream(rng, frames, ram_depth=256):
     """``frames`` random requests (valid, and mutated: bit flips, truncation, unknown commands,
     overlong LEN, garbage before), each broken one followed by a :data:`GAP`; ``rng`` is a
     :class:`random.Random`. Returns the stream (list of bytes and GAPs)."""
-    core = RegisterFileCore
+    registers = register_file_map(ram_depth)
+    fifo, count, ident = (registers.address(name) for name in ("FIFO", "COUNT", "ID"))
     items = []
     for _ in range(frames):
         kind = rng.random()
@@ -319,10 +215,10 @@ def fuzz_stream(rng, frames, ram_depth=256):
         elif pick < 0.75:
             frame = proto.read_request(addr, n)
         elif pick < 0.85:
-            frame = proto.write_request(core.FIFO_ADDR, [rng.getrandbits(32) for _ in range(min(n, 6))],
+            frame = proto.write_request(fifo, [rng.getrandbits(32) for _ in range(min(n, 6))],
                                         increment=False)
         elif pick < 0.95:
-            frame = proto.read_request(rng.choice([core.FIFO_ADDR, core.COUNT_ADDR, core.ID_ADDR]),
+            frame = proto.read_request(rng.choice([fifo, count, ident]),
                                        min(n, 6), increment=rng.random() < 0.5)
         else:
             frame = proto.ping_request()

@@ -13,7 +13,6 @@ import numpy as np
 
 from neuroxide.models import izhikevich as iz
 from neuroxide.testbench.chunked import compare_columns, finish, load_config, run_whole
-from neuroxide.testbench.izhikevich_top import unpack_trace
 
 
 @cocotb.test()
@@ -31,9 +30,9 @@ async def izhikevich_matches_model(dut):
                   for c in coeffs]
     want = iz.run_fixed(coeffs, i_dt, *widths)
     steps, n = i_dt.shape
-    got, stats = await run_whole(dut, lambda: unpack_trace([int(dut.trace[t].value) for t in range(steps)], n,
-                                                           widths[2]))
-    mismatches, per_panel, first = compare_columns(got, want, ("v", "u", "spike"), panels, "panel")
+    layout = iz.state_layout(widths[2])
+    got, stats = await run_whole(dut, lambda: layout.unpack_words([int(dut.trace[t].value) for t in range(steps)], n))
+    mismatches, per_panel, first = compare_columns(got, want, layout.names, panels, "panel")
     for j, p in enumerate(panels):
         per_panel[p] |= {"spikes_rtl": int(got["spike"][:, j].sum()),
                          "spike_steps_rtl": np.flatnonzero(got["spike"][:, j]).tolist(),

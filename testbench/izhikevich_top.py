@@ -7,8 +7,8 @@ the panel's end); after every step the full state of every neuron goes into ``tr
 ``t``. ``done`` rises when all ``steps`` steps are recorded. One-cycle datapath: ``steps + 2``
 cycles; pipelined: ``STAGES + 1`` cycles per step.
 
-Trace word (LSB first), per neuron ``j``: ``v`` (state_bits, two's complement), ``u`` (same),
-``spike`` (1). :func:`unpack_trace` decodes it.
+A trace word is the ``n`` neurons' states packed by ``models.izhikevich.state_layout(state_bits)``
+(neuron 0 lowest: ``v``, ``u``, ``spike``); its ``unpack_words(words, n)`` decodes it.
 """
 
 import numpy as np
@@ -17,30 +17,11 @@ from amaranth.lib import wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-from neuroxide.models.izhikevich import COEF_BITS, FRAC_BITS, STATE_BITS
+from neuroxide.models.izhikevich import COEF_BITS, FRAC_BITS, STATE_BITS, state_layout
 from neuroxide.rtl.izhikevich import IzhikevichNeuron, IzhikevichNeuronPipelined
+from neuroxide.rtl.layout import item_word
 
-__all__ = ["IzhikevichBenchTop", "unpack_trace"]
-
-
-def unpack_trace(words, n, state_bits=STATE_BITS):
-    """Trace words (Python ints) -> ``{"v", "u": (steps, n) object arrays of ints, "spike": bool}``."""
-    mask = (1 << state_bits) - 1
-    out = {"v": np.empty((len(words), n), dtype=object), "u": np.empty((len(words), n), dtype=object),
-           "spike": np.zeros((len(words), n), dtype=bool)}
-
-    def signed_value(x):
-        return x - (1 << state_bits) if x >> (state_bits - 1) else x
-
-    for t, word in enumerate(words):
-        for j in range(n):
-            out["v"][t, j] = signed_value(word & mask)
-            word >>= state_bits
-            out["u"][t, j] = signed_value(word & mask)
-            word >>= state_bits
-            out["spike"][t, j] = bool(word & 1)
-            word >>= 1
-    return out
+__all__ = ["IzhikevichBenchTop"]
 
 
 class IzhikevichBenchTop(wiring.Component):
@@ -53,7 +34,7 @@ class IzhikevichBenchTop(wiring.Component):
         self.steps, self.n = self.i_dt.shape
         self.pipelined = pipelined
         self.widths = (frac_bits, coef_bits, state_bits)
-        self.word_bits = self.n * (2 * state_bits + 1)
+        self.layout = state_layout(state_bits)
         super().__init__({"go": In(1), "busy": Out(1), "done": Out(1)})
 
     def elaborate(self, platform):
@@ -64,7 +45,7 @@ class IzhikevichBenchTop(wiring.Component):
         finished = Signal()        # the state registers hold the result of the step at fin_addr
         fin_addr = Signal(range(self.steps))
         neuron_cls = IzhikevichNeuronPipelined if self.pipelined else IzhikevichNeuron
-        fields = []
+        words = []
         neurons = []
         for j, coeffs in enumerate(self.coeffs):
             rom = m.submodules[f"stim{j}"] = Memory(shape=signed(W), depth=self.steps,
@@ -72,12 +53,12 @@ class IzhikevichBenchTop(wiring.Component):
             rd = rom.read_port(domain="comb")
             neuron = m.submodules[f"neuron{j}"] = neuron_cls(coeffs, *self.widths)
             m.d.comb += [rd.addr.eq(count), neuron.i_dt.eq(rd.data), neuron.step.eq(step)]
-            fields += [neuron.v, neuron.u, neuron.spike]
+            words.append(item_word(self.layout, neuron))
             neurons.append(neuron)
 
-        m.submodules.trace = trace = Memory(shape=self.word_bits, depth=self.steps, init=[])
+        m.submodules.trace = trace = Memory(shape=self.n * self.layout.bits, depth=self.steps, init=[])
         wr = trace.write_port()
-        m.d.comb += [wr.en.eq(finished), wr.addr.eq(fin_addr), wr.data.eq(Cat(*fields))]
+        m.d.comb += [wr.en.eq(finished), wr.addr.eq(fin_addr), wr.data.eq(Cat(*words))]
 
         if self.pipelined:
             in_flight = neurons[0].busy     # every neuron runs the same schedule

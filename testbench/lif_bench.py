@@ -11,9 +11,6 @@ import cocotb
 from neuroxide.models.lif import LIFModel, LIFParams
 from neuroxide.models.stimulus import StimulusModel, StimulusParams
 from neuroxide.testbench.chunked import load_config, run_chunked
-from neuroxide.testbench.top import unpack_trace
-
-FIELDS = ("v", "ref", "adapt", "rng", "spike")
 
 
 @cocotb.test()
@@ -29,8 +26,9 @@ async def lif_matches_model(dut):
 
     def model_chunk():
         trace = model.run(*stimulus.generate(chunk))
-        return {f: getattr(trace, f) for f in FIELDS}
+        return {f: getattr(trace, f) for f in trace.FIELDS}
 
-    await run_chunked(dut, cfg["steps"], chunk, FIELDS,
-                      lambda this: unpack_trace([int(dut.trace[i].value) for i in range(this)], params, n),
+    layout = params.state_layout
+    await run_chunked(dut, cfg["steps"], chunk, layout.names,
+                      lambda this: layout.unpack_words([int(dut.trace[i].value) for i in range(this)], n),
                       model_chunk, n)

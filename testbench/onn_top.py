@@ -2,9 +2,10 @@
 
 On a ``go`` pulse the core runs ``chunk`` steps back to back (no Python per clock). Every
 oscillator update (the core's ``upd_*`` stream, one per oscillator per step, in row order) is
-written to ``trace`` at address ``step_in_chunk * N + row`` as ``{rng[32], phase[P]}``; after each
-step the core's ``energy`` (of the phases before that step) goes to ``etrace[step_in_chunk]``.
-``done`` rises when the chunk is over. The cocotb bench reads both through VPI.
+written to ``trace`` at address ``step_in_chunk * N + row``, packed by ``params.state_layout``
+(``phase`` lowest, then ``rng``); after each step the core's ``energy`` (of the phases before that
+step) goes to ``etrace[step_in_chunk]``. ``done`` rises when the chunk is over. The cocotb bench
+reads both through VPI.
 """
 
 from amaranth.hdl import Cat, Module, Signal
@@ -18,13 +19,9 @@ __all__ = ["ONNBenchTop", "unpack_trace"]
 
 
 def unpack_trace(words, params, n, steps):
-    """Trace words -> ``(phase, rng)``, each an int64 array of shape (steps, n)."""
-    import numpy as np
-    a = np.array([int(w) for w in words[:steps * n]], dtype=object).reshape(steps, n)
-    mask = (1 << params.phase_bits) - 1
-    phase = np.vectorize(lambda w: w & mask, otypes=[np.int64])(a)
-    rng = np.vectorize(lambda w: w >> params.phase_bits, otypes=[np.int64])(a)
-    return phase, rng
+    """Trace words -> ``{field of params.state_layout: (steps, n) int64 array}``."""
+    out = params.state_layout.unpack_words(words[:steps * n], 1)
+    return {name: values.reshape(steps, n) for name, values in out.items()}
 
 
 class ONNBenchTop(wiring.Component):
@@ -37,14 +34,16 @@ class ONNBenchTop(wiring.Component):
         m = Module()
         p, n, chunk = self.params, self.n, self.chunk
         m.submodules.core = core = self.core
-        m.submodules.trace = trace = Memory(shape=p.phase_bits + 32, depth=chunk * n, init=[])
+        # the oscillator just updated, packed like its state layout
+        update = Cat(*(getattr(core, f"upd_{f.name}") for f in p.state_layout))
+        m.submodules.trace = trace = Memory(shape=p.state_layout.bits, depth=chunk * n, init=[])
         m.submodules.etrace = etrace = Memory(shape=32, depth=chunk, init=[])
         wr, ewr = trace.write_port(), etrace.write_port()
         addr = Signal(range(chunk * n + 1))
         step = Signal(range(chunk + 1))
         t_prev = Signal.like(core.t)
         m.d.sync += t_prev.eq(core.t)
-        m.d.comb += [wr.en.eq(core.upd_valid), wr.addr.eq(addr), wr.data.eq(Cat(core.upd_phase, core.upd_rng)),
+        m.d.comb += [wr.en.eq(core.upd_valid), wr.addr.eq(addr), wr.data.eq(update),
                      ewr.en.eq(core.t != t_prev), ewr.addr.eq(step), ewr.data.eq(core.energy),
                      core.run_steps.eq(chunk)]
         with m.If(core.upd_valid):

@@ -18,7 +18,8 @@ from pathlib import Path
 
 from neuroxide.errors import ParameterError, ToolchainError
 
-__all__ = ["SIMULATORS", "available_simulators", "default_simulator", "verilator_env", "run_bench"]
+__all__ = ["SIMULATORS", "available_simulators", "default_simulator", "verilator_env", "run_bench",
+           "simulate_chunked", "bench_summary"]
 
 SIMULATORS = ("icarus", "verilator")
 
@@ -176,3 +177,46 @@ def run_bench(simulator, verilog_text, toplevel, test_module, config, build_dir,
             shutil.move(dump, waves)
     result.update(build_s=round(t1 - t0, 3), run_s=round(t2 - t1, 3))
     return result
+
+
+def simulate_chunked(cfg, make_top, bench, simulator, steps, build_dir, waves=None, progress=None,
+                     chunk=2048, extra_config=None):
+    """cocotb run of a chunked neuron bench top (``neuroxide.testbench.chunked``).
+
+    ``cfg`` is a design configuration (``design``, ``n``, ``to_dict()``); ``make_top(chunk)`` builds
+    the bench top for chunks of ``chunk`` steps; ``bench`` names its Verilog top and its cocotb
+    module ``neuroxide.testbench.<bench>``; ``extra_config`` is added to the bench configuration
+    (e.g. a different model for the negative test). Returns the ``neuroxide simulate`` JSON of a
+    neuron design.
+    """
+    from amaranth.back import verilog
+
+    if isinstance(chunk, bool) or not isinstance(chunk, int) or not 1 <= chunk <= 65536:
+        raise ParameterError("chunk", chunk, "1..65536")
+    n_chunks = -(-steps // chunk)
+    chunk = -(-steps // n_chunks)  # equal chunks, so the RTL runs (nearly) exactly `steps` steps
+    t0 = time.perf_counter()
+    text = verilog.convert(make_top(chunk), name=bench, emit_src=False)
+    config = cfg.to_dict() | {"steps": steps, "chunk": chunk} | (extra_config or {})
+    result = run_bench(simulator, text, bench, f"neuroxide.testbench.{bench}", config, Path(build_dir) / simulator,
+                       waves=waves, progress=progress)
+    return {"design": cfg.design, "simulator": simulator, "steps": result["steps"], "cycles": result["cycles"],
+            "mismatches": result["mismatches"], "wall_s": round(time.perf_counter() - t0, 3),
+            "neurons": cfg.n, "spikes": result["spikes"], "field_mismatches": result["field_mismatches"],
+            "first_mismatch": result["first_mismatch"], "cycles_per_s": result["cycles_per_s"],
+            "build_s": result["build_s"], "waves": str(waves) if waves else None}
+
+
+def bench_summary(cfg, simulator, bench, t0, waves, per):
+    """The ``neuroxide simulate`` JSON of a whole-run neuron bench (hh, izhikevich).
+
+    ``bench`` is the bench's result, ``t0`` the ``time.perf_counter()`` at the start, ``per`` the pair
+    ``(per-item key of the bench result, list attribute of cfg)``, e.g. ``("per_stimulus", "stimuli")``.
+    """
+    key, items = per
+    return {"design": cfg.design, "simulator": simulator, "steps": bench["steps"], "cycles": bench["cycles"],
+            "mismatches": bench["mismatches"], "wall_s": round(time.perf_counter() - t0, 3),
+            "neurons": cfg.n, items: list(getattr(cfg, items)), "spikes": bench["spikes"],
+            key: bench[key], "first_mismatch": bench["first_mismatch"],
+            "cycles_per_s": bench["cycles_per_s"], "build_s": bench["build_s"],
+            "waves": str(waves) if waves else None}

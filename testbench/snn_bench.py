@@ -3,9 +3,10 @@
 The DUT is :class:`neuroxide.testbench.snn_top.SNNBenchTop`: the whole input (all samples, all
 steps) is preloaded as event words, and per chunk the core runs free (no Python per clock) while
 every neuron write-back lands in the trace memory. The bench reads each chunk's trace through VPI
-and compares the full state (v, ref, adapt, rng) and the spike of every neuron of every layer at
-every step with the model run on the same input (samples of a batch run one after another with a
-state reset between them, exactly as the model's independent batch rows).
+and compares the full state (every field of the layer's ``CoreLayer.state_layout``: v, ref, adapt,
+rng, spike, and syn where present) of every neuron of every layer at every step with the model run
+on the same input (samples of a batch run one after another with a state reset between them,
+exactly as the model's independent batch rows).
 
 Host side: :func:`run_network` (the ``neuroxide digits --backend rtl`` hook of
 docs/snn_contract.md) writes the Verilog and the network, builds Icarus or Verilator, runs this
@@ -114,8 +115,10 @@ async def snn_core_matches_model(dut):
     await start_bench(dut)
     wall0 = time.perf_counter()
 
-    fields = ("v", "ref", "adapt", "rng", "spike")
-    field_mismatches = {f: 0 for f in fields + (("syn",) if any("syn" in st for st in want.state) else ())}
+    # per layer: the fields of its state layout that the model's layer has too (a negative test's may differ)
+    compared = [[f for f in la.state_layout.names if f in model_la.state_layout]
+                for la, model_la in zip(net.layers, model_net.layers)]
+    field_mismatches = {f: 0 for f in net.state_layout.names}
     rtl_spikes = [np.zeros((steps, batch, la.n_out), dtype=bool) for la in net.layers]
     mismatches, first, done_steps, cycles, free_run_s = 0, None, 0, 0, 0.0
     bad_steps = []  # (sample, step) of the first 64 mismatching steps
@@ -136,7 +139,7 @@ async def snn_core_matches_model(dut):
         bad = np.zeros(this, dtype=bool)
         for k, layer in enumerate(got):
             rtl_spikes[k][t_idx, b_idx] = layer["spike"].astype(bool)
-            for f in fields + (("syn",) if "syn" in want.state[k] else ()):
+            for f in compared[k]:
                 ref = want.spikes[k][t_idx, b_idx] if f == "spike" else want.state[k][f][t_idx, b_idx]
                 diff = np.any(layer[f] != ref, axis=1)
                 field_mismatches[f] += int(diff.sum())
@@ -144,10 +147,10 @@ async def snn_core_matches_model(dut):
         if bad.any() and first is None:
             r = int(np.argmax(bad))
             first = {"sample": int(b_idx[r]), "step": int(t_idx[r]),
-                     "rtl": [{f: la[f][r].tolist() for f in fields} for la in got],
+                     "rtl": [{f: la[f][r].tolist() for f in la} for la in got],
                      "model": [{f: (want.spikes[k][t_idx[r], b_idx[r]] if f == "spike" else
-                                    want.state[k][f][t_idx[r], b_idx[r]]).tolist() for f in fields}
-                               for k in range(len(got))]}
+                                    want.state[k][f][t_idx[r], b_idx[r]]).tolist()
+                                for f in compared[k]} for k in range(len(got))]}
         mismatches += int(bad.sum())
         bad_steps += [(int(b_idx[r]), int(t_idx[r])) for r in np.flatnonzero(bad)][:64 - len(bad_steps)]
         done_steps += this

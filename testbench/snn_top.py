@@ -9,8 +9,9 @@ free (``free_run`` high) and every neuron write-back (full new state and spike) 
 written back ``done`` rises; the bench reads the trace through VPI (or the Amaranth simulator),
 compares, and pulses ``go`` again. ``busy_cycles`` counts cycles the core spent running steps.
 
-Trace word (LSB first): ``v`` (max v_bits, two's complement), ``ref`` (max ref_bits), ``adapt``
-(max adapt_bits), ``rng`` (32), ``spike`` (1); :func:`unpack_trace` decodes it.
+Trace word: the core's write-back state, packed as ``CoreNetwork.state_layout`` (the layers' neuron
+state layouts merged, each field as wide as in the widest layer: v, ref, adapt, rng, spike, and syn
+when a layer has a synaptic current); :func:`unpack_trace` decodes it with the same layout.
 """
 
 import numpy as np
@@ -22,8 +23,7 @@ from amaranth.lib.wiring import In, Out
 from neuroxide.errors import ParameterError
 from neuroxide.rtl.snn_core import SNNCore
 
-__all__ = ["SNNBenchTop", "event_words", "trace_layout", "unpack_trace", "WORD_END", "WORD_RESET",
-           "run_top_amaranth"]
+__all__ = ["SNNBenchTop", "event_words", "unpack_trace", "WORD_END", "WORD_RESET", "run_top_amaranth"]
 
 WORD_END = 1 << 16     # event word bits as in the core's EVENT_LAYOUT: index[15:0], end_step, reset
 WORD_RESET = 1 << 17
@@ -45,32 +45,13 @@ def event_words(in_spikes):
     return words
 
 
-def trace_layout(network):
-    """``[(name, bits, signed)]`` of a trace word."""
-    layers = network.layers
-    out = [("v", max(la.params.v_bits for la in layers), True), ("ref", max(la.params.ref_bits for la in layers), False),
-           ("adapt", max(la.params.adapt_bits for la in layers), False), ("rng", 32, False), ("spike", 1, False)]
-    if any(la.syn_decay is not None for la in layers):  # synaptic currents (0 in layers without)
-        out.append(("syn", max(la.params.v_bits for la in layers), True))
-    return out
-
-
 def unpack_trace(words, network):
-    """Trace words (ints, ``steps * n_neurons``) -> per layer ``{field: (steps, n_out) int64}``."""
+    """Trace words (ints, ``steps * n_neurons``, one neuron each) -> per layer ``{field: (steps, n_out)}``
+    over the fields of the layer's ``state_layout`` (int64; ``spike`` bool)."""
     n = network.n_neurons
-    w = np.array([int(x) for x in words], dtype=object).reshape(-1, n)
-    fields = {}
-    shift = 0
-    for name, bits, is_signed in trace_layout(network):
-        col = np.array([[(int(x) >> shift) & ((1 << bits) - 1) for x in row] for row in w], dtype=np.int64)
-        if is_signed:
-            col = np.where(col >> (bits - 1), col - (1 << bits), col)
-        fields[name] = col
-        shift += bits
-    out = []
-    for o, layer in zip(network.offsets, network.layers):
-        out.append({name: col[:, o:o + layer.n_out] for name, col in fields.items()})
-    return out
+    fields = {name: col.reshape(-1, n) for name, col in network.state_layout.unpack_words(words, 1).items()}
+    return [{name: fields[name][:, o:o + layer.n_out] for name in layer.state_layout.names}
+            for o, layer in zip(network.offsets, network.layers)]
 
 
 class SNNBenchTop(wiring.Component):
@@ -80,7 +61,7 @@ class SNNBenchTop(wiring.Component):
         if not words:
             raise ParameterError("in_spikes", "no steps", "at least one step")
         self.network, self.lanes, self.words, self.chunk = network, lanes, list(words), chunk
-        self.word_bits = sum(b for _, b, _ in trace_layout(network))
+        self.word_bits = network.state_layout.bits
         self.core = SNNCore(network, lanes=lanes, in_fifo_depth=4, out_fifo_depth=4)
         self.trace = Memory(shape=self.word_bits, depth=chunk * network.n_neurons, init=[])
         super().__init__({"go": In(1), "done": Out(1), "busy_cycles": Out(32), "sops": Out(32)})
@@ -120,8 +101,7 @@ class SNNBenchTop(wiring.Component):
 
         # trace: every write-back at step_in_chunk * n + neuron
         m.d.comb += [wr.en.eq(core.wb_valid), wr.addr.eq(steps * n + core.wb_neuron),
-                     wr.data.eq(Cat(core.wb_v, core.wb_ref, core.wb_adapt, core.wb_rng, core.wb_spike,
-                                    *([core.wb_syn] if hasattr(core, "wb_syn") else [])))]
+                     wr.data.eq(Cat(*(getattr(core, f"wb_{name}") for name in self.network.state_layout.names)))]
 
         stopped = (ends == self.chunk) | (ptr == len(self.words))
         with m.If(self.go & ~running):

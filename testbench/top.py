@@ -6,48 +6,21 @@ the full state after every step into ``trace`` (one word per step), then raises 
 cocotb bench reads the trace words through VPI and compares them with the model, then pulses ``go``
 for the next chunk. A chunk of ``chunk`` steps costs ``chunk + 2`` clock cycles.
 
-Trace word layout (LSB first), per neuron ``k`` in order ``0..n-1``:
-``v[k]`` (v_bits, two's complement), ``ref[k]`` (ref_bits), ``adapt[k]`` (adapt_bits),
-``rng[k]`` (32), then the ``n``-bit spike vector at the top. :func:`unpack_trace` decodes it.
+A trace word is the ``n`` neurons' states packed by ``params.state_layout`` (neuron 0 lowest, each
+field in the layout's order, ``rtl.layout.items_word``); ``params.state_layout.unpack_words(words,
+n)`` decodes it.
 """
 
-import numpy as np
-from amaranth.hdl import Cat, Module, Signal
+from amaranth.hdl import Module, Signal
 from amaranth.lib import wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
+from neuroxide.rtl.layout import items_word
 from neuroxide.rtl.lif import LIFNeuronArray
 from neuroxide.rtl.stimulus import StimulusGenerator
 
-__all__ = ["LIFBenchTop", "add_chunk_recorder", "trace_fields", "unpack_trace"]
-
-
-def trace_fields(params):
-    """``[(name, bits, signed)]`` of one neuron's slice of a trace word."""
-    p = params
-    return [("v", p.v_bits, True), ("ref", p.ref_bits, False), ("adapt", p.adapt_bits, False), ("rng", 32, False)]
-
-
-def unpack_trace(words, params, n):
-    """Decode trace words (Python ints, one per step) into ``{field: (steps, n) int64 array}``."""
-    fields = trace_fields(params)
-    per_neuron = sum(bits for _, bits, _ in fields)
-    out = {name: np.empty((len(words), n), dtype=np.int64) for name, _, _ in fields}
-    out["spike"] = np.empty((len(words), n), dtype=bool)
-    for t, word in enumerate(words):
-        for k in range(n):
-            chunk = word >> (k * per_neuron)
-            for name, bits, is_signed in fields:
-                value = chunk & ((1 << bits) - 1)
-                if is_signed and value >> (bits - 1):
-                    value -= 1 << bits
-                out[name][t, k] = value
-                chunk >>= bits
-        spikes = word >> (n * per_neuron)
-        for k in range(n):
-            out["spike"][t, k] = (spikes >> k) & 1
-    return out
+__all__ = ["LIFBenchTop", "add_chunk_recorder"]
 
 
 def add_chunk_recorder(m, top, chunk, word):
@@ -82,7 +55,6 @@ class LIFBenchTop(wiring.Component):
     def __init__(self, params, n, seed, stimulus, chunk, neurons=None):
         self.params, self.n, self.seed, self.stimulus, self.chunk = params, n, seed, stimulus, chunk
         self.neurons = neurons
-        self.word_bits = n * sum(bits for _, bits, _ in trace_fields(params)) + n
         super().__init__({"go": In(1), "busy": Out(1), "done": Out(1)})
 
     def elaborate(self, platform):
@@ -90,9 +62,6 @@ class LIFBenchTop(wiring.Component):
         p, n = self.params, self.n
         m.submodules.stim = stim = StimulusGenerator(self.stimulus, n, p.in_bits, self.seed)
         m.submodules.dut = dut = self.neurons if self.neurons is not None else LIFNeuronArray(p, n, self.seed)
-        fields = []
-        for k in range(n):
-            fields += [dut.v[k], dut.ref[k], dut.adapt[k], dut.rng[k]]
-        step = add_chunk_recorder(m, self, self.chunk, Cat(*fields, dut.spike))
+        step = add_chunk_recorder(m, self, self.chunk, items_word(p.state_layout, dut, n))
         m.d.comb += [dut.step.eq(step), stim.step.eq(step), dut.i_exc.eq(stim.i_exc), dut.i_inh.eq(stim.i_inh)]
         return m

@@ -12,9 +12,6 @@ from neuroxide.models.lif import LIFParams
 from neuroxide.models.stimulus import StimulusModel, StimulusParams
 from neuroxide.models.wta import WTAModel
 from neuroxide.testbench.chunked import load_config, run_chunked
-from neuroxide.testbench.top import unpack_trace
-
-FIELDS = ("v", "ref", "adapt", "rng", "spike")
 
 
 @cocotb.test()
@@ -29,6 +26,7 @@ async def wta_matches_model(dut):
         exc, _ = stimulus.generate(chunk)
         return model.run(exc)
 
-    await run_chunked(dut, cfg["steps"], chunk, FIELDS,
-                      lambda this: unpack_trace([int(dut.trace[i].value) for i in range(this)], params, n),
+    layout = params.state_layout
+    await run_chunked(dut, cfg["steps"], chunk, layout.names,
+                      lambda this: layout.unpack_words([int(dut.trace[i].value) for i in range(this)], n),
                       model_chunk, n)

@@ -1,20 +1,15 @@
-"""The bad-input catalogue (testbench/badinput.py): every case exits 2 naming the field, no traceback,
+"""The bad-input catalogue (tests/support/badinput/): every case exits 2 naming the field, no traceback,
 nothing written; the runner itself catches each kind of broken promise; the catalogue covers every
 subcommand and every parameter of every design."""
 
 import pytest
 
-from neuroxide.testbench import badinput as bi
+from support import badinput as bi
 
 CASES = bi.catalogue()
 
 
-def _param(case):
-    known = bi.KNOWN.get(case.id)
-    return pytest.param(case, id=case.id, marks=[pytest.mark.xfail(reason=known, strict=False)] if known else [])
-
-
-@pytest.mark.parametrize("case", [_param(c) for c in CASES])
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.id) for c in CASES])
 def test_bad_input_is_refused(case):
     out = bi.run_case(case)
     assert out.passed, f"{out.case.id}: got {out.code}; {'; '.join(out.problems)} | {out.message}"
@@ -46,7 +41,7 @@ def test_runner_flags_a_traceback():
 
 
 def test_runner_flags_a_protocol_status_mismatch():
-    from neuroxide.boards import hostlink as hl
+    from neuroxide.models import hostlink as hl
 
     def call(tmp):
         return hl.decode_request(hl.ping_request())
@@ -127,11 +122,6 @@ def test_doc_is_written_from_observed_outcomes(tmp_path):
     assert bi.main(["--only", "boards,list", "--doc", str(doc)]) == 0
     text = doc.read_text()
     assert "cases tried" in text and "## boards" in text and "unrecognized arguments" in text
-
-
-def test_known_failures_are_in_the_catalogue():
-    ids = {c.id for c in CASES}
-    assert set(bi.KNOWN) <= ids
 
 
 def test_subprocess_cases_prove_the_real_exit_code():

@@ -25,6 +25,7 @@ from neuroxide.boards.top import NeuronBoardTop
 from neuroxide.errors import ParameterError, ToolchainError
 from neuroxide.models.lif import LIFModel, LIFParams
 from neuroxide.models.stimulus import StimulusModel, StimulusParams
+from support.tools import board_flow, needs
 
 DATA = pathlib.Path(__file__).parent / "data"
 
@@ -244,7 +245,8 @@ def test_board_top_needs_a_clock_without_platform():
 # --- real builds (yosys + nextpnr + pack through YoWASP) ------------------------------------------
 
 @pytest.mark.board
-@pytest.mark.parametrize("board_name", ["icebreaker", "ulx3s-85f"])
+@pytest.mark.parametrize("board_name", [pytest.param(b, marks=needs(board_flow(b)))
+                                        for b in ("icebreaker", "ulx3s-85f")])
 def test_build_neuron_top(board_name, tmp_path):
     environ = dict(os.environ)
     report = build(NeuronBoardTop(LIFParams(), 4, 1), board_name, tmp_path / board_name, name="lif")
@@ -271,6 +273,7 @@ class _ClockedCounter(Elaboratable):
 
 
 @pytest.mark.board
+@needs("nextpnr-ecp5")
 def test_failing_tool_raises_with_log_tail(tmp_path):
     with pytest.raises(ToolchainError) as info:
         build(_ClockedCounter(), "ulx3s-85f", tmp_path / "b", nextpnr_opts="--no-such-option")
@@ -295,6 +298,7 @@ class _OverclockedCounter(Elaboratable):
 
 
 @pytest.mark.board
+@needs("nextpnr-ecp5")
 def test_missed_timing_is_reported_not_raised(tmp_path):
     report = build(_OverclockedCounter(), "ulx3s-85f", tmp_path / "b")
     assert report["timing_met"] is False

@@ -3,57 +3,41 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from neuroxide.cli import main
 
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def last_json(out):
-    return json.loads(out.strip().splitlines()[-1])
-
-
-def test_help_teaches_the_flow(capsys):
-    with pytest.raises(SystemExit) as info:
-        main(["--help"])
-    assert info.value.code == 0
-    out = capsys.readouterr().out
+def test_help_teaches_the_flow(cli):
+    r = cli("--help")
+    assert r.code == 0
     for word in ("demo", "device", "verilog", "simulate", "build", "exit codes"):
-        assert word in out
+        assert word in r.stdout
 
 
-def test_list_json(capsys):
-    code, out, _ = run(capsys, "list", "--json")
-    data = last_json(out)
-    assert code == 0 and "lif" in data["designs"]
-    assert "v_th" in data["designs"]["lif"]["parameters"] and "nbox" in data["presets"]
+def test_list_json(cli):
+    r = cli("list", "--json")
+    assert r.code == 0 and "lif" in r.json["designs"]
+    assert "v_th" in r.json["designs"]["lif"]["parameters"] and "nbox" in r.json["presets"]
 
 
-def test_boards_json(capsys):
-    code, out, _ = run(capsys, "boards", "--json")
-    names = [b["name"] for b in last_json(out)["boards"]]
-    assert code == 0 and {"icebreaker", "ulx3s-85f"} <= set(names)
+def test_boards_json(cli):
+    r = cli("boards", "--json")
+    names = [b["name"] for b in r.json["boards"]]
+    assert r.code == 0 and {"icebreaker", "ulx3s-85f"} <= set(names)
 
 
-def test_verilog_is_deterministic(capsys, tmp_path):
+def test_verilog_is_deterministic(cli, tmp_path):
     a, b = tmp_path / "a.v", tmp_path / "b.v"
-    assert run(capsys, "verilog", "lif", "-p", "n=3", "-o", str(a))[0] == 0
-    assert run(capsys, "verilog", "lif", "-p", "n=3", "-o", str(b), "--json")[0] == 0
+    assert cli("verilog", "lif", "-p", "n=3", "-o", a).code == 0
+    assert cli("verilog", "lif", "-p", "n=3", "-o", b, "--json").code == 0
     assert a.read_bytes() == b.read_bytes()
     text = a.read_text()
     assert "module lif" in text and "/work" not in text and str(tmp_path) not in text  # no machine paths
 
 
-def test_verilog_parameters_reach_the_gates(capsys):
-    _, out_a, _ = run(capsys, "verilog", "lif", "-p", "v_th=3000")
-    _, out_b, _ = run(capsys, "verilog", "lif", "-p", "v_th=3001")
-    assert out_a != out_b
+def test_verilog_parameters_reach_the_gates(cli):
+    assert cli("verilog", "lif", "-p", "v_th=3000").stdout != cli("verilog", "lif", "-p", "v_th=3001").stdout
 
 
 @pytest.mark.parametrize("argv, field", [
@@ -70,41 +54,43 @@ def test_verilog_parameters_reach_the_gates(capsys):
     (["simulate", "lif", "--simulator", "verilator", "--vcd", "waves.fst"], "--vcd"),
     (["build", "lif", "--board", "nosuchboard"], "board"),
 ])
-def test_bad_input_exits_2_naming_the_field(capsys, tmp_path, argv, field):
+def test_bad_input_exits_2_naming_the_field(cli, tmp_path, argv, field):
     out_file = tmp_path / "out.v"
     if argv[0] == "verilog":
         argv = argv + ["-o", str(out_file)]
-    code, out, err = run(capsys, *argv)
-    assert code == 2
-    assert field in err and "allowed" in err
+    r = cli(*argv)
+    assert r.code == 2
+    assert field in r.stderr and "allowed" in r.stderr
     assert not out_file.exists() and list(tmp_path.iterdir()) == []  # nothing half-written
 
 
-def test_argparse_errors_exit_2(capsys):
-    with pytest.raises(SystemExit) as info:
-        main(["simulate", "lif", "--simulator", "modelsim"])
-    assert info.value.code == 2
+def test_argparse_errors_exit_2(cli):
+    assert cli("simulate", "lif", "--simulator", "modelsim").code == 2
 
 
 def test_console_script_entry_point():
-    res = subprocess.run([sys.executable, "-m", "neuroxide.cli", "list", "--json"], capture_output=True, text=True)
+    """The installed ``neuroxide`` script (pyproject's [project.scripts]) runs as a real process."""
+    script = Path(sys.executable).parent / "neuroxide"
+    res = subprocess.run([str(script), "list", "--json"], capture_output=True, text=True, timeout=120)
     assert res.returncode == 0 and "lif" in json.loads(res.stdout.strip().splitlines()[-1])["designs"]
+    bad = subprocess.run([str(script), "verilog", "lif", "-p", "n=0"], capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "error:" in bad.stderr  # exit 2 from the process itself, not only from main()
 
 
-def test_simulate_json_contract(capsys, tmp_path):
-    code, out, _ = run(capsys, "simulate", "lif", "-p", "n=2", "--steps", "1000", "--build-dir", str(tmp_path), "--json")
-    data = last_json(out)
-    assert code == 0
+def test_simulate_json_contract(cli, tmp_path, any_simulator):
+    r = cli("simulate", "lif", "-p", "n=2", "--steps", "1000", "--build-dir", tmp_path, "--json")
+    data = r.json
+    assert r.code == 0
     for key in ("design", "simulator", "steps", "cycles", "mismatches", "wall_s"):
         assert key in data
     assert data["mismatches"] == 0 and data["steps"] == 1000
 
 
-def test_device_sweep_json_and_plot(capsys, tmp_path):
+def test_device_sweep_json_and_plot(cli, tmp_path):
     plot = tmp_path / "fv.png"
-    code, out, _ = run(capsys, "device", "vo2", "--sweep", "1:7:7", "--plot", str(plot), "--json")
-    data = last_json(out)
-    assert code == 0 and plot.read_bytes()[:4] == b"\x89PNG"
+    r = cli("device", "vo2", "--sweep", "1:7:7", "--plot", plot, "--json")
+    data = r.json
+    assert r.code == 0 and plot.read_bytes()[:4] == b"\x89PNG"
     assert len(data["vin_volt"]) == 7 and data["rate_float_hz"][0] == 0  # 1 V: below the VO2 onset
     assert data["max_rel_error"] <= 0.05
     assert data["energy"][0]["published_energy_per_spike_joule"] > 0
@@ -127,18 +113,17 @@ def test_device_sweep_json_and_plot(capsys, tmp_path):
     (["demo", "-p", "v_th_volt=0"], "v_th_volt"),
     (["demo", "--board", "nosuch"], "board"),
 ])
-def test_device_bad_input(capsys, tmp_path, argv, field, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    code, _, err = run(capsys, *argv)
-    assert code == 2 and field in err and "allowed" in err
+def test_device_bad_input(cli, tmp_path, argv, field):
+    r = cli(*argv, cwd=tmp_path)
+    assert r.code == 2 and field in r.stderr and "allowed" in r.stderr
     assert list(tmp_path.iterdir()) == []
 
 
-def test_demo_without_bitstream(capsys, tmp_path):
+def test_demo_without_bitstream(cli, tmp_path, any_simulator):
     out_dir = tmp_path / "demo"
-    code, out, _ = run(capsys, "demo", "--no-build", "--out", str(out_dir), "--json")
-    data = last_json(out)
-    assert code == 0
+    r = cli("demo", "--no-build", "--out", out_dir, "--json")
+    data = r.json
+    assert r.code == 0
     assert data["calibration"]["max_rel_error"] <= 0.05
     assert data["simulate"]["mismatches"] == 0 and data["simulate"]["steps"] == 10_000
     assert (out_dir / "fv_nbox.png").exists() and (out_dir / "trace_nbox.png").exists()

@@ -8,16 +8,10 @@ import pytest
 
 from neuroxide.designs import configure
 from neuroxide.flow import simulate_design
-from neuroxide.testbench.runner import available_simulators
-
-SIMULATORS = available_simulators()
+from support.tools import needs
 
 EVERYTHING_ON = {"n": 4, "seed": 2024, "noise_bits": 6, "adapt_inc": 180, "adapt_shift": 5, "t_ref": 3,
                  "reset_mode": "subtract", "v_min": -6000, "stim_p_inh": 80}
-
-
-def needs(sim):
-    return pytest.mark.skipif(sim not in SIMULATORS, reason=f"{sim} not installed")
 
 
 @pytest.mark.parametrize("simulator", [pytest.param("icarus", marks=needs("icarus")),
@@ -33,17 +27,17 @@ def test_lif_verilog_equals_model_10k_steps(simulator, tmp_path):
 
 
 @pytest.mark.parametrize("mode", ["value", "subtract"])
-def test_default_and_reset_modes_on_one_simulator(mode, tmp_path):
+def test_default_and_reset_modes_on_one_simulator(mode, tmp_path, any_simulator):
     cfg = configure("lif", {"n": 2, "reset_mode": mode, "seed": 9})
-    res = simulate_design(cfg, SIMULATORS[0], steps=3000, build_dir=tmp_path)
+    res = simulate_design(cfg, any_simulator, steps=3000, build_dir=tmp_path)
     assert res["mismatches"] == 0 and res["spikes"] > 0
 
 
-def test_bench_detects_a_difference(tmp_path):
+def test_bench_detects_a_difference(tmp_path, any_simulator):
     """A bench that cannot fail proves nothing: give the model a different leak than the RTL."""
     cfg = configure("lif", {"n": 2})
     wrong = cfg.params.replace(decay=cfg.params.decay - 1)
-    res = simulate_design(cfg, SIMULATORS[0], steps=500, build_dir=tmp_path, model_params=wrong)
+    res = simulate_design(cfg, any_simulator, steps=500, build_dir=tmp_path, model_params=wrong)
     assert res["mismatches"] > 0
     assert res["field_mismatches"]["v"] > 0 and res["first_mismatch"]["step"] >= 0
 

@@ -5,10 +5,11 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from support.amaranth_sim import run_steps
 
 from neuroxide.errors import ParameterError
 from neuroxide.models.dendrite import DendriteModel, DendriteParams
-from neuroxide.testbench.dendrite_top import run_dendrite_array
+from neuroxide.rtl.dendrite import DendriteNeuronArray
 
 
 def test_weak_inputs_are_filtered_strong_ones_integrate():
@@ -75,12 +76,12 @@ def scenario(draw):
 @given(scenario())
 def test_gates_equal_the_model_on_the_full_state(case):
     p, n, x, mask = case
-    got = run_dendrite_array(p, n, x, step_mask=mask)
+    got = run_steps(DendriteNeuronArray(p, n), p.state_layout, {"x": x}, items=n, step_mask=mask)
     # a cycle with step low leaves the state untouched: feed the model only the stepped cycles
     model = DendriteModel(p, n)
     stepped = model.run(x[mask]) if mask.any() else None
     idx = np.cumsum(mask) - 1
-    for f in ("d", "v", "ref", "spike"):
+    for f in p.state_layout.names:
         want = np.zeros_like(got[f])
         for t in range(x.shape[0]):
             if idx[t] >= 0:

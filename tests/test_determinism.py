@@ -2,11 +2,15 @@
 process and on every machine (no source paths, no hash-order dependence, no platform-dependent
 arithmetic on the integer path).
 
-Two checks: two processes with different ``PYTHONHASHSEED`` agree, and both agree with the SHA-256
-digests committed in ``tests/data/determinism.json`` (made on the development machine; a clone on
-another machine must reproduce them). The digests cover the default Verilog of every design and
-integer model runs of the LIF, SNN-core, ONN (max-cut anneal of G1) and Izhikevich rules. After an
-intended change of the RTL or a model, regenerate them with::
+Two checks: two processes with different ``PYTHONHASHSEED`` (the second also on another BLAS kernel,
+``OPENBLAS_CORETYPE``, which changed the digits training before it stopped using BLAS) agree, and
+both agree with the SHA-256 digests committed in ``tests/data/determinism.json`` (made on the
+development machine; a clone on another machine must reproduce them). The digests cover the default
+Verilog of every design; integer model runs of the LIF, SNN-core, ONN (max-cut anneal of G1) and
+Izhikevich rules; the shipped digits weights (``models/data/digits_mlp.npz``), the float network's
+scores on the 540 test images, and the 4-bit integer network converted from those weights with its
+predictions and spike counts (``neuroxide digits``'s default run, so its accuracy is the same
+everywhere). After an intended change of the RTL or a model, regenerate them with::
 
     .venv/bin/python tests/test_determinism.py --write
 """
@@ -63,12 +67,25 @@ from neuroxide.models.izhikevich import panel_inputs, run_fixed
 _, coeffs, i_dt = panel_inputs(["A", "G", "R"])
 iz = run_fixed(coeffs, i_dt)
 out["model/izhikevich-AGR"] = digest(iz["v"], iz["u"], iz["spike"])
+
+from neuroxide.models.crossbar import DeviceParams
+from neuroxide.models.snn import float_forward
+from neuroxide.models.train import PIXEL_MAX, TrainConfig, convert, load_digits_split, run_snn, trained_mlp
+x_tr, _, x_te, _ = load_digits_split()
+weights = trained_mlp(TrainConfig(), cache_dir=None)
+out["weights/digits-mlp"] = digest(*weights)
+out["float/digits-scores"] = digest(float_forward(weights, x_te / PIXEL_MAX)[0])
+net, _ = convert(weights, x_tr, DeviceParams(weight_bits=4, grid_bits=8), seed=1, network_seed=1)
+pred, spikes, sops = run_snn(net, x_te, 32, "rate", 1)
+out["model/digits-4bit"] = digest(*(a for la in net.layers for a in (la.w_exc, la.w_inh)),
+                                  np.array([(la.params.v_th, la.adc_shift) for la in net.layers]),
+                                  pred, *(s.sum(axis=0) for s in spikes), sops)
 print(json.dumps(out, sort_keys=True))
 """
 
 
-def digests(hash_seed, cwd):
-    env = dict(os.environ, PYTHONHASHSEED=str(hash_seed))
+def digests(hash_seed, cwd, **env_extra):
+    env = dict(os.environ, PYTHONHASHSEED=str(hash_seed), **env_extra)
     proc = subprocess.run([sys.executable, "-c", SCRIPT], env=env, cwd=cwd, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -77,7 +94,7 @@ def digests(hash_seed, cwd):
 def test_identical_across_processes_and_equal_to_the_committed_digests(tmp_path):
     from neuroxide.designs import DESIGNS
     a = digests(1, tmp_path)
-    b = digests(4242, tmp_path)
+    b = digests(4242, tmp_path, OPENBLAS_CORETYPE="Prescott")  # another BLAS kernel (ignored where not OpenBLAS)
     assert {k.split("/", 1)[1] for k in a if k.startswith("verilog/")} == set(DESIGNS)
     assert a == b, sorted(k for k in a if a[k] != b.get(k))
     golden = json.loads(GOLDEN.read_text())

@@ -26,7 +26,7 @@ NAMES = sorted(PRESETS)
 
 
 def reference_rate_hz(r_load, c, r_off, r_on, v_th, v_hold, vin):
-    """REFERENCE.md's period formula, term for term (no sense resistor)."""
+    """docs/physics.md's period formula, term for term (no sense resistor)."""
     v_off = vin * r_off / (r_load + r_off)
     tau_off = c * (r_load * r_off / (r_load + r_off))
     t_int = tau_off * math.log((v_off - v_hold) / (v_off - v_th))

@@ -1,25 +1,13 @@
 """CLI of the dynamics subcommands (``izhikevich``, ``hh``): JSON contract and bad input -> exit 2."""
 
-import json
-import subprocess
-import sys
-
 import pytest
 
 
-def run(*argv):
-    return subprocess.run([sys.executable, "-m", "neuroxide.cli", *argv], capture_output=True, text=True)
-
-
-def last_json(res):
-    return json.loads(res.stdout.strip().splitlines()[-1])
-
-
-def test_izhikevich_model_json_all_panels(tmp_path):
+def test_izhikevich_model_json_all_panels(cli, tmp_path):
     plot = tmp_path / "cat.png"
-    res = run("izhikevich", "--json", "--plot", str(plot))
-    assert res.returncode == 0, res.stderr
-    out = last_json(res)
+    res = cli("izhikevich", "--json", "--plot", plot)
+    assert res.code == 0, res.stderr
+    out = res.json
     assert out["matched"] == 20 and out["total"] == 20 and out["backend"] == "model"
     row = out["panels"][7]
     assert set(row) >= {"panel", "spikes_float", "spikes_fixed", "max_shift_steps", "rtl_mismatches"}
@@ -27,8 +15,8 @@ def test_izhikevich_model_json_all_panels(tmp_path):
     assert plot.stat().st_size > 10_000
 
 
-def test_izhikevich_float_backend_and_panel_list():
-    out = last_json(run("izhikevich", "--panel", "a,C", "--backend", "float", "--json"))
+def test_izhikevich_float_backend_and_panel_list(cli):
+    out = cli("izhikevich", "--panel", "a,C", "--backend", "float", "--json").json
     assert [r["panel"] for r in out["panels"]] == ["A", "C"]
     assert out["panels"][0]["spikes_fixed"] is None and out["panels"][0]["spikes_float"] > 0
 
@@ -40,37 +28,36 @@ def test_izhikevich_float_backend_and_panel_list():
     (["--plot", "cat.pdf"], "--plot"),
     (["--backend", "rtl", "--simulator", "modelsim"], "simulator"),
 ])
-def test_izhikevich_bad_input_exits_2(argv, field, tmp_path):
-    res = subprocess.run([sys.executable, "-m", "neuroxide.cli", "izhikevich", *argv], capture_output=True,
-                         text=True, cwd=tmp_path)
-    assert res.returncode == 2, res.stderr
+def test_izhikevich_bad_input_exits_2(cli, argv, field, tmp_path):
+    res = cli("izhikevich", *argv, cwd=tmp_path)
+    assert res.code == 2, res.stderr
     assert field in res.stderr
     assert list(tmp_path.iterdir()) == []  # nothing half-written
 
 
-def test_izhikevich_design_bad_parameters():
+def test_izhikevich_design_bad_parameters(cli):
     for p in ("panel=Z", "pipelined=2", "frac_bits=99", "widthz=3"):
-        res = run("verilog", "izhikevich", "-p", p)
-        assert res.returncode == 2, (p, res.stderr)
+        res = cli("verilog", "izhikevich", "-p", p)
+        assert res.code == 2, (p, res.stderr)
         assert p.split("=")[0] in res.stderr
 
 
-def test_izhikevich_verilog_is_deterministic(tmp_path):
+def test_izhikevich_verilog_is_deterministic(cli, tmp_path):
     a, b = tmp_path / "a.v", tmp_path / "b.v"
-    assert run("verilog", "izhikevich", "-p", "panel=H", "-o", str(a)).returncode == 0
-    assert run("verilog", "izhikevich", "-p", "panel=H", "-o", str(b)).returncode == 0
+    assert cli("verilog", "izhikevich", "-p", "panel=H", "-o", a).code == 0
+    assert cli("verilog", "izhikevich", "-p", "panel=H", "-o", b).code == 0
     assert a.read_text() == b.read_text() and "module" in a.read_text()
-    assert run("verilog", "izhikevich", "-p", "panel=all").returncode == 2
+    assert cli("verilog", "izhikevich", "-p", "panel=all").code == 2
 
 
-def test_hh_model_json(tmp_path):
-    res = run("hh", "--stimulus", "step15,pulse", "--steps", "3000", "--json")
-    assert res.returncode == 0, res.stderr
-    out = last_json(res)
+def test_hh_model_json(cli):
+    res = cli("hh", "--stimulus", "step15,pulse", "--steps", "3000", "--json")
+    assert res.code == 0, res.stderr
+    out = res.json
     assert out["total"] == 2 and out["matched"] == 2 and out["max_rmse_mv"] < out["rmse_target_mv"] == 1.83
     row = out["stimuli"][0]
     assert set(row) >= {"stimulus", "rmse_mv", "spikes_float", "spikes_fixed", "max_shift_steps", "rtl_mismatches"}
-    assert out["widths"]["g_frac"] == 28 and out["params"]["g_na_ms"] == 120.0
+    assert out["widths"]["g_frac"] == 28 and out["params"]["g_na_msiemens_per_cm2"] == 120.0
 
 
 @pytest.mark.parametrize("argv, field", [
@@ -79,16 +66,15 @@ def test_hh_model_json(tmp_path):
     (["--steps", "5"], "--steps"),
     (["--plot", "hh.svg"], "--plot"),
 ])
-def test_hh_bad_input_exits_2(argv, field, tmp_path):
-    res = subprocess.run([sys.executable, "-m", "neuroxide.cli", "hh", *argv], capture_output=True, text=True,
-                         cwd=tmp_path)
-    assert res.returncode == 2, res.stderr
+def test_hh_bad_input_exits_2(cli, argv, field, tmp_path):
+    res = cli("hh", *argv, cwd=tmp_path)
+    assert res.code == 2, res.stderr
     assert field in res.stderr
     assert list(tmp_path.iterdir()) == []
 
 
-def test_hh_design_bad_parameters():
+def test_hh_design_bad_parameters(cli):
     for p in ("stimuli=sine", "seed=-1", "g_na=3"):
-        res = run("verilog", "hh", "-p", p)
-        assert res.returncode == 2, (p, res.stderr)
+        res = cli("verilog", "hh", "-p", p)
+        assert res.code == 2, (p, res.stderr)
         assert p.split("=")[0] in res.stderr

@@ -3,33 +3,39 @@
 Each hypothesis example draws a parameter set (within the rule's valid ranges, or one of the
 calibrated sets the designs ship), then a batch of 1-4 full states and inputs anywhere in the
 state space (saturation bounds and edge values weighted up), runs one step of the RTL from each
-(``testbench.equivalence``) and compares every next-state field and output with the numpy rule.
+(``support.amaranth_sim.run_steps`` with the state deposited, or ``support.equivalence.run_rule``)
+and compares every next-state field and output with the numpy rule, field by field as the rule's
+state layout names them.
 Examples per rule come from the hypothesis profile (tests/conftest.py): 200 in the default suite,
 10,000 under ``make test-slow`` (HYPOTHESIS_PROFILE=slow). docs/equivalence.md lists what each
 test draws and the measured times. The sequential tests (tests/test_*_rtl.py, cocotb) remain the
 proof of the scheduling: many steps on real registers and memories.
 """
 
+import dataclasses
 import functools
 import random
 
 import numpy as np
 import pytest
-from amaranth.hdl import signed, unsigned
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from support.amaranth_sim import run_steps
+from support.equivalence import column, first_mismatch, run_rule
 
-from neuroxide.boards import hostlink as proto
-from neuroxide.boards.linktop import RegisterFileCore
 from neuroxide.errors import ParameterError
 from neuroxide.models import hh
+from neuroxide.models import hostlink as proto
 from neuroxide.models.dendrite import MAX_DENDRITES, DendriteParams, dendrite_step
 from neuroxide.models.fixedpoint import NUMPY, signed_range
+from neuroxide.models.hostlink import GAP, link_model
 from neuroxide.models.izhikevich import (COEF_BITS, FRAC_BITS, STATE_BITS, IzhikevichProtocol, coeffs_for,
-                                         izhikevich_step, load_protocols, model_dtype)
+                                         izhikevich_step, load_protocols, model_dtype, state_layout)
+from neuroxide.models.layout import StateField, StateLayout
 from neuroxide.models.lif import LIFParams, lif_step
 from neuroxide.models.onn import T_BITS, ONNParams, onn_update, output_of, schedule, spins_of
-from neuroxide.models.prng import xorshift32
+from neuroxide.models.prng import RNG_STATE, xorshift32
+from neuroxide.models.register_file import RegisterFileModel, register_file_map
 from neuroxide.models.snn import CoreLayer, CoreNetwork, SNNModel
 from neuroxide.models.stimulus import StimulusParams, stimulus_step
 from neuroxide.models.wta import wta_step
@@ -38,8 +44,7 @@ from neuroxide.rtl.hh import STEP_CYCLES, HHNeuron
 from neuroxide.rtl.izhikevich import IzhikevichNeuron, IzhikevichNeuronPipelined
 from neuroxide.rtl.lif import LIFNeuron
 from neuroxide.rtl.wta import WTANeuronArray
-from neuroxide.testbench.equivalence import column, first_mismatch, run_from_states, run_rule
-from neuroxide.testbench.hostlink_top import GAP, AmaranthTransport, RegisterFileModel, link_model
+from neuroxide.testbench.hostlink_top import AmaranthTransport
 from neuroxide.testbench.snn_top import run_top_amaranth
 
 # max_examples comes from the loaded profile (200 default, 10,000 slow)
@@ -127,19 +132,16 @@ def lif_case(draw, params):
     return p, draw(batch(lif_state(p)))
 
 
-LIF_FIELDS = ("v", "ref", "adapt", "rng", "spike")
-
-
 def lif_want(p, vectors):
     c = functools.partial(column, vectors)
-    return dict(zip(LIF_FIELDS, lif_step(NUMPY, p, c("v"), c("ref"), c("adapt"), c("rng"), c("i_exc"), c("i_inh"))))
+    return dict(zip(p.state_layout.names, lif_step(NUMPY, p, c("v"), c("ref"), c("adapt"), c("rng"), c("i_exc"),
+                                                   c("i_inh"))))
 
 
 def lif_neuron_run(p, vectors):
-    dut = LIFNeuron(p)
-    return run_from_states(dut, vectors, state={f: getattr(dut, f) for f in ("v", "ref", "adapt", "rng")},
-                           inputs={"i_exc": dut.i_exc, "i_inh": dut.i_inh},
-                           outputs={f: getattr(dut, f) for f in LIF_FIELDS}, step=dut.step)
+    c = functools.partial(column, vectors)
+    return run_steps(LIFNeuron(p), p.state_layout, {f: c(f) for f in p.input_layout.names},
+                     deposit={f: c(f) for f in p.state_layout.without("spike").names})
 
 
 @RULE
@@ -161,11 +163,9 @@ def test_lif_neuron_shipped_parameter_sets(name, data):
 
 def lif_pipelined_run(p, vectors):
     def rule(ops, v, ref, adapt, rng, i_exc, i_inh):
-        return dict(zip(LIF_FIELDS, lif_step(ops, p, v, ref, adapt, rng, i_exc, i_inh)))
-    got, depth = run_rule(rule, {"v": signed(p.v_bits), "ref": unsigned(p.ref_bits), "adapt": unsigned(p.adapt_bits),
-                                 "rng": unsigned(32), "i_exc": unsigned(p.in_bits), "i_inh": unsigned(p.in_bits)},
-                          {"v": signed(p.v_bits), "ref": unsigned(p.ref_bits), "adapt": unsigned(p.adapt_bits),
-                           "rng": unsigned(32), "spike": unsigned(1)}, vectors, pipelined=True)
+        return dict(zip(p.state_layout.names, lif_step(ops, p, v, ref, adapt, rng, i_exc, i_inh)))
+    got, depth = run_rule(rule, p.state_layout.without("spike") + p.input_layout, p.state_layout, vectors,
+                          pipelined=True)
     assert depth == 3  # the SNN core's neuron pipeline (rtl/snn_core.py asserts the same)
     return got
 
@@ -192,7 +192,8 @@ def test_negative_pipelined_runner_catches_a_value_that_skips_a_cut():
         (y,) = ops.stage(x)
         return {"y": y + x}  # x read after the cut: the next vector's
     vectors = [{"x": k} for k in (1, 2, 3, 4)]
-    got, depth = run_rule(skips, {"x": unsigned(8)}, {"y": unsigned(9)}, vectors, pipelined=True)
+    got, depth = run_rule(skips, StateLayout(StateField("x", 8)), StateLayout(StateField("y", 9)), vectors,
+                          pipelined=True)
     assert depth == 1
     assert first_mismatch(got, {"y": [2, 4, 6, 8]}) is not None
 
@@ -218,11 +219,9 @@ def dendrite_params(draw):
 
 
 def dendrite_state(p):
-    fields = {"v": edge_int(0, p.v_max), "ref": edge_int(0, (1 << p.ref_bits) - 1)}
-    for j in range(p.n_dend):
-        fields[f"d{j}"] = edge_int(0, p.d_max)
-        fields[f"x{j}"] = edge_int(0, p.in_max)
-    return st.fixed_dictionaries(fields)
+    per_dendrite = functools.partial(st.lists, min_size=p.n_dend, max_size=p.n_dend)
+    return st.fixed_dictionaries({"v": edge_int(0, p.v_max), "ref": edge_int(0, (1 << p.ref_bits) - 1),
+                                  "d": per_dendrite(edge_int(0, p.d_max)), "x": per_dendrite(edge_int(0, p.in_max))})
 
 
 @st.composite
@@ -236,14 +235,11 @@ def dendrite_case(draw):
 def test_dendrite(case):
     """rtl.dendrite.DendriteNeuronArray (one neuron) == dendrite_step, from any state."""
     p, vectors = case
-    dut = DendriteNeuronArray(p, 1)
-    nd = range(p.n_dend)
-    state = {"v": dut.v[0], "ref": dut.ref[0], **{f"d{j}": dut.d[j] for j in nd}}
-    outputs = {"v": dut.v[0], "ref": dut.ref[0], "spike": dut.spike, **{f"d{j}": dut.d[j] for j in nd}}
-    got = run_from_states(dut, vectors, state, {f"x{j}": dut.x[j] for j in nd}, outputs, step=dut.step)
-    c = functools.partial(column, vectors)
-    d, v, ref, spike = dendrite_step(NUMPY, p, [c(f"d{j}") for j in nd], c("v"), c("ref"), [c(f"x{j}") for j in nd])
-    want = {"v": v, "ref": ref, "spike": spike, **{f"d{j}": d[j] for j in nd}}
+    c = functools.partial(column, vectors)   # d, x: (vectors, n_dend)
+    got = run_steps(DendriteNeuronArray(p, 1), p.state_layout, {"x": c("x")}, items=1,
+                    deposit={f: c(f) for f in p.state_layout.without("spike").names})
+    d, v, ref, spike = dendrite_step(NUMPY, p, list(c("d").T), c("v"), c("ref"), list(c("x").T))
+    want = dict(zip(p.state_layout.names, (np.stack(d, axis=-1), v, ref, spike)))
     assert first_mismatch(got, want, vectors) is None
 
 
@@ -260,13 +256,12 @@ def wta_case(draw):
     one = lif_state(p)
     vectors = draw(batch(st.fixed_dictionaries({
         "neurons": st.lists(one, min_size=n, max_size=n), "spike": st.integers(0, (1 << n) - 1)})))
-    flat = []
+    # one list of n values per field, the previous spike vector as n bits
+    by_field = []
     for vec in vectors:
-        row = {"spike": vec["spike"]}
-        for k, s in enumerate(vec["neurons"]):
-            row.update({f"{f}{k}": s[f] for f in ("v", "ref", "adapt", "rng", "i_exc")})
-        flat.append(row)
-    return p, w_lat, n, flat
+        row = {f: [s[f] for s in vec["neurons"]] for f in p.state_layout.without("spike").names + ("i_exc",)}
+        by_field.append(row | {"spike": [(vec["spike"] >> k) & 1 for k in range(n)]})
+    return p, w_lat, n, by_field
 
 
 @HEAVY
@@ -274,17 +269,13 @@ def wta_case(draw):
 def test_wta(case):
     """rtl.wta.WTANeuronArray == wta_step (lateral inhibition from the deposited spike vector)."""
     p, w_lat, n, vectors = case
-    dut = WTANeuronArray(p, n, w_lat)
-    fields = ("v", "ref", "adapt", "rng")
-    state = {"spike": dut.spike, **{f"{f}{k}": getattr(dut, f)[k] for f in fields for k in range(n)}}
-    outputs = {"spike": dut.spike, **{f"{f}{k}": getattr(dut, f)[k] for f in fields for k in range(n)}}
-    got = run_from_states(dut, vectors, state, {f"i_exc{k}": dut.i_exc[k] for k in range(n)}, outputs, step=dut.step)
-    c = functools.partial(column, vectors)
-    spikes = c("spike")
-    res = wta_step(NUMPY, p, w_lat, *([c(f"{f}{k}") for k in range(n)] for f in fields),
-                   [(spikes >> k) & 1 != 0 for k in range(n)], [c(f"i_exc{k}") for k in range(n)])
-    want = {f"{f}{k}": res[i][k] for i, f in enumerate(fields) for k in range(n)}
-    want["spike"] = sum(np.asarray(res[4][k], dtype=np.int64) << k for k in range(n))
+    c = functools.partial(column, vectors)   # every field: (vectors, n)
+    names = p.state_layout.names
+    got = run_steps(WTANeuronArray(p, n, w_lat), p.state_layout, {"i_exc": c("i_exc")}, items=n,
+                    deposit={f: c(f) for f in names})
+    res = wta_step(NUMPY, p, w_lat, *(list(c(f, bool if f == "spike" else np.int64).T) for f in names),
+                   list(c("i_exc").T))
+    want = {f: np.stack(values, axis=-1) for f, values in zip(names, res)}
     assert first_mismatch(got, want, vectors) is None
 
 
@@ -320,13 +311,12 @@ def izhikevich_case(draw):
 
 def izhikevich_check(cls, cycles, case):
     k, frac, coef, width, vectors = case
-    dut = cls(k, frac, coef, width)
-    got = run_from_states(dut, vectors, {"v": dut.v, "u": dut.u}, {"i_dt": dut.i_dt},
-                          {"v": dut.v, "u": dut.u, "spike": dut.spike}, step=dut.step, cycles=cycles)
-    dtype = model_dtype(frac, coef, width)
-    v, u, fire = izhikevich_step(NUMPY, k, column(vectors, "v", dtype), column(vectors, "u", dtype),
-                                 column(vectors, "i_dt", dtype), frac, coef, width)
-    return first_mismatch(got, {"v": v, "u": u, "spike": fire}, vectors)
+    c = functools.partial(column, vectors, dtype=model_dtype(frac, coef, width))
+    layout = state_layout(width)
+    got = run_steps(cls(k, frac, coef, width), layout, {"i_dt": c("i_dt")}, cycles=cycles,
+                    deposit={f: c(f) for f in layout.without("spike").names})
+    want = izhikevich_step(NUMPY, k, c("v"), c("u"), c("i_dt"), frac, coef, width)
+    return first_mismatch(got, dict(zip(layout.names, want)), vectors)
 
 
 @RULE
@@ -354,8 +344,8 @@ def hh_fixed(draw):
         return None
     v_frac = draw(st.integers(4, 24))
     scale = st.floats(0.5, 2.0)
-    p = hh.HHParams(c_uf=draw(scale), g_na_ms=120.0 * draw(scale), g_k_ms=36.0 * draw(scale),
-                    g_l_ms=0.3 * draw(scale))
+    p = hh.HHParams(c_ufarad_per_cm2=draw(scale), g_na_msiemens_per_cm2=120.0 * draw(scale),
+                    g_k_msiemens_per_cm2=36.0 * draw(scale), g_l_msiemens_per_cm2=0.3 * draw(scale))
     return (("p", p), ("dt_ms", draw(st.sampled_from([0.005, 0.01, 0.02, 0.05]))), ("v_frac", v_frac),
             # widths up to make_fixed's limits, but inside int64 for the model (hh_fits_int64)
             ("g_frac", draw(st.integers(4, min(30, 53 - v_frac)))),
@@ -398,15 +388,13 @@ def hh_case(draw):
 
 
 def hh_check(k, vectors):
-    dut = HHNeuron(k)
-    fields = ("v", "m", "h", "n")
-    got = run_from_states(dut, vectors, {f: getattr(dut, f) for f in fields}, {"i_dt": dut.i_dt},
-                          {f: getattr(dut, f) for f in fields + ("spike",)}, step=dut.step, cycles=STEP_CYCLES)
     c = functools.partial(column, vectors)
+    got = run_steps(HHNeuron(k), k.state_layout, {"i_dt": c("i_dt")}, cycles=STEP_CYCLES,
+                    deposit={f: c(f) for f in k.state_layout.without("spike").names})
     v = c("v")
     idx = hh.hh_index(NUMPY, k, v)
     look = {name: np.array(table, dtype=np.int64)[idx] for name, table in k.tables.items()}
-    want = dict(zip(fields + ("spike",), hh.hh_step(NUMPY, k, v, c("m"), c("h"), c("n"), look, c("i_dt"))))
+    want = dict(zip(k.state_layout.names, hh.hh_step(NUMPY, k, v, c("m"), c("h"), c("n"), look, c("i_dt"))))
     return first_mismatch(got, want, vectors)
 
 
@@ -460,6 +448,16 @@ def onn_case(draw):
     return p, vectors
 
 
+def onn_layouts(p):
+    """Arguments and results of :func:`onn_rule`: the oscillator state (``p.state_layout``) with
+    the weighted sum and step count in, and the schedule, output and spin out, at the core's widths."""
+    P = p.phase_bits
+    inputs = p.state_layout + StateLayout(StateField("h", p.acc_bits + 1, signed=True), StateField("t", T_BITS))
+    outputs = p.state_layout + StateLayout(StateField("inj", P), StateField("amp", P),
+                                           StateField("out", P, signed=True), StateField("spin", 1))
+    return inputs, outputs
+
+
 def onn_rule(p):
     def rule(ops, phase, h, rng, t):
         inj, amp = schedule(ops, p, t)
@@ -474,11 +472,7 @@ def onn_rule(p):
 def test_onn_update(case):
     """schedule + onn_update + output_of + spins_of (the ONN core's stages C/D) in gates == numpy."""
     p, vectors = case
-    P = p.phase_bits
-    got, _ = run_rule(onn_rule(p), {"phase": unsigned(P), "h": signed(p.acc_bits + 1), "rng": unsigned(32),
-                                    "t": unsigned(T_BITS)},
-                      {"phase": unsigned(P), "rng": unsigned(32), "inj": unsigned(P), "amp": unsigned(P),
-                       "out": signed(P), "spin": unsigned(1)}, vectors)
+    got, _ = run_rule(onn_rule(p), *onn_layouts(p), vectors)
     c = functools.partial(column, vectors)
     want = onn_rule(p)(NUMPY, c("phase"), c("h"), c("rng"), c("t"))
     assert first_mismatch(got, want, vectors) is None
@@ -487,9 +481,8 @@ def test_onn_update(case):
 def test_negative_comb_runner_detects_a_different_rule():
     p = ONNParams()
     vectors = [{"phase": 20, "h": 3, "rng": 99, "t": 5000}]
-    shapes = ({"phase": unsigned(6), "h": signed(p.acc_bits + 1), "rng": unsigned(32), "t": unsigned(T_BITS)},
-              {"phase": unsigned(6), "rng": unsigned(32)})
-    got, _ = run_rule(onn_rule(p), *shapes, vectors)
+    inputs, _ = onn_layouts(p)
+    got, _ = run_rule(onn_rule(p), inputs, p.state_layout, vectors)
     c = functools.partial(column, vectors)
     same = onn_rule(p)(NUMPY, c("phase"), c("h"), c("rng"), c("t"))
     assert first_mismatch(got, {"phase": same["phase"], "rng": same["rng"]}) is None
@@ -514,10 +507,11 @@ def test_stimulus_step(case):
     """stimulus_step (rtl.stimulus.StimulusGenerator's next-state logic) in gates == numpy."""
     sp, in_bits, vectors = case
 
+    outputs = sp.state_layout + sp.output_layout(in_bits)
+
     def rule(ops, rng):
-        return dict(zip(("rng", "i_exc", "i_inh"), stimulus_step(ops, sp, rng)))
-    got, _ = run_rule(rule, {"rng": unsigned(32)},
-                      {"rng": unsigned(32), "i_exc": unsigned(in_bits), "i_inh": unsigned(in_bits)}, vectors)
+        return dict(zip(outputs.names, stimulus_step(ops, sp, rng)))
+    got, _ = run_rule(rule, sp.state_layout, outputs, vectors)
     assert first_mismatch(got, rule(NUMPY, column(vectors, "rng")), vectors) is None
 
 
@@ -531,7 +525,9 @@ def test_xorshift32(advances, vectors):
             x = ops.let(f"x{k}", xorshift32(ops, x))
             out[f"x{k}"] = x
         return out
-    got, _ = run_rule(rule, {"x": unsigned(32)}, {f"x{k}": unsigned(32) for k in range(advances)}, vectors)
+    word = functools.partial(dataclasses.replace, RNG_STATE)
+    got, _ = run_rule(rule, StateLayout(word(name="x")), StateLayout(*(word(name=f"x{k}") for k in range(advances))),
+                      vectors)
     assert first_mismatch(got, rule(NUMPY, column(vectors, "x")), vectors) is None
 
 
@@ -577,7 +573,7 @@ def test_snn_core_step(case):
 # --- host link ---------------------------------------------------------------------------------------
 
 FRAME_TIMEOUT = 40
-FT_CORE = RegisterFileCore
+FT_REGISTERS = register_file_map()
 
 
 class LinkPair:
@@ -620,7 +616,7 @@ def link_frames(draw):
     broken frame and at the end (the host waits out the frame timeout)."""
     words = st.lists(st.integers(0, proto.WORD_MASK), min_size=1, max_size=8) | st.lists(
         st.integers(0, proto.WORD_MASK), min_size=1, max_size=proto.MAX_WORDS)
-    addr = edge_int(0, 300) | st.sampled_from([FT_CORE.FIFO_ADDR, FT_CORE.ID_ADDR, FT_CORE.COUNT_ADDR,
+    addr = edge_int(0, 300) | st.sampled_from([*(FT_REGISTERS.address(name) for name in ("FIFO", "ID", "COUNT")),
                                                proto.ADDR_MASK, proto.ADDR_MASK - 2])
     frame = st.one_of(
         st.builds(proto.write_request, addr, words, st.booleans()),

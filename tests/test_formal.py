@@ -8,6 +8,9 @@ import pytest
 
 from neuroxide.models.lif import LIFParams
 from neuroxide.testbench.formal import HARNESSES, LIFProperties, prove
+from support.tools import needs
+
+pytestmark = needs("sby")
 
 ALL_ON = LIFParams(noise_bits=6, adapt_inc=180, adapt_shift=5, t_ref=3, reset_mode="subtract", v_min=-6000)
 

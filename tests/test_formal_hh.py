@@ -8,20 +8,16 @@ more negative specifications.
 
 import pytest
 
-from neuroxide.errors import ToolchainError
 from neuroxide.testbench.formal import prove
 from neuroxide.testbench.formal_hh import HARNESSES, HHProperties, narrow, wrong_spec
+from support.tools import require
 
 QUICK = tuple(c for c in HHProperties.CHECKS if c != "cut:i_ion")
 
 
 def _prove(harness, name, tmp_path, timeout_s=300):
-    try:
-        return prove(harness, name, tmp_path, depth=harness.formal_depth, timeout_s=timeout_s)
-    except ToolchainError as e:  # yowasp-sby or z3 not installed: skip cleanly
-        if e.missing:
-            pytest.skip(str(e))
-        raise
+    require("sby")
+    return prove(harness, name, tmp_path, depth=harness.formal_depth, timeout_s=timeout_s)
 
 
 def test_hh_group_is_discovered_by_the_formal_runner():
@@ -57,3 +53,15 @@ def test_every_hh_harness_proven(tmp_path, name):
     harness = HARNESSES["hh"]()[name]
     r = _prove(harness, name.replace("-", "_"), tmp_path, timeout_s=600)
     assert r["status"] == "PASS", r["log"]
+
+
+def test_observing_adds_only_the_observed_port():
+    """The harness reads the cut points through ``observe``; without it the datapath is the shipped one."""
+    from neuroxide.rtl.hh import HHNeuron
+    from neuroxide.testbench.formal_hh import CUT_POINTS
+    k = narrow(lut_v_lo=-70.0)
+    shipped, observed = HHNeuron(k), HHNeuron(k, observe=CUT_POINTS)
+    assert set(observed.signature.members) - set(shipped.signature.members) == {"observed"}
+    assert [name for name, _ in observed.signature.members["observed"].shape] == list(CUT_POINTS)
+    with pytest.raises(ValueError, match="not intermediate values of hh_step"):
+        HHNeuron(k, observe=("no_such_value",))

@@ -11,17 +11,20 @@ Slow: two deeper wrong specifications, and every harness of the group as `make f
 import pytest
 from amaranth.sim import Simulator
 
-from neuroxide.boards import hostlink as proto
+from neuroxide.models import hostlink as proto
 from neuroxide.rtl.hostlink import LinkEngine
 from neuroxide.testbench.formal import prove
 from neuroxide.testbench.formal_hostlink import CASES, LinkEngineProperties, LinkSpec, answer_bound
+from support.tools import needs
 
 
+@needs("sby")
 def test_safety_proven(tmp_path):
     r = prove(LinkEngineProperties(2, 2, part="safety", data=True), "hl_safety", tmp_path, depth=1)
     assert r["status"] == "PASS", r["log"]
 
 
+@needs("sby")
 def test_liveness_proven(tmp_path):
     r = prove(LinkEngineProperties(2, 2, part="liveness"), "hl_liveness", tmp_path, depth=1)
     assert r["status"] == "PASS", r["log"]
@@ -47,6 +50,7 @@ SLOW_WRONG = {"bus_timeout", "byte_order"}
 
 @pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n in SLOW_WRONG else n
                                   for n in sorted(WRONG)])
+@needs("sby")
 def test_proof_fails_against_a_wrong_specification(tmp_path, name):
     wrong, stimulus, depth = WRONG[name]
     spec = LinkSpec(**{"frame_timeout": 2, "bus_timeout": 2} | wrong)
@@ -95,8 +99,19 @@ def test_bound_is_attained_by_the_worst_frame(ft, bt):
     assert busy_clocks == [answer_bound(ft, bt)]
 
 
+def test_observing_adds_only_the_observed_port():
+    """The harness reads the FSM state and registers through ``observe``; without it the engine is
+    the shipped one. Elaborating the observed engine checks ``STATES`` against the FSM."""
+    from amaranth.back import rtlil
+    shipped, observed = LinkEngine(2, 2), LinkEngine(2, 2, observe=True)
+    assert set(observed.signature.members) - set(shipped.signature.members) == {"observed"}
+    assert set(observed.observed.registers.shape().members) == set(observed.register_shapes())
+    rtlil.convert(observed)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(CASES))
+@needs("sby")
 def test_every_hostlink_harness_proven(tmp_path, name):
     r = prove(LinkEngineProperties(**CASES[name]), name.replace("-", "_"), tmp_path, depth=3)
     assert r["status"] == "PASS", r["log"]
@@ -109,7 +124,9 @@ def test_fuzz_reference_answers_every_frame():
     answered or rejected with an error code."""
     import random
 
-    from neuroxide.testbench.hostlink_top import RegisterFileModel, fuzz_stream, link_model
+    from neuroxide.models.hostlink import link_model
+    from neuroxide.models.register_file import RegisterFileModel
+    from neuroxide.testbench.hostlink_top import fuzz_stream
     rng = random.Random(11)
     model = RegisterFileModel(256)
     statuses = set()

@@ -13,6 +13,7 @@ import pytest
 from neuroxide.testbench.formal import prove
 from neuroxide.testbench.formal_neurons import (DENDRITE_NARROW, WTA_NARROW, DendriteProperties, LIFStepProperties,
                                                 WTAProperties, zoo_params)
+from support.tools import needs
 
 # (module, group) of every harness group built here
 GROUPS = [("formal_neurons", "lif-zoo"), ("formal_neurons", "dendrite"), ("formal_neurons", "wta"),
@@ -31,12 +32,14 @@ def test_groups_are_discovered_by_the_formal_runner():
 
 
 # ---- lif-zoo -----------------------------------------------------------------------------------
+@needs("sby")
 def test_calibrated_afefet_lif_proven(tmp_path):
     r = prove(LIFStepProperties(zoo_params("afefet")), "afefet", tmp_path, depth=3)
     assert r["status"] == "PASS", r["log"]
 
 
 @pytest.mark.parametrize("wrong", [{"decay": -1}, {"t_ref": -1}])
+@needs("sby")
 def test_calibrated_lif_proof_fails_against_a_different_specification(tmp_path, wrong):
     p = zoo_params("afefet")
     spec = p.replace(**{k: getattr(p, k) + d for k, d in wrong.items()})
@@ -45,12 +48,14 @@ def test_calibrated_lif_proof_fails_against_a_different_specification(tmp_path, 
 
 
 # ---- dendrite ----------------------------------------------------------------------------------
+@needs("sby")
 def test_dendrite_properties_proven(tmp_path):
     r = prove(DendriteProperties(DENDRITE_NARROW), "dendrite", tmp_path, depth=3)
     assert r["status"] == "PASS", r["log"]
 
 
 @pytest.mark.parametrize("wrong", [{"d_th": 4}, {"d_shift": 2}, {"t_ref": 2}])
+@needs("sby")
 def test_dendrite_proof_fails_against_a_different_specification(tmp_path, wrong):
     r = prove(DendriteProperties(DENDRITE_NARROW, spec=DENDRITE_NARROW.replace(**wrong)), "dendrite_wrong",
               tmp_path, depth=3)
@@ -58,12 +63,14 @@ def test_dendrite_proof_fails_against_a_different_specification(tmp_path, wrong)
 
 
 # ---- wta ---------------------------------------------------------------------------------------
+@needs("sby")
 def test_wta_properties_proven(tmp_path):
     mtj_wta = importlib.import_module("neuroxide.designs.mtj_wta").DESIGN
     r = prove(WTAProperties(mtj_wta.calibrated_params(), 2, mtj_wta.default_w_lat()), "wta", tmp_path, depth=3)
     assert r["status"] == "PASS", r["log"]
 
 
+@needs("sby")
 def test_wta_proof_fails_against_a_different_lateral_weight(tmp_path):
     r = prove(WTAProperties(WTA_NARROW, 2, 25, spec_w_lat=24), "wta_wrong", tmp_path, depth=3)
     assert r["status"] == "FAIL"
@@ -75,6 +82,7 @@ def _iz_narrow():
     return _coeffs("A", NARROW["frac_bits"], NARROW["coef_bits"]), NARROW
 
 
+@needs("sby")
 def test_pipelined_izhikevich_properties_proven(tmp_path):
     from neuroxide.testbench.formal_izhikevich import IzhikevichProperties
     k, w = _iz_narrow()
@@ -84,6 +92,7 @@ def test_pipelined_izhikevich_properties_proven(tmp_path):
 
 
 @pytest.mark.parametrize("pipelined,wrong", [(False, "a1"), (True, "c"), (True, "v_peak")])
+@needs("sby")
 def test_izhikevich_proof_fails_against_a_different_specification(tmp_path, pipelined, wrong):
     from neuroxide.testbench.formal_izhikevich import IzhikevichProperties
     k, w = _iz_narrow()
@@ -96,6 +105,7 @@ def test_izhikevich_proof_fails_against_a_different_specification(tmp_path, pipe
 # ---- every harness (make formal) ---------------------------------------------------------------
 @pytest.mark.slow
 @pytest.mark.parametrize("module,group,name", [(mod, g, name) for mod, g in GROUPS for name in sorted(_harnesses(mod, g))])
+@needs("sby")
 def test_every_neuron_harness_proven(tmp_path, module, group, name):
     harness = _harnesses(module, group)[name]
     r = prove(harness, name.replace("-", "_"), tmp_path)  # at depth_for(harness), as make formal does

@@ -2,30 +2,25 @@
 
 Default suite: one cheap PASS per group and specifications that differ from the gates in one
 constant must FAIL (so each harness can fail). ``-m slow``: every harness of both groups (what
-``python -m neuroxide.testbench.formal --only onn,snn-core`` proves) and more negatives. Skipped
-when ``yowasp-sby`` or ``z3`` is not installed.
+``python -m neuroxide.testbench.formal --only onn,snn-core`` proves) and more negatives.
 """
 
 import pytest
 
-from neuroxide.errors import ToolchainError
 from neuroxide.models.onn import ONNParams
 from neuroxide.testbench.formal import harness_groups, prove
 from neuroxide.testbench.formal_onn import (ONN_NARROW, ONN_WIDE, ONNStepCounterProperties, ONNUpdateProperties)
 from neuroxide.testbench.formal_onn import HARNESSES as ONN_HARNESSES
 from neuroxide.testbench.formal_snn import HARNESSES as SNN_HARNESSES
 from neuroxide.testbench.formal_snn import SNN_DEFAULT, SNN_DIGITS, SNN_NARROW, SNN_NIR, SNNNeuronProperties
+from support.tools import require
 
 TIMEOUT_S = 300
 
 
 def _prove(harness, name, tmp_path, depth=None):
-    try:
-        return prove(harness, name, tmp_path, depth=depth, timeout_s=TIMEOUT_S)
-    except ToolchainError as e:
-        if e.missing:
-            pytest.skip(str(e))
-        raise
+    require("sby")
+    return prove(harness, name, tmp_path, depth=depth, timeout_s=TIMEOUT_S)
 
 
 def test_groups_are_discovered_by_the_formal_runner():

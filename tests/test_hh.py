@@ -5,9 +5,9 @@ import os
 
 import numpy as np
 import pytest
-from amaranth.sim import Simulator
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.amaranth_sim import run_steps
 
 from neuroxide.errors import ParameterError
 from neuroxide.models import hh
@@ -75,27 +75,11 @@ def test_gates_saturate_and_voltage_clamps():
 # model == Amaranth RTL ----------------------------------------------------------------------
 
 def simulate_neuron(i_dt, mask, initial=None):
-    dut = HHNeuron(K)
-    got = []
-
-    async def bench(ctx):
-        if initial is not None:  # start from an arbitrary state (written into the registers)
-            for name, value in zip(("v", "m", "h", "n"), initial):
-                ctx.set(getattr(dut, name), int(value))
-        for x, do_step in zip(i_dt, mask):
-            ctx.set(dut.i_dt, int(x))
-            ctx.set(dut.step, int(do_step))
-            await ctx.tick()
-            ctx.set(dut.step, 0)
-            for _ in range(STEP_CYCLES - 1):
-                await ctx.tick()
-            got.append(tuple(ctx.get(getattr(dut, f)) for f in ("v", "m", "h", "n", "spike")))
-
-    sim = Simulator(dut)
-    sim.add_clock(1e-6)
-    sim.add_testbench(bench)
-    sim.run()
-    return got
+    """``(v, m, h, n, spike)`` after each step; ``initial``: (v, m, h, n) written into the registers first."""
+    layout = K.state_layout
+    start = None if initial is None else dict(zip(layout.names, initial))
+    got = run_steps(HHNeuron(K), layout, {"i_dt": i_dt}, step_mask=mask, cycles=STEP_CYCLES, initial=start)
+    return list(zip(*(got[f].tolist() for f in layout.names)))
 
 
 @st.composite

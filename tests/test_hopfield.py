@@ -1,9 +1,5 @@
 """Associative memory: learning rules, differential coupling, retrieval on every backend, CLI."""
 
-import json
-import subprocess
-import sys
-
 import numpy as np
 
 from neuroxide.models import hopfield as hf
@@ -49,27 +45,22 @@ def test_onn_retrieves_like_float_hopfield():
     assert (probes == pats).mean() < 0.86
 
 
-def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "neuroxide.cli", "hopfield", *args], capture_output=True, text=True)
-
-
-def test_cli_backends_and_plot(tmp_path):
+def test_cli_backends_and_plot(cli, tmp_path):
     plot = tmp_path / "h.png"
-    p = run_cli("--n", "48", "--patterns", "3", "--plot", str(plot), "--json")
-    assert p.returncode == 0, p.stderr
-    r = json.loads(p.stdout.strip().splitlines()[-1])
+    p = cli("hopfield", "--n", "48", "--patterns", "3", "--plot", plot, "--json")
+    assert p.code == 0, p.stderr
+    r = p.json
     assert [x["noise"] for x in r["results"]] == [0.0, 0.1, 0.2, 0.3] and plot.stat().st_size > 1000
     assert r["results"][0]["accuracy"] == 1.0
-    r = json.loads(run_cli("--backend", "rtl", "--n", "16", "--patterns", "1", "--noise", "0.125", "--steps", "12",
-                           "--json").stdout.strip().splitlines()[-1])
+    r = cli("hopfield", "--backend", "rtl", "--n", "16", "--patterns", "1", "--noise", "0.125", "--steps", "12",
+            "--json").json
     assert r["mismatches"] == 0 and r["results"][0]["accuracy"] == 1.0
-    r = json.loads(run_cli("--backend", "float", "--n", "32", "--patterns", "2", "--noise", "0.1",
-                           "--json").stdout.strip().splitlines()[-1])
+    r = cli("hopfield", "--backend", "float", "--n", "32", "--patterns", "2", "--noise", "0.1", "--json").json
     assert r["results"][0]["accuracy"] > 0.95
 
 
-def test_cli_bad_input(tmp_path):
+def test_cli_bad_input(cli, tmp_path):
     for args, field in ((["--noise", "0.9"], "--noise"), (["--n", "4"], "--n"), (["--plot", str(tmp_path / "x.jpg")], "--plot"),
                         (["--backend", "rtl", "--n", "500"], "--n")):
-        p = run_cli(*args)
-        assert p.returncode == 2 and field in p.stderr and p.stdout == ""
+        p = cli("hopfield", *args)
+        assert p.code == 2 and field in p.stderr and p.stdout == ""

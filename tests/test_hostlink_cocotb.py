@@ -11,18 +11,12 @@ import pytest
 
 from neuroxide.designs import configure
 from neuroxide.flow import simulate_design
-from neuroxide.testbench.runner import available_simulators
-
-SIMULATORS = available_simulators()
-
-
-def _needs(simulator):
-    return pytest.mark.skipif(simulator not in SIMULATORS, reason=f"{simulator} not installed")
+from support.tools import needs
 
 
 def _sims():
-    return [pytest.param("icarus", marks=_needs("icarus")),
-            pytest.param("verilator", marks=[_needs("verilator"), pytest.mark.slow])]
+    return [pytest.param("icarus", marks=needs("icarus")),
+            pytest.param("verilator", marks=[needs("verilator"), pytest.mark.slow])]
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +41,7 @@ def test_fuzz_matches_reference(simulator, build_dir):
     assert res["steps"] == 300 and res["responses"] >= res["steps"] and res["bus_writes"] > 0
 
 
-@_needs("icarus")
+@needs("icarus")
 def test_fuzz_detects_a_wrong_reference(build_dir):
     from neuroxide.designs.hostlink import DESIGN
     cfg = configure("hostlink", {"seed": 5})
@@ -56,7 +50,7 @@ def test_fuzz_detects_a_wrong_reference(build_dir):
 
 
 @pytest.mark.slow
-@_needs("verilator")
+@needs("verilator")
 def test_fuzz_100k_frames_verilator(build_dir):
     res = simulate_design(configure("hostlink", {"seed": 11}), "verilator", 100_000, build_dir)
     assert res["mismatches"] == 0, res.get("first_mismatch")

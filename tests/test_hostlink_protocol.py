@@ -1,11 +1,11 @@
-"""Host link wire format (boards/hostlink.py): CRC, request/response codecs, malformed frames."""
+"""Host link wire format (models/hostlink.py): CRC, request/response codecs, malformed frames."""
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from neuroxide.boards import hostlink as proto
-from neuroxide.boards.hostlink import Command, ProtocolError, Status
+from neuroxide.models import hostlink as proto
+from neuroxide.models.hostlink import Command, ProtocolError, Status
 
 addrs = st.integers(0, proto.ADDR_MASK)
 words = st.lists(st.integers(0, proto.WORD_MASK), min_size=1, max_size=proto.MAX_WORDS)

@@ -10,9 +10,9 @@ states and inputs (saturation included) and compares v, u, spike after every ste
 
 import numpy as np
 import pytest
-from amaranth.sim import Simulator
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.amaranth_sim import run_steps
 
 from neuroxide.errors import ParameterError
 from neuroxide.models import izhikevich as iz
@@ -118,26 +118,12 @@ def test_saturation_never_wraps():
 # model == Amaranth RTL ------------------------------------------------------------------------
 
 def simulate_neuron(cls, coeffs, i_dt, step_mask, widths):
-    """Drive one datapath in Amaranth's simulator; state after each step (pipelined: after it lands)."""
-    dut = cls(coeffs, *widths)
-    stages = getattr(cls, "STAGES", 1)
-    got = []
-
-    async def bench(ctx):
-        for x, do_step in zip(i_dt, step_mask):
-            ctx.set(dut.i_dt, int(x))
-            ctx.set(dut.step, int(do_step))
-            await ctx.tick()
-            ctx.set(dut.step, 0)
-            for _ in range(stages - 1):
-                await ctx.tick()
-            got.append((ctx.get(dut.v), ctx.get(dut.u), ctx.get(dut.spike)))
-
-    sim = Simulator(dut)
-    sim.add_clock(1e-6)
-    sim.add_testbench(bench)
-    sim.run()
-    return got
+    """Drive one datapath in Amaranth's simulator; ``(v, u, spike)`` after each step (pipelined:
+    after it lands)."""
+    layout = iz.state_layout(widths[2])
+    got = run_steps(cls(coeffs, *widths), layout, {"i_dt": i_dt}, step_mask=step_mask,
+                    cycles=getattr(cls, "STAGES", 1))
+    return list(zip(*(got[f].tolist() for f in layout.names)))
 
 
 @st.composite

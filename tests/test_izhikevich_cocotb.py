@@ -10,13 +10,7 @@ import pytest
 
 from neuroxide.designs import configure
 from neuroxide.flow import simulate_design
-from neuroxide.testbench.runner import available_simulators
-
-SIMULATORS = available_simulators()
-
-
-def needs(sim):
-    return pytest.mark.skipif(sim not in SIMULATORS, reason=f"{sim} not installed")
+from support.tools import needs
 
 
 @needs("icarus")
@@ -38,10 +32,10 @@ def test_pipelined_datapath_icarus(tmp_path):
     assert res["per_panel"]["H"]["spikes_rtl"] >= 14
 
 
-def test_bench_detects_a_difference(tmp_path):
+def test_bench_detects_a_difference(tmp_path, any_simulator):
     """A bench that cannot fail proves nothing: give the model's A0 one LSB more than the RTL's."""
     cfg = configure("izhikevich", {"panel": "A"})
-    res = simulate_design(cfg, SIMULATORS[0], steps=200, build_dir=tmp_path,
+    res = simulate_design(cfg, any_simulator, steps=200, build_dir=tmp_path,
                           model_coeff_offset={"field": "a0", "delta": 1})
     assert res["mismatches"] > 0 and res["first_mismatch"]["panel"] == "A"
 

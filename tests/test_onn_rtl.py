@@ -9,8 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from neuroxide.models.onn import ONNModel, ONNParams, anneal_params
-from neuroxide.rtl.onn_core import (COUPLING_BASE, PHASE_BASE, REG_CTRL, REG_ENERGY, REG_ENTRIES, REG_INFO, REG_STEPS,
-                                    REG_T, ONNCore, coupling_words)
+from neuroxide.rtl.onn_core import ONNCore, coupling_words
 
 
 def rand_J(n, seed, density, wb):
@@ -85,6 +84,7 @@ def test_host_bus_loads_and_reads():
     words = coupling_words(p, sp.csr_matrix(J), dense=False)
     phases0 = [3, 40, 17, 60, 0, 33]
     out = {}
+    at = dut.registers.address
 
     async def access(ctx, addr, data=None):
         ctx.set(dut.bus.stb, 1)
@@ -102,21 +102,21 @@ def test_host_bus_loads_and_reads():
 
     async def bench(ctx):
         for e, w in enumerate(words):
-            await access(ctx, COUPLING_BASE + e, w)
-        await access(ctx, REG_ENTRIES, len(words))
+            await access(ctx, at("COUPLING", e), w)
+        await access(ctx, at("ENTRIES"), len(words))
         for i, ph in enumerate(phases0):
-            await access(ctx, PHASE_BASE + i, ph)
-        out["phases_back"] = [await access(ctx, PHASE_BASE + i) for i in range(n)]
-        out["word3"] = await access(ctx, COUPLING_BASE + 3)
+            await access(ctx, at("PHASE", i), ph)
+        out["phases_back"] = [await access(ctx, at("PHASE", i)) for i in range(n)]
+        out["word3"] = await access(ctx, at("COUPLING", 3))
         out["unmapped"] = await access(ctx, 0x0FFF00)
-        await access(ctx, REG_STEPS, 20)
-        await access(ctx, REG_CTRL, 1)
-        while await access(ctx, REG_CTRL) & 1:
+        await access(ctx, at("STEPS"), 20)
+        await access(ctx, at("CTRL"), 1)
+        while await access(ctx, at("CTRL")) & 1:
             pass
-        out["t"] = await access(ctx, REG_T)
-        out["energy"] = await access(ctx, REG_ENERGY)
-        out["phases"] = [await access(ctx, PHASE_BASE + i) for i in range(n)]
-        out["info"] = await access(ctx, REG_INFO)
+        out["t"] = await access(ctx, at("T"))
+        out["energy"] = await access(ctx, at("ENERGY"))
+        out["phases"] = [await access(ctx, at("PHASE", i)) for i in range(n)]
+        out["info"] = await access(ctx, at("INFO"))
 
     sim = Simulator(dut)
     sim.add_clock(1e-6)

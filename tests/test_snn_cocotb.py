@@ -12,14 +12,8 @@ from neuroxide.designs import configure
 from neuroxide.flow import simulate_design
 from neuroxide.models.lif import LIFParams
 from neuroxide.models.snn import CoreLayer, CoreNetwork
-from neuroxide.testbench.runner import available_simulators
 from neuroxide.testbench.snn_bench import run_network
-
-SIMULATORS = available_simulators()
-
-
-def needs(sim):
-    return pytest.mark.skipif(sim not in SIMULATORS, reason=f"{sim} not installed")
+from support.tools import needs
 
 
 def three_layer_network(seed=11):
@@ -52,16 +46,16 @@ def test_core_verilog_equals_model_three_layers_batch(simulator, tmp_path):
     assert res["spikes"][0].shape == (steps, 3, 9)
 
 
-def test_design_simulate_json_and_digits_sized_network(tmp_path):
+def test_design_simulate_json_and_digits_sized_network(tmp_path, any_simulator):
     cfg = configure("snn-core", {"n_in": 64, "n_hidden": 64, "n_out": 10, "lanes": 8})
-    res = simulate_design(cfg, SIMULATORS[0], steps=30, build_dir=tmp_path)
+    res = simulate_design(cfg, any_simulator, steps=30, build_dir=tmp_path)
     for key in ("design", "simulator", "steps", "cycles", "mismatches", "wall_s", "sops", "sop_per_cycle"):
         assert key in res
     assert res["mismatches"] == 0 and res["spikes"] > 0 and res["steps"] == 30
     assert res["sop_per_cycle"] > 4  # 8 lanes, ~16 input events per step
 
 
-def test_bench_detects_a_different_model(tmp_path):
+def test_bench_detects_a_different_model(tmp_path, any_simulator):
     """A bench that cannot fail proves nothing: the model gets one weight one level higher."""
     net = three_layer_network()
     la = net.layers[0]
@@ -70,7 +64,7 @@ def test_bench_detects_a_different_model(tmp_path):
     other = CoreNetwork((CoreLayer(w, la.w_inh, la.weight_bits, la.params, la.adc_shift, la.lateral),) + net.layers[1:],
                         seed=net.seed)
     s = np.random.default_rng(2).random((8, 1, net.n_in)) < 0.5
-    res = run_network(net, s, simulator=SIMULATORS[0], build_dir=tmp_path, lanes=2, model_network=other)
+    res = run_network(net, s, simulator=any_simulator, build_dir=tmp_path, lanes=2, model_network=other)
     assert res["mismatches"] > 0 and res["field_mismatches"]["v"] > 0
     assert res["first_mismatch"]["sample"] == 0
 

@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from neuroxide.errors import ParameterError
 from neuroxide.models.lif import LIFParams
 from neuroxide.models.snn import CoreLayer, CoreNetwork, SNNModel
-from neuroxide.rtl.snn_core import ID_VALUE, REG, SNNCore, layer_cycles, step_cycles
+from neuroxide.models.snn_registers import SNN_ID
+from neuroxide.rtl.snn_core import SNNCore, layer_cycles, step_cycles
 from neuroxide.testbench.snn_top import run_top_amaranth
 
 FIELDS = ("v", "ref", "adapt", "rng")
@@ -183,53 +184,54 @@ def test_bus_register_map_runs_a_network_loaded_over_the_bus():
     blank = CoreNetwork(tuple(CoreLayer(np.zeros_like(la.w_exc), np.zeros_like(la.w_inh), la.weight_bits, la.params,
                                         la.adc_shift, la.lateral) for la in net.layers), seed=net.seed)
     dut = SNNCore(blank, lanes=4, in_fifo_depth=64, out_fifo_depth=256)
+    reg = dut.registers.address  # word address of a register (element)
     steps = 6
     s = np.random.default_rng(7).random((steps, net.n_in)) < 0.6
     out = {}
 
     async def bench(ctx):
         bus = dut.bus
-        assert await bus_read(ctx, bus, REG["ID"]) == ID_VALUE
+        assert await bus_read(ctx, bus, reg("ID")) == SNN_ID
         assert await bus_read(ctx, bus, 0x1234) == 0  # unmapped: acked, 0
         assert await bus_write(ctx, bus, 0x1235, 7) == 0
-        assert await bus_read(ctx, bus, REG["CONFIG"]) & 0xFFF == len(net.layers) | (4 << 4)
-        assert await bus_read(ctx, bus, REG["SHAPE"] + 1) == net.layers[1].n_in | (net.layers[1].n_out << 16)
+        assert await bus_read(ctx, bus, reg("CONFIG")) & 0xFFF == len(net.layers) | (4 << 4)
+        assert await bus_read(ctx, bus, reg("SHAPE", 1)) == net.layers[1].n_in | (net.layers[1].n_out << 16)
         for k, layer in enumerate(net.layers):
             for i in range(layer.n_in):
                 for j in range(layer.n_out):
                     await bus_write(ctx, bus, ((k + 1) << 20) | (i << 10) | j,
                                     int(layer.w_exc[i, j]) | int(layer.w_inh[i, j]) << 8)
-        await bus_write(ctx, bus, REG["OUT_MASK"], 0b11)  # spikes of both layers
+        await bus_write(ctx, bus, reg("OUT_MASK"), 0b11)  # spikes of both layers
         for t in range(steps):
             for i in np.flatnonzero(s[t]):
-                assert await bus_write(ctx, bus, REG["EVENT"], int(i)) == 0
-            await bus_write(ctx, bus, REG["EVENT"], 1 << 30)
+                assert await bus_write(ctx, bus, reg("EVENT"), int(i)) == 0
+            await bus_write(ctx, bus, reg("EVENT"), 1 << 30)
         for _ in range(50):
             await ctx.tick()
-        assert await bus_read(ctx, bus, REG["STEP"]) == 0  # no budget: nothing ran
-        await bus_write(ctx, bus, REG["RUN"], steps)
+        assert await bus_read(ctx, bus, reg("STEP")) == 0  # no budget: nothing ran
+        await bus_write(ctx, bus, reg("RUN"), steps)
         for _ in range(2000):
             await ctx.tick()
-        out["step"] = await bus_read(ctx, bus, REG["STEP"])
-        out["run_left"] = await bus_read(ctx, bus, REG["RUN"])
-        out["status"] = await bus_read(ctx, bus, REG["STATUS"])
-        out["sops"] = await bus_read(ctx, bus, REG["SOPS"])
-        out["spikes"] = [await bus_read(ctx, bus, REG["SPIKES"] + k) for k in range(len(net.layers))]
+        out["step"] = await bus_read(ctx, bus, reg("STEP"))
+        out["run_left"] = await bus_read(ctx, bus, reg("RUN"))
+        out["status"] = await bus_read(ctx, bus, reg("STATUS"))
+        out["sops"] = await bus_read(ctx, bus, reg("SOPS"))
+        out["spikes"] = [await bus_read(ctx, bus, reg("SPIKES", k)) for k in range(len(net.layers))]
         events = []
         while True:
-            word = await bus_read(ctx, bus, REG["OUT_EVENT"])
+            word = await bus_read(ctx, bus, reg("OUT_EVENT"))
             if not word >> 31:
                 break
             events.append(((word >> 27) & 0xF, (word >> 12) & 0x7FFF, word & 0xFFF))
         out["events"] = events
-        assert await bus_read(ctx, bus, REG["CYCLES"]) > 0
-        await bus_write(ctx, bus, REG["CTRL"], 1)
-        assert await bus_read(ctx, bus, REG["SOPS"]) == 0
+        assert await bus_read(ctx, bus, reg("CYCLES")) > 0
+        await bus_write(ctx, bus, reg("CTRL"), 1)
+        assert await bus_read(ctx, bus, reg("SOPS")) == 0
         # a reset marker: step counter back to 0
-        await bus_write(ctx, bus, REG["EVENT"], 1 << 31)
+        await bus_write(ctx, bus, reg("EVENT"), 1 << 31)
         for _ in range(40):
             await ctx.tick()
-        out["step_after_reset"] = await bus_read(ctx, bus, REG["STEP"])
+        out["step_after_reset"] = await bus_read(ctx, bus, reg("STEP"))
 
     sim = Simulator(dut)
     sim.add_clock(1e-8)
@@ -247,11 +249,12 @@ def test_bus_register_map_runs_a_network_loaded_over_the_bus():
 
 def test_bus_event_queue_full_is_refused_with_err():
     dut = SNNCore(small_network(), lanes=2, in_fifo_depth=4)
+    reg = dut.registers.address
     errs = []
 
     async def bench(ctx):
         for _ in range(8):  # end markers wait at the head of the queue (no RUN budget): it fills
-            errs.append(await bus_write(ctx, dut.bus, REG["EVENT"], 1 << 30))
+            errs.append(await bus_write(ctx, dut.bus, reg("EVENT"), 1 << 30))
 
     sim = Simulator(dut)
     sim.add_clock(1e-8)

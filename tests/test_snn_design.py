@@ -1,9 +1,5 @@
 """The ``snn-core`` design plug-in: parameters, Verilog, bad input; the host driver on the simulator."""
 
-import json
-import subprocess
-import sys
-
 import pytest
 
 from neuroxide.designs import configure, to_verilog
@@ -33,16 +29,14 @@ def test_bad_parameters_name_the_field(bad, field):
     assert err.value.field == field
 
 
-def test_cli_verilog_and_bad_input_exit_2(tmp_path):
+def test_cli_verilog_and_bad_input_exit_2(cli, tmp_path):
     out = tmp_path / "core.v"
-    run = subprocess.run([sys.executable, "-m", "neuroxide.cli", "verilog", "snn-core", "-p", "n_in=8", "-p", "n_hidden=6",
-                          "-p", "n_out=3", "-o", str(out), "--json"], capture_output=True, text=True)
-    assert run.returncode == 0, run.stderr
-    assert json.loads(run.stdout.strip().splitlines()[-1])["design"] == "snn-core"
+    run = cli("verilog", "snn-core", "-p", "n_in=8", "-p", "n_hidden=6", "-p", "n_out=3", "-o", out, "--json")
+    assert run.code == 0, run.stderr
+    assert run.json["design"] == "snn-core"
     assert "module snn_core" in out.read_text()
-    bad = subprocess.run([sys.executable, "-m", "neuroxide.cli", "verilog", "snn-core", "-p", "lanes=5",
-                          "-o", str(tmp_path / "x.v")], capture_output=True, text=True)
-    assert bad.returncode == 2 and "lanes" in bad.stderr and not (tmp_path / "x.v").exists()
+    bad = cli("verilog", "snn-core", "-p", "lanes=5", "-o", tmp_path / "x.v")
+    assert bad.code == 2 and "lanes" in bad.stderr and not (tmp_path / "x.v").exists()
 
 
 def test_host_driver_loads_weights_and_runs_over_the_link():

@@ -1,13 +1,14 @@
-"""Digits training and ANN -> SNN conversion (models/train.py)."""
+"""Digits training, the shipped weights and ANN -> SNN conversion (models/train.py)."""
 
 import numpy as np
 import pytest
 
 from neuroxide.errors import ParameterError
 from neuroxide.models.crossbar import DeviceParams
-from neuroxide.models.snn import SNNModel, float_forward
-from neuroxide.models.train import (DEFAULT_STEPS, TrainConfig, accuracy, convert, encode, load_digits_split,
-                                    quantise_levels, run_snn, train_mlp, trained_mlp)
+from neuroxide.models.snn import SNNModel, float_forward, matmul_in_order
+from neuroxide.models.train import (DEFAULT_STEPS, SHIPPED_MLP, TrainConfig, accuracy, convert, encode, exp_in_order,
+                                    load_digits_split, quantise_levels, run_snn, shipped_mlp, train_mlp, trained_mlp,
+                                    write_shipped_mlp)
 
 
 @pytest.fixture(scope="module")
@@ -16,8 +17,8 @@ def data():
 
 
 @pytest.fixture(scope="module")
-def weights(data):
-    return train_mlp(TrainConfig(), data[0], data[1])
+def weights():
+    return trained_mlp(TrainConfig(), cache_dir=None)
 
 
 def test_split_is_fixed_and_stratified(data):
@@ -28,23 +29,61 @@ def test_split_is_fixed_and_stratified(data):
     assert np.abs(np.bincount(y_te) / len(y_te) - np.bincount(y_tr) / len(y_tr)).max() < 0.01
 
 
-def test_training_is_deterministic_and_accurate(data, weights):
-    again = train_mlp(TrainConfig(), data[0], data[1])
-    assert all(np.array_equal(a, b) for a, b in zip(weights, again))
+def test_shipped_weights_are_the_default_configuration_and_accurate(weights, data):
+    shipped, cfg = shipped_mlp()
+    assert cfg == TrainConfig()
+    assert all(np.array_equal(a, b) for a, b in zip(shipped, weights))
     assert weights[0].shape == (64, 64) and weights[1].shape == (64, 10)
+    assert weights[0].dtype == np.float64 and weights[1].dtype == np.float64
     scores, _ = float_forward(weights, data[2] / 16)
     assert accuracy(scores.argmax(axis=1), data[3]) >= 0.95
-    other = train_mlp(TrainConfig(seed=1, epochs=2, qat_epochs=0), data[0], data[1])
-    assert not np.array_equal(other[0], weights[0])
 
 
-def test_cache_round_trip(tmp_path, data):
+def test_retraining_reproduces_the_shipped_weights_bit_for_bit(tmp_path, weights):
+    """Training is elementwise float64 in a fixed order (no BLAS): the same bits on every machine."""
+    path = tmp_path / "mlp.npz"
+    again = write_shipped_mlp(TrainConfig(), path)
+    assert all(np.array_equal(a, b) for a, b in zip(weights, again))
+    rewritten, cfg = shipped_mlp(path)
+    assert cfg == TrainConfig() and all(np.array_equal(a, b) for a, b in zip(weights, rewritten))
+    with np.load(SHIPPED_MLP) as f:
+        assert "train_mlp" in str(f["provenance"]) and "--write" in str(f["provenance"])
+
+
+def test_other_configurations_are_trained_and_cached(tmp_path, data):
     cfg = TrainConfig(epochs=2, qat_epochs=1)
     first = trained_mlp(cfg, cache_dir=tmp_path)
     assert (tmp_path / f"mlp_{cfg.key()}.npz").exists()
     second = trained_mlp(cfg, cache_dir=tmp_path)
     assert all(np.array_equal(a, b) for a, b in zip(first, second))
+    assert all(np.array_equal(a, b) for a, b in zip(first, train_mlp(cfg, data[0], data[1])))
     assert TrainConfig(epochs=3).key() != cfg.key()
+    other = train_mlp(TrainConfig(seed=1, epochs=2, qat_epochs=0), data[0], data[1])
+    assert not np.array_equal(other[0], first[0])
+    # the default configuration is the shipped file: nothing trained, nothing cached
+    trained_mlp(TrainConfig(), cache_dir=tmp_path)
+    assert not (tmp_path / f"mlp_{TrainConfig().key()}.npz").exists()
+
+
+def test_exp_in_order_is_within_two_ulp_of_exp():
+    z = -np.concatenate([np.linspace(0, 40, 40_001), np.linspace(40, 708, 1001), [1e-300]])
+    e = exp_in_order(z)
+    assert e[0] == 1.0
+    assert np.all(np.abs(e - np.exp(z)) <= 2 * np.spacing(np.exp(z)))
+    assert np.all(np.diff(e[:40_001]) <= 0)  # monotone on the dense part
+    assert exp_in_order(np.array([-1e6]))[0] == pytest.approx(np.exp(-708.0))
+
+
+def test_matmul_in_order_sums_in_index_order():
+    rng = np.random.default_rng(5)
+    a, b = rng.standard_normal((7, 5)), rng.standard_normal((5, 3))
+    expected = np.zeros((7, 3))
+    for k in range(5):
+        expected = expected + np.outer(a[:, k], b[k])
+    assert np.array_equal(matmul_in_order(a, b), expected)
+    assert np.allclose(matmul_in_order(a, b), a @ b, rtol=1e-14, atol=1e-14)
+    ints = rng.integers(-9, 9, (6, 4)).astype(float), rng.integers(-9, 9, (4, 2)).astype(float)
+    assert np.array_equal(matmul_in_order(*ints), ints[0] @ ints[1])
 
 
 def test_quantise_levels():

@@ -6,9 +6,9 @@ import math
 
 import numpy as np
 import pytest
-from amaranth.sim import Simulator
 from hypothesis import given
 from hypothesis import strategies as st
+from support.amaranth_sim import run_steps
 
 from neuroxide.errors import ParameterError
 from neuroxide.models.calibrate import calibrate
@@ -218,38 +218,13 @@ def test_calibrate_zoo_dispatches_every_preset(name):
 
 
 # WTA in gates ---------------------------------------------------------------------------------
-def run_wta_rtl(params, n, w_lat, seed, i_exc):
-    dut = WTANeuronArray(params, n, w_lat, seed)
-    steps = i_exc.shape[0]
-    out = {f: np.zeros((steps, n), dtype=np.int64) for f in ("v", "ref", "adapt", "rng")}
-    out["spike"] = np.zeros((steps, n), dtype=bool)
-
-    async def bench(ctx):
-        for t in range(steps):
-            ctx.set(dut.step, 1)
-            for k in range(n):
-                ctx.set(dut.i_exc[k], int(i_exc[t, k]))
-            await ctx.tick()
-            for f in ("v", "ref", "adapt", "rng"):
-                for k in range(n):
-                    out[f][t, k] = ctx.get(getattr(dut, f)[k])
-            s = ctx.get(dut.spike)
-            out["spike"][t] = [(s >> k) & 1 for k in range(n)]
-
-    sim = Simulator(dut)
-    sim.add_clock(1e-6)
-    sim.add_testbench(bench)
-    sim.run()
-    return out
-
-
 @given(st.integers(2, 3), st.integers(0, 2000), st.integers(0, 6), st.integers(0, 3), st.integers(1, 2**32 - 1),
        st.integers(0, 2**31))
 def test_wta_gates_equal_the_model(n, w_lat, noise_bits, t_ref, seed, data_seed):
     p = LIFParams(noise_bits=noise_bits, t_ref=t_ref, v_min=-2000)
     x = np.random.default_rng(data_seed).integers(0, 1600, size=(8, n))
     want = WTAModel(p, n, w_lat, seed).run(x)
-    got = run_wta_rtl(p, n, w_lat, seed, x)
+    got = run_steps(WTANeuronArray(p, n, w_lat, seed), p.state_layout, {"i_exc": x}, items=n)
     for f in want:
         np.testing.assert_array_equal(got[f], want[f], err_msg=f)
 
@@ -265,7 +240,7 @@ def test_self_protection_reaches_the_gates():
     """The latch-aware codes drive the LIF gates: the RTL fires below the latch and is silent above it."""
     from neuroxide.models.calibrate_zoo import latch_aware_encode
     from neuroxide.models.lif import LIFModel
-    from neuroxide.testbench.amaranth_sim import run_lif_array
+    from neuroxide.rtl.lif import LIFNeuronArray
     c = calibrate_oscillator(OSC)
     cal_ts = calibrate(OSC)
     vin = np.array([2.0, 2.9, 3.1, 4.5])
@@ -273,7 +248,8 @@ def test_self_protection_reaches_the_gates():
     assert latched.tolist() == [False, False, True, True]
     steps = 300
     x = np.broadcast_to(codes, (steps, vin.size))
-    got = run_lif_array(c.params, vin.size, 1, x, np.zeros_like(x))
+    got = run_steps(LIFNeuronArray(c.params, vin.size, 1), c.params.state_layout,
+                    {"i_exc": x, "i_inh": np.zeros_like(x)}, items=vin.size)
     want = LIFModel(c.params, vin.size).run(x)
     np.testing.assert_array_equal(got["spike"], want.spike)
     np.testing.assert_array_equal(got["v"], want.v)

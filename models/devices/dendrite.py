@@ -1,6 +1,6 @@
 """Dendrite device (Li 2020): filters weak inputs, integrates strong ones, with its own relaxation.
 
-Physics (REFERENCE.md, "Multi-dendrite neurons"): the dendrite is a volatile (diffusive) device
+Physics (docs/physics.md, "Multi-dendrite neurons"): the dendrite is a volatile (diffusive) device
 between a synapse and the soma. Its conductance ``g`` follows the applied pulse amplitude through
 a threshold nonlinearity and relaxes back between pulses, so low-voltage noise passes almost
 nothing while a train of strong pulses builds up conductance and delivers growing charge::

@@ -1,6 +1,6 @@
 """Ferroelectric (FeFET) and antiferroelectric (AFeFET) neurons: polarisation accumulated under pulses.
 
-Physics (REFERENCE.md, "FeFET"): a gate pulse of amplitude ``V`` and width ``t_p`` advances the
+Physics (docs/physics.md, "FeFET"): a gate pulse of amplitude ``V`` and width ``t_p`` advances the
 nucleation of reversed ferroelectric domains in the gate stack; once enough domains have switched,
 the channel turns on and the drain current crosses the read threshold: the neuron fires.
 Nucleation-limited switching accumulates (Mulaosmanovic 2018): each pulse adds a fraction

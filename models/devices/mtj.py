@@ -1,6 +1,6 @@
 """Spintronic MTJ neuron: a domain wall integrates current, relaxes back, and self-resets on firing.
 
-Physics (REFERENCE.md, "Spintronic MTJ", Wang 2023): a current ``I`` through the heavy-metal
+Physics (docs/physics.md, "Spintronic MTJ", Wang 2023): a current ``I`` through the heavy-metal
 channel under the free layer exerts a spin-orbit torque that moves a domain wall along the track
 once it exceeds the depinning current ``I_dep``; residual heat and exchange coupling with the
 antiferromagnet push the wall back (the leak). When the wall reaches the MTJ at the track end

@@ -1,6 +1,6 @@
 """Published threshold-switch neuron circuits as :class:`ThresholdSwitchPreset` values.
 
-Each preset uses the published figures of its paper where they exist (REFERENCE.md and the review's
+Each preset uses the published figures of its paper where they exist (docs/physics.md and the review's
 Table 1 in ``neuroxide/models/data/oxide_neurons_table1.csv``). Values no paper gives are chosen
 to be physically sensible (``R_on << R_L << R_off``, hold below threshold, the published drive
 inside the oscillating range) and listed in the preset's ``assumed``; where one published figure
@@ -122,7 +122,7 @@ TABLE_SOURCES = {
     "ag-sio2": (_BOUSOULAS2022,),
 }
 
-# Published (Vin, rate) points (REFERENCE.md): the figures the fitted C values reproduce.
+# Published (Vin, rate) points (docs/physics.md): the figures the fitted C values reproduce.
 _RATE_POINTS = {
     "vo2": tuple((v, f * 1e6, _YUAN2022) for v, f in ((4.2, 0.45), (4.8, 0.65), (5.4, 0.8), (6.0, 0.9))),
     "nbox": ((4.0, 33e6, _GAO2017),),

@@ -1,6 +1,6 @@
 """Stochastic threshold-switch neuron: the TS circuit with a threshold drawn per switching event.
 
-Physics (REFERENCE.md, "Stochastic neurons"): TS switching is random; the simplest model draws the
+Physics (docs/physics.md, "Stochastic neurons"): TS switching is random; the simplest model draws the
 device threshold per event from ``N(mu, sigma)`` with ``sigma/mu`` about 2.5 %. The circuit is the
 one of :mod:`.threshold_switch` (same preset); only ``V_th`` varies from event to event.
 

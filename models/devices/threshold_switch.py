@@ -1,6 +1,6 @@
 """Threshold-switching (TS, volatile) memristor LIF neuron: exact event-driven circuit model.
 
-Circuit (REFERENCE.md, "Threshold-switching memristor LIF")::
+Circuit (docs/physics.md, "Threshold-switching memristor LIF")::
 
     Vin --R_L--+-- node V --+
                |            |
@@ -35,7 +35,7 @@ Under constant drive the orbit is periodic (``V_off``/``tau_off`` with ``R_dev =
 
 It oscillates only when ``V_off > V_th_node`` (else the node never reaches threshold) and
 ``V_on < V_hold_node`` (else the device latches on after its first spike). With ``R_S = 0`` this
-is literally REFERENCE.md's formula. The two conditions bound the oscillating drive range
+is literally docs/physics.md's formula. The two conditions bound the oscillating drive range
 ``onset_vin_volt < Vin < latch_vin_volt``; a non-empty range needs the load line through the
 negative-resistance region, ``R_L > (V_th_node - V_hold_node) / (I_hold - I_th)``.
 
@@ -245,7 +245,7 @@ def analytic_timing_s(preset, vin_volt):
 def analytic_rate_hz(preset, vin_volt):
     """Firing rate f = 1 / (t_int + t_fire) at constant drive; 0 where it does not oscillate.
 
-    With ``r_sense_ohm == 0`` this is REFERENCE.md's formula term for term. Vectorised.
+    With ``r_sense_ohm == 0`` this is docs/physics.md's formula term for term. Vectorised.
     """
     t_int, t_fire = analytic_timing_s(preset, vin_volt)
     rate = 1.0 / (np.asarray(t_int) + np.asarray(t_fire))   # 1/inf = 0 outside the range

@@ -10,7 +10,7 @@ Families (``FAMILIES``) and the module with their physics:
 * ``ts`` (the threshold-switch neurons of :mod:`.presets`)
 
 As in :mod:`.presets`, published figures are used where they exist (the review's Table 1,
-``models/data/oxide_neurons_table1.csv``, and REFERENCE.md); every other value is listed in the
+``models/data/oxide_neurons_table1.csv``, and docs/physics.md); every other value is listed in the
 preset's ``assumed``; where one published figure pins an assumed value it is fitted to it, as the
 comment beside the value says. :data:`ALL_PRESETS` holds every family's presets by name;
 :func:`family_of` names a preset's family; :func:`zoo_energy_table` sets each model's energy per

@@ -17,29 +17,26 @@ __all__ = ["PARTS"]
 
 
 def bench_izhikevich(simulator=None, build_dir="build/bench/izhikevich"):
-    from neuroxide.commands.izhikevich import run_izhikevich
+    from neuroxide.experiments.backends import Backend
+    from neuroxide.experiments.izhikevich import IzhikevichSetup, run_izhikevich
     from neuroxide.models.izhikevich import PANELS
     t0 = time.perf_counter()
-    rows, rtl = run_izhikevich(list(PANELS), "rtl", simulator, build_dir)
-    keys = ("panel", "behaviour", "spikes_float", "spikes_fixed", "max_shift_steps", "rtl_mismatches", "match")
-    return {"panels": [{k: r[k] for k in keys} for r in rows], "matched": sum(r["match"] for r in rows),
-            "total": len(rows), "simulator": rtl["simulator"], "rtl_cycles": rtl["cycles"],
-            "rtl_cycles_per_s": rtl["cycles_per_s"], "wall_s": round(time.perf_counter() - t0, 1)}
+    res = run_izhikevich(IzhikevichSetup(tuple(PANELS), Backend.RTL), simulator, build_dir)
+    return {"panels": [p.to_dict() for p in res.panels], "matched": res.matched, "total": len(res.panels),
+            "simulator": res.rtl["simulator"], "rtl_cycles": res.rtl["cycles"],
+            "rtl_cycles_per_s": res.rtl["cycles_per_s"], "wall_s": round(time.perf_counter() - t0, 1)}
 
 
 def bench_hh(simulator=None, rtl_steps=2000, build_dir="build/bench/hh"):
-    from neuroxide.commands.hh import RMSE_TARGET_MV, run_hh
+    from neuroxide.experiments.backends import Backend
+    from neuroxide.experiments.hh import RMSE_TARGET_MV, HHSetup, run_hh
     from neuroxide.models.hh import STIMULI
     t0 = time.perf_counter()
-    keys = ("stimulus", "rmse_mv", "max_abs_mv", "spikes_float", "spikes_fixed", "max_shift_steps",
-            "rtl_mismatches", "match")
-    model_rows, _ = run_hh(list(STIMULI), None, "model")
-    rtl_rows, rtl = run_hh(list(STIMULI), rtl_steps, "rtl", simulator, build_dir)
-    return {"model": [{k: r[k] for k in keys} for r in model_rows],
-            "max_rmse_mv": max(r["rmse_mv"] for r in model_rows), "rmse_target_mv": RMSE_TARGET_MV,
-            "rtl": [{k: r[k] for k in keys} for r in rtl_rows], "rtl_steps": rtl_steps,
-            "simulator": rtl["simulator"], "rtl_mismatches": rtl["mismatches"],
-            "wall_s": round(time.perf_counter() - t0, 1)}
+    model = run_hh(HHSetup(tuple(STIMULI)))
+    rtl = run_hh(HHSetup(tuple(STIMULI), rtl_steps, Backend.RTL), simulator, build_dir)
+    return {"model": model.stimulus_rows(), "max_rmse_mv": model.max_rmse_mv, "rmse_target_mv": RMSE_TARGET_MV,
+            "rtl": rtl.stimulus_rows(), "rtl_steps": rtl_steps, "simulator": rtl.rtl["simulator"],
+            "rtl_mismatches": rtl.rtl["mismatches"], "wall_s": round(time.perf_counter() - t0, 1)}
 
 
 BUILDS = (

@@ -125,12 +125,10 @@ def digits_faults(seeds=(1, 2, 3), steps=32, plot="docs/img/faults_digits.png", 
 
 
 def plot_faults(res, path):
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     from neuroxide.fileio import save_figure
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4), layout="constrained", sharey=True)
+    from neuroxide.plots import new_figure
+    fig = new_figure(figsize=(11, 4), layout="constrained")
+    axes = fig.subplots(1, 2, sharey=True)
 
     for (kind, points), color in zip(res["stuck"].items(), ("C0", "C3", "C2")):
         draw_band(axes[0], points, {"off": "stuck at G_min", "on": "stuck at G_max", "mixed": "half and half"}[kind],
@@ -149,7 +147,6 @@ def plot_faults(res, path):
     fig.suptitle(f"8x8 digits, {res['n']} test images, 64-64-10 SNN on 4-bit differential pairs, "
                  f"mean and min..max over seeds {res['seeds']}")
     save_figure(fig, path)
-    plt.close(fig)
 
 
 PARTS = {"digits-faults": digits_faults}

@@ -9,7 +9,7 @@ __all__ = ["PARTS", "bench_hostlink", "overhead"]
 def overhead():
     """Wire bytes per transfer: request + response bytes for N words, and payload efficiency
     (data bytes / all bytes on the wire, both directions) -- computed from the codec."""
-    from neuroxide.boards import hostlink as proto
+    from neuroxide.models import hostlink as proto
     out = {}
     for n in (1, 8, proto.MAX_WORDS):
         write = len(proto.write_request(0, [0] * n)) + len(proto.encode_response(0x10, 0, b"\0"))

@@ -127,12 +127,10 @@ def nir_agreement(seeds=(1, 2, 3), bits=(4, 6, 8), steps=100, batch=64, rate=0.2
 
 
 def _plot(out, bits, path):
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     from neuroxide.fileio import save_figure
-    fig, ax = plt.subplots(figsize=(8, 4.5), layout="constrained")
+    from neuroxide.plots import new_figure
+    fig = new_figure(figsize=(8, 4.5), layout="constrained")
+    ax = fig.subplots()
     for fam, per_bits in out["families"].items():
         y = [100 * per_bits[str(b)]["agreement"]["mean"] for b in bits]
         lo = [100 * per_bits[str(b)]["agreement"]["min"] for b in bits]
@@ -147,7 +145,6 @@ def _plot(out, bits, path):
     ax.set_xticks(list(bits))
     ax.legend(fontsize=8)
     save_figure(fig, path)
-    plt.close(fig)
 
 
 def nir_rtl(steps=200, batch=4, progress=True):

@@ -10,21 +10,17 @@ __all__ = ["PARTS"]
 
 def bench_maxcut(sweeps=2000, restarts=16, seed=1):
     """Fixed-point model on every G-set graph: best of ``restarts`` anneals of ``sweeps`` steps."""
-    from neuroxide.commands.maxcut import cycles_per_run
-    from neuroxide.models.gset import best_known, gset_names, ising_couplings, load_graph
-    from neuroxide.models.onn import solve_maxcut
-    from neuroxide.rtl.onn_core import coupling_words
+    from neuroxide.experiments.maxcut import MaxcutSetup, cycles_per_run, run_maxcut
+    from neuroxide.models.gset import best_known, gset_names
     bk = best_known()
     rows = {}
     t0 = time.perf_counter()
     for name in gset_names():
-        g = load_graph(name)
-        r = solve_maxcut(g, sweeps, restarts, seed)
-        entries = len(coupling_words(r.params, ising_couplings(g), dense=False))
-        rows[name] = {"nodes": g.nodes, "edges": g.n_edges, "cut": r.cut, "best_known": bk[name],
+        r = run_maxcut(MaxcutSetup(name, sweeps=sweeps, restarts=restarts, seed=seed))
+        rows[name] = {"nodes": r.nodes, "edges": r.edges, "cut": r.cut, "best_known": bk[name],
                       "ratio": round(r.cut / bk[name], 5), "mean_restart_ratio": round(float(np.mean(r.cuts)) / bk[name], 5),
-                      "couple_shift": r.params.couple_shift, "cycles": restarts * cycles_per_run(entries, sweeps),
-                      "cycles_one_anneal": cycles_per_run(entries, sweeps), "model_wall_s": round(r.wall_s, 2)}
+                      "couple_shift": r.couple_shift, "cycles": r.cycles,
+                      "cycles_one_anneal": cycles_per_run(r.entries, sweeps), "model_wall_s": round(r.wall_s, 2)}
     ratios = [v["ratio"] for v in rows.values()]
     return {"sweeps": sweeps, "restarts": restarts, "seed": seed, "graphs": rows,
             "mean_ratio": round(float(np.mean(ratios)), 5), "min_ratio": round(float(np.min(ratios)), 5),
@@ -83,12 +79,10 @@ def bench_resources_vs_n(ns=(64, 128, 256, 512), board="ulx3s-85f", build_dir="b
     for n in ns:
         res = build_design(configure("onn-core", {"n": n, "dense": 1}), board, build_dir)
         rows.append({"n": n} | {k: res.get(k) for k in ("luts", "ffs", "brams", "dsps", "fmax_mhz", "build_s")})
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     from neuroxide.fileio import save_figure
-    fig, ax = plt.subplots(figsize=(5.5, 3.8))
+    from neuroxide.plots import new_figure
+    fig = new_figure(figsize=(5.5, 3.8))
+    ax = fig.subplots()
     x = [r["n"] for r in rows]
     for key in ("luts", "ffs", "brams"):
         ax.loglog(x, [max(r[key] or 0, 1) for r in rows], "o-", label=key)
@@ -98,7 +92,6 @@ def bench_resources_vs_n(ns=(64, 128, 256, 512), board="ulx3s-85f", build_dir="b
     ax.legend()
     fig.tight_layout()
     save_figure(fig, plot)
-    plt.close(fig)
     return {"board": board, "rows": rows, "plot": plot}
 
 

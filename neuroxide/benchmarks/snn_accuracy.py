@@ -76,12 +76,10 @@ def draw_band(ax, points, label, color="C0", scale=100):
 
 
 def plot_accuracy(res, path):
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     from neuroxide.fileio import save_figure
-    fig, axes = plt.subplots(1, 3, figsize=(13, 4), layout="constrained", sharey=True)
+    from neuroxide.plots import new_figure
+    fig = new_figure(figsize=(13, 4), layout="constrained")
+    axes = fig.subplots(1, 3, sharey=True)
 
     draw_band(axes[0], res["bits"], "SNN model (32 steps)", scale=1)
     draw_band(axes[0], res["bits_float"], "float net, same weights", "C1", scale=1)
@@ -99,7 +97,6 @@ def plot_accuracy(res, path):
     axes[0].set_ylim(0, 100)
     fig.suptitle(f"8x8 digits, {res['n']} test images, 64-64-10 SNN, mean and min..max over seeds {res['seeds']}")
     save_figure(fig, path)
-    plt.close(fig)
 
 
 PARTS = {"digits-accuracy": digits_accuracy}

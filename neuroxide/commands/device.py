@@ -1,127 +1,29 @@
 """``neuroxide device PRESET``: a device's float physics beside its calibrated fixed-point neuron.
 
-Every family of the neuron zoo (``neuroxide.models.devices.zoo``) has its own figure:
-
-* ``ts`` (nbox, vo2, ag-hfalox, ag-sio2): f-V curve, exact event model vs fixed-point LIF;
-* ``oscillator`` (nbo2-osc): f-V curve across the latch limit (self-protection), latch-aware encoder;
-* ``fefet`` / ``afefet``: excitatory pulses to fire vs inhibitory pulse amplitude;
-* ``mtj``: rate vs current and a winner-take-all raster of four neurons;
-* ``stochastic``: firing probability vs drive (sigmoid), float vs xorshift32 threshold noise;
-* ``dendrite``: filtering curve (weak inputs blocked, strong ones integrated) and soma firing.
+The experiment (every family's comparison) is ``neuroxide.experiments.device``; this module parses
+the preset, its ``-p`` overrides, ``--sweep`` and ``--dt``, runs it and prints the family's table
+(and its figure with ``--plot``).
 """
 
 import dataclasses
 
-from neuroxide.commands import add_json, emit, plot_path, table
+from neuroxide.commands import add_json, emit, flags_of, naming_flags, plot_path, table
 from neuroxide.errors import ParameterError
+from neuroxide.experiments.device import SWEEP_MEANING, DeviceSetup
 from neuroxide.fileio import check_output
 
 __all__ = ["register"]
 
-SWEEP_MEANING = {
-    "ts": "drive Vin (V)", "oscillator": "drive Vin (V)", "stochastic": "drive Vin (V)",
-    "fefet": "inhibitory pulse amplitude (V)", "afefet": "inhibitory pulse amplitude (V)",
-    "mtj": "drive current (A)", "dendrite": "pulse amplitude (V)",
-}
-
 
 def _parse_sweep(text):
-    import math
+    """``"V0:V1:N"`` -> ``(V0, V1, N)``; the experiment checks the range."""
     parts = text.split(":")
     try:
-        v0, v1, n = float(parts[0]), float(parts[1]), int(parts[2])
         if len(parts) != 3:
             raise ValueError
-    except (ValueError, IndexError):
+        return float(parts[0]), float(parts[1]), int(parts[2])
+    except ValueError:
         raise ParameterError("--sweep", text, "V0:V1:N, e.g. 1.2:4:25 (start, stop, points)") from None
-    if not (0 <= v0 < v1 and math.isfinite(v1)) or not 2 <= n <= 1000:
-        raise ParameterError("--sweep", text, "0 <= V0 < V1 (finite) and N in 2..1000")
-    import numpy as np
-    return np.linspace(v0, v1, n)
-
-
-# ------------------------------------------------------------------------------------------------
-# threshold-switch presets: the f-V comparison (unchanged contract)
-
-def cmd_ts_device(args):
-    from neuroxide.designs import configure_device, parse_overrides
-    from neuroxide.models.calibrate import calibrate, plot_fv, sweep
-    from neuroxide.models.devices import energy_comparison
-    preset, widths = configure_device(args.preset, parse_overrides(args.params))
-    vins = _parse_sweep(args.sweep) if args.sweep is not None else None
-    plot = check_output("--plot", plot_path(args.plot))
-    cal = calibrate(preset, dt=args.dt, widths=widths)
-    if vins is not None:
-        cal = sweep(cal, vins)
-    if plot:
-        plot_fv(cal, plot)
-    report = cal.to_dict() | {"family": "ts", "energy": energy_comparison(preset), "plot": plot,
-                              "onset_vin_volt": preset.onset_vin_volt, "latch_vin_volt": preset.latch_vin_volt,
-                              "source": preset.source, "assumed": list(preset.assumed)}
-
-    def mhz(x):
-        return "-" if x != x else f"{x / 1e6:.4g}"  # NaN: latched, no fixed-point equivalent
-
-    rows = []
-    for v, ff, fx, e in zip(cal.vin_volt, cal.rate_float_hz, cal.rate_fixed_hz, cal.rel_error):
-        note = "latched on" if v >= preset.latch_vin_volt else ("no oscillation" if ff == 0 else "")
-        rows.append([f"{v:.4g}", mhz(ff), mhz(fx), "-" if e != e else f"{100 * e:.2f}", note])
-    lines = [f"{preset.name}: {preset.source}",
-             f"oscillates for {preset.onset_vin_volt:.4g} V < Vin < {preset.latch_vin_volt:.4g} V; "
-             f"assumed values: {', '.join(preset.assumed) or 'none'}",
-             f"fixed point: dt = {cal.dt_s:.4g} s, v_bits = {cal.params.v_bits}, {cal.encoder.mode} encoder", "",
-             table(rows, ["Vin (V)", "f float (MHz)", "f fixed (MHz)", "error %", ""]), "",
-             f"max rate error where it oscillates: {100 * cal.max_rel_error:.2f} %"]
-    for e in report["energy"]:
-        lines.append(f"energy per spike at {e['model_vin_volt']:g} V: model {e['model_branch_energy_per_spike_joule']:.3g} J"
-                     f" (device branch), published {e['published_energy_per_spike_joule']:.3g} J ({e['source']})")
-    if plot:
-        lines.append(f"plot: {plot}")
-    emit(args, report, "\n".join(lines))
-    return 0
-
-
-# ------------------------------------------------------------------------------------------------
-# the other families
-
-def _apply_overrides(preset, family, overrides):
-    """``(preset, calibration options)`` with ``-p`` overrides of device values (SI floats) applied."""
-    from neuroxide.designs import si_float
-    from neuroxide.models.calibrate import CalibrationWidths
-    from neuroxide.models.devices.dendrite import DENDRITE_FIELDS
-    from neuroxide.models.devices.fefet import FEFET_FIELDS
-    from neuroxide.models.devices.mtj import MTJ_FIELDS
-    from neuroxide.models.devices.stochastic import STOCHASTIC_FIELDS
-    from neuroxide.models.devices.threshold_switch import CIRCUIT_FIELDS
-    fields = {"fefet": FEFET_FIELDS, "afefet": FEFET_FIELDS, "mtj": MTJ_FIELDS, "stochastic": STOCHASTIC_FIELDS,
-              "dendrite": DENDRITE_FIELDS, "oscillator": CIRCUIT_FIELDS}[family]
-    width_names = [f.name for f in dataclasses.fields(CalibrationWidths)] if family in (
-        "fefet", "afefet", "mtj", "stochastic", "oscillator") else []
-    device_kw, width_kw = {}, {}
-    for name, value in overrides.items():
-        if name in fields:
-            device_kw[name] = si_float(name, value)
-        elif name in width_names:
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise ParameterError(name, value, "an integer")
-            width_kw[name] = value
-        else:
-            raise ParameterError(name, value, ", ".join(tuple(fields) + tuple(width_names)),
-                                 why=f"unknown parameter of {family} preset {preset.name!r}")
-    if device_kw:
-        assumed = tuple(sorted(set(preset.assumed) | set(device_kw)))
-        preset = preset.replace(**device_kw, assumed=assumed) if family != "stochastic" else preset.replace(**device_kw)
-    options = {}
-    if width_kw:
-        options["widths"] = dataclasses.replace(_default_widths(preset, family), **width_kw)
-    return preset, options
-
-
-def _default_widths(preset, family):
-    from neuroxide.models.calibrate import CalibrationWidths
-    from neuroxide.models.calibrate_zoo import calibrate_zoo
-    p = calibrate_zoo(preset).params
-    return CalibrationWidths(v_bits=p.v_bits, in_bits=p.in_bits, decay_bits=p.decay_bits, ref_bits=p.ref_bits)
 
 
 def _fmt(x, fmt="{:.4g}"):
@@ -170,57 +72,61 @@ def _family_table(cal):
     return head, table(rows, ["Vin (V)", "f float (MHz)", "f fixed (MHz)", ""])
 
 
-def cmd_zoo_device(args, preset):
-    from neuroxide.designs import parse_overrides
-    from neuroxide.models.calibrate_zoo import calibrate_zoo, plot_zoo
-    from neuroxide.models.devices.zoo import family_of, model_energy_joule, zoo_energy_table
-    family = family_of(preset)
-    preset, options = _apply_overrides(preset, family, parse_overrides(args.params))
-    if args.dt is not None:
-        if family not in ("oscillator", "mtj"):
-            raise ParameterError("--dt", args.dt, "only for ts, oscillator and mtj presets",
-                                 why=f"one step of a {family} neuron is one pulse period (or one trial)")
-        options["dt"] = args.dt
-    if args.sweep is not None:
-        key = {"fefet": "v_inh_volt", "afefet": "v_inh_volt", "mtj": "i_amp", "stochastic": "vin_volt",
-               "oscillator": "vin_volt", "dendrite": "amplitudes_volt"}[family]
-        options[key] = _parse_sweep(args.sweep)
-    plot = check_output("--plot", plot_path(args.plot))
-    cal = calibrate_zoo(preset, **options)
-    if plot:
-        plot_zoo(cal, plot)
-    energy = [r for r in zoo_energy_table() if r["preset"] == preset.name]
-    e_model, where = model_energy_joule(preset)
-    published = energy[0]["published_energy_joule"] if energy else None
-    report = cal.to_dict() | {"source": preset.source, "assumed": list(preset.assumed), "plot": plot,
-                              "sweep_meaning": SWEEP_MEANING[family],
-                              "energy": {"model_energy_joule": e_model, "operating_point": where,
-                                         "published_energy_joule": published,
-                                         "published_source": energy[0]["published_source"] if energy else None}}
-    head, tab = _family_table(cal)
-    lines = [f"{preset.name} ({family}): {preset.source}",
+def _ts_lines(result):
+    """The f-V table of a threshold-switch preset, with its operating range and energy per spike."""
+    preset, cal = result.preset, result.calibration
+
+    def mhz(x):
+        return "-" if x != x else f"{x / 1e6:.4g}"  # NaN: latched, no fixed-point equivalent
+
+    rows = []
+    for v, ff, fx, e in zip(cal.vin_volt, cal.rate_float_hz, cal.rate_fixed_hz, cal.rel_error):
+        note = "latched on" if v >= preset.latch_vin_volt else ("no oscillation" if ff == 0 else "")
+        rows.append([f"{v:.4g}", mhz(ff), mhz(fx), "-" if e != e else f"{100 * e:.2f}", note])
+    lines = [f"{preset.name}: {preset.source}",
+             f"oscillates for {preset.onset_vin_volt:.4g} V < Vin < {preset.latch_vin_volt:.4g} V; "
              f"assumed values: {', '.join(preset.assumed) or 'none'}",
-             f"fixed point: {type(cal.params).__name__}(" + ", ".join(
-                 f"{k}={v}" for k, v in dataclasses.asdict(cal.params).items()) + ")", "", head, "", tab, "",
-             f"fidelity ({cal.fidelity['metric']}): max {100 * cal.fidelity['max_error']:.2f} %",
-             f"energy per spike: model {e_model:.3g} J at {where}" + (
-                 f", published {published:.3g} J ({energy[0]['published_source']})" if published else
-                 ", no published figure in the review's Table 1")]
-    if plot:
-        lines.append(f"plot: {plot}")
-    emit(args, report, "\n".join(lines))
-    return 0
+             f"fixed point: dt = {cal.dt_s:.4g} s, v_bits = {cal.params.v_bits}, {cal.encoder.mode} encoder", "",
+             table(rows, ["Vin (V)", "f float (MHz)", "f fixed (MHz)", "error %", ""]), "",
+             f"max rate error where it oscillates: {100 * cal.max_rel_error:.2f} %"]
+    for e in result.energy:
+        lines.append(f"energy per spike at {e['model_vin_volt']:g} V: model {e['model_branch_energy_per_spike_joule']:.3g} J"
+                     f" (device branch), published {e['published_energy_per_spike_joule']:.3g} J ({e['source']})")
+    return lines
+
+
+def _zoo_lines(result):
+    """The family's table of a zoo preset, with its fixed-point parameters, fidelity and energy."""
+    preset, cal, energy = result.preset, result.calibration, result.energy
+    head, tab = _family_table(cal)
+    published = energy["published_energy_joule"]
+    return [f"{preset.name} ({result.family}): {preset.source}",
+            f"assumed values: {', '.join(preset.assumed) or 'none'}",
+            f"fixed point: {type(cal.params).__name__}(" + ", ".join(
+                f"{k}={v}" for k, v in dataclasses.asdict(cal.params).items()) + ")", "", head, "", tab, "",
+            f"fidelity ({cal.fidelity['metric']}): max {100 * cal.fidelity['max_error']:.2f} %",
+            f"energy per spike: model {energy['model_energy_joule']:.3g} J at {energy['operating_point']}" + (
+                f", published {published:.3g} J ({energy['published_source']})" if published else
+                ", no published figure in the review's Table 1")]
 
 
 def cmd_device(args):
-    from neuroxide.models.devices import PRESETS
+    from neuroxide.experiments.device import plot_device, run_device
     from neuroxide.models.devices.zoo import get_any_preset
-    from neuroxide.designs import naming_overrides, parse_overrides
-    preset = get_any_preset(args.preset)   # unknown name: ParameterError listing every family's presets
-    with naming_overrides(parse_overrides(args.params), f"preset {args.preset}"):
-        if args.preset in PRESETS:
-            return cmd_ts_device(args)
-        return cmd_zoo_device(args, preset)
+    from neuroxide.overrides import naming_overrides, parse_overrides
+    get_any_preset(args.preset)  # unknown name: ParameterError listing every family's presets
+    overrides = parse_overrides(args.params)
+    with naming_overrides(overrides, f"preset {args.preset}"), naming_flags(flags_of(DeviceSetup, preset="preset")):
+        setup = DeviceSetup(args.preset, overrides, None if args.sweep is None else _parse_sweep(args.sweep), args.dt)
+        plot = check_output("--plot", plot_path(args.plot))
+        result = run_device(setup)
+    if plot:
+        plot_device(result, plot)
+    lines = _ts_lines(result) if result.family == "ts" else _zoo_lines(result)
+    if plot:
+        lines.append(f"plot: {plot}")
+    emit(args, result.to_dict() | {"plot": plot}, "\n".join(lines))
+    return 0
 
 
 def register(sub):

@@ -2,8 +2,9 @@
 
 import argparse
 
-from neuroxide.commands import add_json, check_range, emit
+from neuroxide.commands import add_json, emit
 from neuroxide.errors import ParameterError
+from neuroxide.experiments.checks import check_range
 
 __all__ = ["register", "cmd_link"]
 
@@ -19,7 +20,7 @@ def _int(field, text, lo, hi):
 
 
 def cmd_link(args):
-    from neuroxide.boards import hostlink as proto
+    from neuroxide.models import hostlink as proto
     from neuroxide.boards.host import HostLink, HostLinkError, SerialTransport
 
     # validate everything before touching the port

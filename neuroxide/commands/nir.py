@@ -1,7 +1,8 @@
 """``neuroxide nir import|run|export``: NIR graphs (snnTorch, Norse, Sinabs, Rockpool, Lava-DL) on the SNN core.
 
 The mapping rules (graph shapes, discretisation, reset, quantisation) live in
-``neuroxide.models.nir_map``; this module is the command line around them:
+``neuroxide.models.nir_map`` and the experiment around them in ``neuroxide.experiments.nir``; this
+module is the command line:
 
 * ``import``: NIR file -> core configuration JSON (``neuroxide simulate/build snn-core -p network=...``);
 * ``run``: NIR file + input spikes -> output spikes on the float NIR semantics, the fixed-point model
@@ -14,31 +15,28 @@ import sys
 import textwrap
 import time
 
-from neuroxide.commands import add_json, check_range, emit, plot_path, status, table
+from neuroxide.commands import add_backend, add_json, emit, flags_of, naming_flags, plot_path, status, table
 from neuroxide.errors import ParameterError
+from neuroxide.experiments.backends import Backend
+from neuroxide.experiments.checks import check_range
+from neuroxide.experiments.nir import BACKENDS, MAX_SEED, NIRImportSetup
 
-__all__ = ["register", "run_backends", "BACKENDS", "random_input"]
+__all__ = ["register"]
 
-BACKENDS = ("float", "model", "rtl")
-MAX_SEED = 0xFFFF_FFFF
+# the arguments of the experiment and of neuroxide.models.nir_map, by the flag that gives them
+FLAGS = flags_of(NIRImportSetup, path="FILE") | {"spikes": "--input", "steps": "--random-steps", "batch": "--batch",
+                                                 "rate": "--rate", "lanes": "--lanes"}
 
 
 def _fmt():
     return lambda prog: argparse.RawDescriptionHelpFormatter(prog, width=100)
 
 
-def _check_common(args):
-    if args.dt is not None:
-        check_range("--dt", args.dt, 1e-9, 1e3, kind=float)
-    check_range("--weight-bits", args.weight_bits, 1, 8)
-    check_range("--seed", args.seed, 0, MAX_SEED)
-
-
 def _load(args):
-    from neuroxide.models.nir_map import load, to_core
-    net = load(args.file, args.dt, args.discretisation)
-    mapping = to_core(net, args.weight_bits, args.seed, requantise=args.requantise)
-    return net, mapping
+    """``(FloatNetwork, CoreMapping)`` of the file and import options of ``args``."""
+    from neuroxide.experiments.nir import import_nir
+    return import_nir(NIRImportSetup(args.file, args.dt, args.discretisation, args.weight_bits, args.seed,
+                                     args.requantise))
 
 
 def _layer_rows(net, mapping):
@@ -67,10 +65,10 @@ def _layers_json(net, mapping):
 # --- import -----------------------------------------------------------------------------------
 
 def cmd_import(args):
-    _check_common(args)
     from neuroxide.fileio import write_json
     t0 = time.perf_counter()
-    net, mapping = _load(args)
+    with naming_flags(FLAGS):
+        net, mapping = _load(args)
     config = mapping.to_dict() | {"source": str(args.file), "dt": net.dt, "discretisation": net.discretisation,
                                   "weight_bits": args.weight_bits}
     if args.output:
@@ -92,133 +90,26 @@ def cmd_import(args):
 
 # --- run --------------------------------------------------------------------------------------
 
-def random_input(n_in, steps, batch, rate, seed):
-    """Bernoulli spikes ``(steps, batch, n_in)`` with probability ``rate`` per input and step."""
-    import numpy as np
-    return np.random.default_rng([seed, 6]).random((steps, batch, n_in)) < rate
-
-
-def run_backends(net, mapping, spikes, backend="model", simulator=None, build_dir="build/nir", lanes=None,
-                 progress=None):
-    """Run ``spikes`` (bool ``(steps, batch, n_in)``) on float, and model / rtl as ``backend`` asks.
-
-    Returns ``(report, extras)``: ``report`` has per-backend output spike counts' totals, the
-    agreement model vs float and rtl vs model (:func:`~neuroxide.models.nir_map.agreement`), the
-    RTL's mismatches; ``extras`` the spike arrays per backend (last layer).
-    """
-    import numpy as np
-
-    from neuroxide.models.nir_map import agreement, simulate_float
-    from neuroxide.models.snn import SNNModel
-    t0 = time.perf_counter()
-    steps, batch = spikes.shape[:2]
-    spiking = net.layers[-1].spiking
-    report = {"steps": int(steps), "batch": int(batch), "backend": backend, "output_spiking": spiking,
-              "exact_from_metadata": mapping.exact}
-    extras = {}
-    fl = simulate_float(net, spikes, progress=progress if backend == "float" else None)
-    extras["float"] = fl["spikes"][-1]
-    counts = {"float": fl["spikes"][-1].sum(axis=0)}
-    if backend in ("model", "rtl"):
-        trace = SNNModel(mapping.network, batch).run(spikes, record_state=not spiking,
-                                                     progress=progress if backend == "model" else None)
-        extras["model"] = trace.spikes[-1]
-        counts["model"] = trace.counts()
-        report["sops"] = int(trace.sops.sum())
-        if spiking:
-            report["agreement_model_float"] = agreement(counts["model"], counts["float"])
-        else:
-            v_model = mapping.v_float(len(net.layers) - 1, trace.state[-1]["v"])
-            v_float = fl["v"]
-            span = float(np.abs(v_float).max()) or 1.0
-            report["li_rms_error_relative"] = float(np.sqrt(np.mean((v_model - v_float) ** 2)) / span)
-            report["li_class_agreement"] = float(np.mean(v_model.sum(axis=0).argmax(-1) == v_float.sum(axis=0).argmax(-1)))
-            extras["v_model"], extras["v_float"] = v_model, v_float
-        hidden = [agreement(trace.counts(k), fl["spikes"][k].sum(axis=0))["overall"]
-                  for k in range(len(net.layers) - 1)]
-        report["hidden_agreement_model_float"] = hidden
-    if backend == "rtl":
-        from neuroxide.testbench.snn_bench import DEFAULT_LANES, run_network
-        res = run_network(mapping.network, spikes.astype(np.uint8), simulator=simulator, build_dir=f"{build_dir}/rtl",
-                          progress=progress, lanes=lanes or DEFAULT_LANES)
-        rtl = np.asarray(res["spikes"][-1], dtype=bool)
-        extras["rtl"] = rtl
-        counts["rtl"] = rtl.sum(axis=0)
-        report.update({"mismatches": int(res["mismatches"]), "cycles": int(res["cycles"]),
-                       "sop_per_cycle": res["sop_per_cycle"], "simulator": res["simulator"], "lanes": res["lanes"],
-                       "rtl_wall_s": res["wall_s"], "agreement_rtl_model": agreement(counts["rtl"], counts["model"])})
-    report["spikes"] = {k: int(v.sum()) for k, v in counts.items()}
-    report["counts"] = {k: v.tolist() for k, v in counts.items()} if batch * net.n_out <= 4096 else None
-    report["wall_s"] = round(time.perf_counter() - t0, 3)
-    return report, extras
-
-
-def plot_run(report, extras, path, sample=0):
-    """Output raster of one sample per backend + per-neuron spike counts, model vs float."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import matplotlib.ticker
-    import numpy as np
-
-    from neuroxide.fileio import save_figure
-    names = [k for k in ("float", "model", "rtl") if k in extras]
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4), layout="constrained")
-    ax = axes[0]
-    colours = {"float": "tab:blue", "model": "tab:orange", "rtl": "k"}
-    offsets = {"float": -0.2, "model": 0.0, "rtl": 0.2}
-    for name in names:
-        t, j = np.nonzero(extras[name][:, sample, :])
-        ax.scatter(t, j + offsets[name], s=8, marker="|", color=colours[name], label=name)
-    ax.set_xlabel(f"time step (sample {sample})")
-    ax.set_ylabel("output neuron")
-    ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-    ax.legend(loc="upper right", fontsize=8)
-    ax.set_title("output spikes")
-    ax = axes[1]
-    if "model" in extras:
-        cf = extras["float"].sum(axis=0).ravel()
-        cm = extras["model"].sum(axis=0).ravel()
-        top = max(int(cf.max()), int(cm.max()), 1)
-        ax.plot([0, top], [0, top], color="0.7", lw=1)
-        ax.scatter(cf, cm, s=10, alpha=0.5)
-        ax.set_xlabel("spike count, float NIR semantics")
-        ax.set_ylabel("spike count, fixed-point model")
-        agree = report.get("agreement_model_float")
-        if agree:
-            ax.set_title(f"agreement {100 * agree['overall']:.2f} %, exact counts {100 * agree['exact']:.1f} %")
-    else:
-        ax.set_axis_off()
-    save_figure(fig, path)
-    plt.close(fig)
-
-
 def cmd_run(args):
-    _check_common(args)
     import numpy as np
     from tqdm import tqdm
 
+    from neuroxide.experiments.nir import check_lanes, plot_run, random_input, run_nir
     from neuroxide.models.nir_map import flatten_input
     plot_path(args.plot)
-    if args.backend not in BACKENDS:
-        raise ParameterError("--backend", args.backend, " | ".join(BACKENDS))
     if (args.input is None) == (args.random_steps is None):
         raise ParameterError("--input", args.input, "exactly one of --input SPIKES.npy and --random-steps T")
-    if args.random_steps is not None:
-        check_range("--random-steps", args.random_steps, 1, 1 << 16)
-        check_range("--batch", args.batch, 1, 1 << 16)
-        check_range("--rate", args.rate, 0.0, 1.0, kind=float)
-    if args.lanes is not None and args.lanes not in (1, 2, 4, 8, 16, 32):
-        raise ParameterError("--lanes", args.lanes, "1 | 2 | 4 | 8 | 16 | 32")
-    net, mapping = _load(args)
-    if args.input is not None:
-        try:
-            raw = np.load(args.input, allow_pickle=False)
-        except (OSError, ValueError, EOFError) as e:
-            raise ParameterError("--input", args.input, "a .npy file of 0/1 spikes", why=str(e)) from None
-        spikes = flatten_input(net, raw)
-    else:
-        spikes = random_input(net.n_in, args.random_steps, args.batch, args.rate, args.seed)
+    with naming_flags(FLAGS):
+        check_lanes(args.lanes)
+        net, mapping = _load(args)
+        if args.input is not None:
+            try:
+                raw = np.load(args.input, allow_pickle=False)
+            except (OSError, ValueError, EOFError) as e:
+                raise ParameterError("--input", args.input, "a .npy file of 0/1 spikes", why=str(e)) from None
+            spikes = flatten_input(net, raw)
+        else:
+            spikes = random_input(net.n_in, args.random_steps, args.batch, args.rate, args.seed)
     steps, batch = spikes.shape[:2]
     status(f"nir run: {args.backend} back end, {batch} sample(s) x {steps} steps, {net.n_in} -> {net.n_out}")
     bar = tqdm(total=steps if args.backend != "rtl" else steps * batch, desc=f"{args.backend} steps",
@@ -228,20 +119,17 @@ def cmd_run(args):
         bar.total = total
         bar.update(done - bar.n)
     try:
-        report, extras = run_backends(net, mapping, spikes, args.backend, args.simulator, args.build_dir, args.lanes,
-                                      progress)
+        result = run_nir(net, mapping, spikes, args.backend, args.simulator, args.build_dir, args.lanes, progress)
     finally:
         bar.close()
-    report["file"] = str(args.file)
     if args.output:
         from neuroxide.fileio import atomic_path
         with atomic_path(args.output) as tmp, open(tmp, "wb") as f:
-            np.savez(f, **{k: v for k, v in extras.items()})
+            np.savez(f, **result.outputs)
     if args.plot:
-        plot_run(report, extras, args.plot)
-    report["plot"], report["output"] = args.plot, args.output
-    rows = [[k, v] for k, v in report["spikes"].items()]
-    lines = [table(rows, ["backend", "output spikes"])]
+        plot_run(result, args.plot)
+    report = result.to_dict() | {"file": str(args.file), "plot": args.plot, "output": args.output}
+    lines = [table([[k, v] for k, v in report["spikes"].items()], ["backend", "output spikes"])]
     if "agreement_model_float" in report:
         a = report["agreement_model_float"]
         lines.append(f"spike-count agreement model vs float: {100 * a['overall']:.2f} % "
@@ -255,23 +143,13 @@ def cmd_run(args):
     if args.plot:
         lines.append(f"plot: {args.plot}")
     emit(args, report, "\n".join(lines))
-    if report.get("mismatches"):
-        status(f"error: the RTL differs from the model on {report['mismatches']} steps")
+    if result.mismatches:
+        status(f"error: the RTL differs from the model on {result.mismatches} steps")
         return 1
     return 0
 
 
 # --- export -----------------------------------------------------------------------------------
-
-def _digits_network(args):
-    from neuroxide.models.crossbar import DeviceParams
-    from neuroxide.models.train import TrainConfig, convert, load_digits_split, trained_mlp
-    x_tr = load_digits_split()[0]
-    weights = trained_mlp(TrainConfig(), cache_dir=args.build_dir)
-    device = DeviceParams(weight_bits=args.weight_bits, grid_bits=8)
-    network, _ = convert(weights, x_tr, device, seed=args.seed, network_seed=args.seed)
-    return network
-
 
 def cmd_export(args):
     import json
@@ -285,7 +163,8 @@ def cmd_export(args):
     if Path(args.output).suffix.lower() != ".nir":
         raise ParameterError("-o", args.output, "a file name ending in .nir")
     if args.network == "digits":
-        network = _digits_network(args)
+        from neuroxide.experiments.digits import digits_network
+        network = digits_network(args.weight_bits, args.seed, build_dir=args.build_dir)[0]
     else:
         try:
             d = json.loads(Path(args.network).read_text())
@@ -379,7 +258,7 @@ def register(sub):
     pr.add_argument("--random-steps", type=int, metavar="T", help="instead of --input: T steps of Bernoulli spikes")
     pr.add_argument("--batch", type=int, default=16, metavar="B", help="samples of --random-steps input (default 16)")
     pr.add_argument("--rate", type=float, default=0.2, metavar="P", help="spike probability of --random-steps input (default 0.2)")
-    pr.add_argument("--backend", choices=BACKENDS, default="model", help="float | model | rtl (default model)")
+    add_backend(pr, BACKENDS, Backend.MODEL)
     pr.add_argument("--simulator", choices=("icarus", "verilator"), default=None, help="rtl simulator (default icarus)")
     pr.add_argument("--lanes", type=int, default=None, help="rtl: synapses per clock, 1..32 (default 8)")
     pr.add_argument("--build-dir", default="build/nir", help="RTL build directory (default build/nir)")

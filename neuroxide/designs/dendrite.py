@@ -8,11 +8,13 @@ calibrated ``dendrite-li2020`` device (``neuroxide.models.calibrate_zoo.calibrat
 
 import dataclasses
 
-from neuroxide.designs import Design, check_int_params, check_known, simulate_chunked
+from neuroxide.designs import Design
 from neuroxide.designs.lif import DesignConfig
 from neuroxide.errors import ParameterError
 from neuroxide.models.dendrite import DENDRITE_PARAM_DOCS, DendriteParams
 from neuroxide.models.stimulus import STIM_DOCS, StimulusParams
+from neuroxide.overrides import check_int_params, check_known
+from neuroxide.testbench.runner import simulate_chunked
 
 __all__ = ["DendriteDesign", "DendriteConfig", "DESIGN", "default_params"]
 

@@ -14,9 +14,11 @@ from pathlib import Path
 from amaranth.hdl import Elaboratable, Module
 from amaranth.lib import io
 
-from neuroxide.designs import Design, bench_summary, check_known
+from neuroxide.designs import Design
 from neuroxide.errors import ParameterError
 from neuroxide.models import hh
+from neuroxide.overrides import check_known
+from neuroxide.testbench.runner import bench_summary
 
 __all__ = ["HHConfig", "HHDesign", "HHBoardTop", "DESIGN"]
 

@@ -4,8 +4,8 @@
   pins ``rx``/``tx``, the link, the core, bus counters) at the divisor of ``sim_divisor``.
 * ``neuroxide simulate hostlink --steps N``: N random and mutated frames through the byte-stream
   engine on Icarus/Verilator, run free from a stimulus memory and compared byte for byte with the
-  reference (:func:`~neuroxide.testbench.hostlink_top.link_model`), then the whole RAM read back;
-  with ``-p uart=1`` instead N driver operations (:class:`~neuroxide.boards.host.HostLink`)
+  reference (:func:`~neuroxide.models.hostlink.link_model`), then the whole RAM read back;
+  with ``-p uart=1`` instead N driver operations (:class:`~neuroxide.models.hostlink_client.HostLink`)
   through the UART pins (slower: 10 * sim_divisor clocks per byte).
 * ``neuroxide build hostlink --board B``: :class:`~neuroxide.boards.linktop.HostLinkTop` at
   ``baud`` on the board's UART, LEDs for activity and errors.
@@ -15,8 +15,9 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from neuroxide.designs import Design, check_int_params, check_known
+from neuroxide.designs import Design
 from neuroxide.errors import ParameterError
+from neuroxide.overrides import check_int_params, check_known
 
 __all__ = ["HostLinkDesign", "DESIGN", "HostLinkConfig"]
 
@@ -59,7 +60,7 @@ class HostLinkConfig:
 class HostLinkDesign(Design):
     name = "hostlink"
     summary = "UART host link (framed CRC-16 word read/write protocol) + demo register-file core"
-    model = "neuroxide.testbench.hostlink_top.link_model"
+    model = "neuroxide.models.hostlink.link_model"
     rtl = "neuroxide.rtl.hostlink.HostLinkUART"
 
     def parameter_table(self):
@@ -73,7 +74,7 @@ class HostLinkDesign(Design):
         return HostLinkConfig(self.name, **values)
 
     def elaborate(self, cfg):
-        from neuroxide.boards.linktop import RegisterFileCore
+        from neuroxide.rtl.register_file import RegisterFileCore
         from neuroxide.testbench.hostlink_top import LinkSimTop
         return LinkSimTop(RegisterFileCore(cfg.ram_depth), divisor=cfg.sim_divisor,
                           frame_timeout=64 * 10 * cfg.sim_divisor)
@@ -82,7 +83,7 @@ class HostLinkDesign(Design):
         """``model_ram_depth``: give the reference a different RAM size (the negative test)."""
         from amaranth.back import verilog
 
-        from neuroxide.boards.linktop import RegisterFileCore
+        from neuroxide.rtl.register_file import RegisterFileCore
         from neuroxide.testbench.hostlink_top import FuzzTop, LinkSimTop
         from neuroxide.testbench.runner import run_bench
 
@@ -118,7 +119,8 @@ class HostLinkDesign(Design):
         return out
 
     def board_top(self, cfg, board):
-        from neuroxide.boards.linktop import HostLinkTop, RegisterFileCore
+        from neuroxide.boards.linktop import HostLinkTop
+        from neuroxide.rtl.register_file import RegisterFileCore
         from neuroxide.boards.platforms import get_board
         from neuroxide.rtl.uart import uart_divisor
         uart_divisor(get_board(board).clock_hz, cfg.baud)  # a baud the board clock cannot make: exit 2 now

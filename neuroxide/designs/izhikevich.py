@@ -17,9 +17,11 @@ from amaranth.hdl import Elaboratable, Module, Signal, signed
 from amaranth.lib import io
 from amaranth.lib.memory import Memory
 
-from neuroxide.designs import Design, bench_summary, check_int_params, check_known
+from neuroxide.designs import Design
 from neuroxide.errors import ParameterError
 from neuroxide.models import izhikevich as iz
+from neuroxide.overrides import check_int_params, check_known
+from neuroxide.testbench.runner import bench_summary
 
 __all__ = ["IzhikevichConfig", "IzhikevichDesign", "IzhikevichBoardTop", "DESIGN"]
 

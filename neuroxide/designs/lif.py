@@ -7,10 +7,12 @@ state of every neuron at every step in a trace memory; the board top blinks LEDs
 import dataclasses
 from dataclasses import dataclass
 
-from neuroxide.designs import Design, check_int_params, check_known, simulate_chunked
+from neuroxide.designs import Design
 from neuroxide.errors import ParameterError
 from neuroxide.models.lif import PARAM_DOCS, LIFParams
 from neuroxide.models.stimulus import STIM_DOCS, StimulusParams
+from neuroxide.overrides import check_int_params, check_known
+from neuroxide.testbench.runner import simulate_chunked
 
 __all__ = ["DesignConfig", "LIFDesign", "DESIGN", "MAX_NEURONS", "DEFAULT_CHUNK"]
 

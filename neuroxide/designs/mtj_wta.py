@@ -9,10 +9,11 @@ cocotb bench ``neuroxide.testbench.wta_bench`` (full state every step).
 import dataclasses
 from dataclasses import dataclass
 
-from neuroxide.designs import check_int_params, simulate_chunked
 from neuroxide.designs._zoo import ZooLIFDesign, _calibration
 from neuroxide.designs.lif import DEFAULT_CHUNK, GLOBAL_PARAMS
 from neuroxide.errors import ParameterError
+from neuroxide.overrides import check_int_params
+from neuroxide.testbench.runner import simulate_chunked
 
 __all__ = ["WTADesign", "DESIGN"]
 

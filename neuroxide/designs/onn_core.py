@@ -11,13 +11,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
-from neuroxide.designs import Design, check_int_params, check_known
+from neuroxide.designs import Design
 from neuroxide.errors import ParameterError
+from neuroxide.models.gset import couplings_of
 from neuroxide.models.onn import PARAM_DOCS, ONNParams
+from neuroxide.overrides import check_int_params, check_known
 
-__all__ = ["ONNDesignConfig", "ONNCoreDesign", "DESIGN", "couplings_of", "random_couplings"]
+__all__ = ["ONNDesignConfig", "ONNCoreDesign", "DESIGN"]
 
 MAX_DENSE = 1024
 MAX_SPARSE = 4096
@@ -46,29 +46,6 @@ class ONNDesignConfig:
     def to_dict(self):
         return {"design": self.design, "n": self.n, "dense": self.dense, "seed": self.seed, "density": self.density,
                 "graph": self.graph, "anneal_steps": self.anneal_steps, "params": dataclasses.asdict(self.params)}
-
-
-def random_couplings(n, density_pct, seed):
-    """Symmetric +-1 couplings with ``density_pct`` % of pairs coupled (numpy Generator(seed))."""
-    import scipy.sparse as sp
-    rng = np.random.default_rng(seed)
-    a = rng.choice([-1, 1], size=(n, n)) * (rng.random((n, n)) * 100 < density_pct)
-    a = np.triu(a, 1)
-    return sp.csr_matrix(a + a.T, dtype=np.int64)
-
-
-def couplings_of(cfg):
-    """``(J, graph or None)`` of a configuration dict (``to_dict``); J sparse, or dense if cfg['dense']."""
-    from neuroxide.models.gset import ising_couplings, load_graph
-    graph = None
-    if cfg.get("graph"):
-        graph = load_graph(cfg["graph"])
-        J = ising_couplings(graph)
-    else:
-        J = random_couplings(cfg["n"], cfg["density"], cfg["seed"])
-    if cfg["dense"]:
-        J = J.toarray()
-    return J, graph
 
 
 class ONNCoreDesign(Design):

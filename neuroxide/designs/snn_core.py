@@ -19,8 +19,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from neuroxide.designs import Design, check_int_params, check_known
+from neuroxide.designs import Design
 from neuroxide.errors import ParameterError
+from neuroxide.overrides import check_int_params, check_known
 
 __all__ = ["SNNCoreConfig", "SNNCoreDesign", "DESIGN", "PARAMS", "make_network"]
 

@@ -1,9 +1,12 @@
 """The host link protocol: framed, CRC-16-checked word reads and writes over a byte stream (UART).
 
-This module is the single source of truth for the wire format; the RTL decoder
-(:mod:`neuroxide.rtl.hostlink`) and the host driver (:mod:`neuroxide.boards.host`) take every
-constant from here. Every core maps its registers and memories onto 32-bit bus words at 24-bit
-word addresses (:mod:`neuroxide.rtl.hostbus`), so the protocol only needs word writes and reads.
+This module is the single source of truth for the wire format and the device's rules: the RTL
+engine (:mod:`neuroxide.rtl.hostlink`), the protocol client (:mod:`neuroxide.models.hostlink_client`,
+which the board driver :mod:`neuroxide.boards.host` puts on a serial port) and the reference model
+of the device (:func:`link_model`, below) take every constant from here. Every core maps its
+registers and memories onto 32-bit bus words at 24-bit word addresses
+(:mod:`neuroxide.models.registers`, :mod:`neuroxide.rtl.hostbus`), so the protocol only needs word
+writes and reads.
 
 Request (host -> device), at most ``MAX_REQUEST_BYTES`` = 136 bytes::
 
@@ -61,13 +64,15 @@ frame.
 
 import enum
 
+from .registers import ADDR_BITS, DATA_BITS
+
 __all__ = [
     "SYNC_REQUEST", "SYNC_RESPONSE", "PROTOCOL_VERSION", "MAGIC", "MAX_WORDS", "MAX_PAYLOAD",
     "MAX_REQUEST_BYTES", "MAX_RESPONSE_BYTES", "ADDR_BYTES", "ADDR_MASK", "WORD_MASK",
     "CRC_POLY", "CRC_INIT", "Command", "Status", "ProtocolError", "crc16", "crc16_update",
     "encode_request", "decode_request", "encode_response", "decode_response", "Response",
     "write_request", "read_request", "ping_request", "expected_response_length",
-    "request_length", "split_responses",
+    "request_length", "split_responses", "GAP", "link_model",
 ]
 
 SYNC_REQUEST = 0xA5
@@ -75,9 +80,9 @@ SYNC_RESPONSE = 0x5A
 PROTOCOL_VERSION = 1
 MAGIC = b"NX"
 MAX_WORDS = 32           # words per WRITE/READ frame
-ADDR_BYTES = 3           # 24-bit word addresses (rtl.hostbus.ADDR_BITS)
-ADDR_MASK = (1 << (8 * ADDR_BYTES)) - 1
-WORD_MASK = 0xFFFF_FFFF
+ADDR_BYTES = ADDR_BITS // 8   # 3: the host bus's 24-bit word addresses
+ADDR_MASK = (1 << ADDR_BITS) - 1
+WORD_MASK = (1 << DATA_BITS) - 1
 MAX_PAYLOAD = ADDR_BYTES + 4 * MAX_WORDS                 # 131
 MAX_REQUEST_BYTES = 3 + MAX_PAYLOAD + 2                  # 136
 MAX_RESPONSE_BYTES = 4 + 4 * MAX_WORDS + 2               # 134
@@ -306,3 +311,77 @@ def split_responses(data):
         out.append(decode_response(data[:n]))
         data = data[n:]
     return out
+
+
+# -- the reference model of the device ---------------------------------------------------------------
+GAP = "gap"  # in a byte stream: the line stays idle longer than the frame timeout
+
+
+def link_model(stream, target):
+    """Responses (bytes) the device sends for ``stream`` (bytes and :data:`GAP` markers), with
+    ``target`` updated by the bus transfers: any object with ``transfer(addr, we, data) -> (r_data,
+    err)``, such as :class:`neuroxide.models.register_file.RegisterFileModel`. Follows the rules of
+    the module docstring (strict request/response: the next byte is read after the response)."""
+    S, C = Status, Command
+    out = bytearray()
+    items = list(stream)
+    i = 0
+
+    def respond(cmd, status, payload):
+        out.extend(encode_response(cmd, status, payload))
+
+    while i < len(items):
+        item = items[i]
+        i += 1
+        if item != SYNC_REQUEST:
+            continue  # garbage or a gap between frames
+        frame = [item]
+        timed_out = False
+        drain = False
+        while True:
+            need = 3 if len(frame) < 3 else frame[2] + 5
+            if len(frame) >= 3 and frame[2] > MAX_PAYLOAD:
+                drain = True
+                break
+            if len(frame) >= need:
+                break
+            if i >= len(items) or items[i] == GAP:
+                timed_out = True
+                i += 1
+                break
+            frame.append(items[i])
+            i += 1
+        if drain:
+            while i < len(items) and items[i] != GAP:
+                i += 1
+            i += 1
+            respond(frame[1], S.BAD_LENGTH, b"\0")
+            continue
+        if timed_out:
+            respond(frame[1] if len(frame) > 1 else 0, S.FRAME_TIMEOUT, b"\0")
+            continue
+        try:
+            cmd, addr, arg = decode_request(bytes(frame))
+        except ProtocolError as error:
+            respond(frame[1], error.status, b"\0")
+            continue
+        if cmd is C.PING:
+            respond(cmd, S.OK, MAGIC + bytes([PROTOCOL_VERSION, MAX_WORDS]))
+            continue
+        n = len(arg) if cmd.is_write else arg
+        data = b""
+        status = S.OK
+        done = 0
+        for k in range(n):
+            at = (addr + k) & ADDR_MASK if cmd.increments else addr
+            r_data, err = target.transfer(at, cmd.is_write, arg[k] if cmd.is_write else 0)
+            if err:
+                status = S.BUS_ERROR
+                break
+            data += r_data.to_bytes(4, "big")
+            done += 1
+        if status != S.OK or cmd.is_write:
+            respond(cmd, status, bytes([done]))
+        else:
+            respond(cmd, status, data)
+    return bytes(out)

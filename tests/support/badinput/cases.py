@@ -1,0 +1,19 @@
+"""The catalogue: every case, in the order the docs list them."""
+
+from .experiment_cases import experiment_cases
+from .file_cases import config_cases, nir_cases
+from .flow_cases import flow_cases
+from .generated import device_cases, param_cases
+from .reader_cases import reader_cases
+
+__all__ = ["hand_cases", "catalogue"]
+
+
+def hand_cases():
+    """Every subcommand and reader, one case per kind of bad input (see :mod:`support.badinput`)."""
+    return flow_cases() + experiment_cases() + reader_cases()
+
+
+def catalogue(designs=None):
+    """Every case: the hand-written ones, the input files, then the generated ``-p`` sweeps."""
+    return hand_cases() + nir_cases() + config_cases() + param_cases(designs) + device_cases()
