@@ -46,8 +46,8 @@ from amaranth.lib import data, stream, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-from neuroxide.models import hostlink as proto
 from neuroxide.errors import ParameterError
+from neuroxide.models import hostlink as proto
 
 from .hostbus import ADDR_BITS, HostBusSignature
 from .uart import UARTRx, UARTTx

@@ -68,12 +68,12 @@ def xorshift32_spec(m, state, name):
     return wire(m, name, x1 ^ (x1 << 5)[:32], unsigned(32))
 
 
-def lif_spec(m, s, v, ref, adapt, rng, i_exc, i_inh, name=""):
-    """One LIF step (``neuroxide.models.lif`` docstring) with constants ``s`` in wide arithmetic.
+def lif_spec(m, s, v, ref, adapt, rng, i_exc, i_inh, name="", wide=40):
+    """One LIF step (``neuroxide.models.lif`` docstring) with constants ``s`` in wide arithmetic
+    (``wide`` bits beyond a field's width: no intermediate value overflows).
 
     Returns ``{"fire", "v", "ref", "adapt", "rng"}``: wires of the values after the step.
     """
-    wide = 40  # bits beyond a field's width: no intermediate value overflows
     rng_n = xorshift32_spec(m, rng, f"{name}rng_spec")
     a_dec = wire(m, f"{name}a_dec", adapt - (adapt >> s.adapt_shift), signed(s.adapt_bits + 2))
     v_raw = wire(m, f"{name}v_raw", ((v * s.decay) >> s.decay_bits) + s.bias + i_exc - i_inh, signed(s.v_bits + wide))

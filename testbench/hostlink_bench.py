@@ -13,7 +13,7 @@ The config's ``mode`` picks one of two benches (and the toplevel it needs):
 * ``"fuzz"`` (toplevel :class:`~neuroxide.testbench.hostlink_top.FuzzTop`): random and mutated
   frames (:func:`~neuroxide.testbench.hostlink_top.fuzz_stream`) are written into the stimulus
   memory in chunks, the simulator runs each chunk free, and the response memory is compared
-  byte for byte with :func:`~neuroxide.testbench.hostlink_top.link_model`; a final sweep of READs
+  byte for byte with :func:`~neuroxide.models.hostlink.link_model`; a final sweep of READs
   over the whole RAM checks its state. ``mismatches`` counts responses that differ.
 
 Both write ``{"steps" (frames), "cycles", "mismatches", ...}`` to the result file.
