@@ -173,6 +173,11 @@ class CoreLayer:
         lif = self.params.state_layout
         return lif if self.syn_decay is None else StateLayout(*lif, *synapse_state_layout(self.params))
 
+    def initial_state(self, shape, seeds):
+        """``{field: array of shape}`` of :attr:`state_layout` after a reset: the LIF power-up state
+        (``LIFParams.initial_state``: ``v = v_init``, PRNG states ``seeds``), ``syn = 0``."""
+        return self.state_layout.initial(shape, v=self.params.v_init, rng=np.broadcast_to(seeds, shape))
+
 
 @dataclass(frozen=True, eq=False)
 class CoreNetwork:
@@ -317,16 +322,11 @@ class SNNModel:
     def reset(self):
         """Every neuron back to the initial state (v_init, ref = adapt = 0, seeded rng)."""
         self.state = []
+        self.syn = []
         for layer, seeds in zip(self.network.layers, self.network.initial_rng()):
-            shape = (self.batch, layer.n_out)
-            self.state.append(LIFState(
-                v=np.full(shape, layer.params.v_init, dtype=np.int64),
-                ref=np.zeros(shape, dtype=np.int64),
-                adapt=np.zeros(shape, dtype=np.int64),
-                rng=np.broadcast_to(seeds, shape).copy(),
-                spike=np.zeros(shape, dtype=bool)))
-        self.syn = [np.zeros((self.batch, layer.n_out), dtype=np.int64) if layer.syn_decay is not None else None
-                    for layer in self.network.layers]
+            initial = layer.initial_state((self.batch, layer.n_out), seeds)
+            self.syn.append(initial.pop("syn", None))
+            self.state.append(LIFState(**initial))
         self.sops = np.zeros(self.batch, dtype=np.int64)
 
     def _check_spikes(self, s_in, steps_axis):

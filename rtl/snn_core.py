@@ -74,8 +74,7 @@ from amaranth.lib.wiring import In, Out
 
 from neuroxide.errors import ParameterError
 from neuroxide.models.lif import lif_step
-from neuroxide.models.prng import seeds_for
-from neuroxide.models.snn import SNN_STREAM, CoreNetwork
+from neuroxide.models.snn import CoreNetwork
 from neuroxide.models.snn_registers import MAX_LAYERS, MAX_NEURONS, snn_register_map
 from neuroxide.models.synapse import adc_bound, adc_scale, lateral_inhibition, synaptic_current_step
 
@@ -194,8 +193,7 @@ class LayerUnit(wiring.Component):
         m.submodules.weights = w_mem = Memory(shape=unsigned(2 * wb * L), depth=G * n_rows,
                                               init=weight_words(layer, L))
         state = layer.state_layout  # the RAM word: struct_of(state), packed as state.pack
-        initial = {name: 0 for name in state.names} | {"v": p.v_init}
-        init_words = [state.pack(initial | {"rng": s}) for s in self.rng_seeds]
+        init_words = [state.pack(layer.initial_state((), seed)) for seed in self.rng_seeds]
         m.submodules.state = st_mem = Memory(shape=unsigned(state.bits), depth=n_out, init=init_words)
         m.submodules.seeds = seed_mem = Memory(shape=unsigned(32), depth=n_out, init=self.rng_seeds)
         ev_rd, ev_wr = ev_mem.read_port(), ev_mem.write_port()
@@ -379,7 +377,8 @@ class LayerUnit(wiring.Component):
                 m.d.sync += resetting.eq(0)
             with m.Else():
                 m.d.sync += r_j.eq(r_j + 1)
-        init = sv.const(initial).as_value()  # rng 0: the seed ROM's word goes in its place
+        # the initial word with rng 0: the seed ROM's word goes in its place
+        init = sv.const({name: int(x) for name, x in layer.initial_state((), 0).items()}).as_value()
         # Mux, not m.If: Icarus never runs an `always @*` block whose inputs have not changed since
         # time 0, so an If-built write address would stay X for the first write-back (neuron 0)
         reset_word = init | (seed_rd.data << state.offsets()["rng"])
@@ -441,9 +440,7 @@ class SNNCore(wiring.Component):
         self.in_fifo_depth = in_fifo_depth
         self.out_fifo_depth = out_fifo_depth
         self.registers = snn_register_map(len(network.layers))  # the bus target's map
-        seeds = seeds_for(network.seed, SNN_STREAM, network.n_neurons)
-        self.units = [LayerUnit(layer, lanes, seeds[o:o + layer.n_out])
-                      for o, layer in zip(network.offsets, network.layers)]
+        self.units = [LayerUnit(layer, lanes, seeds) for layer, seeds in zip(network.layers, network.initial_rng())]
         n_layers = len(network.layers)
         self.neuron_bits = _bits(network.n_neurons - 1)
         self.spike_layout = data.StructLayout({"layer": unsigned(4), "neuron": unsigned(10), "step": unsigned(32)})

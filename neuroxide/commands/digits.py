@@ -65,7 +65,8 @@ def register(sub):
         formatter_class=lambda prog: __import__("argparse").RawDescriptionHelpFormatter(prog, width=100),
         description=textwrap.dedent("""\
             Classify scikit-learn's 8x8 handwritten digits (fixed split: test_size=0.3, random_state=0,
-            540 test images) with a 64-64-10 network trained in numpy (cached under build/digits),
+            540 test images) with a 64-64-10 network (trained weights shipped in models/data/digits_mlp.npz,
+            bit-identical on every machine; `python -m neuroxide.models.train --check` retrains them),
             programmed onto memristor crossbars (differential pairs, --weight-bits levels per device,
             device-to-device spread, stuck-at faults) and converted to the fixed-point SNN core
             (rate-coded inputs over --steps time steps, integrate-and-fire neurons, spike-count readout).
@@ -99,7 +100,7 @@ def register(sub):
                    help="class = most output spikes, or earliest output spike (default count)")
     p.add_argument("--simulator", choices=("icarus", "verilator"), default=None,
                    help="simulator of the rtl back end (default: the bench's default)")
-    p.add_argument("--build-dir", default="build/digits", help="cache of trained weights and RTL builds")
+    p.add_argument("--build-dir", default="build/digits", help="folder of the RTL build")
     p.add_argument("--plot", metavar="FILE.png", help="spike raster of one image per layer + confusion matrix")
     add_json(p)
     p.set_defaults(func=cmd_digits)

@@ -164,7 +164,7 @@ def cmd_export(args):
         raise ParameterError("-o", args.output, "a file name ending in .nir")
     if args.network == "digits":
         from neuroxide.experiments.digits import digits_network
-        network = digits_network(args.weight_bits, args.seed, build_dir=args.build_dir)[0]
+        network = digits_network(args.weight_bits, args.seed)[0]
     else:
         try:
             d = json.loads(Path(args.network).read_text())
@@ -284,6 +284,5 @@ def register(sub):
     pe.add_argument("--dt", type=float, default=None, metavar="SECONDS", help="time step written (default 1e-3)")
     pe.add_argument("--weight-bits", type=int, default=4, metavar="B", help="digits: device levels 2**B (default 4)")
     pe.add_argument("--seed", type=int, default=1, metavar="S", help="digits: device and neuron seed (default 1)")
-    pe.add_argument("--build-dir", default="build/digits", help="digits: cache of the trained weights")
     add_json(pe)
     pe.set_defaults(func=cmd_export)

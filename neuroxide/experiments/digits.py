@@ -112,18 +112,18 @@ class DigitsResult:
         return out
 
 
-def digits_network(weight_bits=4, seed=1, d2d_sigma=0.0, stuck_at=0.0, write_sigma=0.0, build_dir="build/digits"):
+def digits_network(weight_bits=4, seed=1, d2d_sigma=0.0, stuck_at=0.0, write_sigma=0.0):
     """The trained network on crossbars of these devices, converted to the core.
 
     Returns ``(network, info, weights, x_train)``: the :class:`~neuroxide.models.snn.CoreNetwork`, the
     per-layer conversion info (``info[k]["weights"]``: what the crossbars hold, as floats), the float
-    weights it was trained to (cached under ``build_dir``) and the training images (the conversion's
+    weights it was trained to (shipped in ``models/data/digits_mlp.npz``) and the training images (the conversion's
     activation statistics).
     """
     from neuroxide.models.crossbar import DeviceParams
     from neuroxide.models.train import TrainConfig, convert, load_digits_split, trained_mlp
     x_train = load_digits_split()[0]
-    weights = trained_mlp(TrainConfig(), cache_dir=build_dir)
+    weights = trained_mlp(TrainConfig())
     device = DeviceParams(weight_bits=weight_bits, grid_bits=8, d2d_sigma=d2d_sigma, write_sigma=write_sigma,
                           stuck_at=stuck_at)
     network, info = convert(weights, x_train, device, seed=seed, network_seed=seed)
@@ -151,7 +151,7 @@ def _rtl_bench():
 def run_digits(setup, simulator=None, build_dir="build/digits", progress=None, rtl_progress=None):
     """Run the test set on ``setup.backend`` -> :class:`DigitsResult`.
 
-    ``build_dir`` caches the trained weights (and holds the RTL build); ``progress(images)`` is
+    ``build_dir`` holds the RTL build; ``progress(images)`` is
     called as the model finishes images, ``rtl_progress(done, total)`` as the RTL bench finishes
     steps.
     """
@@ -163,7 +163,7 @@ def run_digits(setup, simulator=None, build_dir="build/digits", progress=None, r
     _, _, x_te, y_te = load_digits_split()
     x, y = x_te[:setup.n], y_te[:setup.n]
     network, info, weights, _ = digits_network(setup.weight_bits, setup.seed, setup.d2d_sigma, setup.stuck_at,
-                                               setup.write_sigma, build_dir)
+                                               setup.write_sigma)
     scores, _ = float_forward(weights, x / PIXEL_MAX)
     layers = [{"n_in": layer.n_in, "n_out": layer.n_out, "v_th": layer.params.v_th, "adc_shift": layer.adc_shift}
               for layer in network.layers]
