@@ -26,7 +26,7 @@ import numpy as np
 
 from neuroxide.errors import check_int
 
-__all__ = ["Ops", "NumpyOps", "NUMPY", "signed_range", "unsigned_range", "FixedPointParams"]
+__all__ = ["BitField", "Ops", "NumpyOps", "NUMPY", "signed_range", "unsigned_range", "FixedPointParams"]
 
 
 def signed_range(bits):
@@ -59,6 +59,37 @@ class Ops(Protocol):
 
     def stage(self, *values):
         """A pipeline cut over the live ``values``: returns them, registered by a pipelined back end."""
+
+
+class BitField:
+    """What a field of ``bits`` bits (two's complement when ``signed``) knows of its values: range,
+    mask and bit pattern. Mixed into a rule's state fields (``layout.StateField``) and a register's
+    bit fields (``registers.Field``), so the two-complement rule exists once."""
+
+    @property
+    def lo(self):
+        """Smallest value the field holds."""
+        return (signed_range if self.signed else unsigned_range)(self.bits)[0]
+
+    @property
+    def hi(self):
+        """Largest value the field holds."""
+        return (signed_range if self.signed else unsigned_range)(self.bits)[1]
+
+    @property
+    def mask(self):
+        return (1 << self.bits) - 1
+
+    def encode(self, value):
+        """``value`` as the field's bit pattern (a non-negative Python int)."""
+        return int(value) & self.mask
+
+    def decode(self, pattern):
+        """The value of bit pattern ``pattern`` (low ``bits`` bits; sign-extended when ``signed``)."""
+        pattern = int(pattern) & self.mask
+        if self.signed and pattern >> (self.bits - 1):
+            pattern -= 1 << self.bits
+        return pattern
 
 
 class NumpyOps:

@@ -24,11 +24,13 @@ import numpy as np
 
 from neuroxide.errors import ParameterError
 
+from .fixedpoint import BitField
+
 __all__ = ["StateField", "StateLayout"]
 
 
 @dataclass(frozen=True)
-class StateField:
+class StateField(BitField):
     """One field of a rule's state: one value (``count=None``) or a vector of ``count`` values, of
     ``bits`` each, two's complement when ``signed``."""
 
@@ -67,31 +69,6 @@ class StateField:
     def item_shape(self, shape):
         """``shape`` with a vector field's trailing axis of ``count`` values."""
         return tuple(shape) + (() if self.count is None else (self.count,))
-
-    @property
-    def lo(self):
-        """Smallest value the field holds."""
-        return -(1 << (self.bits - 1)) if self.signed else 0
-
-    @property
-    def hi(self):
-        """Largest value the field holds."""
-        return (1 << (self.bits - 1)) - 1 if self.signed else (1 << self.bits) - 1
-
-    @property
-    def mask(self):
-        return (1 << self.bits) - 1
-
-    def encode(self, value):
-        """``value`` as the field's bit pattern (a non-negative Python int)."""
-        return int(value) & self.mask
-
-    def decode(self, pattern):
-        """The value of bit pattern ``pattern`` (sign-extended when ``signed``)."""
-        pattern = int(pattern) & self.mask
-        if self.signed and pattern >> (self.bits - 1):
-            pattern -= 1 << self.bits
-        return pattern
 
 
 class StateLayout:

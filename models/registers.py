@@ -28,6 +28,8 @@ import numpy as np
 
 from neuroxide.errors import ParameterError
 
+from .fixedpoint import BitField
+
 __all__ = ["ADDR_BITS", "DATA_BITS", "Access", "Field", "Register", "RegisterMap"]
 
 ADDR_BITS = 24  # host bus word addresses (the host-link protocol sends them as 3 bytes)
@@ -80,7 +82,7 @@ def _access(value, what):
 
 
 @dataclass(frozen=True)
-class Field:
+class Field(BitField):
     """``bits`` of a register word from bit ``at`` (None: right after the previous field).
 
     ``access``: None when the field means the same on reads and writes; ``"r"`` or ``"w"`` for a
@@ -102,18 +104,6 @@ class Field:
         if self.access not in (None, "r", "w"):
             raise ParameterError(f"{self.name}.access", self.access, "None | 'r' | 'w'")
         self.check(self.reset)
-
-    @property
-    def lo(self):
-        return -(1 << (self.bits - 1)) if self.signed else 0
-
-    @property
-    def hi(self):
-        return (1 << (self.bits - 1)) - 1 if self.signed else (1 << self.bits) - 1
-
-    @property
-    def mask(self):
-        return (1 << self.bits) - 1
 
     @property
     def span(self):
@@ -143,10 +133,7 @@ class Field:
 
     def take(self, word):
         """The field's value in ``word`` (sign-extended when ``signed``)."""
-        pattern = (int(word) >> self.at) & self.mask
-        if self.signed and pattern >> (self.bits - 1):
-            pattern -= 1 << self.bits
-        return pattern
+        return self.decode(int(word) >> self.at)
 
 
 def _fields(items, what):

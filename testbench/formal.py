@@ -14,6 +14,8 @@ Amaranth 0.5 has no ``Past``: a harness keeps its own copy of the previous cycle
 inputs in registers (``prev_*``) and a ``valid`` flag that is 0 in the first cycle after reset.
 """
 
+import functools
+import operator
 import os
 import re
 import shutil
@@ -23,7 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-from amaranth.hdl import Assert, Cat, Module, Mux, Signal, signed, unsigned
+from amaranth.hdl import Assert, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In
 
@@ -69,8 +71,7 @@ def xorshift32_spec(m, state, name):
 
 
 def lif_spec(m, s, v, ref, adapt, rng, i_exc, i_inh, name="", wide=40):
-    """One LIF step (``neuroxide.models.lif`` docstring) with constants ``s`` in wide arithmetic
-    (``wide`` bits beyond a field's width: no intermediate value overflows).
+    """One LIF step (``neuroxide.models.lif`` docstring) with constants ``s`` in wide arithmetic.
 
     Returns ``{"fire", "v", "ref", "adapt", "rng"}``: wires of the values after the step.
     """
@@ -120,9 +121,11 @@ class LIFProperties(wiring.Component):
 
         valid = Signal()
         prev_step = Signal()
-        prev = {f.name: Signal(shape_of(f), name=f"prev_{f.name}")
-                for f in (*p.state_layout.without("spike"), *p.input_layout)}
-        m.d.sync += [valid.eq(1), prev_step.eq(self.step)] + [prev[name].eq(getattr(dut, name)) for name in prev]
+        state, inputs = p.state_layout.without("spike"), p.input_layout
+        prev = {f.name: Signal(shape_of(f), name=f"prev_{f.name}") for f in (*state, *inputs)}
+        m.d.sync += [valid.eq(1), prev_step.eq(self.step)]
+        m.d.sync += [prev[f.name].eq(getattr(dut, f.name)) for f in state]
+        m.d.sync += [prev[f.name].eq(getattr(self, f.name)) for f in inputs]
 
         # invariants of every reachable state
         m.d.comb += [
@@ -143,9 +146,8 @@ class LIFProperties(wiring.Component):
                 Assert(dut.rng == spec["rng"], "rng is xorshift32 of the previous state"),
             ]
         with m.If(valid & ~prev_step):
-            state = p.state_layout.without("spike").names
-            m.d.comb += Assert(Cat(*(getattr(dut, name) == prev[name] for name in state)).all(),
-                               "state holds without step")
+            held = [getattr(dut, f.name) == prev[f.name] for f in state]
+            m.d.comb += Assert(functools.reduce(operator.and_, held), "state holds without step")
         return m
 
 
