@@ -70,30 +70,26 @@ def xorshift32_spec(m, state, name):
     return wire(m, name, x1 ^ (x1 << 5)[:32], unsigned(32))
 
 
-def lif_spec(m, s, v, ref, adapt, rng, i_exc, i_inh, name="", wide=40):
-    """One LIF step (``neuroxide.models.lif`` docstring) with constants ``s`` in wide arithmetic.
+def lif_spec(m, s, v, ref, adapt, rng, i_exc, i_inh, name=""):
+    """One LIF step (``neuroxide.models.lif`` docstring) with constants ``s`` in wide arithmetic
+    (24 bits beyond ``v_bits``: no intermediate value overflows).
 
     Returns ``{"fire", "v", "ref", "adapt", "rng"}``: wires of the values after the step.
     """
     rng_n = xorshift32_spec(m, rng, f"{name}rng_spec")
     a_dec = wire(m, f"{name}a_dec", adapt - (adapt >> s.adapt_shift), signed(s.adapt_bits + 2))
-    v_raw = wire(m, f"{name}v_raw", ((v * s.decay) >> s.decay_bits) + s.bias + i_exc - i_inh, signed(s.v_bits + wide))
-    v_int = wire(m, f"{name}v_int", clamp(v_raw, s.v_lo, s.v_hi), signed(s.v_bits + wide))
+    v_raw = wire(m, f"{name}v_raw", ((v * s.decay) >> s.decay_bits) + s.bias + i_exc - i_inh, signed(s.v_bits + 24))
+    v_int = wire(m, f"{name}v_int", clamp(v_raw, s.v_lo, s.v_hi), signed(s.v_bits + 24))
     noise = ((rng_n >> (32 - s.noise_bits)) - (1 << (s.noise_bits - 1))) if s.noise_bits else 0
-    theta = wire(m, f"{name}theta", s.v_th + a_dec + noise, signed(s.v_bits + wide))
-    refractory = wire(m, f"{name}refractory", ref != 0, 1)
-    fire = wire(m, f"{name}fire", ~refractory & (v_int >= theta), 1)
-    if s.reset_mode == "value":
-        v_fire = s.v_reset
-    else:
-        v_sub = wire(m, f"{name}v_sub", v_int - s.v_th, signed(s.v_bits + wide))
-        v_fire = clamp(v_sub, s.v_lo, s.v_hi)
-    a_inc = wire(m, f"{name}a_inc", a_dec + Mux(fire, s.adapt_inc, 0), signed(s.adapt_bits + wide))
+    theta = wire(m, f"{name}theta", s.v_th + a_dec + noise, signed(s.v_bits + 26))
+    fire = wire(m, f"{name}fire", (ref == 0) & (v_int >= theta), 1)
+    v_fire = s.v_reset if s.reset_mode == "value" else clamp(v_int - s.v_th, s.v_lo, s.v_hi)
     return {
         "fire": fire,
-        "v": wire(m, f"{name}v_spec", Mux(refractory, v, Mux(fire, v_fire, v_int)), signed(s.v_bits + wide)),
-        "ref": wire(m, f"{name}ref_spec", Mux(refractory, ref - 1, Mux(fire, s.t_ref, 0)), signed(s.ref_bits + 2)),
-        "adapt": wire(m, f"{name}adapt_spec", clamp(a_inc, 0, s.adapt_max), signed(s.adapt_bits + wide)),
+        "v": wire(m, f"{name}v_spec", Mux(ref != 0, v, Mux(fire, v_fire, v_int)), signed(s.v_bits + 24)),
+        "ref": wire(m, f"{name}ref_spec", Mux(ref != 0, ref - 1, Mux(fire, s.t_ref, 0)), signed(s.ref_bits + 2)),
+        "adapt": wire(m, f"{name}adapt_spec", clamp(a_dec + Mux(fire, s.adapt_inc, 0), 0, s.adapt_max),
+                      signed(s.adapt_bits + 4)),
         "rng": rng_n,
     }
 
