@@ -53,12 +53,17 @@ from .devices.zoo import family_of, get_any_preset
 from .lif import LIFModel, LIFParams
 from .wta import WTAModel
 
-__all__ = ["ZooCalibration", "calibrate_zoo", "calibrate_fefet", "calibrate_mtj", "calibrate_stochastic",
+__all__ = ["ZOO_LIF_PRESETS", "ZOO_DENDRITE_PRESET", "ZooCalibration", "calibrate_zoo", "calibrate_fefet", "calibrate_mtj", "calibrate_stochastic",
            "calibrate_oscillator", "calibrate_dendrite", "UNIFORM_WIDTH_SIGMAS", "LIF_FAMILIES",
            "plot_zoo", "latch_aware_encode"]
 
 UNIFORM_WIDTH_SIGMAS = 3.33   # uniform noise width (in Gaussian sigmas) minimising sup |CDF gap|
 LIF_FAMILIES = ("fefet", "afefet", "mtj", "stochastic", "oscillator")
+# the LIF-mapped neuron designs of the zoo (`neuroxide list`) and the device preset each is calibrated
+# from; the design plug-ins and the formal harnesses both read this
+ZOO_LIF_PRESETS = {"fefet": "fefet-sihfo2", "afefet": "afefet-hzo", "mtj": "mtj-sot",
+                   "stochastic-ts": "nbox-stochastic", "nbo2-osc": "nbo2-osc"}
+ZOO_DENDRITE_PRESET = "dendrite-li2020"  # the dendrite design's device
 
 
 @dataclass(frozen=True, eq=False)

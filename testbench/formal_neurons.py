@@ -23,12 +23,12 @@ Groups (plug-ins of ``python -m neuroxide.testbench.formal --only GROUP``):
 * ``wta``: :class:`WTAProperties` on ``WTANeuronArray``.
 """
 
-import importlib
 
 from amaranth.hdl import Assert, Cat, Module, Mux, Signal, signed
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In
 
+from neuroxide.models.calibrate_zoo import ZOO_DENDRITE_PRESET, ZOO_LIF_PRESETS, calibrate_dendrite, calibrate_zoo
 from neuroxide.models.dendrite import DendriteParams
 from neuroxide.models.lif import LIFParams
 from neuroxide.rtl.dendrite import DendriteNeuronArray
@@ -41,8 +41,8 @@ from .formal import LIF_PROPERTIES, clamp, lif_spec, wire
 __all__ = ["HARNESSES", "PROPERTIES", "ZOO_DESIGNS", "zoo_params", "Predictor", "LIFStepProperties",
            "DendriteProperties", "DENDRITE_PROPERTIES", "WTAProperties", "WTA_PROPERTIES", "WTA_NARROW"]
 
-# design modules (neuroxide.designs.<name>) whose neuron is the LIF rule with calibrated parameters
-ZOO_DESIGNS = ("fefet", "afefet", "mtj", "stochastic_ts", "nbo2_osc")
+# the zoo designs whose neuron is the LIF rule with a device preset's calibrated parameters
+ZOO_DESIGNS = tuple(ZOO_LIF_PRESETS)
 
 
 class Predictor:
@@ -108,12 +108,12 @@ class LIFStepProperties(wiring.Component):
 
 
 def zoo_params(design):
-    """The calibrated :class:`LIFParams` of zoo design module ``design`` (e.g. ``"fefet"``)."""
-    return importlib.import_module(f"neuroxide.designs.{design}").DESIGN.calibrated_params()
+    """The calibrated :class:`LIFParams` of zoo design ``design`` (e.g. ``"fefet"``), as the design uses."""
+    return calibrate_zoo(ZOO_LIF_PRESETS[design]).params
 
 
 def _zoo_cases():
-    return {f"lif-zoo-{d.replace('_', '-')}": LIFStepProperties(zoo_params(d)) for d in ZOO_DESIGNS}
+    return {f"lif-zoo-{d}": LIFStepProperties(zoo_params(d)) for d in ZOO_DESIGNS}
 
 
 # ----------------------------------------------------------------------------------------------
@@ -194,9 +194,8 @@ DENDRITE_NARROW = DendriteParams(n_dend=3, in_bits=4, d_bits=5, d_decay_bits=3, 
 
 
 def _dendrite_cases():
-    from neuroxide.designs.dendrite import default_params
     return {
-        "dendrite-calibrated": DendriteProperties(default_params()),
+        "dendrite-calibrated": DendriteProperties(calibrate_dendrite(ZOO_DENDRITE_PRESET).params),
         "dendrite-default": DendriteProperties(DendriteParams()),
         "dendrite-narrow": DendriteProperties(DENDRITE_NARROW),
         "dendrite-no-leak-no-filter": DendriteProperties(DendriteParams(
@@ -277,11 +276,11 @@ WTA_NARROW = LIFParams(v_bits=8, in_bits=6, decay_bits=4, decay=14, v_th=60, bia
 
 
 def _wta_cases():
-    mtj_wta = importlib.import_module("neuroxide.designs.mtj_wta").DESIGN
+    mtj = calibrate_zoo(ZOO_LIF_PRESETS["mtj"])  # the mtj-wta design's neurons and lateral weight
     return {
         "wta-narrow-3": WTAProperties(WTA_NARROW, 3, 25),
         "wta-saturating-2": WTAProperties(WTA_NARROW, 2, 63),
-        "wta-mtj-calibrated-2": WTAProperties(mtj_wta.calibrated_params(), 2, mtj_wta.default_w_lat()),
+        "wta-mtj-calibrated-2": WTAProperties(mtj.params, 2, int(mtj.extra["w_lat"])),
     }
 
 

@@ -55,10 +55,9 @@ SNN_CORE_PROPERTIES = (
 
 # the LIF of the snn-core design's random network (neuroxide.designs.snn_core.make_network, defaults)
 SNN_DEFAULT = LIFParams(v_bits=16, in_bits=10, v_th=120, decay=3968, t_ref=1, noise_bits=4, adapt_inc=8, v_min=-2048)
-# a hidden layer of the digits network as models.train.convert(trained_mlp(TrainConfig()), ..., seed=1) gave it
-# before the trained weights were shipped (v_th 1243; the shipped weights give 1242 hidden and 759 output, the
-# same widths and rule): integrate-and-fire with subtract reset
-SNN_DIGITS = LIFParams(v_bits=16, in_bits=12, decay_bits=8, ref_bits=1, decay=256, v_th=1243, v_reset=0, v_init=621,
+# the hidden layer of the digits network: models.train.convert(trained_mlp(), ..., seed=1) on the shipped
+# weights (tests/test_formal_onn_snn.py checks it still is): integrate-and-fire with subtract reset
+SNN_DIGITS = LIFParams(v_bits=16, in_bits=12, decay_bits=8, ref_bits=1, decay=256, v_th=1242, v_reset=0, v_init=621,
                        reset_mode="subtract", t_ref=0, adapt_inc=0, noise_bits=0)
 # layer 0 of examples/nir_example.py imported by `neuroxide nir import` (build/nir_example/core.json)
 SNN_NIR = LIFParams(v_bits=22, in_bits=17, decay_bits=16, ref_bits=1, adapt_bits=1, adapt_shift=1, decay=58982,

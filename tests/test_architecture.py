@@ -7,7 +7,8 @@
   on a tree of links that joins them under one neuroxide/ (a fresh interpreter, where ``neuroxide``
   resolves to that tree).
 * A library function (models, rtl, testbench, boards) never raises an error named after a CLI flag
-  and never switches matplotlib's backend: both belong to the command line.
+  and never switches matplotlib's backend: both belong to the command line. Nor does it import a
+  project module by name (``importlib.import_module``), which the linter cannot see.
 """
 
 import ast
@@ -98,3 +99,14 @@ def test_library_leaves_the_matplotlib_backend_alone():
              if isinstance(call.func, ast.Attribute) and call.func.attr == "use"
              and getattr(call.func.value, "id", None) == "matplotlib"]
     assert not found, "library code switching the matplotlib backend:\n" + "\n".join(found)
+
+
+def test_library_imports_no_module_by_name():
+    """``importlib.import_module("neuroxide.<...>")`` hides an import from the linter: a library layer
+    that loads a later stage by name (the harnesses once read design plug-ins this way) breaks the
+    flow unseen. Plug-ins of a library's own package go through ``neuroxide.discovery``."""
+    found = [f"{_where(path, call)}: import_module({_leading_text(call.args[0])!r})"
+             for path in _library_files() for call in _calls(path)
+             if getattr(call.func, "attr", getattr(call.func, "id", None)) == "import_module"
+             and call.args and _leading_text(call.args[0]).startswith("neuroxide")]
+    assert not found, "library code importing project modules by name:\n" + "\n".join(found)

@@ -58,12 +58,21 @@ def test_onn_step_counter_proof_fails_against_a_different_saturation_value(tmp_p
 
 
 # ---- snn-core ------------------------------------------------------------------------------------
+def test_the_digits_harness_is_the_shipped_digits_layer():
+    """SNN_DIGITS is what the digits network's hidden layer really is (a retrained network changes it)."""
+    from neuroxide.models.crossbar import DeviceParams
+    from neuroxide.models.train import convert, load_digits_split, trained_mlp
+    network, _ = convert(trained_mlp(), load_digits_split()[0], DeviceParams(weight_bits=4, grid_bits=8),
+                         seed=1, network_seed=1)
+    assert network.layers[0].params == SNN_DIGITS
+
+
 def test_snn_core_neuron_pipeline_proven_for_the_digits_layer(tmp_path):
     r = _prove(SNNNeuronProperties(SNN_DIGITS), "snn_digits", tmp_path)
     assert r["status"] == "PASS", r["log"]
 
 
-@pytest.mark.parametrize("params,wrong", [(SNN_NARROW, {"v_th": 71}), (SNN_DIGITS, {"v_th": 1242})])
+@pytest.mark.parametrize("params,wrong", [(SNN_NARROW, {"v_th": 71}), (SNN_DIGITS, {"v_th": 1243})])
 def test_snn_core_proof_fails_against_a_different_specification(tmp_path, params, wrong):
     r = _prove(SNNNeuronProperties(params, spec=params.replace(**wrong)), "snn_wrong", tmp_path)
     assert r["status"] == "FAIL"

@@ -5,5 +5,6 @@ design (RTL, cocotb bench, board top), see ``neuroxide/designs/_zoo.py``.
 """
 
 from neuroxide.designs._zoo import ZooLIFDesign
+from neuroxide.models.calibrate_zoo import ZOO_LIF_PRESETS
 
-DESIGN = ZooLIFDesign("afefet", "afefet-hzo", "HfZrO antiferroelectric FET neuron (Cao 2022): leaky, self-returning, refractory")
+DESIGN = ZooLIFDesign("afefet", ZOO_LIF_PRESETS["afefet"], "HfZrO antiferroelectric FET neuron (Cao 2022): leaky, self-returning, refractory")

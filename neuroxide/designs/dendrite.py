@@ -28,9 +28,9 @@ STIM_PREFIX = "stim_"
 
 
 def default_params():
-    """The calibrated ``dendrite-li2020`` parameters (fall back to the rule's defaults)."""
-    from neuroxide.models.calibrate_zoo import calibrate_dendrite
-    return calibrate_dendrite("dendrite-li2020").params
+    """The calibrated parameters of the ``dendrite-li2020`` device (``ZOO_DENDRITE_PRESET``)."""
+    from neuroxide.models.calibrate_zoo import ZOO_DENDRITE_PRESET, calibrate_dendrite
+    return calibrate_dendrite(ZOO_DENDRITE_PRESET).params
 
 
 def default_stimulus(params):

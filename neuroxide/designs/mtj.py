@@ -5,5 +5,6 @@ design (RTL, cocotb bench, board top), see ``neuroxide/designs/_zoo.py``.
 """
 
 from neuroxide.designs._zoo import ZooLIFDesign
+from neuroxide.models.calibrate_zoo import ZOO_LIF_PRESETS
 
-DESIGN = ZooLIFDesign("mtj", "mtj-sot", "SOT-MTJ domain-wall neuron (Wang 2023): leaky integrator with self-reset")
+DESIGN = ZooLIFDesign("mtj", ZOO_LIF_PRESETS["mtj"], "SOT-MTJ domain-wall neuron (Wang 2023): leaky integrator with self-reset")

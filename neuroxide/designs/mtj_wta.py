@@ -10,6 +10,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from neuroxide.designs._zoo import ZooLIFDesign, _calibration
+from neuroxide.models.calibrate_zoo import ZOO_LIF_PRESETS
 from neuroxide.designs.lif import DEFAULT_CHUNK, GLOBAL_PARAMS
 from neuroxide.errors import ParameterError
 from neuroxide.overrides import check_int_params
@@ -80,5 +81,5 @@ class WTADesign(ZooLIFDesign):
                                                                    cfg.seed))
 
 
-DESIGN = WTADesign("mtj-wta", "mtj-sot", "winner-take-all group of calibrated SOT-MTJ neurons (Wang 2023): "
+DESIGN = WTADesign("mtj-wta", ZOO_LIF_PRESETS["mtj"], "winner-take-all group of calibrated SOT-MTJ neurons (Wang 2023): "
                    "lateral inhibition from the others' spikes")

@@ -5,5 +5,6 @@ design (RTL, cocotb bench, board top), see ``neuroxide/designs/_zoo.py``.
 """
 
 from neuroxide.designs._zoo import ZooLIFDesign
+from neuroxide.models.calibrate_zoo import ZOO_LIF_PRESETS
 
-DESIGN = ZooLIFDesign("nbo2-osc", "nbo2-osc", "NbO2 relaxation-oscillator neuron (Zhang 2020), calibrated; latched drives encode to 0")
+DESIGN = ZooLIFDesign("nbo2-osc", ZOO_LIF_PRESETS["nbo2-osc"], "NbO2 relaxation-oscillator neuron (Zhang 2020), calibrated; latched drives encode to 0")

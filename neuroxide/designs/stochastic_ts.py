@@ -5,5 +5,6 @@ design (RTL, cocotb bench, board top), see ``neuroxide/designs/_zoo.py``.
 """
 
 from neuroxide.designs._zoo import ZooLIFDesign
+from neuroxide.models.calibrate_zoo import ZOO_LIF_PRESETS
 
-DESIGN = ZooLIFDesign("stochastic-ts", "nbox-stochastic", "stochastic NbOx TS neuron as a probabilistic bit: xorshift32 threshold noise")
+DESIGN = ZooLIFDesign("stochastic-ts", ZOO_LIF_PRESETS["stochastic-ts"], "stochastic NbOx TS neuron as a probabilistic bit: xorshift32 threshold noise")
