@@ -7,6 +7,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 BOARD  ?= icebreaker
 DESIGN ?= lif
+# pytest workers (pytest-xdist): the suite itself is single-threaded; 2 = the cores of the dev and CI machines
+WORKERS ?= 2
+PYTEST := $(BIN)/python -m pytest -n $(WORKERS) --dist loadfile
 
 .PHONY: install demo test test-slow test-boards formal verilog bitstream bench figures clean
 
@@ -22,17 +25,18 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/neuroxide demo
 
-## default suite: models, RTL (Amaranth sim + hypothesis), cocotb on Icarus and Verilator, CLI, one real board build
+## default suite: models, RTL (Amaranth sim + hypothesis), cocotb on Icarus and Verilator, CLI, formal,
+## the lif top placed and routed on both boards
 test: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow"
+	$(PYTEST) -m "not slow"
 
 ## long randomised campaigns (10,000 hypothesis examples per rule) and long cocotb runs
 test-slow: $(STAMP)
-	HYPOTHESIS_PROFILE=slow $(BIN)/python -m pytest -m "slow or not slow"
+	HYPOTHESIS_PROFILE=slow $(PYTEST) -m "slow or not slow"
 
 ## place-and-route tests only (the `board` marker: YoWASP yosys + nextpnr, minutes on first use)
 test-boards: $(STAMP)
-	$(BIN)/python -m pytest -m board
+	$(PYTEST) -m board
 
 ## formal proofs (SymbiYosys k-induction, z3) of every property harness -> results/formal.json
 formal: $(STAMP)

@@ -8,6 +8,7 @@ from support.tools import board_flow, needs
 
 
 @pytest.mark.board
+@pytest.mark.slow  # the default suite builds the lif top on both boards; these run in make test-boards / test-slow
 @pytest.mark.parametrize("board, lut_cell", [
     pytest.param(b, cell, marks=needs(board_flow(b)))
     for b, cell in (("icebreaker", "ICESTORM_LC"), ("ulx3s-85f", "TRELLIS_COMB"))])
