@@ -51,7 +51,12 @@ bitstream: $(STAMP)
 ## benchmarks -> results/bench.json: every part of neuroxide/benchmarks/ (about an hour on 2 cores:
 ## Verilator anneals and board builds dominate). One part or a few: make bench PARTS=model,digits-accuracy
 ## Its figures reach the README with: python -m neuroxide.figures --import-bench results/bench.json
-bench: $(STAMP)
+BENCH_STAMP := $(VENV)/.installed-bench
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,bench]"
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
 	$(BIN)/python -m neuroxide.bench --out results/bench.json $(if $(PARTS),--only $(PARTS))
 
 ## README figures: re-record the cheap sources (about 3 minutes; PARTS=a,b re-records those instead,

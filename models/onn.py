@@ -207,9 +207,18 @@ ONNTrace = ONNParams().state_layout.record(
 
 
 class ONNModel:
-    """N oscillators x ``restarts`` independent runs (columns), vectorised over both."""
+    """N oscillators x ``restarts`` independent runs (columns), vectorised over both.
 
-    def __init__(self, params, couplings, seed=1, restarts=1):
+    ``backend`` is ``"numpy"`` (the default) or ``"compiled"``: :meth:`run` then runs the same rules
+    traced and JIT-compiled (:func:`neuroxide.models.compiled.onn_run`), with the same phases, PRNG
+    states and step index bit for bit; :meth:`step` is numpy on both.
+    """
+
+    def __init__(self, params, couplings, seed=1, restarts=1, backend="numpy"):
+        from .compiled import BACKENDS
+        if backend not in BACKENDS:
+            raise ParameterError("backend", backend, " | ".join(BACKENDS))
+        self.backend = backend
         self.params = params
         self.J = check_couplings(params, couplings)
         self.sparse = sp.issparse(self.J)
@@ -242,6 +251,9 @@ class ONNModel:
 
     def run(self, steps, trace=False):
         """Advance ``steps`` steps; with ``trace`` return an :class:`ONNTrace` of every step."""
+        if self.backend == "compiled":
+            from .compiled import onn_run
+            return onn_run(self, steps, trace)
         out = self.params.state_layout.empty((steps, self.n, self.restarts)) if trace else None
         for k in range(steps):
             self.step()
@@ -298,10 +310,11 @@ def auto_couple_shift(J):
     return max(0, int(np.floor(np.log2(mean / 4)))) if mean >= 8 else 0
 
 
-def solve_maxcut(graph, steps=2000, restarts=8, seed=1, params=None, sparse=True):
+def solve_maxcut(graph, steps=2000, restarts=8, seed=1, params=None, sparse=True, backend="numpy"):
     """Anneal ``restarts`` independent runs of the ONN on ``graph`` (a ``gset.Graph``) and return
     the best cut. Restart ``r`` is column ``r``, the same as a run with seed ``seed + r``.
-    Without ``params`` the defaults are used with :func:`auto_couple_shift` for the graph."""
+    Without ``params`` the defaults are used with :func:`auto_couple_shift` for the graph;
+    ``backend`` is :class:`ONNModel`'s (the same result on both)."""
     import time
 
     from .gset import cut_value, ising_couplings
@@ -312,7 +325,7 @@ def solve_maxcut(graph, steps=2000, restarts=8, seed=1, params=None, sparse=True
     if not sparse:
         J = J.toarray()
     t0 = time.perf_counter()
-    model = ONNModel(p, J, seed, restarts)
+    model = ONNModel(p, J, seed, restarts, backend)
     model.run(steps)
     spins = model.spins()
     cuts = cut_value(graph, spins)

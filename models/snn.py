@@ -66,7 +66,7 @@ from .lif import LIFParams, LIFState, lif_step
 from .prng import seeds_for, xorshift32
 from .synapse import column_currents, synapse_state_layout, synaptic_current_step
 
-__all__ = ["SNN_STREAM", "ENCODER_STREAM", "CoreLayer", "CoreNetwork", "SNNModel", "SNNTrace",
+__all__ = ["SNN_STREAM", "ENCODER_STREAM", "NeuronThresholds", "CoreLayer", "CoreNetwork", "SNNModel", "SNNTrace",
            "encode_rate", "encode_current", "intensity_to_p", "readout_count", "readout_first_spike",
            "readout", "READOUTS", "float_forward", "matmul_in_order", "network_to_dict",
            "network_from_dict"]
@@ -89,6 +89,29 @@ def _int_matrix(name, w, bits):
     out = w.astype(np.int64, copy=True)
     out.setflags(write=False)
     return out
+
+
+class NeuronThresholds:
+    """A :class:`LIFParams` seen through a per-neuron threshold: every field is ``params``' but
+    ``v_th``, which is an array (numpy: one per neuron, broadcast over the batch) or an RTL value.
+
+    :func:`~neuroxide.models.lif.lif_step` reads ``p.v_th`` only after its first pipeline cut (the
+    threshold compare) and its second (``reset_mode`` "subtract"); ``v_th`` may be a callable, read
+    at each access, so a pipelined back end hands it the threshold delayed to that cut
+    (``rtl/snn_core.py`` passes its carried ROM output). Same arithmetic, one rule: the constant
+    becomes a value.
+    """
+
+    def __init__(self, params, v_th):
+        self._params = params
+        self._v_th = v_th
+
+    def __getattr__(self, name):
+        return getattr(self._params, name)
+
+    @property
+    def v_th(self):
+        return self._v_th() if callable(self._v_th) else self._v_th
 
 
 @dataclass(frozen=True, eq=False)
@@ -115,6 +138,7 @@ class CoreLayer:
     w_rec_exc: np.ndarray | None = None
     w_rec_inh: np.ndarray | None = None
     syn_decay: int | None = None
+    v_th_neuron: np.ndarray | None = None
 
     def __post_init__(self):
         check_int("weight_bits", self.weight_bits, 1, 8)
@@ -142,6 +166,43 @@ class CoreLayer:
                     raise ParameterError(name, f"shape {w.shape}", f"({n}, {n}) (n_out, n_out)")
                 object.__setattr__(self, name, w)
         check_int("lateral", self.lateral, 0, self.params.in_max, f"in_bits={self.params.in_bits}")
+        object.__setattr__(self, "v_th_neuron", self._check_thresholds(self.v_th_neuron))
+
+    def _check_thresholds(self, v_th):
+        """``v_th_neuron`` validated: int ``(n_out,)`` in the range ``LIFParams.v_th`` allows; None when
+        absent or uniform at ``params.v_th`` (the core then has no threshold ROM: same Verilog)."""
+        if v_th is None:
+            return None
+        p = self.params
+        v = np.asarray(v_th)
+        if v.shape != (self.n_out,):
+            raise ParameterError("v_th_neuron", f"shape {v.shape}", f"({self.n_out},) (n_out)")
+        if v.dtype.kind not in "iu":
+            raise ParameterError("v_th_neuron", v.dtype.name, "an integer array")
+        lo = p.v_reset + 1 if p.reset_mode == "value" else 1
+        if v.min() < lo or v.max() > p.v_hi:
+            bad = int(v.min()) if v.min() < lo else int(v.max())
+            raise ParameterError("v_th_neuron", bad, f"{lo}..{p.v_hi}", f"v_bits={p.v_bits}, above v_reset")
+        if (v == p.v_th).all():
+            return None
+        out = v.astype(np.int64, copy=True)
+        out.setflags(write=False)
+        return out
+
+    @property
+    def thresholds(self):
+        """Every neuron's threshold as int64 ``(n_out,)``: ``v_th_neuron``, else ``params.v_th``."""
+        if self.v_th_neuron is not None:
+            return self.v_th_neuron
+        return np.full(self.n_out, self.params.v_th, dtype=np.int64)
+
+    def neuron_params(self, v_th=None):
+        """The params :func:`~neuroxide.models.lif.lif_step` gets for this layer's neurons: ``params``
+        itself when the thresholds are uniform, else a :class:`NeuronThresholds` whose ``v_th`` is
+        ``v_th`` (default the ``v_th_neuron`` vector; the RTL passes its threshold ROM's output)."""
+        if self.v_th_neuron is None:
+            return self.params
+        return NeuronThresholds(self.params, self.v_th_neuron if v_th is None else v_th)
 
     @property
     def n_in(self):
@@ -247,7 +308,8 @@ def network_to_dict(network):
          "params": dataclasses.asdict(layer.params), "adc_shift": layer.adc_shift, "lateral": layer.lateral,
          **({"adc_gain": layer.adc_gain} if layer.adc_gain else {}),
          **({"w_rec_exc": layer.w_rec_exc.tolist(), "w_rec_inh": layer.w_rec_inh.tolist()} if layer.recurrent else {}),
-         **({"syn_decay": layer.syn_decay} if layer.syn_decay is not None else {})}
+         **({"syn_decay": layer.syn_decay} if layer.syn_decay is not None else {}),
+         **({"v_th_neuron": layer.v_th_neuron.tolist()} if layer.v_th_neuron is not None else {})}
         for layer in network.layers]}
 
 
@@ -270,7 +332,9 @@ def network_from_dict(d):
                                        la.get("adc_gain", 0),
                                        *((_json_levels("w_rec_exc", la["w_rec_exc"]),
                                           _json_levels("w_rec_inh", la["w_rec_inh"]))
-                                         if "w_rec_exc" in la else (None, None)), la.get("syn_decay"))
+                                         if "w_rec_exc" in la else (None, None)), la.get("syn_decay"),
+                                       _json_levels("v_th_neuron", la["v_th_neuron"])
+                                       if "v_th_neuron" in la else None)
                              for la in d["layers"]), seed=d["seed"])
 
 
@@ -307,16 +371,21 @@ class SNNModel:
     window. ``model.state[l]`` is layer l's :class:`~neuroxide.models.lif.LIFState` ``(batch, n_out)``.
     """
 
-    def __init__(self, network, batch=1):
+    def __init__(self, network, batch=1, backend="numpy"):
+        from .compiled import BACKENDS
         if not isinstance(network, CoreNetwork):
             raise ParameterError("network", type(network).__name__, "a CoreNetwork")
+        if backend not in BACKENDS:
+            raise ParameterError("backend", backend, " | ".join(BACKENDS))
         self.network = network
+        self.backend = backend  # "compiled": run() through models.compiled.snn_run (same bits, ~20x faster)
         self.batch = check_int("batch", batch, 1, 1 << 24)
         # float64 copies for the exact products (see module docstring)
         self._w_exc = [layer.w_exc.astype(np.float64) for layer in network.layers]
         self._w_inh = [layer.w_inh.astype(np.float64) for layer in network.layers]
         self._w_rec = [(layer.w_rec_exc.astype(np.float64), layer.w_rec_inh.astype(np.float64))
                        if layer.recurrent else None for layer in network.layers]
+        self._params = [layer.neuron_params() for layer in network.layers]  # per-neuron v_th where set
         self.reset()
 
     def reset(self):
@@ -352,7 +421,7 @@ class SNNModel:
         spikes = []
         s = s_in
         for k, (layer, st) in enumerate(zip(self.network.layers, self.state)):
-            p = layer.params
+            p = self._params[k]
             sf = s.astype(np.float64)
             self.sops += s.sum(axis=1) * layer.n_out
             acc_exc = (sf @ self._w_exc[k]).astype(np.int64)
@@ -394,6 +463,12 @@ class SNNModel:
         """
         s_in = self._check_spikes(in_spikes, steps_axis=True)
         steps = s_in.shape[0]
+        if self.backend == "compiled":
+            from .compiled import snn_run
+            trace = snn_run(self, s_in, record_state)
+            if progress is not None:
+                progress(steps, steps)
+            return trace
         layers = self.network.layers
         spikes = [np.zeros((steps, self.batch, layer.n_out), dtype=bool) for layer in layers]
         state = None

@@ -282,14 +282,18 @@ def encode(x, steps=DEFAULT_STEPS, encoding="rate", seed=1):
     raise ParameterError("encoding", encoding, " | ".join(ENCODINGS))
 
 
-def run_snn(network, x, steps=DEFAULT_STEPS, encoding="rate", seed=1, mode="count", batch=256, progress=None):
-    """Classify ``x`` with the fixed-point model; returns ``(pred, spikes_per_layer, sops)``."""
+def run_snn(network, x, steps=DEFAULT_STEPS, encoding="rate", seed=1, mode="count", batch=256, progress=None,
+            backend="compiled"):
+    """Classify ``x`` with the fixed-point model; returns ``(pred, spikes_per_layer, sops)``.
+
+    ``backend``: ``"compiled"`` (default; the rules traced and JIT-compiled, ``models.compiled``) or
+    ``"numpy"``: the same bits either way (tests/test_compiled.py)."""
     x = np.asarray(x)
     preds, sops, spikes = [], [], [[] for _ in network.layers]
     for start in range(0, len(x), batch):
         xb = x[start:start + batch]
         s_in = encode(xb, steps, encoding, seed)
-        trace = SNNModel(network, len(xb)).run(s_in)
+        trace = SNNModel(network, len(xb), backend=backend).run(s_in)
         preds.append(readout(trace.spikes[-1], mode))
         sops.append(trace.sops)
         for k, sp in enumerate(trace.spikes):

@@ -27,6 +27,9 @@ EPILOG = textwrap.dedent("""\
       neuroxide demo                                  NbOx neuron through the whole flow
       neuroxide device nbox --sweep 1.2:3:25 --plot fv.png
       neuroxide device vo2 -p c_farad=1e-9 -p v_bits=18 --json
+      neuroxide device nbox --export my.toml          a preset as a file to edit
+      neuroxide device fit ts_iv.csv ts_fv.csv --family ts -o my.toml   fit your measurements
+      neuroxide device my.toml --card card.png        your device: f-V, waveform, energy
       neuroxide list                                  designs and their -p parameters
       neuroxide verilog lif -p n=8 -p v_th=3000 -o lif.v
       neuroxide simulate lif --simulator verilator --steps 100000 --json
@@ -69,6 +72,8 @@ def cmd_list(args):
         lines.append(textwrap.indent(_table(rows, ["parameter", "default", "meaning"]), "  "))
     lines.append("\ndevice presets (neuroxide device PRESET):")
     lines += [f"  {name} ({family_of(p)}): {p.source}" for name, p in ALL_PRESETS.items()]
+    lines.append("  your own device: a preset file NAME.toml (neuroxide device NAME --export FILE.toml; "
+                 "neuroxide device fit; docs/devices.md)")
     _emit(args, out, "\n".join(lines))
     return 0
 
@@ -239,7 +244,9 @@ def build_parser():
     p = sub.add_parser("demo", help="the main job: NbOx neuron -> calibration -> Verilog -> cocotb -> bitstream",
                        description="Take a device preset through the whole flow on defaults: calibration with "
                        "an f-V plot, Verilog, a 10,000-step cocotb proof, an iCEBreaker bitstream, report.json.")
-    p.add_argument("--preset", default="nbox", help="device preset (default nbox)")
+    p.add_argument("--preset", default="nbox",
+                   help="device preset: a name (neuroxide list) or a preset file NAME.toml (docs/devices.md) "
+                        "(default nbox)")
     p.add_argument("-p", dest="params", action="append", default=[], metavar="NAME=VALUE",
                    help="override a circuit value or calibration width of the preset (as for `device`)")
     p.add_argument("--board", default="icebreaker", help="board (default icebreaker)")

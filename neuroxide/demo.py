@@ -48,9 +48,9 @@ def run_demo(preset="nbox", board="icebreaker", out_dir="build/demo", simulator=
     say("calibrate", f"calibrating the {preset} preset into a fixed-point LIF")
     t0 = time.perf_counter()
     cal = calibrate(device, widths=widths)
-    plot = plot_fv(cal, out / f"fv_{preset}.png")
+    plot = plot_fv(cal, out / f"fv_{device.name}.png")  # device.name: a preset file's path is no file name
     vin_mid = float(cal.vin_volt[len(cal.vin_volt) // 2])
-    trace_plot = plot_trace(cal, vin_mid, out / f"trace_{preset}.png")
+    trace_plot = plot_trace(cal, vin_mid, out / f"trace_{device.name}.png")
     report["calibration"] = {"dt_s": cal.dt_s, "max_rel_error": cal.max_rel_error,
                              "vin_range_volt": [float(cal.vin_volt[0]), float(cal.vin_volt[-1])],
                              "encoder": cal.encoder.mode, "plot": str(plot), "trace_plot": str(trace_plot),

@@ -25,7 +25,8 @@ event list once, so no accumulator memory is needed and a group's sums go straig
 pipeline while the next group accumulates. Neuron state (v, ref, adapt, rng, last spike, syn) and the
 weights (w_exc, w_inh) live in ``amaranth.lib.memory.Memory`` (block RAM); a layer's LIF
 parameters, ``adc_shift``, ``lateral`` and the PRNG seeds are elaboration-time constants (the
-seeds in a ROM used by the state reset), the weights are loaded over the bus.
+seeds in a ROM used by the state reset), the weights are loaded over the bus. A layer with
+per-neuron thresholds (``CoreLayer.v_th_neuron``) reads them from a ROM beside the state RAM.
 
 A recurrent layer (``CoreLayer.w_rec_exc``/``w_rec_inh``) has ``n_rows = n_in + n_out`` weight
 rows: its own spikes of the previous step, kept in a two-bank list (written at write-back, read
@@ -348,11 +349,27 @@ class LayerUnit(wiring.Component):
         m.d.sync += [n4[name].eq(n3[name]) for name in state.names]
         m.d.sync += [n4_valid.eq(n3_valid), n4_j.eq(n3_j), n4_iexc.eq(n3_iexc),
                      n4_iinh.eq(adc_bound(adc, layer, inh_scaled))]
+        # per-neuron thresholds (CoreLayer.v_th_neuron, device-to-device spread): a ROM read beside
+        # the state RAM, its word carried with the neuron to the LIF rule's compare. Absent when the
+        # thresholds are uniform, so such a core keeps its Verilog.
+        carry_vth = {}
+        if layer.v_th_neuron is not None:
+            vth_shape = unsigned(int(layer.v_th_neuron.max()).bit_length())
+            m.submodules.thresholds = vth_mem = Memory(shape=vth_shape, depth=n_out,
+                                                       init=[int(x) for x in layer.v_th_neuron])
+            vth_rd = vth_mem.read_port()
+            m.d.comb += vth_rd.addr.eq(feed_j)
+            vth_n2, vth_n3, vth_n4 = (Signal(vth_shape, name=f"n{k}_v_th") for k in (2, 3, 4))
+            m.d.sync += [vth_n2.eq(vth_rd.data), vth_n3.eq(vth_n2), vth_n4.eq(vth_n3)]
+            carry_vth = {"v_th": vth_n4}
         # n4..n7: the synaptic current (models.synapse, before the first cut) and the LIF rule,
         # pipelined at its stage() cuts; the result registered at n8
         syn = layer.syn_decay is not None
         syn_next = Signal(shape_of(state["syn"]), name="syn_next") if syn else None
-        ops = PipelinedOps(m, prefix="lif_", carry={"valid": n4_valid, "j": n4_j, **({"syn": syn_next} if syn else {})})
+        ops = PipelinedOps(m, prefix="lif_", carry={"valid": n4_valid, "j": n4_j, **({"syn": syn_next} if syn else {}),
+                                                    **carry_vth})
+        # lif_step reads v_th after its cuts: the carried threshold is the one of the neuron in that stage
+        p = layer.neuron_params(lambda: ops.carried["v_th"]) if carry_vth else p
         i_exc, i_inh = n4_iexc, n4_iinh
         if syn:
             syn_sum, i_exc, i_inh = synaptic_current_step(ops, layer, n4["syn"], i_exc, i_inh)

@@ -8,11 +8,16 @@
   :mod:`.vo2_hh` (the two-VO2-channel Hodgkin-Huxley neuristor), and
   :mod:`.zoo`, their presets with sources (:data:`ZOO_PRESETS`; :data:`ALL_PRESETS` holds every
   family's, :data:`PRESETS` stays the threshold-switch presets).
+* :mod:`.preset_file` -- a device of any family as a TOML preset file; :func:`resolve_preset`
+  turns a built-in name or a file path into a preset (docs/devices.md).
+* :mod:`.fit` -- presets fitted to measurement CSVs (:func:`fit_device`), with the synthetic
+  example measurements of :mod:`.synthetic` (models/data/measurements).
 """
 
 from .dendrite import DendritePreset
 from .fefet import FeFETPreset
 from .mtj import MTJPreset
+from .preset_file import dump_preset, load_preset, load_preset_file, resolve_preset
 from .presets import PRESETS, energy_comparison, get_preset, published_rate_points, table_rows
 from .stochastic import StochasticTSPreset
 from .threshold_switch import (
@@ -38,4 +43,5 @@ __all__ = [
     "FeFETPreset", "MTJPreset", "StochasticTSPreset", "DendritePreset",
     "ZOO_PRESETS", "ALL_PRESETS", "FAMILIES", "family_of", "get_any_preset", "zoo_energy_table",
     "VO2Channel", "VO2Neuristor", "simulate_vo2_hh",
+    "resolve_preset", "load_preset", "load_preset_file", "dump_preset",
 ]

@@ -138,17 +138,35 @@ def _name_of(preset):
 
 
 def get_preset(name):
-    """The preset called ``name`` (see :data:`PRESETS`)."""
+    """The threshold-switch preset called ``name`` (see :data:`PRESETS`), or the one of the preset
+    file at path ``name`` (``*.toml``, resolved by :func:`.preset_file.resolve_preset`)."""
+    if isinstance(name, str) and name not in PRESETS:
+        from .preset_file import looks_like_file, resolve_preset
+        if looks_like_file(name):
+            preset = resolve_preset(name)
+            if not isinstance(preset, ThresholdSwitchPreset):
+                raise ParameterError("preset", name, "a threshold-switch preset (family ts or oscillator)",
+                                     why=f"the file holds a {type(preset).__name__}")
+            return preset
     if not isinstance(name, str) or name not in PRESETS:
-        raise ParameterError("preset", name, sorted(PRESETS))
+        raise ParameterError("preset", name, sorted(PRESETS), why="not a built-in preset; a preset file is NAME.toml")
     return PRESETS[name]
+
+
+def _published(preset):
+    """The built-in name whose published figures describe ``preset`` (None: a preset of the user's,
+    e.g. from a file, which has none); a name that is no preset is refused."""
+    name = _name_of(preset)
+    if isinstance(preset, ThresholdSwitchPreset) and name not in PRESETS:
+        return None
+    get_preset(name)
+    return name
 
 
 def published_rate_points(preset):
     """Published ``(vin_volt, rate_hz, source)`` points for a preset (name or preset); may be empty."""
-    name = _name_of(preset)
-    get_preset(name)
-    return list(_RATE_POINTS[name])
+    name = _published(preset)
+    return [] if name is None else list(_RATE_POINTS[name])
 
 
 _PREFIX = {"": 1.0, "k": 1e3, "M": 1e6, "G": 1e9, "m": 1e-3, "u": 1e-6, "n": 1e-9, "p": 1e-12, "f": 1e-15}
@@ -173,8 +191,9 @@ def table_rows(preset):
     """The review's Table 1 rows behind a preset (name or preset), each a dict of the CSV columns
     plus ``energy_per_spike_joule``, ``highest_output_frequency_hz`` and ``drive_volt`` parsed to
     SI (None where the table gives none, a range, or a power instead of an energy)."""
-    name = _name_of(preset)
-    get_preset(name)
+    name = _published(preset)
+    if name is None:
+        return []
     rows = []
     for row in _read_table():
         if row["source"] in TABLE_SOURCES[name]:
@@ -195,7 +214,7 @@ def energy_comparison(preset):
     """
     p = preset if isinstance(preset, ThresholdSwitchPreset) else get_preset(preset)
     out = []
-    for row in table_rows(p.name):
+    for row in table_rows(p if p.name not in PRESETS else p.name):
         published = row["energy_per_spike_joule"]
         if published is None:
             continue

@@ -32,8 +32,8 @@ from .presets import _parse_si, _read_table, energy_comparison
 from .stochastic import StochasticTSPreset
 from .threshold_switch import ThresholdSwitchPreset, analytic_branch_energy_per_spike_joule, analytic_rate_hz
 
-__all__ = ["ZOO_PRESETS", "ALL_PRESETS", "FAMILIES", "family_of", "get_any_preset", "zoo_energy_table",
-           "ZOO_TABLE_SOURCES"]
+__all__ = ["ZOO_PRESETS", "ALL_PRESETS", "FAMILIES", "family_of", "get_any_preset", "register_family",
+           "zoo_energy_table", "operating_drive_volt", "ZOO_TABLE_SOURCES"]
 
 _MULAOSMANOVIC2018 = "Mulaosmanovic et al. Nanoscale 10:21755 (2018)"
 _CAO2022 = "Cao et al. Nat. Commun. 13:7018 (2022)"
@@ -127,6 +127,16 @@ FAMILIES = ("ts", "fefet", "afefet", "mtj", "stochastic", "oscillator", "dendrit
 
 ALL_PRESETS = dict(sorted({**TS_PRESETS, **ZOO_PRESETS}.items()))
 
+# Threshold-switch presets of the oscillator family read from preset files (the class is the ts
+# one; the file says which family), keyed by value: a frozen preset is its own identity.
+_FILE_OSCILLATORS = set()
+
+
+def register_family(preset, family):
+    """Record the family a preset file gave a threshold-switch preset (``ts`` or ``oscillator``)."""
+    if isinstance(preset, ThresholdSwitchPreset) and family == "oscillator":
+        _FILE_OSCILLATORS.add(preset)
+
 
 def family_of(preset):
     """The family name of a preset object (one of :data:`FAMILIES`)."""
@@ -139,14 +149,18 @@ def family_of(preset):
     if isinstance(preset, DendritePreset):
         return "dendrite"
     if isinstance(preset, ThresholdSwitchPreset):
-        return "oscillator" if preset.name in ZOO_PRESETS else "ts"
+        return "oscillator" if preset.name in ZOO_PRESETS or preset in _FILE_OSCILLATORS else "ts"
     raise ParameterError("preset", type(preset).__name__, "a device preset")
 
 
 def get_any_preset(name):
-    """The preset called ``name`` in any family (see :data:`ALL_PRESETS`)."""
+    """The preset called ``name`` in any family (see :data:`ALL_PRESETS`), or the preset of the
+    preset file at path ``name`` (``*.toml``, :mod:`.preset_file`)."""
+    from .preset_file import looks_like_file, resolve_preset
+    if isinstance(name, str) and name not in ALL_PRESETS and looks_like_file(name):
+        return resolve_preset(name)
     if not isinstance(name, str) or name not in ALL_PRESETS:
-        raise ParameterError("preset", name, sorted(ALL_PRESETS))
+        raise ParameterError("preset", name, sorted(ALL_PRESETS), why="not a built-in preset; a preset file is NAME.toml")
     return ALL_PRESETS[name]
 
 
@@ -169,12 +183,21 @@ def model_energy_joule(preset):
         v = preset.v_max_volt
         _, q = _dendrite.pulse_train(preset, [v])
         return float(v * q[0]), f"one {v:g} V pulse (per dendrite event, not a spike)"
-    vin = 2.0 if preset.name == "nbo2-osc" else 0.5 * (preset.vin_min_volt + preset.vin_max_volt)
+    vin = operating_drive_volt(preset)
+    return analytic_branch_energy_per_spike_joule(preset, vin), f"{vin:g} V ({analytic_rate_hz(preset, vin) / 1e6:.3g} MHz)"
+
+
+def operating_drive_volt(preset):
+    """The drive (V) at which a threshold-switch (or oscillator) preset's energy per spike is taken: the
+    published drive of its first Table 1 row where it oscillates, else the middle of its operating range
+    (Zhang 2020's 2 V for ``nbo2-osc``)."""
+    if preset.name == "nbo2-osc":
+        return 2.0
     if preset.name in TS_PRESETS:
         rows = energy_comparison(preset)
         if rows:
-            vin = rows[0]["model_vin_volt"]
-    return analytic_branch_energy_per_spike_joule(preset, vin), f"{vin:g} V ({analytic_rate_hz(preset, vin) / 1e6:.3g} MHz)"
+            return float(rows[0]["model_vin_volt"])
+    return 0.5 * (preset.vin_min_volt + preset.vin_max_volt)
 
 
 def zoo_energy_table():

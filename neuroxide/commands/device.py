@@ -1,10 +1,14 @@
-"""``neuroxide device PRESET``: a device's float physics beside its calibrated fixed-point neuron.
+"""``neuroxide device PRESET``: a device's float physics beside its calibrated fixed-point neuron;
+``neuroxide device fit DATA.csv ...``: a preset fitted to measurements.
 
-The experiment (every family's comparison) is ``neuroxide.experiments.device``; this module parses
-the preset, its ``-p`` overrides, ``--sweep`` and ``--dt``, runs it and prints the family's table
-(and its figure with ``--plot``).
+The experiments are ``neuroxide.experiments.device`` (every family's comparison, the export of a
+preset, the fit); this module parses the preset (a built-in name or a ``.toml`` preset file), its
+``-p`` overrides, ``--sweep``, ``--dt`` and ``--export``, runs it and prints the family's table (and
+its figure with ``--plot``). ``fit`` is a reserved first word: ``device fit ...`` is parsed by its own
+parser (``neuroxide device fit --help``), so no preset may be called ``fit``.
 """
 
+import argparse
 import dataclasses
 
 from neuroxide.commands import add_json, emit, flags_of, naming_flags, plot_path, table
@@ -110,23 +114,138 @@ def _zoo_lines(result):
                 ", no published figure in the review's Table 1")]
 
 
+def _spread_lines(spread, uncertainty):
+    """A preset file's measured spreads and fit uncertainties, one line each (none: no lines)."""
+    lines = []
+    if uncertainty:
+        lines.append("fit uncertainty (1 sigma): " + ", ".join(f"{k} {v:.3g}" for k, v in uncertainty.items()))
+    if spread:
+        lines.append("measured spread (relative sigma): " + ", ".join(
+            f"{k} " + "/".join(f"{kind} {100 * v:.2g} %" for kind, v in kinds.items()) for k, kinds in spread.items()))
+    return lines
+
+
+def cmd_export(args):
+    from neuroxide.experiments.device import export_device
+    from neuroxide.overrides import naming_overrides, parse_overrides
+    overrides = parse_overrides(args.params)
+    if args.sweep is not None or args.dt is not None or args.plot is not None or args.card is not None:
+        raise ParameterError("--export", args.export, "with -p only (not --sweep, --dt, --plot, --card)",
+                             why="--export writes the preset file and runs nothing")
+    with naming_overrides(overrides, f"preset {args.preset}"), naming_flags({"path": "--export"}):
+        out = export_device(args.preset, overrides, check_output("--export", args.export))
+    emit(args, out, f"{out['preset']} ({out['family']}) written to {out['export']}")
+    return 0
+
+
 def cmd_device(args):
     from neuroxide.experiments.device import plot_device, run_device
     from neuroxide.models.devices.zoo import get_any_preset
     from neuroxide.overrides import naming_overrides, parse_overrides
-    get_any_preset(args.preset)  # unknown name: ParameterError listing every family's presets
+    get_any_preset(args.preset)  # unknown name or bad file: ParameterError listing every family's presets
+    if args.export is not None:
+        return cmd_export(args)
     overrides = parse_overrides(args.params)
     with naming_overrides(overrides, f"preset {args.preset}"), naming_flags(flags_of(DeviceSetup, preset="preset")):
         setup = DeviceSetup(args.preset, overrides, None if args.sweep is None else _parse_sweep(args.sweep), args.dt)
         plot = check_output("--plot", plot_path(args.plot))
+        card = check_output("--card", plot_path(args.card))
         result = run_device(setup)
     if plot:
         plot_device(result, plot)
+    if card:
+        from neuroxide.device_card import write_card
+        write_card(result.preset, card)
     lines = _ts_lines(result) if result.family == "ts" else _zoo_lines(result)
-    if plot:
-        lines.append(f"plot: {plot}")
-    emit(args, result.to_dict() | {"plot": plot}, "\n".join(lines))
+    if setup.document is not None:
+        lines[1:1] = _spread_lines(setup.document.spread, setup.document.uncertainty)
+    lines += [f"{what}: {path}" for what, path in (("plot", plot), ("card", card)) if path]
+    extra = {"plot": plot, "card": card}
+    if setup.document is not None:
+        extra |= {"spread": setup.document.spread, "uncertainty": setup.document.uncertainty,
+                  "preset_file": setup.document.path}
+    emit(args, result.to_dict() | extra, "\n".join(lines))
     return 0
+
+
+def cmd_fit(args):
+    from neuroxide.experiments.device import DeviceFitSetup, run_fit, write_fit
+    from neuroxide.models.devices.preset_file import PRESET_SUFFIX
+    flags = {"paths": "DATA", "family": "--family", "base": "--base", "name": "--name", "preset_path": "-o",
+             "plot_path": "--plot"}
+    with naming_flags(flags):
+        setup = DeviceFitSetup(tuple(args.data), args.family, args.base, args.name)
+        output = check_output("-o", args.output)
+        if output is not None and not str(output).lower().endswith(PRESET_SUFFIX):
+            raise ParameterError("-o", output, f"a file name ending in {PRESET_SUFFIX}")
+        plot = check_output("--plot", plot_path(args.plot))
+        card = check_output("--card", plot_path(args.card))
+        result = run_fit(setup)                 # bad data: ParameterError naming file, row and column
+        written = write_fit(result, output, plot)
+        if card:
+            from neuroxide.device_card import write_card
+            write_card(result.preset, card, fit=result)
+            written["card"] = card
+    p = result
+    rows = [[k, f"{v:.6g}", f"{p.sigma[k]:.2g}", f"{abs(p.sigma[k] / v) * 100:.2g}" if v else "-"]
+            for k, v in p.parameters.items()]
+    lines = [f"{p.preset.name} ({p.family}) fitted to {', '.join(p.data)}", "",
+             table(rows, ["parameter (SI)", "value", "1 sigma", "sigma %"])]
+    if p.spread:
+        srows = [[k, kind, f"{100 * v:.3g}", "-" if p.spread_sigma[k][kind] != p.spread_sigma[k][kind] or
+                  p.spread_sigma[k][kind] == float("inf") else f"{100 * p.spread_sigma[k][kind]:.2g}"]
+                 for k, kinds in p.spread.items() for kind, v in kinds.items()]
+        lines += ["", table(srows, ["spread of", "kind", "sigma/value %", "1 sigma %"])]
+    lines += ["", "residual RMS: " + ", ".join(f"{k} {v:.3g}" for k, v in p.residual_rms.items()),
+              f"assumed (from the base preset, not measured): {', '.join(p.preset.assumed) or 'none'}"]
+    lines += [f"{what}: {path}" for what, path in written.items()]
+    emit(args, p.to_dict() | {"output": written.get("preset"), "plot": written.get("plot")}, "\n".join(lines))
+    return 0
+
+
+def _fit_parser(parser_class):
+    from neuroxide.models.devices.fit import CSV_FORMATS, FAMILY_FORMATS, FIT_FAMILIES
+    formats = "\n".join(f"  {name}: {', '.join(f.required)}" + (f" [{', '.join(f.optional + f.labels)}]" if
+                        f.optional or f.labels else "") + f"\n      {f.meaning}" for name, f in CSV_FORMATS.items())
+    p = parser_class(
+        prog="neuroxide device fit",
+        description="Fit a device family's values to measurements (least squares, with 1-sigma uncertainties "
+        "and residuals) and write them as a preset file that every command accepts in place of a preset name. "
+        "Values the data do not determine come from --base and stay listed as assumed. CSV columns are "
+        "named with their SI unit; lines starting with # are comments (docs/devices.md).",
+        epilog="CSV formats (columns: required [optional]):\n" + formats + "\n\nfamily -> formats: " + "; ".join(
+            f"{k}: {' + '.join(v)}" for k, v in FAMILY_FORMATS.items()) +
+        "\n\nexamples (models/data/measurements):\n"
+        "  neuroxide device fit ts_iv.csv ts_fv.csv --family ts -o my.toml --plot fit.png\n"
+        "  neuroxide device fit thermal_iv.csv thermal_fv.csv --family oscillator -o osc.toml --json\n"
+        "  neuroxide device fit fefet_pulses.csv --family fefet -o fefet.toml\n"
+        "  neuroxide device my.toml --plot fv.png",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("data", nargs="+", metavar="DATA.csv", help="measurement files (ts/oscillator: one iv file and "
+                   "optionally one fv file; other families: one file)")
+    p.add_argument("--family", required=True, choices=FIT_FAMILIES, help="the device family to fit")
+    p.add_argument("-o", dest="output", metavar="FILE.toml", help="write the fitted preset file here")
+    p.add_argument("--base", help="preset (name or file) giving the values the data do not determine "
+                   "(default per family: nbox, nbo2-osc, fefet-sihfo2, afefet-hzo, mtj-sot, nbox-stochastic)")
+    p.add_argument("--name", help="the fitted preset's name (default: the first file's name)")
+    p.add_argument("--plot", metavar="FILE.png", help="save data and fitted model curves as a PNG")
+    p.add_argument("--card", metavar="FILE.png", help="device card of the fitted preset: the fit, f-V and node "
+                   "waveform float vs fixed, energy per spike beside the review's table")
+    add_json(p)
+    p.set_defaults(func=cmd_fit)
+    return p
+
+
+def _reserve_fit(parser, fit_parser):
+    """``device fit ...`` goes to ``fit_parser``: argparse has no optional subcommand beside a
+    positional, so the device parser's own parse hands the words after a leading ``fit`` over."""
+    plain = parser.parse_known_args
+
+    def parse_known_args(args=None, namespace=None):
+        if args and args[0] == "fit":
+            return fit_parser.parse_known_args(args[1:], namespace)
+        return plain(args, namespace)
+    parser.parse_known_args = parse_known_args
 
 
 def register(sub):
@@ -143,9 +262,15 @@ def register(sub):
         epilog="examples:\n  neuroxide device nbox --sweep 0.5:6:23 --plot fv.png\n"
         "  neuroxide device fefet-sihfo2 --plot fefet.png --json\n  neuroxide device mtj-sot --sweep 80e-6:160e-6:17\n"
         "  neuroxide device nbox-stochastic -p sigma_rel=0.05\n  neuroxide device nbo2-osc --sweep 1:4.5:36\n"
-        "  neuroxide device dendrite-li2020 --plot dendrite.png",
-        formatter_class=__import__("argparse").RawDescriptionHelpFormatter)
-    p.add_argument("preset", help=f"device preset: {names}")
+        "  neuroxide device dendrite-li2020 --plot dendrite.png\n"
+        "  neuroxide device nbox --export my.toml           write a preset file to start from\n"
+        "  neuroxide device my.toml --plot fv.png           a preset file wherever a preset name goes\n"
+        "  neuroxide device fit iv.csv fv.csv --family ts -o my.toml   fit a preset to measurements",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        usage="%(prog)s [-h] PRESET [-p NAME=VALUE] [--sweep V0:V1:N] [--dt DT] [--plot FILE.png] "
+              "[--card FILE.png] [--export FILE.toml] [--json]\n       %(prog)s fit DATA.csv [DATA.csv ...] --family F [-o FILE.toml] "
+              "[--base PRESET] [--plot FILE.png] [--card FILE.png] [--json]   (see: neuroxide device fit --help)")
+    p.add_argument("preset", help=f"device preset: a preset file NAME.toml (docs/devices.md) or one of {names}")
     p.add_argument("-p", dest="params", action="append", default=[], metavar="NAME=VALUE",
                    help="override a device value (SI units; the preset's numeric fields, e.g. r_load_ohm, "
                    "c_farad, v_th_volt for TS; tau0_s, v_act_volt for FeFET; i_dep_amp for MTJ; sigma_rel for "
@@ -155,5 +280,10 @@ def register(sub):
     p.add_argument("--dt", type=float, help="fixed-point time step in seconds (ts, oscillator, mtj; default: 1/40 "
                    "of the fastest period)")
     p.add_argument("--plot", metavar="FILE.png", help="save the family's float-vs-fixed figure as a PNG")
+    p.add_argument("--card", metavar="FILE.png", help="device card: f-V and node waveform float vs fixed, "
+                   "energy per spike beside the review's table, published points (one PNG)")
+    p.add_argument("--export", metavar="FILE.toml", help="write the preset (with its -p overrides) as a preset "
+                   "file to start from, and run nothing else")
     add_json(p)
     p.set_defaults(func=cmd_device)
+    _reserve_fit(p, _fit_parser(type(p)))

@@ -9,7 +9,7 @@ import textwrap
 
 from neuroxide.commands import add_backend, add_json, emit, flags_of, naming_flags, plot_path, status, table
 from neuroxide.experiments.backends import Backend
-from neuroxide.experiments.digits import BACKENDS, ENCODINGS, N_TEST, READOUTS, DigitsSetup
+from neuroxide.experiments.digits import BACKENDS, ENCODINGS, MAX_THRESHOLD_SIGMA, N_TEST, READOUTS, DigitsSetup
 from neuroxide.fileio import check_folder, check_output
 
 __all__ = ["register"]
@@ -21,7 +21,9 @@ def cmd_digits(args):
     from neuroxide.experiments.digits import plot_digits, run_digits
     with naming_flags(flags_of(DigitsSetup)):  # every option before anything runs or is written
         setup = DigitsSetup(args.backend, args.weight_bits, args.d2d_sigma, args.stuck_at, args.write_sigma,
-                            args.limit, args.seed, args.steps, args.encoding, args.readout)
+                            args.limit, args.seed, args.steps, args.encoding, args.readout, device=args.device,
+                            threshold_d2d_sigma=args.threshold_d2d_sigma,
+                            threshold_c2c_sigma=args.threshold_c2c_sigma)
     check_output("--plot", plot_path(args.plot))
     check_folder("--build-dir", args.build_dir)
     status(f"digits: {args.backend} back end, {setup.n} test images x {args.steps} steps, "
@@ -53,6 +55,24 @@ def cmd_digits(args):
              show(report["sops"]), show(report["cycles"]), show(report["sop_per_cycle"], "{:.3f}")]]
     lines = [table(rows, ["backend", "accuracy", "images", "mismatches", "SOPs", "cycles", "SOP/cycle"]),
              f"float reference network (unquantised): {100 * report['float_reference_accuracy']:.2f} %"]
+    d2d, c2c = report["threshold_d2d_sigma"], report["threshold_c2c_sigma"]
+    if d2d or c2c:
+        realised = ", ".join(f"layer {k}: v_th {t['v_th_min']}..{t['v_th_max']} (d2d {100 * t['d2d_sigma_realised']:.2f} %), "
+                             f"noise {t['noise_bits']} bits (c2c {100 * t['c2c_sigma_realised']:.2f} %)"
+                             for k, t in enumerate(report["thresholds"]))
+        lines.append(f"threshold spread asked: d2d {100 * d2d:g} %, c2c {100 * c2c:g} %; realised: {realised}")
+    e = report["energy"]
+    if e is not None:
+        i = e["inputs"]
+        lines += [f"energy per inference on {i['device']} ({i['family']}, {i['operating_point']}): "
+                  f"{e['total_joule_per_inference']:.4g} J = neurons {e['neuron_joule']:.4g} J "
+                  f"({i['spikes_per_inference']:.1f} spikes x {i['energy_per_spike_joule']:.4g} J) + synapses "
+                  f"{e['synapse_joule']:.4g} J ({i['device_reads_per_inference']:.0f} device reads x "
+                  f"{i['energy_per_device_read_joule']:.4g} J)",
+                  f"latency per inference: {e['latency_s']:.4g} s ({i['steps']} steps x {i['time_per_step_s']:.4g} s "
+                  f"= device period / {i['steps_per_period']}); assumed: V_read {i['v_read_volt']:g} V, "
+                  f"t_read {i['t_read_s']:.3g} s, G {i['g_min_siemens']:.3g}..{i['g_max_siemens']:.3g} S "
+                  "(docs/devices_in_networks.md)"]
     if args.plot:
         lines.append(f"plot: {args.plot}")
     emit(args, report, "\n".join(lines))
@@ -79,8 +99,13 @@ def register(sub):
               neuroxide digits --d2d-sigma 0.1 --stuck-at 0.02 --seed 3 --plot digits.png
               neuroxide digits --backend rtl --limit 100 --simulator verilator --json
 
+              neuroxide digits --device nbox --threshold-d2d-sigma 0.05 --threshold-c2c-sigma 0.025
+
             JSON keys: backend, accuracy, n, mismatches, sops, cycles, sop_per_cycle (null where the back
-            end has none), confusion, float_reference_accuracy, layers, wall_s, plot"""))
+            end has none), confusion, float_reference_accuracy, layers, wall_s, plot, device,
+            threshold_d2d_sigma, threshold_c2c_sigma, thresholds (per layer: realised spread), energy
+            (with --device on the model/rtl back ends: neuron_joule, synapse_joule,
+            total_joule_per_inference, latency_s, inputs)"""))
     add_backend(p, BACKENDS, Backend.MODEL)
     p.add_argument("--weight-bits", type=int, default=4, metavar="B",
                    help="conductance levels per device = 2**B, 1..8 (default 4)")
@@ -98,6 +123,15 @@ def register(sub):
                    help="rate: Bernoulli spikes from xorshift32; current: deterministic IF encoder (default rate)")
     p.add_argument("--readout", choices=READOUTS, default="count",
                    help="class = most output spikes, or earliest output spike (default count)")
+    p.add_argument("--device", metavar="PRESET",
+                   help="neuron device preset (name or preset file): its threshold spread, and energy and "
+                        "latency per inference on it (default: none)")
+    p.add_argument("--threshold-d2d-sigma", type=float, default=None, metavar="S",
+                   help=f"device-to-device threshold spread, relative, 0..{MAX_THRESHOLD_SIGMA}: one threshold "
+                        "per neuron (default: the device's, else 0)")
+    p.add_argument("--threshold-c2c-sigma", type=float, default=None, metavar="S",
+                   help=f"cycle-to-cycle threshold spread, relative, 0..{MAX_THRESHOLD_SIGMA}: the stochastic "
+                        "threshold from each neuron's PRNG (default: the device's, else 0)")
     p.add_argument("--simulator", choices=("icarus", "verilator"), default=None,
                    help="simulator of the rtl back end (default: the bench's default)")
     p.add_argument("--build-dir", default="build/digits", help="folder of the RTL build")

@@ -22,7 +22,7 @@ from neuroxide.errors import ParameterError
 from neuroxide.units import si_float
 
 __all__ = ["SWEEP_MEANING", "SWEEP_KEY", "DT_FAMILIES", "configure_device", "DeviceSetup", "DeviceResult",
-           "run_device", "plot_device"]
+           "run_device", "plot_device", "export_device", "DeviceFitSetup", "run_fit", "write_fit"]
 
 SWEEP_MEANING = {
     "ts": "drive Vin (V)", "oscillator": "drive Vin (V)", "stochastic": "drive Vin (V)",
@@ -43,7 +43,7 @@ def _width_names():
 
 
 def configure_device(preset_name, overrides=None):
-    """A threshold-switch preset with overrides of its circuit values (SI floats) and calibration widths.
+    """A threshold-switch preset (a name or a preset file, ``ts`` or ``oscillator`` family) with overrides of its circuit values (SI floats) and calibration widths.
 
     Returns ``(preset, widths)``; the preset's and the widths' own validation names a bad field
     (V_hold >= V_th, a non-positive R or C, an operating range the circuit cannot oscillate over,
@@ -110,7 +110,7 @@ def _configure_zoo(preset, family, overrides):
 
 @dataclass(frozen=True)
 class DeviceSetup:
-    """``preset``: a preset name of any family; ``overrides``: ``{name: value}`` of its device values
+    """``preset``: a preset name of any family or the path of a preset file (``*.toml``); ``overrides``: ``{name: value}`` of its device values
     (SI units) and calibration widths; ``sweep``: ``(start, stop, points)`` of the family's input
     (:data:`SWEEP_MEANING`; None: the family's default); ``dt``: the fixed-point time step in seconds
     (ts, oscillator and mtj families; None: 1/40 of the fastest period)."""
@@ -130,9 +130,18 @@ class DeviceSetup:
 
     @property
     def family(self):
-        from neuroxide.models.devices import PRESETS
         from neuroxide.models.devices.zoo import family_of, get_any_preset
-        return "ts" if self.preset in PRESETS else family_of(get_any_preset(self.preset))
+        return family_of(get_any_preset(self.preset))
+
+    @property
+    def document(self):
+        """The preset file's :class:`~neuroxide.models.devices.preset_file.PresetDocument` (spreads,
+        uncertainties) when ``preset`` is a file; None for a built-in name."""
+        from neuroxide.models.devices.preset_file import load_preset_file, looks_like_file
+        from neuroxide.models.devices.zoo import ALL_PRESETS
+        if self.preset in ALL_PRESETS or not looks_like_file(self.preset):
+            return None
+        return load_preset_file(self.preset)
 
     def sweep_points(self):
         """The swept inputs (None: the family's default sweep)."""
@@ -197,3 +206,75 @@ def plot_device(result, path):
         return plot_fv(result.calibration, path)
     from neuroxide.models.calibrate_zoo import plot_zoo
     return plot_zoo(result.calibration, path)
+
+
+def export_device(preset, overrides, path):
+    """Write ``preset`` (name or file) with ``overrides`` of its device values (SI floats) as a
+    preset file at ``path`` -> ``{preset, family, export}``. Calibration widths are no device values
+    and are refused; a file's own spreads and uncertainties are kept."""
+    from neuroxide.models.devices.preset_file import export_preset, load_preset_file, looks_like_file
+    from neuroxide.models.devices.zoo import ALL_PRESETS, family_of, get_any_preset
+    p = get_any_preset(preset)
+    family = family_of(p)
+    widths = _width_names()
+    for name in overrides:
+        if name in widths:
+            raise ParameterError(name, overrides[name], "device values only", why="a calibration width is no part of "
+                                 "a preset file (give it with -p when the file is used)")
+    if family == "ts":
+        p, _ = configure_device(preset, overrides)
+    elif overrides:
+        p, _ = _configure_zoo(p, family, overrides)
+    doc = load_preset_file(preset) if preset not in ALL_PRESETS and looks_like_file(preset) else None
+    out = export_preset(p, path, family, spread=doc.spread if doc else None,
+                        uncertainty=doc.uncertainty if doc and not overrides else None,
+                        header=f"neuroxide device preset (docs/devices.md), exported from {preset}"
+                        + (" with " + ", ".join(f"{k}={v}" for k, v in overrides.items()) if overrides else ""))
+    return {"preset": p.name, "family": family, "export": out}
+
+
+@dataclass(frozen=True)
+class DeviceFitSetup:
+    """``paths``: measurement CSVs; ``family``: one of ``FIT_FAMILIES``; ``base``: the preset (name
+    or file) giving the values the data do not determine (None: the family's default); ``name``: the
+    fitted preset's name (None: the first file's name)."""
+
+    paths: tuple
+    family: str
+    base: str | None = None
+    name: str | None = None
+
+    def __post_init__(self):
+        from neuroxide.models.devices.fit import FIT_FAMILIES
+        from neuroxide.models.devices.preset_file import resolve_preset
+        if self.family not in FIT_FAMILIES:
+            raise ParameterError("family", self.family, " | ".join(FIT_FAMILIES))
+        if not self.paths:
+            raise ParameterError("paths", self.paths, "one or more measurement CSV files")
+        if self.base is not None:
+            resolve_preset(self.base)
+
+
+def run_fit(setup):
+    """Fit ``setup`` -> :class:`~neuroxide.models.devices.fit.FitResult` (nothing written)."""
+    from neuroxide.models.devices.fit import fit_device
+    return fit_device(list(setup.paths), setup.family, setup.base, setup.name)
+
+
+def write_fit(result, preset_path=None, plot_path=None):
+    """Write the fitted preset file (with its spreads and uncertainties) and the plot, each whole or
+    not at all -> ``{"preset": path, "plot": path}`` of what was written."""
+    from neuroxide.models.devices.fit import fit_header, plot_fit
+    from neuroxide.models.devices.preset_file import export_preset
+    written = {}
+    if preset_path is not None:
+        unc = {k: v for k, v in result.sigma.items()}
+        # a spread the data cannot tell (d2d of one device: infinite sigma) is not written
+        spread = {k: {kind: v for kind, v in kinds.items() if math.isfinite(result.spread_sigma[k][kind])}
+                  for k, kinds in result.spread.items()}
+        spread = {k: kinds for k, kinds in spread.items() if kinds}
+        written["preset"] = export_preset(result.preset, preset_path, result.family, spread=spread or None,
+                                          uncertainty=unc, header=fit_header(result), field_name="preset_path")
+    if plot_path is not None:
+        written["plot"] = plot_fit(result, plot_path, field_name="plot_path")
+    return written

@@ -6,6 +6,13 @@ device non-idealities, converted to the fixed-point SNN core and run on one of t
 (:data:`BACKENDS`). The ``rtl`` back end feeds the core's cocotb bench
 (``neuroxide.testbench.snn_bench.run_network``) the model's very input events and compares it with
 the model at every step.
+
+With a neuron ``device`` (a preset name, or a preset file where the preset-file reader exists),
+the network takes the device's threshold spread (``threshold_d2d_sigma``: one threshold per neuron,
+in the model and in the core's threshold ROM; ``threshold_c2c_sigma``: the stochastic threshold
+from each neuron's PRNG; :mod:`neuroxide.models.variability`) and the result carries the energy
+and latency per inference on that device (:mod:`neuroxide.models.energy`). Without a device and
+with both sigmas 0 the run is the one it always was, bit for bit.
 """
 
 import time
@@ -17,8 +24,8 @@ from neuroxide.errors import ToolchainError
 from neuroxide.experiments.backends import Backend, check_backend
 from neuroxide.experiments.checks import check_choice, check_range
 
-__all__ = ["BACKENDS", "N_TEST", "MAX_SEED", "ENCODINGS", "READOUTS", "DigitsSetup", "DigitsResult", "run_digits",
-           "digits_network", "plot_digits"]
+__all__ = ["BACKENDS", "N_TEST", "MAX_SEED", "ENCODINGS", "READOUTS", "MAX_THRESHOLD_SIGMA", "DigitsSetup",
+           "DigitsResult", "run_digits", "digits_network", "plot_digits", "resolve_device"]
 
 BACKENDS = {
     Backend.FLOAT: "the ReLU network with the weights the crossbars hold (no spikes)",
@@ -29,6 +36,33 @@ N_TEST = 540  # the fixed split's test set
 MAX_SEED = 0xFFFF_FFFF
 ENCODINGS = ("rate", "current")
 READOUTS = ("count", "first")
+MAX_THRESHOLD_SIGMA = 0.5  # = models.variability.MAX_THRESHOLD_SIGMA (checked by the tests)
+
+
+def resolve_device(device):
+    """``(preset, spread)`` of the neuron device ``device``: a built-in preset name (any family of
+    ``models.devices.zoo.ALL_PRESETS``) or a preset file, whose measured ``spread`` comes along
+    (``{field: {"d2d": sigma, "c2c": sigma}}``; empty for a built-in preset)."""
+    from neuroxide.errors import ParameterError
+    from neuroxide.models.devices.zoo import ALL_PRESETS, get_any_preset
+    if not isinstance(device, str) or not device:
+        raise ParameterError("device", device, f"a device preset name ({', '.join(sorted(ALL_PRESETS))}) or file")
+    if device in ALL_PRESETS:
+        return get_any_preset(device), {}
+    try:
+        from neuroxide.models.devices.preset_file import load_preset_file, looks_like_file
+    except ModuleNotFoundError as e:  # a checkout without preset files: names only
+        if not (e.name or "").startswith("neuroxide.models.devices"):
+            raise
+        return get_any_preset(device), {}
+    if not looks_like_file(device):
+        raise ParameterError("device", device, f"a preset file NAME.toml or one of {sorted(ALL_PRESETS)}")
+    try:
+        doc = load_preset_file(device)
+    except ParameterError as e:  # the reader names the file's own keys; the user gave this device
+        why = e.why if e.field == "preset" else f"{e.field}={e.value!r}" + (f": {e.why}" if e.why else "")
+        raise ParameterError("device", device, e.allowed, why=why) from None
+    return doc.preset, dict(doc.spread)
 
 
 @dataclass(frozen=True)
@@ -40,7 +74,10 @@ class DigitsSetup:
     ``write_sigma``: programming noise relative to G_max - G_min; ``limit``: first N test images
     (None: all 540); ``seed``: devices' spread and faults, rate encoder, neurons; ``steps``:
     presentation window; ``encoding``: rate (Bernoulli) or current (deterministic IF encoder);
-    ``readout``: class = most output spikes (count) or earliest output spike (first).
+    ``readout``: class = most output spikes (count) or earliest output spike (first); ``device``:
+    the neuron device (preset name or file, None: no device, no energy figures);
+    ``threshold_d2d_sigma`` / ``threshold_c2c_sigma``: relative threshold spread device to device /
+    cycle to cycle (None: the device's own spread, 0 without a device).
     """
 
     backend: Backend = Backend.MODEL
@@ -53,6 +90,9 @@ class DigitsSetup:
     steps: int = 32
     encoding: str = "rate"
     readout: str = "count"
+    device: str | None = None
+    threshold_d2d_sigma: float | None = None
+    threshold_c2c_sigma: float | None = None
 
     def __post_init__(self):
         check_range("weight_bits", self.weight_bits, 1, 8)
@@ -65,12 +105,26 @@ class DigitsSetup:
         check_range("steps", self.steps, 1, 1024)
         check_choice("encoding", self.encoding, ENCODINGS)
         check_choice("readout", self.readout, READOUTS)
+        for name in ("threshold_d2d_sigma", "threshold_c2c_sigma"):
+            if getattr(self, name) is not None:
+                check_range(name, getattr(self, name), 0.0, MAX_THRESHOLD_SIGMA, kind=float)
+        if self.device is not None:
+            from neuroxide.models.energy import neuron_device_figures
+            neuron_device_figures(resolve_device(self.device)[0])  # a neuron device that fires, or ParameterError
         object.__setattr__(self, "backend", check_backend(self.backend, BACKENDS))
 
     @property
     def n(self):
         """Test images run."""
         return N_TEST if self.limit is None else self.limit
+
+    @property
+    def threshold_sigmas(self):
+        """``(d2d, c2c)`` relative threshold spread in use: the fields, else the device's spread, else 0."""
+        from neuroxide.models.variability import device_spread
+        d2d, c2c = device_spread(*resolve_device(self.device)) if self.device is not None else (0.0, 0.0)
+        return (d2d if self.threshold_d2d_sigma is None else float(self.threshold_d2d_sigma),
+                c2c if self.threshold_c2c_sigma is None else float(self.threshold_c2c_sigma))
 
 
 @dataclass
@@ -96,6 +150,8 @@ class DigitsResult:
     prediction_mismatches: int | None = None
     rtl_wall_s: float | None = None
     rtl_build_s: float | None = None
+    thresholds: list | None = None
+    energy: dict | None = None
     wall_s: float = 0.0
 
     def to_dict(self):
@@ -109,6 +165,9 @@ class DigitsResult:
         if s.backend is Backend.RTL:
             out |= {"model_sops": self.model_sops, "rtl_wall_s": self.rtl_wall_s, "rtl_build_s": self.rtl_build_s,
                     "prediction_mismatches": self.prediction_mismatches}
+        d2d, c2c = s.threshold_sigmas
+        out |= {"device": s.device, "threshold_d2d_sigma": d2d, "threshold_c2c_sigma": c2c,
+                "thresholds": self.thresholds, "energy": self.energy}
         return out
 
 
@@ -164,6 +223,9 @@ def run_digits(setup, simulator=None, build_dir="build/digits", progress=None, r
     x, y = x_te[:setup.n], y_te[:setup.n]
     network, info, weights, _ = digits_network(setup.weight_bits, setup.seed, setup.d2d_sigma, setup.stuck_at,
                                                setup.write_sigma)
+    from neuroxide.models.variability import threshold_spread
+    d2d, c2c = setup.threshold_sigmas
+    network, thresholds = threshold_spread(network, d2d, c2c, setup.seed)  # the same network when both are 0
     scores, _ = float_forward(weights, x / PIXEL_MAX)
     layers = [{"n_in": layer.n_in, "n_out": layer.n_out, "v_th": layer.params.v_th, "adc_shift": layer.adc_shift}
               for layer in network.layers]
@@ -189,8 +251,14 @@ def run_digits(setup, simulator=None, build_dir="build/digits", progress=None, r
                    "rtl_build_s": res.get("build_s"), "prediction_mismatches": int((rtl_pred != pred).sum())}
             spikes = [s_in] + rtl_spikes
             pred = rtl_pred
+    energy = None
+    if setup.device is not None and spikes is not None:
+        from neuroxide.models.crossbar import DeviceParams
+        from neuroxide.models.energy import inference_energy
+        energy = inference_energy(network, spikes[0], spikes[1:], resolve_device(setup.device)[0],
+                                  DeviceParams(weight_bits=setup.weight_bits, grid_bits=8))
     result = DigitsResult(setup, accuracy(pred, y), accuracy(scores.argmax(axis=1), y), layers, _confusion(y, pred),
-                          labels=y, predictions=pred, spikes=spikes, sops=sops)
+                          labels=y, predictions=pred, spikes=spikes, sops=sops, thresholds=thresholds, energy=energy)
     for key, value in rtl.items():
         setattr(result, key, value)
     result.wall_s = round(time.perf_counter() - t0, 3)

@@ -21,7 +21,9 @@ What a case must show (:func:`run_case`), the CLI contract for bad input:
 Where the cases live: :mod:`.flow_cases` (top level, list, boards, verilog, simulate, build, demo,
 device), :mod:`.experiment_cases` (digits, hh, hopfield, izhikevich, link), :mod:`.reader_cases`
 (maxcut and the G-set reader, preset lookup, host-link frames), :mod:`.file_cases` (core
-configuration JSON, NIR files) and :mod:`.generated` (every ``-p`` of every design and every
+configuration JSON, NIR files), :mod:`.device_file_cases` (device preset files, measurement CSVs of
+``device fit``), :mod:`.variability_cases` (digits' device spreads), :mod:`.ts_neuron_cases` (the
+two-phase TS neuron), :mod:`.sweep_cases` (sweep files, executors) and :mod:`.generated` (every ``-p`` of every design and every
 device preset field), all built with the helpers of :mod:`.case`.
 
 Run ``python -m tests.support.badinput --doc docs/robustness.md`` from the repository root to try
