@@ -68,6 +68,12 @@ _, coeffs, i_dt = panel_inputs(["A", "G", "R"])
 iz = run_fixed(coeffs, i_dt)
 out["model/izhikevich-AGR"] = digest(iz["v"], iz["u"], iz["spike"])
 
+from neuroxide.models.ts_neuron import TSNeuronModel, calibrate_from_preset
+rng = np.random.default_rng(11)
+p = calibrate_from_preset("nbox").params
+tt = TSNeuronModel(p, 8).run(rng.integers(0, p.in_max + 1, size=(400, 8)))
+out["model/ts-neuron"] = digest(tt["v"], tt["on"], tt["spike"])
+
 from neuroxide.models.crossbar import DeviceParams
 from neuroxide.models.snn import float_forward
 from neuroxide.models.train import PIXEL_MAX, TrainConfig, convert, load_digits_split, run_snn, trained_mlp

@@ -137,3 +137,17 @@ def test_device_help_names_fit_and_files(cli):
     assert r.code == 0 and "device fit DATA.csv" in r.stdout and "NAME.toml" in r.stdout and "--export" in r.stdout
     r = cli("device", "fit", "--help")
     assert r.code == 0 and "v_volt, i_amp" in r.stdout and "--family" in r.stdout
+
+
+def test_zoo_design_calibrates_from_a_preset_file_of_its_family(tmp_path):
+    # `-p preset=FILE.toml` on a LIF-mapped zoo design: the defaults come from the file's calibration
+    from neuroxide.designs import configure
+    from neuroxide.experiments.device import export_device
+    path = tmp_path / "osc.toml"
+    export_device("nbo2-osc", {"c_farad": 2e-10}, path)
+    built_in, mine = configure("nbo2-osc", {}), configure("nbo2-osc", {"preset": str(path)})
+    assert mine.params != built_in.params          # a different device gives a different neuron
+    assert configure("nbo2-osc", {"preset": "nbo2-osc"}) == built_in
+    with pytest.raises(ParameterError) as err:
+        configure("nbo2-osc", {"preset": "mtj-sot"})
+    assert err.value.field == "preset" and "oscillator" in str(err.value)

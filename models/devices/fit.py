@@ -888,7 +888,7 @@ def fit_device(paths, family, base=None, name=None):
               "stochastic": _fit_stochastic}[family]
     result = fitter(family, data, base_p, name)
     from .zoo import register_family
-    register_family(result.preset, family)
+    result.preset = register_family(result.preset, family)
     return result
 
 

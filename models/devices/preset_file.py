@@ -241,7 +241,7 @@ def parse_preset_text(text, label="<preset>"):
     described = fields + (CIRCUIT_FIELDS if family == "stochastic" else ())
     spread = _spread(label, doc.get("spread"), described)
     uncertainty = _uncertainty(label, doc.get("uncertainty"), described)
-    register_family(preset, family)
+    preset = register_family(preset, family)
     return PresetDocument(preset, family, spread, uncertainty, label)
 
 

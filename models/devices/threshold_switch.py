@@ -96,8 +96,13 @@ class ThresholdSwitchPreset:
     vin_max_volt: float
     source: str = ""
     assumed: tuple = ()
+    # the zoo's ``oscillator`` family (a TS relaxation oscillator used as an oscillator neuron, e.g.
+    # nbo2-osc) rather than the ``ts`` neuron family: same circuit, another calibration
+    oscillator: bool = False
 
     def __post_init__(self):
+        if not isinstance(self.oscillator, bool):
+            raise ParameterError("oscillator", self.oscillator, "True or False")
         for name in CIRCUIT_FIELDS:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
@@ -210,7 +215,7 @@ class ThresholdSwitchPreset:
 
 # the numeric circuit values of a preset (SI units), in declaration order: what a user may override
 CIRCUIT_FIELDS = tuple(f.name for f in dataclasses.fields(ThresholdSwitchPreset)
-                       if f.name not in ("name", "source", "assumed"))
+                       if f.name not in ("name", "source", "assumed", "oscillator"))
 
 
 def _seg_integrals(a, b, tau, length):

@@ -17,6 +17,7 @@ comment beside the value says. :data:`ALL_PRESETS` holds every family's presets 
 spike beside the review's figure.
 """
 
+import dataclasses
 import math
 
 from neuroxide.errors import ParameterError
@@ -99,6 +100,7 @@ ZOO_PRESETS = {
         r_off_ohm=50e3, r_on_ohm=6.63e3, r_sense_ohm=10.0, v_th_volt=1.0, v_hold_volt=0.7,
         vin_min_volt=1.6, vin_max_volt=2.8,
         source=f"{_ZHANG2020}: Si/NbO2/TiN 1R, 2 V, 900 kHz, 38 pJ, stops oscillating far above threshold",
+        oscillator=True,
         assumed=("r_load_ohm", "c_farad", "r_off_ohm", "r_on_ohm", "r_sense_ohm", "v_th_volt", "v_hold_volt",
                  "vin_min_volt", "vin_max_volt"),
     ),
@@ -127,15 +129,12 @@ FAMILIES = ("ts", "fefet", "afefet", "mtj", "stochastic", "oscillator", "dendrit
 
 ALL_PRESETS = dict(sorted({**TS_PRESETS, **ZOO_PRESETS}.items()))
 
-# Threshold-switch presets of the oscillator family read from preset files (the class is the ts
-# one; the file says which family), keyed by value: a frozen preset is its own identity.
-_FILE_OSCILLATORS = set()
-
-
 def register_family(preset, family):
-    """Record the family a preset file gave a threshold-switch preset (``ts`` or ``oscillator``)."""
-    if isinstance(preset, ThresholdSwitchPreset) and family == "oscillator":
-        _FILE_OSCILLATORS.add(preset)
+    """``preset`` as a member of ``family``: a threshold-switch preset of the ``oscillator`` family is
+    marked so (``ThresholdSwitchPreset.oscillator``); every other preset is returned as it is."""
+    if isinstance(preset, ThresholdSwitchPreset) and family == "oscillator" and not preset.oscillator:
+        return dataclasses.replace(preset, oscillator=True)
+    return preset
 
 
 def family_of(preset):
@@ -149,7 +148,7 @@ def family_of(preset):
     if isinstance(preset, DendritePreset):
         return "dendrite"
     if isinstance(preset, ThresholdSwitchPreset):
-        return "oscillator" if preset.name in ZOO_PRESETS or preset in _FILE_OSCILLATORS else "ts"
+        return "oscillator" if preset.oscillator else "ts"
     raise ParameterError("preset", type(preset).__name__, "a device preset")
 
 

@@ -41,8 +41,7 @@ class WTADesign(ZooLIFDesign):
         return int(_calibration(self.preset).extra["w_lat"])
 
     def parameter_table(self):
-        rows = super().parameter_table()
-        rows[0] = ("n", 4, "neurons in the group, 2..64")
+        rows = [("n", 4, "neurons in the group, 2..64") if row[0] == "n" else row for row in super().parameter_table()]
         return rows[:2] + [("w_lat", self.default_w_lat(), "lateral inhibition per spike of another neuron, "
                                                           "0..2**in_bits-1")] + rows[2:]
 

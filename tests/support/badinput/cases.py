@@ -7,6 +7,7 @@ from .generated import device_cases, param_cases
 from .device_file_cases import device_file_cases
 from .reader_cases import reader_cases
 from .sweep_cases import sweep_cases
+from .ts_neuron_cases import ts_neuron_cases
 from .variability_cases import variability_cases
 
 __all__ = ["hand_cases", "catalogue"]
@@ -15,7 +16,7 @@ __all__ = ["hand_cases", "catalogue"]
 def hand_cases():
     """Every subcommand and reader, one case per kind of bad input (see :mod:`support.badinput`)."""
     return (flow_cases() + experiment_cases() + reader_cases() + device_file_cases() + variability_cases()
-            + sweep_cases())
+            + ts_neuron_cases() + sweep_cases())
 
 
 def catalogue(designs=None):

@@ -133,4 +133,9 @@ def device_file_cases():
             files=(("iv.csv", VALID_IV),)))
     add(fit("malformed", "pulses file for the ts family", "column v_volt", f"{T}/p.csv",
             files=(("p.csv", b"v_exc_volt,pulse_width_s,pulses_to_fire\n2,1e-7,5\n2.2,1e-7,4\n2.4,1e-7,3\n2.6,1e-7,2\n"),)))
+    # a LIF-mapped zoo design calibrated from another device: a preset of its own family only
+    ver = subcommand("verilog -p preset", "verilog", tail=("-o", f"{T}/x.v"), outputs=("x.v",))
+    add(ver("unknown-name", "fefet design, device of another family", "preset", "fefet", "-p", "preset=mtj-sot"))
+    add(ver("missing-file", "nbo2-osc design, no such preset file", "preset", "nbo2-osc", "-p",
+            f"preset={T}/none.toml"))
     return cases
