@@ -283,11 +283,12 @@ def encode(x, steps=DEFAULT_STEPS, encoding="rate", seed=1):
 
 
 def run_snn(network, x, steps=DEFAULT_STEPS, encoding="rate", seed=1, mode="count", batch=256, progress=None,
-            backend="compiled"):
+            backend="numpy"):
     """Classify ``x`` with the fixed-point model; returns ``(pred, spikes_per_layer, sops)``.
 
-    ``backend``: ``"compiled"`` (default; the rules traced and JIT-compiled, ``models.compiled``) or
-    ``"numpy"``: the same bits either way (tests/test_compiled.py)."""
+    ``backend``: ``"numpy"`` (default: batched, the digits network in about 0.1 s) or ``"compiled"``
+    (``models.compiled``: 2.3x faster once loaded, but loading the kernel costs about a second per
+    process); the same bits either way (tests/test_compiled.py)."""
     x = np.asarray(x)
     preds, sops, spikes = [], [], [[] for _ in network.layers]
     for start in range(0, len(x), batch):

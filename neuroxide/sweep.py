@@ -48,6 +48,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from neuroxide.errors import ParameterError, ToolchainError
+from neuroxide.experiments.nir import NIRImportSetup
 
 __all__ = ["EXPERIMENTS", "Experiment", "SweepSpec", "SweepRun", "load_spec", "parse_spec", "code_version",
            "run_point", "run_sweep", "Store", "LocalExecutor", "DaskExecutor", "make_executor", "table",
@@ -122,17 +123,11 @@ EXPERIMENTS = {e.name: e for e in (
 
 
 @dataclass(frozen=True)
-class NIRRunSetup:
+class NIRRunSetup(NIRImportSetup):
     """``nir run`` as one setup: the import (:class:`~neuroxide.experiments.nir.NIRImportSetup`'s
     fields) and random input spikes (``steps`` x ``batch`` at ``rate``, drawn with ``seed``) on
     ``backend`` with ``lanes`` synapses per clock (rtl)."""
 
-    path: str
-    dt: float | None = None
-    discretisation: str = "euler"
-    weight_bits: int = 8
-    seed: int = 1
-    requantise: bool = False
     backend: str = "model"
     steps: int = 100
     batch: int = 16
@@ -143,7 +138,7 @@ class NIRRunSetup:
         from neuroxide.experiments.backends import check_backend
         from neuroxide.experiments.checks import check_range
         from neuroxide.experiments.nir import BACKENDS, MAX_RANDOM, check_lanes
-        self.import_setup()
+        super().__post_init__()
         check_backend(self.backend, BACKENDS)
         check_range("steps", self.steps, 1, MAX_RANDOM)
         check_range("batch", self.batch, 1, MAX_RANDOM)
@@ -151,8 +146,7 @@ class NIRRunSetup:
         check_lanes(self.lanes)
 
     def import_setup(self):
-        from neuroxide.experiments.nir import NIRImportSetup
-        return NIRImportSetup(self.path, self.dt, self.discretisation, self.weight_bits, self.seed, self.requantise)
+        return NIRImportSetup(**{f.name: getattr(self, f.name) for f in dataclasses.fields(NIRImportSetup)})
 
 
 def run_nir_point(setup, simulator=None, build_dir="build/nir"):
@@ -543,9 +537,13 @@ def _point_task(experiment, kwargs, build_dir):
     """What a worker runs: never raises (the error is the point's result), reports the worker."""
     import socket
     import traceback
+    from threadpoolctl import threadpool_limits
     t0 = time.perf_counter()
     try:
-        result, error = run_point(experiment, kwargs, build_dir), None
+        # the sweep's parallelism is its points: one BLAS/OpenMP thread per point, else W workers each
+        # start one thread per core and a 2-worker sweep ran slower than one worker (3.7x the CPU)
+        with threadpool_limits(limits=1):
+            result, error = run_point(experiment, kwargs, build_dir), None
     except Exception as exc:  # a failing point is recorded and the sweep goes on
         result = None
         error = f"{type(exc).__name__}: {exc}\n" + "".join(traceback.format_exc(limit=-3))
