@@ -47,6 +47,7 @@ from .devices.threshold_switch import ThresholdSwitchPreset, analytic_timing_s, 
 from .lif import LIFModel, LIFParams
 
 __all__ = [
+    "waveform",
     "CalibrationWidths", "InputEncoder", "Calibration", "calibrate", "sweep", "plot_fv", "plot_trace",
     "ENCODERS", "DEFAULT_STEPS_PER_PERIOD",
 ]
@@ -357,15 +358,10 @@ def plot_fv(calibration, path):
     return save_figure(fig, path)
 
 
-def plot_trace(calibration, vin_volt, path, periods=4):
-    """Save node voltage of the float device beside the fixed-point membrane (in volts) at ``vin_volt``.
-
-    Both start from 0 V; the fixed-point trace is ``v / scale`` after each step, with its spikes
-    marked, the device's turn-on events as ticks. Written atomically like :func:`plot_fv`.
-    """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
+def waveform(calibration, vin_volt, periods=4):
+    """The float device's node voltage beside the fixed-point membrane at ``vin_volt``, both from 0 V,
+    over ``periods`` device periods: ``(run, t_fixed_s, v_fixed_volt, spike)``, ``run`` the exact
+    device simulation (sampled at dt / 8), the fixed-point ``v / scale`` and spikes after each step."""
     from .devices.threshold_switch import simulate
 
     c = calibration
@@ -379,14 +375,27 @@ def plot_trace(calibration, vin_volt, path, periods=4):
     i_exc = int(c.encoder.encode(np.array([vin_volt]))[0])
     trace = c.model(1).run(np.full((steps, 1), i_exc))
     t_fixed = (np.arange(steps) + 1) * c.dt_s
-    v_fixed = trace.v[:, 0] / c.encoder.scale_lsb_per_volt
+    return run, t_fixed, trace.v[:, 0] / c.encoder.scale_lsb_per_volt, trace.spike[:, 0]
+
+
+def plot_trace(calibration, vin_volt, path, periods=4):
+    """Save node voltage of the float device beside the fixed-point membrane (in volts) at ``vin_volt``.
+
+    Both start from 0 V; the fixed-point trace is ``v / scale`` after each step, with its spikes
+    marked, the device's turn-on events as ticks. Written atomically like :func:`plot_fv`.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    c = calibration
+    run, t_fixed, v_fixed, spike = waveform(c, vin_volt, periods)
 
     fig = Figure(figsize=(7.0, 3.6))
     FigureCanvasAgg(fig)
     ax = fig.subplots()
     ax.plot(run.t_s * 1e9, run.v_node_volt, "-", lw=1.2, label="device node voltage (float, exact)")
     ax.step(t_fixed * 1e9, v_fixed, where="post", lw=1.0, label="fixed-point membrane / scale")
-    spikes = t_fixed[trace.spike[:, 0]]
+    spikes = t_fixed[spike]
     ax.plot(spikes * 1e9, np.full(spikes.size, c.preset.node_v_th_volt), "v", ms=6, label="fixed-point spikes")
     ax.plot(run.spike_times_s * 1e9, np.full(run.spike_times_s.size, c.preset.node_v_th_volt * 1.04), "|",
             ms=10, color="k", label="device turn-on")

@@ -128,19 +128,12 @@ def _panel_fv(ax, cal):
 
 
 def _panel_waveform(ax, cal, vin, periods=6):
-    from neuroxide.models.devices.threshold_switch import f_v_curve, simulate
-    rate = float(f_v_curve(cal.preset, np.array([vin]))[0])
-    t_stop = periods / rate
-    steps = int(np.ceil(t_stop / cal.dt_s))
-    run = simulate(cal.preset, vin, t_stop, sample_dt_s=cal.dt_s / 8)
-    i_exc = int(cal.encoder.encode(np.array([vin]))[0])
-    trace = cal.model(1).run(np.full((steps, 1), i_exc))
-    t_fixed = (np.arange(steps) + 1) * cal.dt_s
-    v_fixed = trace.v[:, 0] / cal.encoder.scale_lsb_per_volt
-    unit, scale = ("us", 1e6) if t_stop > 2e-6 else ("ns", 1e9)
+    from neuroxide.models.calibrate import waveform
+    run, t_fixed, v_fixed, spike = waveform(cal, vin, periods)
+    unit, scale = ("us", 1e6) if t_fixed[-1] > 2e-6 else ("ns", 1e9)
     ax.plot(run.t_s * scale, run.v_node_volt, "-", lw=1.2, label="device node (float, exact)")
     ax.step(t_fixed * scale, v_fixed, where="post", lw=1.0, label="fixed-point membrane / scale")
-    spikes = t_fixed[trace.spike[:, 0]]
+    spikes = t_fixed[spike]
     ax.plot(spikes * scale, np.full(spikes.size, cal.preset.node_v_th_volt), "v", ms=5, label="fixed-point spikes")
     ax.set_xlabel(f"time ({unit})")
     ax.set_ylabel("V (V)")

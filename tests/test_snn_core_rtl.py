@@ -15,19 +15,7 @@ from neuroxide.models.snn import CoreLayer, CoreNetwork, SNNModel
 from neuroxide.models.snn_registers import SNN_ID
 from neuroxide.rtl.snn_core import SNNCore, layer_cycles, step_cycles
 from neuroxide.testbench.snn_top import run_top_amaranth
-
-
-
-def compare(net, got, trace):
-    """Number of (sample, layer, field) pairs that differ anywhere; 0 means equal everywhere."""
-    bad = 0
-    for b, sample in enumerate(got):
-        for k, layer in enumerate(sample):
-            for f in net.layers[k].state_layout.names:
-                if f != "spike":
-                    bad += int((layer[f] != trace.state[k][f][:, b]).any())
-            bad += int((layer["spike"].astype(bool) != trace.spikes[k][:, b]).any())
-    return bad
+from support.amaranth_sim import snn_core_mismatches
 
 
 def small_network(seed=3, lateral=2, noise_bits=3, sizes=(6, 9, 4)):
@@ -45,11 +33,11 @@ def test_negative_a_different_model_is_caught():
     net = small_network()
     s = np.random.default_rng(1).random((10, 1, net.n_in)) < 0.5
     got, _, _ = run_top_amaranth(net, 2, s)
-    assert compare(net, got, SNNModel(net, 1).run(s, record_state=True)) == 0
+    assert snn_core_mismatches(net, got, SNNModel(net, 1).run(s, record_state=True)) == 0
     w = net.layers[0].w_exc.copy()
     w[0, 0] ^= 1
     other = CoreNetwork((CoreLayer(w, net.layers[0].w_inh, 4, net.layers[0].params, 1, 2),) + net.layers[1:], seed=net.seed)
-    assert compare(net, got, SNNModel(other, 1).run(s, record_state=True)) > 0
+    assert snn_core_mismatches(net, got, SNNModel(other, 1).run(s, record_state=True)) > 0
 
 
 @pytest.mark.parametrize("lanes", [1, 2, 4, 8])
@@ -59,7 +47,7 @@ def test_cycle_formula(lanes):
     s = np.random.default_rng(4).random((12, 1, net.n_in)) < 0.6
     got, cycles, busy = run_top_amaranth(net, lanes, s)
     trace = SNNModel(net, 1).run(s, record_state=True)
-    assert compare(net, got, trace) == 0
+    assert snn_core_mismatches(net, got, trace) == 0
     want_busy = want_total = 0
     for t in range(s.shape[0]):
         events = [int(s[t, 0].sum())] + [int(trace.spikes[k][t, 0].sum()) for k in range(len(net.layers) - 1)]

@@ -14,6 +14,7 @@ from neuroxide.models.lif import LIFParams
 from neuroxide.models.snn import CoreLayer, CoreNetwork, SNNModel, network_from_dict, network_to_dict
 from neuroxide.models.variability import noise_bits_for, threshold_spread
 from neuroxide.testbench.snn_top import run_top_amaranth
+from support.amaranth_sim import snn_core_mismatches
 
 
 def small_network(reset_mode="value", noise_bits=0, seed=3, sizes=(6, 9, 4)):
@@ -25,18 +26,6 @@ def small_network(reset_mode="value", noise_bits=0, seed=3, sizes=(6, 9, 4)):
                         lateral=2)
               for n_in, n_out in zip(sizes[:-1], sizes[1:])]
     return CoreNetwork(tuple(layers), seed=seed)
-
-
-def differing(net, got, trace):
-    """(sample, layer, field) triples where the RTL trace differs from the model's; 0: equal everywhere."""
-    bad = 0
-    for b, sample in enumerate(got):
-        for k, layer in enumerate(sample):
-            for f in net.layers[k].state_layout.names:
-                if f != "spike":
-                    bad += int((layer[f] != trace.state[k][f][:, b]).any())
-            bad += int((layer["spike"].astype(bool) != trace.spikes[k][:, b]).any())
-    return bad
 
 
 # --- CoreLayer.v_th_neuron -----------------------------------------------------------------------
@@ -147,8 +136,8 @@ def test_core_with_threshold_spread_equals_the_model(reset_mode):
     assert all(layer.v_th_neuron is not None and layer.params.noise_bits > 0 for layer in net.layers)
     s = np.random.default_rng(1).random((16, 2, net.n_in)) < 0.5
     got, _, _ = run_top_amaranth(net, 2, s)
-    assert differing(net, got, SNNModel(net, 2).run(s, record_state=True)) == 0
-    assert differing(net, got, SNNModel(base, 2).run(s, record_state=True)) > 0
+    assert snn_core_mismatches(net, got, SNNModel(net, 2).run(s, record_state=True)) == 0
+    assert snn_core_mismatches(net, got, SNNModel(base, 2).run(s, record_state=True)) > 0
 
 
 def test_uniform_thresholds_keep_the_verilog():

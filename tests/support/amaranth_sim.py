@@ -23,7 +23,7 @@ neuron, well under 1 ms per step).
 import numpy as np
 from amaranth.sim import Simulator
 
-__all__ = ["run_steps"]
+__all__ = ["run_steps", "snn_core_mismatches"]
 
 
 def _elements(port, size, scalar):
@@ -84,3 +84,17 @@ def run_steps(dut, layout, inputs, items=None, step_mask=None, cycles=1, initial
     sim.add_testbench(bench)
     sim.run()
     return out
+
+
+def snn_core_mismatches(net, got, trace):
+    """(sample, layer, field) triples where the SNN core's run (``testbench.snn_top.run_top_amaranth``:
+    per sample, per layer, ``{field: per-step values}``) differs from the model's ``trace``
+    (``SNNModel.run(..., record_state=True)``) at any step; 0 means equal everywhere."""
+    bad = 0
+    for b, sample in enumerate(got):
+        for k, layer in enumerate(sample):
+            for f in net.layers[k].state_layout.names:
+                if f != "spike":
+                    bad += int((layer[f] != trace.state[k][f][:, b]).any())
+            bad += int((layer["spike"].astype(bool) != trace.spikes[k][:, b]).any())
+    return bad
