@@ -38,9 +38,10 @@ from amaranth._toolchain import tool_env_var
 from neuroxide.errors import ParameterError, ToolchainError
 from neuroxide.fileio import write_json
 
-from .platforms import get_board
+from .platforms import get_board, require_uart
 
-__all__ = ["build", "write_report", "parse_nextpnr_report", "parse_yosys_stat", "yowasp_env"]
+__all__ = ["build", "write_report", "parse_nextpnr_report", "parse_yosys_stat", "yowasp_env", "TimingError",
+           "check_timing"]
 
 # Tool name as amaranth's templates spell it -> the YoWASP console script that provides it.
 YOWASP_TOOLS = {
@@ -141,7 +142,9 @@ def parse_nextpnr_report(report, board):
     def used(bel):
         return utilization.get(bel, {}).get("used", 0)
 
-    fmax = {clock: {"achieved_mhz": float(f["achieved"]), "constraint_mhz": float(f["constraint"])}
+    fmax = {clock: {"achieved_mhz": float(f["achieved"]), "constraint_mhz": float(f["constraint"]),
+                    # positive: the clock period has this much to spare; negative: missed by this much
+                    "slack_ns": round(1e3 / float(f["constraint"]) - 1e3 / float(f["achieved"]), 3)}
             for clock, f in report.get("fmax", {}).items()}
     achieved = [f["achieved_mhz"] for f in fmax.values()]
     return {
@@ -151,6 +154,7 @@ def parse_nextpnr_report(report, board):
         "dsps": sum(used(bel) for bel in board.dsp_cells),
         "fmax_mhz": min(achieved) if achieved else None,
         "timing_met": all(f["achieved_mhz"] >= f["constraint_mhz"] for f in fmax.values()),
+        "slack_ns": min((f["slack_ns"] for f in fmax.values()), default=None),
         "fmax": fmax,
         "utilization": utilization,
         "critical_path": _critical_path(report.get("critical_paths", [])),
@@ -199,7 +203,28 @@ def _count_ffs(cells, fpga):
     return sum(n for cell, n in cells.items() if cell.startswith(prefix))
 
 
-def build(top_elaboratable, board_name, build_dir, name="top", **overrides):
+class TimingError(ToolchainError):
+    """A build that placed and routed but misses its clock; ``report`` is the whole build report."""
+
+    def __init__(self, message, report):
+        self.report = report
+        super().__init__(message)
+
+
+def check_timing(report):
+    """Raise :class:`TimingError` (exit 1 at the command line) when ``report`` (of :func:`build`)
+    misses a clock constraint, naming each such clock with its achieved frequency and slack."""
+    missed = {clock: f for clock, f in report.get("fmax", {}).items() if f["achieved_mhz"] < f["constraint_mhz"]}
+    if missed:
+        what = "; ".join(f"{clock}: {f['achieved_mhz']:.2f} MHz achieved, {f['constraint_mhz']:.2f} MHz required, "
+                         f"slack {f['slack_ns']:.2f} ns" for clock, f in missed.items())
+        raise TimingError(f"{report['board']} build misses its clock ({what}); the bitstream "
+                          f"{report['bitstream']} may not work. Try another placement seed (--seed), a "
+                          f"smaller configuration, or a board with a slower clock", report)
+    return report
+
+
+def build(top_elaboratable, board_name, build_dir, name="top", seed=None, **overrides):
     """Synthesise, place, route and pack ``top_elaboratable`` for ``board_name``; return the report.
 
     ``build_dir`` receives every file of the build (created if missing). ``overrides`` go to the
@@ -207,11 +232,20 @@ def build(top_elaboratable, board_name, build_dir, name="top", **overrides):
     the ones this function sets). ``name`` names the top module and the build files
     (``<name>.bin``/``<name>.bit``, ``<name>.log``, ...).
 
-    Raises :class:`neuroxide.errors.ParameterError` for an unknown board or a bad ``name`` and
-    :class:`neuroxide.errors.ToolchainError` when a tool is missing or a step fails (with the tail
-    of the log); a design that misses its clock constraint is not a failure (``timing_met``).
+    ``seed``: nextpnr's placement seed (``--seed``; None: nextpnr's default).
+
+    Raises :class:`neuroxide.errors.ParameterError` for an unknown board, a bad ``name`` or ``seed``,
+    or a host-link top on a board without a UART, and :class:`neuroxide.errors.ToolchainError` when
+    a tool is missing or a step fails (with the tail of the log); a design that misses its clock
+    constraint is reported (``timing_met``, ``slack_ns``), and :func:`check_timing` turns that
+    into a :class:`TimingError` where it must fail (``neuroxide build``).
     """
     board = get_board(board_name)
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**31):
+        raise ParameterError("seed", seed, f"0..{2**31 - 1}", why="nextpnr's placement seed")
+    from .linktop import HostLinkTop
+    if isinstance(top_elaboratable, HostLinkTop) and not board.uart:
+        require_uart(board.name, "the host link")
     if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
         raise ParameterError("name", name, "an identifier ([A-Za-z_][A-Za-z0-9_]*)",
                              why="it names the top module and every build file")
@@ -223,7 +257,7 @@ def build(top_elaboratable, board_name, build_dir, name="top", **overrides):
     report_file = f"{name}.report.json"
     stat_file = f"{name}.stat.json"
     options = {
-        "nextpnr_opts": f"--report {report_file} --timing-allow-fail",
+        "nextpnr_opts": f"--report {report_file} --timing-allow-fail" + (f" --seed {seed}" if seed is not None else ""),
         "synth_opts": board.synth_opts,
         # the netlist's cell counts (FFs on iCE40) come from here; -q keeps them out of the log
         "script_after_synth": f"tee -q -o {stat_file} stat -json",
@@ -276,6 +310,8 @@ def build(top_elaboratable, board_name, build_dir, name="top", **overrides):
         "fmax_mhz": figures["fmax_mhz"],
         "clock_mhz": board.clock_hz / 1e6,
         "timing_met": figures["timing_met"],
+        "slack_ns": figures["slack_ns"],
+        "seed": seed,
         "build_s": round(build_s, 2),
         "lut_cell": board.lut_cell,
         "fmax": figures["fmax"],

@@ -5,7 +5,8 @@
 0)``: iCEBreaker pins 6/9 through the FTDI's second channel, ULX3S the FTDI US1 port, pins M1/L4)
 feeds :class:`~neuroxide.rtl.hostlink.HostLinkUART`, whose bus drives the core. Two LEDs show the
 link: the board's first LED (iCEBreaker ``led_r`` 0, ULX3S ``led`` 0) lights for 0.5 s after an
-error response, the second (``led_g`` 0, ``led`` 1) for 50 ms after every response.
+error response, the second (``led_g`` 0, ``led`` 1) for 50 ms after every response (counted in
+milliseconds of a shared prescaler: the hold is between n and n + 1 ms).
 
 Usage by a core's design plug-in::
 
@@ -16,14 +17,15 @@ The ``hostlink`` design puts the demo core :class:`~neuroxide.rtl.register_file.
 behind it.
 """
 
-from amaranth.hdl import Elaboratable, Module, Signal
+from amaranth.build import ResourceError
+from amaranth.hdl import Elaboratable, Module, Mux, Signal
 from amaranth.lib import io, wiring
 
 from neuroxide.errors import ParameterError
 from neuroxide.rtl.hostlink import DEFAULT_BUS_TIMEOUT, HostLinkUART
 from neuroxide.rtl.uart import uart_divisor
 
-from .platforms import board_for_platform
+from .platforms import board_for_platform, require_uart
 
 __all__ = ["HostLinkTop"]
 
@@ -74,18 +76,29 @@ class HostLinkTop(Elaboratable):
         wiring.connect(m, link.bus, self.core.bus)
         m.d.comb += [link.rx.eq(self.uart_rx), self.uart_tx.eq(link.tx)]
 
-        # LED pulse stretchers: activity 50 ms per response, error 0.5 s per error response
-        for led, pulse, hold_s in ((self.led_activity, link.frame_done, 0.05),
-                                   (self.led_error, link.frame_error, 0.5)):
-            cycles = max(1, round(clock_hz * hold_s))
-            hold = Signal(range(cycles + 1), name=f"{led.name}_hold")
+        # LED pulse stretchers: activity 50 ms per response, error 0.5 s per error response, counted
+        # in ticks of a shared millisecond prescaler so that no counter is wider than the prescaler
+        # (a 23-bit clock-cycle counter limited the iCE40 clock); the hold is n to n + 1 ms
+        tick_cycles = max(1, round(clock_hz / 1000))
+        tick = Signal()
+        if tick_cycles == 1:
+            m.d.comb += tick.eq(1)
+        else:
+            prescale = Signal(range(tick_cycles), init=tick_cycles - 1)
+            m.d.sync += [tick.eq(prescale == 0), prescale.eq(Mux(prescale == 0, tick_cycles - 1, prescale - 1))]
+        for led, pulse, hold_ms in ((self.led_activity, link.frame_done, 50),
+                                    (self.led_error, link.frame_error, 500)):
+            hold = Signal(range(hold_ms + 2), name=f"{led.name}_hold")
             with m.If(pulse):
-                m.d.sync += hold.eq(cycles)
-            with m.Elif(hold != 0):
+                m.d.sync += hold.eq(hold_ms + 1)
+            with m.Elif(tick & (hold != 0)):
                 m.d.sync += hold.eq(hold - 1)
             m.d.comb += led.eq(hold != 0)
 
         if platform is not None:
+            if ("uart", 0) not in platform.resources:
+                board = board_for_platform(platform)
+                require_uart(board.name if board else type(platform).__name__, "the host link")
             uart = platform.request("uart", 0, dir="-")
             m.submodules.uart_rx_buffer = rx_pin = io.Buffer("i", uart.rx)
             m.submodules.uart_tx_buffer = tx_pin = io.Buffer("o", uart.tx)
@@ -93,8 +106,14 @@ class HostLinkTop(Elaboratable):
             board = board_for_platform(platform)
             leds = [] if board is None else [
                 (name, number) for name, number in board.leds if (name, number) in platform.resources]
-            for (name, number), signal in zip(leds, (self.led_error, self.led_activity)):
-                led = io.Buffer("o", platform.request(name, number, dir="-"))
-                m.submodules[f"led_{name}_{number}"] = led
-                m.d.comb += led.o.eq(signal)
+            signals = [self.led_error, self.led_activity]
+            for name, number in leds:
+                if not signals:
+                    break
+                try:
+                    pin = platform.request(name, number, dir="-")
+                except ResourceError:
+                    continue  # the LED shares a pin with the UART (Colorlight 5A-75B: LED 0 is the TX pin)
+                m.submodules[f"led_{name}_{number}"] = led = io.Buffer("o", pin)
+                m.d.comb += led.o.eq(signals.pop(0))
         return m

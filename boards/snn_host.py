@@ -10,10 +10,11 @@
 
 Every address, field and FIFO register comes from the core's register map
 (:func:`neuroxide.models.snn_registers.snn_register_map`, through
-:class:`~neuroxide.boards.host.CoreRegisters`). The gateware fixes each layer's LIF parameters, ADC
-shift, lateral inhibition and PRNG seeds at elaboration (``neuroxide build snn-core -p ...``);
+:class:`~neuroxide.boards.host.CoreRegisters`). The gateware fixes the widths, reset mode, noise,
+lateral inhibition and PRNG seeds of each layer at elaboration (``neuroxide build snn-core -p ...``);
 :meth:`SNNHost.load_network` checks the layer shapes against the core's SHAPE registers and loads
-the weights, the part a host may change. :meth:`SNNHost.run` resets the neuron state, then per step
+the weights and the run-time neuron parameters (``models.snn_registers.PARAM_REGISTERS``: v_th,
+decay, bias, v_reset, t_ref, adapt_inc, adc_shift, syn_decay), the part a host may change. :meth:`SNNHost.run` resets the neuron state, then per step
 pushes the input events and an end-of-step marker, grants one step (RUN), waits for it and drains
 the output spike FIFO.
 """
@@ -23,7 +24,7 @@ import time
 import numpy as np
 
 from neuroxide.errors import ParameterError
-from neuroxide.models.snn_registers import MAX_LAYERS, SNN_ID, snn_register_map
+from neuroxide.models.snn_registers import MAX_LAYERS, PARAM_REGISTERS, SNN_ID, snn_register_map
 
 from .host import CoreRegisters
 
@@ -43,7 +44,7 @@ class SNNHost:
         self._shapes = None
 
     def info(self):
-        """``{"layers", "lanes", "out_fifo_depth", "shapes": [(n_in, n_out)]}``; raises when the
+        """``{"layers", "lanes", "out_fifo_depth", "neurons_per_clock", "shapes": [(n_in, n_out)]}``; raises when the
         target is not an SNN core."""
         ident = self.regs.read("ID")
         if ident != SNN_ID:
@@ -55,18 +56,33 @@ class SNNHost:
             shapes.append((shape["n_in"], shape["n_out"]))
         self._shapes = shapes
         return {"layers": config["layers"], "lanes": config["lanes"], "out_fifo_depth": config["out_fifo_depth"],
-                "shapes": shapes}
+                "neurons_per_clock": 1 << config["neurons_log2"], "shapes": shapes}
 
     def load_network(self, network):
-        """Write every weight of ``network`` (a CoreNetwork whose shapes match the core)."""
+        """Write every weight and run-time neuron parameter of ``network`` (a CoreNetwork whose shapes
+        match the core; its other parameters must be the ones the core was built with)."""
         shapes = self._shapes or self.info()["shapes"]
         want = [(layer.n_in, layer.n_out) for layer in network.layers]
         if want != shapes:
             raise ParameterError("network", want, f"layer shapes {shapes}", why="the core was built for other sizes")
         synapse = self.regs.registers["SYNAPSE"]
         for k, layer in enumerate(network.layers):
-            words = synapse.encode(w_exc=np.asarray(layer.w_exc), w_inh=np.asarray(layer.w_inh))
-            for i in range(layer.n_in):  # one row: consecutive addresses j = 0 .. n_out-1
+            for name, (where, field_name) in PARAM_REGISTERS.items():
+                value = getattr(layer.params if where == "params" else layer, field_name)
+                if value is None:
+                    continue
+                word = int(value) & 0xFFFF_FFFF
+                self.regs.write(name, word, index=k)
+                if self.regs.read(name, index=k) != word:  # a core built without run-time parameters
+                    raise ParameterError(f"layers[{k}].{field_name}", value, "the value the core was built with",
+                                         why="the core's neuron parameters are fixed at build time")
+            # every row, zeros included (SPRAM weights start undefined on the silicon); a recurrent
+            # layer's rows n_in + m hold its own spikes' weights
+            w_exc, w_inh = np.asarray(layer.w_exc), np.asarray(layer.w_inh)
+            if layer.recurrent:
+                w_exc, w_inh = np.vstack([w_exc, layer.w_rec_exc]), np.vstack([w_inh, layer.w_rec_inh])
+            words = synapse.encode(w_exc=w_exc, w_inh=w_inh)
+            for i in range(layer.n_rows):  # one row: consecutive addresses j = 0 .. n_out-1
                 self.regs.write("SYNAPSE", words[i], layer=k, i=i)
 
     def reset(self):

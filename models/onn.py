@@ -122,10 +122,11 @@ class ONNParams(FixedPointParams):
 
 def schedule(ops, p, t):
     """``(inj, amp)`` at step ``t``: the annealing schedule (injection up, noise down)."""
-    inj = ops.let("inj", ops.select((t * p.inj_rate) >> SCHED_SHIFT > p.inj_max, p.inj_max,
-                                    (t * p.inj_rate) >> SCHED_SHIFT))
-    span = p.noise_max - p.noise_min
+    ramp = ops.let("inj_ramp", (t * p.inj_rate) >> SCHED_SHIFT)
     dec = ops.let("noise_dec", (t * p.noise_rate) >> SCHED_SHIFT)
+    ramp, dec = ops.stage(ramp, dec)  # a pipeline cut after the multiplies (registers in the core)
+    inj = ops.let("inj", ops.select(ramp > p.inj_max, p.inj_max, ramp))
+    span = p.noise_max - p.noise_min
     amp = ops.let("amp", p.noise_max - ops.select(dec > span, span, dec))
     return inj, amp
 
@@ -147,6 +148,11 @@ def onn_update(ops, p, phase, h, rng, inj, amp):
     H, Q = p.half, p.quarter
     rng_n = ops.let("rng_next", xorshift32(ops, rng))
     drive = ops.let("drive", ops.clamp((h * p.couple_gain) >> p.couple_shift, -p.couple_max, p.couple_max))
+    # pipeline cuts (registers in the core, nothing in the model): xorshift and drive | noise and
+    # nudges | their sum
+    span = ops.let("noise_span", 2 * amp + 1)
+    phase, drive, rng_n, inj, amp, span = ops.stage(phase, drive, rng_n, inj, amp, span)
+    noise = ops.let("noise", (((rng_n >> 16) * span) >> 16) - amp)
     mag = ops.let("drive_mag", ops.select(drive < 0, -drive, drive))
     lower = ops.let("lower_half", phase < H)  # phase in [0, H): the short way to 0 is down
     far = ops.let("phase_far", (1 << p.phase_bits) - phase)
@@ -160,8 +166,9 @@ def onn_update(ops, p, phase, h, rng, inj, amp):
     u = ops.let("phase_mod_half", phase & (H - 1))
     back = ops.let("inj_down", ops.select(inj < u, inj, u))
     fwd = ops.let("inj_up", ops.select(inj < H - u, inj, H - u))
-    d_inj = ops.select(u == Q, 0, ops.select(u > Q, fwd, -back))
-    noise = ((((rng_n >> 16) * (2 * amp + 1)) >> 16) - amp)
+    d_inj = ops.let("d_inj", ops.select(u == Q, 0, ops.select(u > Q, fwd, -back)))
+    d_c = ops.let("d_c", d_c)
+    phase, d_c, d_inj, noise, rng_n = ops.stage(phase, d_c, d_inj, noise, rng_n)
     phase_n = (phase + d_c + d_inj + noise) & p.phase_mask
     return phase_n, rng_n
 

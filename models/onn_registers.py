@@ -3,7 +3,7 @@
 :func:`onn_register_map` builds it for ``n`` oscillators and a coupling memory of
 ``coupling_depth`` words; the core's bus decoder (``ONNCore.elaborate``), the host driver
 (``neuroxide.boards.onn_host.ONNHost``) and the table in docs/onn.md are derived from it. Every
-access acks 3 clocks after ``stb``; memory writes only take effect while the core is idle, and bus
+access acks 4 clocks after ``stb``; memory writes only take effect while the core is idle, and bus
 accesses never stall a run.
 """
 
@@ -12,7 +12,7 @@ from neuroxide.errors import ParameterError
 from .onn import T_BITS
 from .registers import Field, Register, RegisterMap
 
-__all__ = ["onn_register_map", "PHASE_BASE", "RNG_BASE", "COUPLING_BASE", "MAX_OSCILLATORS",
+__all__ = ["onn_register_map", "DEFAULT_LANES", "LANE_CHOICES", "PHASE_BASE", "RNG_BASE", "COUPLING_BASE", "MAX_OSCILLATORS",
            "MAX_COUPLING_WORDS"]
 
 PHASE_BASE = 0x010000
@@ -20,6 +20,8 @@ RNG_BASE = 0x020000
 COUPLING_BASE = 0x100000
 MAX_OSCILLATORS = (1 << 16) - 1  # INFO.n has 16 bits (and the phase window must end below RNG_BASE)
 MAX_COUPLING_WORDS = (1 << 24) - COUPLING_BASE
+DEFAULT_LANES = 4                   # multiply-accumulate lanes of the core (INFO.lanes_log2)
+LANE_CHOICES = (1, 2, 4, 8, 16, 32)  # powers of two: a host word index splits into bank and word by bits
 
 
 def onn_register_map(n, coupling_depth=MAX_COUPLING_WORDS, entries=0):
@@ -40,11 +42,12 @@ def onn_register_map(n, coupling_depth=MAX_COUPLING_WORDS, entries=0):
             Field("energy", 32, doc="Ising energy -1/2 s^T J s of the phases before the last step "
                   "(exact: the core requires sum |J| < 2**31)", signed=True)]),
         Register("ENTRIES", None, "rw", reset=entries, reset_doc="the configured couplings",
-                 doc="coupling entries walked per step (sparse: writes of 1..depth taken; dense: N*N, "
-                 "writes ignored)"),
+                 doc="coupling words walked per step, ceil(ENTRIES / lanes) a bank (sparse: writes of "
+                 "1..depth taken; dense: N*Npad, writes ignored)"),
         Register("INFO", None, "r", doc="how the core was built", reset_doc="-", fields=[
             ("n", 16, 0, "oscillators"),
             ("dense", 1, 0, "dense coupling memory"),
+            ("lanes_log2", 3, 0, "log2 of the multiply-accumulate lanes"),
             Field("phase_bits", 6, at=20),
             ("weight_bits", 6, 0, "")]),
         Register("PHASE", PHASE_BASE, "rw", count=n, index="i", reset_doc="-",
@@ -52,6 +55,6 @@ def onn_register_map(n, coupling_depth=MAX_COUPLING_WORDS, entries=0):
         Register("RNG", RNG_BASE, "rw", count=n, index="i", reset_doc="-",
                  doc="xorshift32 state of oscillator i"),
         Register("COUPLING", COUPLING_BASE, "rw", count=coupling_depth, index="e", reset_doc="-",
-                 doc="coupling word e (dense: e = i*N + j, the weight; sparse: {last, col, w}, see "
-                 "rtl/onn_core.py)"),
+                 doc="coupling word e = bank e mod lanes of word e div lanes (dense: e = i*Npad + j, "
+                 "Npad = N rounded up to lanes, the weight; sparse: {last, col, w}, see rtl/onn_core.py)"),
     ], doc="ONN core")

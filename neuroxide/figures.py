@@ -309,15 +309,18 @@ def snn_core_boards_table(r):
     rows = []
     for board, (label, lut_cap, bram_cap) in BOARD_LABELS.items():
         b = r["snn-core-boards"][board]
-        spc = [next(c["sop_per_cycle"] for c in cycles if c["lanes"] == b["lanes"] and c["p_in"] == p)
+        npc = b.get("neurons_per_clock", 1)
+        spc = [next(c["sop_per_cycle"] for c in cycles
+                    if (c["lanes"], c.get("neurons_per_clock", 1), c["p_in"]) == (b["lanes"], npc, p))
                for p in (64, 256)]
         fmax = f"{b['fmax_mhz']:.1f} MHz"
         if b.get("clock_mhz") and b.get("timing_met"):
             fmax += f" ({b['clock_mhz']:g} MHz clock met)"
-        rows.append([label, b["lanes"], _of(b["luts"], lut_cap), b["ffs"], _of(b["brams"], bram_cap), b["dsps"], fmax,
+        bram = _of(b["brams"], bram_cap) + (f" + {b['sprams']} SPRAM" if b.get("sprams") else "")
+        rows.append([label, b["lanes"], npc, _of(b["luts"], lut_cap), b["ffs"], bram, b["dsps"], fmax,
                      f"{spc[0]:.2f} / {spc[1]:.2f}", _rates([s * b["fmax_mhz"] for s in spc])])
     events = [next(c["input_events_per_step"] for c in cycles if c["p_in"] == p) for p in (64, 256)]
-    return _table(["board", "lanes", "LUTs", "FFs", "BRAM", "DSP", "Fmax",
+    return _table(["board", "lanes", "neuron lanes", "LUTs", "FFs", "BRAM", "DSP", "Fmax",
                    f"SOP/cycle ({events[0]:.0f} / {events[1]:.0f} input events per step)", "SOP/s at Fmax"], rows)
 
 

@@ -51,12 +51,12 @@ def simulate_design(cfg, simulator=None, steps=10_000, build_dir="build/sim", wa
                                            **options)
 
 
-def build_design(cfg, board, build_dir="build/boards"):
-    """Bitstream of ``cfg`` on ``board`` and its resource/Fmax report."""
+def build_design(cfg, board, build_dir="build/boards", seed=None):
+    """Bitstream of ``cfg`` on ``board`` and its resource/Fmax report (``seed``: nextpnr's placement seed)."""
     from neuroxide.boards.build import build
     from neuroxide.boards.platforms import get_board
 
     get_board(board)  # unknown board: ParameterError before any work
     top = get_design(cfg.design).board_top(cfg, board)
-    report = build(top, board, Path(build_dir) / f"{cfg.design}-{board}", name=cfg.design.replace("-", "_"))
+    report = build(top, board, Path(build_dir) / f"{cfg.design}-{board}", name=cfg.design.replace("-", "_"), seed=seed)
     return {"design": cfg.design, **report}

@@ -1,88 +1,218 @@
-"""ONN core: N digital oscillators with couplings in block RAM and one time-multiplexed accumulator.
+"""ONN core: N digital oscillators, couplings in ``lanes`` banks of block RAM, ``lanes``
+multiply-accumulates per clock into a registered adder tree.
 
-The update rule is ``neuroxide.models.onn.onn_update`` (one rule, elaborated here); this module is
-the schedule. Per time step the core walks the coupling memory once, one entry per clock, in a
-4-stage pipeline::
+The update rule is ``neuroxide.models.onn.onn_update`` (one rule, elaborated here with its pipeline
+cuts); this module is the schedule. The coupling memory is ``lanes`` banks (L, a power of two) side
+by side in one wide block-RAM word (``L * field`` bits, + 1 ``last`` bit when sparse: the BRAM packs
+a wide word densely, e.g. 8 x 5-bit dense weights in 36 + 4 bits); a *coupling word* ``a`` is one
+field of every bank, so one clock reads L couplings of one row. A row ``i`` is packed into ``w_i``
+consecutive words, its k-th coupling in bank ``k mod L`` of word ``k div L`` (zero-weight padding
+fills the last word)::
 
-    A  issue coupling address e                      (dense: e = i*N + j; sparse: entry e of the list)
-    B  coupling word -> (w, col, last); issue reads of phase_old[col], phase_old[row], rng[row]
-    C  term = w * out(phase_old[col]); acc += term; on the row's last entry hand h = acc + term to D
-    D  phase', rng' = onn_update(phase_old[row], h, rng[row], inj(t), amp(t)); write phase_new[row],
-       rng[row]; energy_acc += s_row * sum_j J_row,j s_j
+    dense   w_i = ceil(N / L): bank l of the row's word c holds J[i, c*L + l] (0 past N)
+    sparse  w_i = max(1, ceil(deg_i / L)): the row's adjacency list, L entries a word
 
-Phases are double-buffered (bank ``t & 1`` holds the phases before step ``t``; step ``t`` writes
-bank ``(t+1) & 1``), so every oscillator sees the outputs at the start of the step: the model's
-synchronous order. A step costs ``entries + 4`` clocks (``entries`` = N*N dense; sparse: the
-adjacency-list length, >= one entry per row), plus one idle clock between host-started runs.
+Per time step the core walks the W = sum_i w_i words once, one word per clock, in a pipeline whose
+every stage is registered (memory outputs, products, adder-tree levels, accumulator, the rule's
+three parts)::
 
-Coupling memory word: dense ``w`` (weight_bits, signed); sparse ``{last, col, w}`` = bits
-``[weight_bits + col_bits]``, ``[weight_bits +: col_bits]``, ``[0 +: weight_bits]``; an empty row is one
-entry ``w = 0, last = 1``. :func:`coupling_words` builds the list from a matrix.
+    S0  issue word address a to every bank
+    S1  bank outputs -> registers (w_l, col_l, last)                            memory outputs registered
+    S2  issue reads of phase_old[col_l] (one read port a lane), phase_old[row], rng[row]
+    S3  phase outputs -> registers
+    S4  out(phase_col_l), s(phase_col_l) -> registers; term_l = w_l * out, sterm_l = w_l * s -> registers
+    T1..Tk  adder tree over the L lanes, one registered level per halving (k = log2 L)
+    SA  acc += tree sum; on the row's last word h = acc + sum -> D (acc cleared)
+    D1  drive, rng' (onn_update up to its first ops.stage cut) -> registers;
+        energy_acc += s_row * sum_j J_row,j s_j
+    D2  noise, the coupling and injection nudges -> registers (its second cut)
+    D3  phase' -> registers: the update stream upd_*, written to phase_new[row], rng[row]
+
+Phases are double-buffered: the phase memory holds oscillator ``i`` of bank ``b`` at address
+``2 i + b`` (no adder in any address), bank ``t & 1`` holds the phases before step ``t`` and step
+``t`` writes the other, so every oscillator sees the outputs at the start of the step: the model's
+synchronous order. The sum over the lanes is exact (integer addition in any order; acc_bits is
+checked against Q max_i sum_j |J_ij|), so the result is bit-identical to the model for any L.
+
+**Cycles per step** (:func:`cycles_per_step`): ``W + 11 + log2 L`` (W words issued, one a clock;
+the last word then takes S1, S2, S3, the two clocks of S4, the k tree levels, SA, D1, D2 and D3 to
+its write, 10 + k clocks after its issue, and one clock swaps the banks). Dense:
+``W = N * ceil(N / L)``; sparse: ``W = sum_i max(1, ceil(deg_i / L))``. A run of s steps is
+``s * cycles_per_step`` clocks from the clock after ``start``.
+
+Coupling memory words as the host sees them (COUPLING e): ``e = a * L + l`` is bank ``l`` of word
+``a`` (dense: ``e = i * Npad + j``, ``Npad = L ceil(N / L)``, the weight; sparse: ``{last, col, w}``
+= bits ``[weight_bits + col_bits]``, ``[weight_bits +: col_bits]``, ``[0 +: weight_bits]``, ``last``
+set in every bank of a row's last word; an empty row is one word of ``w = 0, last = 1``). A write
+of bank ``l < L - 1`` is staged, the write of bank ``L - 1`` stores the whole word (its ``last``
+bit from that write): the host writes whole words, bank 0 first, as :func:`coupling_words` lists
+them. ENTRIES counts host words (the core walks ``ceil(ENTRIES / L)`` coupling words).
 
 Register map on ``bus``: declared once in :func:`neuroxide.models.onn_registers.onn_register_map`
 (``ONNCore.registers``; the table is in docs/onn.md), the decoder elaborated from it by
-:class:`~neuroxide.rtl.hostbus.RegisterDecoder`. Every access acks 3 clocks after stb; memory writes
+:class:`~neuroxide.rtl.hostbus.RegisterDecoder`. Every access acks 4 clocks after stb (the memory
+outputs are registered before the read mux); memory writes
 only take effect while the core is idle, bus accesses never stall a run.
 """
 
+from types import SimpleNamespace
+
 import numpy as np
 import scipy.sparse as sp
-from amaranth.hdl import Module, Mux, Signal, signed, unsigned
+from amaranth.hdl import Cat, Const, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from neuroxide.errors import ParameterError
 from neuroxide.models.onn import T_BITS, check_couplings, initial_state, onn_update, output_of, schedule, spins_of
-from neuroxide.models.onn_registers import onn_register_map
+from neuroxide.models.onn_registers import DEFAULT_LANES, LANE_CHOICES, onn_register_map
 
-from .fixedpoint import AmaranthOps
+from .fixedpoint import AmaranthOps, PipelinedOps
 from .hostbus import HostBusSignature, RegisterDecoder, pack
 from .layout import shape_of
 
-__all__ = ["ONNCore", "coupling_words"]
+__all__ = ["ONNCore", "LaneAccumulator", "coupling_words", "cycles_per_step", "row_words", "DEFAULT_LANES", "LANE_CHOICES",
+           "PIPELINE_CLOCKS"]
+
+PIPELINE_CLOCKS = 11  # S0 of the last word, S1, S2, S3, S4 (2), SA, D1, D2, D3, the bank swap (+ log2 L tree levels)
 
 
 def col_bits_for(n):
     return max(1, (n - 1).bit_length())
 
 
-def coupling_words(params, J, dense):
-    """Coupling memory contents (list of unsigned ints) for matrix ``J`` (dense array or sparse)."""
+def check_lanes(lanes):
+    if isinstance(lanes, bool) or lanes not in LANE_CHOICES:
+        raise ParameterError("lanes", lanes, " | ".join(map(str, LANE_CHOICES)))
+    return lanes
+
+
+def row_words(J, dense, lanes):
+    """Coupling words of every row (int64 array of w_i, module docstring)."""
     n = J.shape[0]
+    if dense:
+        return np.full(n, -(-n // lanes), dtype=np.int64)
+    deg = np.diff(sp.csr_matrix(J).indptr)
+    return np.maximum(1, -(-deg // lanes)).astype(np.int64)
+
+
+def cycles_per_step(J, dense, lanes=DEFAULT_LANES):
+    """Clocks of one step of the core on couplings ``J``: ``W + 11 + log2(lanes)`` (module docstring)."""
+    return int(row_words(J, dense, check_lanes(lanes)).sum()) + PIPELINE_CLOCKS + lanes.bit_length() - 1
+
+
+def coupling_words(params, J, dense, lanes=DEFAULT_LANES):
+    """Coupling memory contents (list of unsigned ints, host order ``e = a * lanes + l``) for ``J``."""
+    n = J.shape[0]
+    check_lanes(lanes)
     wb = params.weight_bits
     wmask = (1 << wb) - 1
     if dense:
         a = J.toarray() if sp.issparse(J) else np.asarray(J)
-        return [int(x) & wmask for x in a.astype(np.int64).ravel()]
+        npad = -(-n // lanes) * lanes
+        full = np.zeros((n, npad), dtype=np.int64)
+        full[:, :n] = a.astype(np.int64)
+        return [int(x) & wmask for x in full.ravel()]
     cb = col_bits_for(n)
     csr = sp.csr_matrix(J).astype(np.int64)
     csr.sort_indices()
     words = []
     for i in range(n):
         lo, hi = csr.indptr[i], csr.indptr[i + 1]
-        cols, ws = csr.indices[lo:hi], csr.data[lo:hi]
-        if len(cols) == 0:
-            cols, ws = [0], [0]
+        cols, ws = list(csr.indices[lo:hi]), list(csr.data[lo:hi])
+        nw = max(1, -(-len(cols) // lanes))
+        pad = nw * lanes - len(cols)
+        cols, ws = cols + [0] * pad, ws + [0] * pad
         for k, (c, w) in enumerate(zip(cols, ws)):
-            last = int(k == len(cols) - 1)
+            last = int(k // lanes == nw - 1)
             words.append((int(w) & wmask) | (int(c) << wb) | (last << (wb + cb)))
     return words
+
+
+class LaneAccumulator(wiring.Component):
+    """S4, the adder tree and SA of the core: ``lanes`` products ``w_l * out(phase_l)`` (and the
+    energy's ``w_l * s(phase_l)``) a clock, summed by a registered tree, accumulated over a row's
+    words. In: ``valid``, ``last`` (the row's last word), ``w[l]``, ``phase[l]``. Out:
+    ``sum_valid``/``sum_last`` (the word at SA, ``latency`` clocks after its input) and, one clock
+    later, ``h_valid`` with the row's ``h = sum_j J_ij out_j`` and ``hs = sum_j J_ij s_j``; ``busy``
+    while any word is inside. Exact: the sums stay in ``acc_bits + 1`` signed bits for couplings
+    that pass ``check_couplings`` (proven in testbench/formal_onn.py)."""
+
+    def __init__(self, params, lanes):
+        self.params, self.lanes = params, check_lanes(lanes)
+        self.latency = 2 + lanes.bit_length() - 1  # S4 (outputs, products) and the tree levels
+        tw = params.acc_bits + 1
+        super().__init__({
+            "valid": In(1), "last": In(1),
+            "w": In(signed(params.weight_bits)).array(lanes), "phase": In(params.phase_bits).array(lanes),
+            "sum_valid": Out(1), "sum_last": Out(1),
+            "h_valid": Out(1), "h": Out(signed(tw)), "hs": Out(signed(tw)), "busy": Out(1),
+            "acc": Out(signed(tw)), "acc_s": Out(signed(tw)),  # the running sums (for the formal harness)
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        p, L = self.params, self.lanes
+        ops = AmaranthOps(m, prefix="u_")
+        tw = p.acc_bits + 1
+        terms, sterms = [], []
+        for k in range(L):  # S4: outputs and spins of the column phases, then the products
+            out_c = Signal(signed(p.phase_bits), name=f"out_col{k}")
+            spin_c, w_c = Signal(name=f"spin_col{k}"), Signal(signed(p.weight_bits), name=f"w_col{k}")
+            m.d.sync += [out_c.eq(output_of(ops, p, self.phase[k])), spin_c.eq(spins_of(ops, p, self.phase[k])),
+                         w_c.eq(self.w[k])]
+            t_reg, s_reg = Signal(signed(tw), name=f"term{k}"), Signal(signed(tw), name=f"sterm{k}")
+            m.d.sync += [t_reg.eq(w_c * out_c), s_reg.eq(Mux(spin_c, w_c, -w_c))]
+            terms.append(t_reg)
+            sterms.append(s_reg)
+        v_o, l_o = Signal(name="s4a_valid"), Signal(name="s4a_last")
+        valid, last = Signal(name="s4_valid"), Signal(name="s4_last")
+        m.d.sync += [v_o.eq(self.valid), l_o.eq(self.last), valid.eq(v_o), last.eq(l_o)]
+        valids = [v_o, valid]
+        level = 0
+        while len(terms) > 1:  # T1..Tk
+            level += 1
+            nt, ns = [], []
+            for k in range(0, len(terms), 2):
+                t_reg = Signal(signed(tw), name=f"tree{level}_{k // 2}")
+                s_reg = Signal(signed(tw), name=f"stree{level}_{k // 2}")
+                m.d.sync += [t_reg.eq(terms[k] + terms[k + 1]), s_reg.eq(sterms[k] + sterms[k + 1])]
+                nt.append(t_reg)
+                ns.append(s_reg)
+            terms, sterms = nt, ns
+            v, la = Signal(name=f"tree{level}_valid"), Signal(name=f"tree{level}_last")
+            m.d.sync += [v.eq(valid), la.eq(last)]
+            valid, last = v, la
+            valids.append(valid)
+        m.d.comb += [self.sum_valid.eq(valid), self.sum_last.eq(last),
+                     self.busy.eq(Cat(*valids, self.h_valid).any())]
+        acc, acc_s = Signal(signed(tw)), Signal(signed(tw))  # SA
+        m.d.comb += [self.acc.eq(acc), self.acc_s.eq(acc_s)]
+        m.d.sync += self.h_valid.eq(valid & last)
+        with m.If(valid):
+            with m.If(last):
+                m.d.sync += [acc.eq(0), acc_s.eq(0), self.h.eq(acc + terms[0]), self.hs.eq(acc_s + sterms[0])]
+            with m.Else():
+                m.d.sync += [acc.eq(acc + terms[0]), acc_s.eq(acc_s + sterms[0])]
+        return m
 
 
 class ONNCore(wiring.Component):
     """The ONN core (module docstring). ``J`` and ``seed`` give the memories' power-up contents
     (the host may overwrite them); ``phase0`` overrides the power-up phases (default: from the
-    seed, as ``initial_state``); ``max_entries`` sizes the sparse coupling memory.
+    seed, as ``initial_state``); ``max_entries`` sizes the sparse coupling memory (in words, as
+    ENTRIES); ``lanes`` multiply-accumulates a clock (a power of two).
 
     Ports besides ``bus``: ``start``/``run_steps`` (start a run without the bus: board and bench
     tops), ``busy``, ``t``, ``energy``, and the update stream ``upd_valid``/``upd_row``/
     ``upd_phase``/``upd_rng`` (high for one clock per oscillator update, the values written).
     """
 
-    def __init__(self, params, n, J=None, dense=True, seed=1, max_entries=None, phase0=None):
-        if not isinstance(n, int) or n < 2:
+    def __init__(self, params, n, J=None, dense=True, seed=1, max_entries=None, phase0=None, lanes=DEFAULT_LANES):
+        if isinstance(n, bool) or not isinstance(n, int) or n < 2:
             raise ParameterError("n", n, "an integer >= 2")
+        self.lanes = check_lanes(lanes)
         self.params, self.n, self.dense, self.seed = params, n, dense, seed
         if J is None:
             J = sp.csr_matrix((n, n), dtype=np.int64)
@@ -92,15 +222,18 @@ class ONNCore(wiring.Component):
         total = int(abs(J).sum()) if sp.issparse(J) else int(np.abs(np.asarray(J)).sum())
         if total >= 1 << 31:
             raise ParameterError("couplings", f"sum |J| = {total}", "< 2**31", why="the energy register is 32 bits")
-        self.words = coupling_words(params, J, dense)
-        if dense:
-            self.entries = n * n
-        else:
-            self.entries = len(self.words)
-        self.depth = n * n if dense else max(max_entries or 0, len(self.words))
+        self.words = coupling_words(params, J, dense, lanes)
+        self.npad = -(-n // lanes) * lanes
+        self.entries = len(self.words)
+        self.depth = self.entries if dense else max(max_entries or 0, self.entries)
+        self.depth = -(-self.depth // lanes) * lanes
+        self.bank_depth = self.depth // lanes
+        self.cycles_per_step = cycles_per_step(J, dense, lanes)
         self.registers = onn_register_map(n, self.depth, self.entries)  # the bus target's map
         self.col_bits = col_bits_for(n)
-        self.word_bits = params.weight_bits if dense else params.weight_bits + self.col_bits + 1
+        self.lane_bits = params.weight_bits if dense else params.weight_bits + self.col_bits + 1  # host word
+        self.field_bits = params.weight_bits if dense else params.weight_bits + self.col_bits  # {col, w}
+        self.word_bits = lanes * self.field_bits + (0 if dense else 1)  # + the row's last bit
         phase0_given = phase0
         if phase0_given is not None and (len(phase0_given) != n or min(phase0_given) < 0
                                          or max(phase0_given) > params.phase_mask):
@@ -108,6 +241,11 @@ class ONNCore(wiring.Component):
         phase0, rng0 = initial_state(params, n, seed, 1)
         self.phase0 = [int(x) for x in phase0[:, 0]] if phase0_given is None else [int(x) for x in phase0_given]
         self.rng0 = [int(x) for x in rng0[:, 0]]
+        # the lane scheduler's state, read by the formal harness (testbench/formal_onn.py)
+        self.probe_issue = Signal(name="probe_issue")
+        self.probe_addr = Signal(range(max(self.bank_depth, 2)), name="probe_addr")
+        self.probe_swap, self.probe_words = Signal(name="probe_swap"), Signal(range(self.bank_depth + 1),
+                                                                               name="probe_words")
         super().__init__({
             "bus": In(HostBusSignature()),
             "start": In(1),
@@ -123,115 +261,169 @@ class ONNCore(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        p, n = self.params, self.n
-        P, WB = p.phase_bits, p.weight_bits
+        p, n, L = self.params, self.n, self.lanes
+        LB = L.bit_length() - 1
+        P, WB, CB = p.phase_bits, p.weight_bits, self.col_bits
         ops = AmaranthOps(m, prefix="u_")
 
-        m.submodules.coupling = coup = Memory(shape=unsigned(self.word_bits), depth=self.depth, init=self.words)
-        m.submodules.phases = phases = Memory(shape=unsigned(P), depth=2 * n, init=self.phase0 + self.phase0)
+        FB = self.field_bits
+        init = []
+        for a in range(self.bank_depth):  # the banks side by side in one wide word (BRAM packs it densely)
+            lane_words = self.words[a * L:(a + 1) * L] + [0] * L
+            word = sum((lane_words[k] & ((1 << FB) - 1)) << (k * FB) for k in range(L))
+            if not self.dense:
+                word |= ((lane_words[0] >> FB) & 1) << (L * FB)
+            init.append(word)
+        # a word of 36k + 1..4 bits is two memories, 36k bits and the rest, so a 40-bit word takes
+        # 512 x 36 + 4096 x 4 blocks, not 40 x (16384 x 1) (yosys picks one block shape per memory)
+        coup_rd = SimpleNamespace(addr=Signal(range(max(self.bank_depth, 2)), name="coup_rd_addr"),
+                                  data=Signal(self.word_bits, name="coup_rd_data"))
+        coup_wr = SimpleNamespace(addr=Signal(range(max(self.bank_depth, 2)), name="coup_wr_addr"),
+                                  data=Signal(self.word_bits, name="coup_wr_data"), en=Signal(name="coup_wr_en"))
+        wb_ = self.word_bits
+        cut = 36 * (wb_ // 36) if wb_ > 36 and 0 < wb_ % 36 <= 4 else wb_
+        for k, (lo, hi) in enumerate([(0, cut)] + ([(cut, wb_)] if cut < wb_ else [])):
+            mask = (1 << (hi - lo)) - 1
+            mem = Memory(shape=unsigned(hi - lo), depth=self.bank_depth, init=[(x >> lo) & mask for x in init])
+            m.submodules[f"coupling{k}"] = mem
+            prd, pwr = mem.read_port(), mem.write_port()
+            m.d.comb += [prd.addr.eq(coup_rd.addr), coup_rd.data[lo:hi].eq(prd.data),
+                         pwr.addr.eq(coup_wr.addr), pwr.data.eq(coup_wr.data[lo:hi]), pwr.en.eq(coup_wr.en)]
+        lane_field = [coup_rd.data[k * FB:(k + 1) * FB] for k in range(L)]
+        phase_init = [0] * (2 * self.npad)
+        for i, ph in enumerate(self.phase0):
+            phase_init[2 * i] = phase_init[2 * i + 1] = ph
+        m.submodules.phases = phases = Memory(shape=unsigned(P), depth=2 * self.npad, init=phase_init)
         m.submodules.rngs = rngs = Memory(shape=shape_of(p.state_layout["rng"]), depth=n, init=self.rng0)
-        coup_rd, coup_wr = coup.read_port(), coup.write_port()
-        col_rd, row_rd, ph_wr = phases.read_port(), phases.read_port(), phases.write_port()
+        col_rds = [phases.read_port() for _ in range(L)]
+        row_rd, ph_wr = phases.read_port(), phases.write_port()
         rng_rd, rng_wr = rngs.read_port(), rngs.write_port()
 
         regs = self.registers
         entries = Signal(range(self.depth + 1), init=regs["ENTRIES"].reset)
+        last_word = Signal(range(max(self.bank_depth, 2)), init=max(0, -(-self.entries // L) - 1))
         steps_left = Signal(16)
         steps_reg = Signal(16, init=regs["STEPS"].reset)
         bank = Signal()  # bank holding the phases before step t
         issuing = Signal()
-        e = Signal(range(max(self.depth, 2)))
-        col_a = Signal(range(n))  # dense: column of entry e
+        a = Signal(range(max(self.bank_depth, 2)))
+        chunks = -(-n // L)
+        chunk = Signal(range(max(chunks, 2)))  # dense: word of the row
         energy_acc = Signal(signed(40))
 
-        # ---- stage A: issue -------------------------------------------------------------------
+        # ---- S0: issue --------------------------------------------------------------------------
         issue = Signal()
         m.d.comb += issue.eq(self.busy & issuing)
         with m.If(issue):
-            m.d.sync += e.eq(e + 1)
-            m.d.sync += col_a.eq(Mux(col_a == n - 1, 0, col_a + 1))
-            with m.If(e == entries - 1):
+            m.d.sync += [a.eq(a + 1), chunk.eq(Mux(chunk == chunks - 1, 0, chunk + 1))]
+            with m.If(a == last_word):
                 m.d.sync += issuing.eq(0)
 
-        # ---- stage B: coupling word -> reads -------------------------------------------------------
-        b_valid, b_col_dense = Signal(), Signal(range(n))
-        row_b = Signal(range(n))
-        m.d.sync += [b_valid.eq(issue), b_col_dense.eq(col_a)]
-        word = coup_rd.data
-        b_w = Signal(signed(WB))
-        m.d.comb += b_w.eq(word[:WB])
+        # ---- S1: bank outputs -> registers -----------------------------------------------------------
+        v1, chunk1 = Signal(), Signal.like(chunk)
+        m.d.sync += [v1.eq(issue), chunk1.eq(chunk)]
+        v2, last2 = Signal(), Signal()
+        w2 = [Signal(signed(WB), name=f"w2_{lane}") for lane in range(L)]
+        col2 = [Signal(range(self.npad), name=f"col2_{lane}") for lane in range(L)]
+        m.d.sync += v2.eq(v1)
+        for lane in range(L):
+            m.d.sync += w2[lane].eq(lane_field[lane][:WB])
+            if self.dense:
+                m.d.sync += col2[lane].eq(Cat(Const(lane, LB), chunk1) if LB else chunk1)
+            else:
+                m.d.sync += col2[lane].eq(lane_field[lane][WB:WB + CB])
         if self.dense:
-            b_col = b_col_dense
-            b_last = Signal()
-            m.d.comb += b_last.eq(b_col_dense == n - 1)
+            m.d.sync += last2.eq(chunk1 == chunks - 1)
         else:
-            b_col = word[WB:WB + self.col_bits]
-            b_last = word[WB + self.col_bits]
-        with m.If(b_valid & b_last):
-            m.d.sync += row_b.eq(Mux(row_b == n - 1, 0, row_b + 1))
+            m.d.sync += last2.eq(coup_rd.data[L * FB])
 
-        # ---- stage C: accumulate --------------------------------------------------------------------
-        c_valid, c_last, c_row = Signal(), Signal(), Signal(range(n))
-        c_w = Signal(signed(WB))
-        m.d.sync += [c_valid.eq(b_valid), c_last.eq(b_last), c_row.eq(row_b), c_w.eq(b_w)]
-        phase_col = col_rd.data
-        out_col = ops.let("out_col", output_of(ops, p, phase_col))
-        term = ops.let("term", c_w * out_col)
-        sterm = ops.let("sterm", ops.select(spins_of(ops, p, phase_col), c_w, -c_w))
-        acc = Signal(signed(p.acc_bits + 1))
-        acc_s = Signal(signed(p.acc_bits + 1))
-        d_valid, d_row = Signal(), Signal(range(n))
-        d_h = Signal(signed(p.acc_bits + 1))
-        d_hs = Signal(signed(p.acc_bits + 1))
+        # ---- S2: phase and row reads ---------------------------------------------------------------
+        row2 = Signal(range(n))
+        with m.If(v2 & last2):
+            m.d.sync += row2.eq(Mux(row2 == n - 1, 0, row2 + 1))
+        v3, last3, row3 = Signal(), Signal(), Signal(range(n))
+        w3 = [Signal(signed(WB), name=f"w3_{lane}") for lane in range(L)]
+        m.d.sync += [v3.eq(v2), last3.eq(last2), row3.eq(row2)] + [w3[k].eq(w2[k]) for k in range(L)]
+
+        # ---- S3: phase outputs -> registers ---------------------------------------------------------
+        v4, last4, row4 = Signal(), Signal(), Signal(range(n))
+        w4 = [Signal(signed(WB), name=f"w4_{lane}") for lane in range(L)]
+        ph4 = [Signal(P, name=f"ph4_{lane}") for lane in range(L)]
+        rowph4, rng4 = Signal(P), Signal(32)
+        m.d.sync += [v4.eq(v3), last4.eq(last3), row4.eq(row3), rowph4.eq(row_rd.data), rng4.eq(rng_rd.data)]
+        m.d.sync += [w4[k].eq(w3[k]) for k in range(L)] + [ph4[k].eq(col_rds[k].data) for k in range(L)]
+        valids = [v1, v2, v3]
+
+        # ---- S4, T1..Tk, SA: products, adder tree, accumulator (LaneAccumulator) ----------------------------
+        m.submodules.lanes = lanes = LaneAccumulator(p, L)
+        m.d.comb += [lanes.valid.eq(v4), lanes.last.eq(last4)]
+        m.d.comb += [lanes.w[k].eq(w4[k]) for k in range(L)] + [lanes.phase[k].eq(ph4[k]) for k in range(L)]
+        meta = (last4, row4, rowph4, rng4)
+        for level in range(lanes.latency):  # the row's state alongside the sum, aligned with it
+            regs_ = (Signal(name=f"m{level}_last"), Signal(range(n), name=f"m{level}_row"),
+                     Signal(P, name=f"m{level}_rowph"), Signal(32, name=f"m{level}_rng"))
+            m.d.sync += [o.eq(i) for o, i in zip(regs_, meta)]
+            meta = regs_
+        lasta, rowa, rowpha, rnga = meta
+        d_valid, d_row, d_h, d_hs = lanes.h_valid, Signal(range(n)), lanes.h, lanes.hs
         d_phase, d_rng = Signal(P), Signal(32)
-        m.d.sync += d_valid.eq(c_valid & c_last)
-        with m.If(c_valid):
-            with m.If(c_last):
-                m.d.sync += [acc.eq(0), acc_s.eq(0), d_h.eq(acc + term), d_hs.eq(acc_s + sterm), d_row.eq(c_row),
-                             d_phase.eq(row_rd.data), d_rng.eq(rng_rd.data)]
-            with m.Else():
-                m.d.sync += [acc.eq(acc + term), acc_s.eq(acc_s + sterm)]
+        with m.If(lanes.sum_valid & lasta):
+            m.d.sync += [d_row.eq(rowa), d_phase.eq(rowpha), d_rng.eq(rnga)]
+        valids += [v4, lanes.busy]
 
-        # ---- stage D: update, write back -------------------------------------------------------------
-        inj, amp = schedule(ops, p, self.t)
-        phase_n, rng_n = onn_update(ops, p, d_phase, d_h, d_rng, inj, amp)
-        s_row = spins_of(ops, p, d_phase)
+        # ---- D1, D2, D3: the rule, cut where it says (ops.stage); the schedule registered per step -----------
+        inj_c, amp_c = schedule(PipelinedOps(m, prefix="sched_"), p, self.t)  # its cut: one register
+        # narrowed to their ranges (inj in 0..inj_max, amp in noise_min..noise_max: proven in formal_onn),
+        # so the noise multiply is 16 x (bits of 2 noise_max + 1)
+        inj1, amp1 = Signal(range(p.inj_max + 1), name="inj_r1"), Signal(range(p.noise_max + 1), name="amp_r1")
+        inj, amp = Signal(range(p.inj_max + 1), name="inj_r"), Signal(range(p.noise_max + 1), name="amp_r")
+        # three registers: t is constant within a step, whose first D1 comes >= 7 clocks after t changes
+        m.d.sync += [inj1.eq(inj_c), amp1.eq(amp_c), inj.eq(inj1), amp.eq(amp1)]
+        uops = PipelinedOps(m, prefix="u_", carry={"valid": d_valid, "row": d_row})
+        phase_n, rng_n = onn_update(uops, p, d_phase, d_h, d_rng, inj, amp)
+        valids += uops.history["valid"]
         with m.If(d_valid):
-            m.d.sync += energy_acc.eq(energy_acc + ops.select(s_row, d_hs, -d_hs))
-        m.d.sync += [self.upd_valid.eq(d_valid), self.upd_row.eq(d_row), self.upd_phase.eq(phase_n),
-                     self.upd_rng.eq(rng_n)]
+            m.d.sync += energy_acc.eq(energy_acc + Mux(spins_of(ops, p, d_phase), d_hs, -d_hs))
+        m.d.sync += [self.upd_valid.eq(uops.carried["valid"]), self.upd_row.eq(uops.carried["row"]),
+                     self.upd_phase.eq(phase_n), self.upd_rng.eq(rng_n)]
+        valids.append(self.upd_valid)
 
         # ---- host bus: decoded from self.registers -----------------------------------------------
         bus = self.bus
-        pending, pending2 = Signal(), Signal()
+        pending, pending2, pending3 = Signal(), Signal(), Signal()
         h_addr, h_we, h_data = Signal(24), Signal(), Signal(32)
         decoder = RegisterDecoder(regs, h_addr)
         phase_i, rng_i, coup_e = decoder.index("PHASE"), decoder.index("RNG"), decoder.index("COUPLING")
-        with m.If(bus.stb & ~pending & ~pending2 & ~bus.ack):
+        coup_lane = coup_e[:LB] if LB else Const(0, 1)
+        coup_a = coup_e[LB:]
+        with m.If(bus.stb & ~pending & ~pending2 & ~pending3 & ~bus.ack):
             m.d.sync += [pending.eq(1), h_addr.eq(bus.addr), h_we.eq(bus.we), h_data.eq(bus.w_data)]
         m.d.sync += bus.ack.eq(0)
         host_idle = ~self.busy
 
         # read/write port addresses: the pipeline while running, the host while idle
         with m.If(self.busy):
+            m.d.comb += coup_rd.addr.eq(a)
+            m.d.comb += [col_rds[k].addr.eq(Cat(bank, col2[k])) for k in range(L)]
             m.d.comb += [
-                coup_rd.addr.eq(e),
-                col_rd.addr.eq(b_col + bank * n),
-                row_rd.addr.eq(row_b + bank * n),
-                rng_rd.addr.eq(row_b),
-                ph_wr.addr.eq(d_row + (~bank) * n),
-                ph_wr.data.eq(phase_n), ph_wr.en.eq(d_valid),
-                rng_wr.addr.eq(d_row), rng_wr.data.eq(rng_n), rng_wr.en.eq(d_valid),
+                row_rd.addr.eq(Cat(bank, row2)),
+                rng_rd.addr.eq(row2),
+                ph_wr.addr.eq(Cat(~bank, self.upd_row)),
+                ph_wr.data.eq(self.upd_phase), ph_wr.en.eq(self.upd_valid),
+                rng_wr.addr.eq(self.upd_row), rng_wr.data.eq(self.upd_rng), rng_wr.en.eq(self.upd_valid),
             ]
         with m.Else():
+            m.d.comb += coup_rd.addr.eq(coup_a)
             m.d.comb += [
-                coup_rd.addr.eq(coup_e),
-                row_rd.addr.eq(phase_i + bank * n),
+                row_rd.addr.eq(Cat(bank, phase_i)),
                 rng_rd.addr.eq(rng_i),
-                ph_wr.addr.eq(phase_i + bank * n), ph_wr.data.eq(h_data),
+                ph_wr.addr.eq(Cat(bank, phase_i)), ph_wr.data.eq(h_data),
                 rng_wr.addr.eq(rng_i), rng_wr.data.eq(h_data),
             ]
-        m.d.comb += [coup_wr.addr.eq(coup_e), coup_wr.data.eq(h_data)]
+        # a host write of bank l < L - 1 is staged; the write of bank L - 1 stores the whole word
+        stage = [Signal(FB, name=f"coup_stage{k}") for k in range(L - 1)]
+        m.d.comb += [coup_wr.addr.eq(coup_a),
+                     coup_wr.data.eq(Cat(*stage, h_data[:FB], *([] if self.dense else [h_data[FB]])))]
         host_start = Signal()
         host_clear = Signal()
 
@@ -240,32 +432,48 @@ class ONNCore(wiring.Component):
 
         def set_entries(word):
             with m.If((word >= 1) & (word <= self.depth)):
-                m.d.sync += entries.eq(word)
+                m.d.sync += [entries.eq(word), last_word.eq(((word + L - 1) >> LB) - 1)]
 
         def memory_write(port):
             def write(word, index):  # the port's address is the index already (above)
                 m.d.comb += port.en.eq(1)
             return write
 
+        def coupling_write(word, index):
+            for lane in range(L - 1):
+                with m.If(coup_lane == lane):
+                    m.d.sync += stage[lane].eq(h_data[:FB])
+            m.d.comb += coup_wr.en.eq(coup_lane == L - 1)
+
         with m.If(pending):  # addresses presented; writes happen on this clock
             m.d.sync += [pending.eq(0), pending2.eq(1)]
             with m.If(h_we & host_idle):
                 decoder.write(m, h_data, {
                     "CTRL": control, "STEPS": steps_reg, "ENTRIES": None if self.dense else set_entries,
-                    "PHASE": memory_write(ph_wr), "RNG": memory_write(rng_wr), "COUPLING": memory_write(coup_wr)})
-        with m.If(pending2):  # read data are valid now: answer
-            m.d.sync += [pending2.eq(0), bus.ack.eq(1)]
+                    "PHASE": memory_write(ph_wr), "RNG": memory_write(rng_wr), "COUPLING": coupling_write})
+        q_coup, q_phase, q_rng = Signal(self.word_bits), Signal(P), Signal(32)
+        with m.If(pending2):  # read data are valid now: register them (memory outputs registered)
+            m.d.sync += [pending2.eq(0), pending3.eq(1), q_coup.eq(coup_rd.data), q_phase.eq(row_rd.data),
+                         q_rng.eq(rng_rd.data)]
+        with m.If(pending3):  # answer
+            m.d.sync += [pending3.eq(0), bus.ack.eq(1)]
             r_data = Signal(32)
+            coup_data = Signal(self.lane_bits)
+            with m.Switch(coup_lane):
+                for lane in range(L):
+                    with m.Case(lane):
+                        m.d.comb += coup_data.eq(Cat(q_coup[lane * FB:(lane + 1) * FB],
+                                                     *([] if self.dense else [q_coup[L * FB]])))
             decoder.read(m, r_data, {
                 "CTRL": pack(regs["CTRL"], busy=self.busy),
                 "STEPS": steps_reg,
                 "T": self.t,
                 "ENERGY": self.energy,
                 "ENTRIES": entries,
-                "INFO": regs.encode("INFO", n=n, dense=int(self.dense), phase_bits=P, weight_bits=WB),
-                "PHASE": row_rd.data,
-                "RNG": rng_rd.data,
-                "COUPLING": coup_rd.data,
+                "INFO": regs.encode("INFO", n=n, dense=int(self.dense), lanes_log2=LB, phase_bits=P, weight_bits=WB),
+                "PHASE": q_phase,
+                "RNG": q_rng,
+                "COUPLING": coup_data,
             })
             m.d.sync += bus.r_data.eq(r_data)
 
@@ -277,17 +485,19 @@ class ONNCore(wiring.Component):
         with m.If(host_clear):
             m.d.sync += [self.t.eq(0), self.energy.eq(0)]
         with m.If(start & (start_steps != 0)):
-            m.d.sync += [self.busy.eq(1), issuing.eq(1), e.eq(0), col_a.eq(0), row_b.eq(0),
+            m.d.sync += [self.busy.eq(1), issuing.eq(1), a.eq(0), chunk.eq(0), row2.eq(0),
                          steps_left.eq(start_steps), energy_acc.eq(0)]
-        drained = ~issuing & ~b_valid & ~c_valid & ~d_valid
+        drained = Signal()
+        m.d.comb += drained.eq(~issuing & ~Cat(*valids).any())
+        m.d.comb += [self.probe_issue.eq(issue), self.probe_addr.eq(a), self.probe_swap.eq(self.busy & drained),
+                     self.probe_words.eq(last_word + 1)]
         with m.If(self.busy & drained):
             # step done: the new bank becomes current
             m.d.sync += [bank.eq(~bank), energy_acc.eq(0), self.energy.eq(-(energy_acc >> 1)),
                          self.t.eq(Mux(self.t == (1 << T_BITS) - 1, self.t, self.t + 1)),
-                         steps_left.eq(steps_left - 1), e.eq(0), col_a.eq(0), row_b.eq(0)]
+                         steps_left.eq(steps_left - 1), a.eq(0), chunk.eq(0), row2.eq(0)]
             with m.If(steps_left == 1):
                 m.d.sync += self.busy.eq(0)
             with m.Else():
                 m.d.sync += issuing.eq(1)
         return m
-

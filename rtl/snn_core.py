@@ -3,50 +3,76 @@
 Implements ``neuroxide.models.snn.SNNModel`` bit for bit (docs/snn_contract.md); docs/snn_core.md
 has the architecture drawing, measured resources and the commands that reproduce them.
 
-Architecture (one :class:`LayerUnit` per layer; the layers of a step run one after another)::
+Architecture (one :class:`LayerUnit` per layer; every layer is armed when a step begins)::
 
-    aer_in / bus EVENT -> input FIFO -> collect: event list 0 -+
-                                                               v
-    layer l:  issue (group g, event e) -> event list -> weight RAM word (g*n_rows + i: the weights
-              of `lanes` consecutive columns) -> `lanes` accumulators (exc, inh) -> on the group's
-              last event: hand the `lanes` column sums to the neuron feeder
-              neuron pipeline (one neuron per clock): state RAM read -> column ADC + lateral
+    aer_in / bus EVENT -> input FIFO -> event list 0 (layer 0 accumulates each event as it is read)
+    layer l:  issue: group 0 follows the event list as it fills (one token per event, then an end
+              token once the inputs are complete); groups 1 .. G-1 replay the list
+              -> weight memory word (g*n_rows + i: the weights of `lanes` consecutive columns,
+              rtl.snn_memory.WeightMemory, read_latency R) -> `lanes` accumulators (exc, inh)
+              -> on the group's last token: the `lanes` sums into the feed register, which drains
+              P = neurons_per_clock sums per clock into P parallel neuron lanes
+              neuron lane q (neuron word*P + q): state RAM bank q -> column ADC + lateral
               inhibition (2 stages) -> synaptic current (when syn_decay) + lif_step (3 register
-              cuts, rtl.fixedpoint.PipelinedOps) -> state RAM write-back
-              -> spike: event list of layer l+1, AER output (layer, neuron, step), counters
+              cuts, rtl.fixedpoint.PipelinedOps) -> state RAM bank q write-back
+              -> spike queue (one entry: the P lanes' spike mask + word, per write-back with a
+              spike) -> one spike per clock: event list of layer l+1 (which accumulates it at
+              once), recurrent list, AER output, counters
 
 The arithmetic is the model's own rules elaborated (``models.synapse``: ``adc_scale``/``adc_bound``,
 ``lateral_inhibition``, ``synaptic_current_step``; ``models.lif.lif_step``); this module only
 schedules them. The state RAM word is ``CoreLayer.state_layout`` (``rtl.layout.struct_of``), packed
-like ``StateLayout.pack``; the write-back ports ``wb_<field>`` follow the same layout.
+like ``StateLayout.pack``; neuron j lives in bank ``j % P`` at word ``j // P``.
 
 The accumulation is group-major: for each group of ``lanes`` columns the unit walks the step's
-event list once, so no accumulator memory is needed and a group's sums go straight to the neuron
-pipeline while the next group accumulates. Neuron state (v, ref, adapt, rng, last spike, syn) and the
-weights (w_exc, w_inh) live in ``amaranth.lib.memory.Memory`` (block RAM); a layer's LIF
-parameters, ``adc_shift``, ``lateral`` and the PRNG seeds are elaboration-time constants (the
-seeds in a ROM used by the state reset), the weights are loaded over the bus. A layer with
-per-neuron thresholds (``CoreLayer.v_th_neuron``) reads them from a ROM beside the state RAM.
+event list once, so the accumulators are ``lanes`` register pairs (no accumulator memory: a
+group's sums go to the feed register while the next group accumulates). Their width is
+``bits(n_rows * (2**weight_bits - 1))``: the sum of every row at the top level, so they cannot
+wrap. A layer whose columns fit one group (``n_out <= lanes``) therefore costs one clock per
+event, accumulated as the events arrive. Neuron state (v, ref, adapt, rng, last spike, syn) and the
+weights live in block RAM. A layer's run-time parameters (v_th, decay, bias, v_reset, t_ref,
+adapt_inc, adc_shift, syn_decay: ``models.snn_registers.PARAM_REGISTERS``) are bus registers reset to
+the build-time values and fed to the same rules in place of the constants; the widths, reset mode,
+noise, lateral inhibition and PRNG seeds are elaboration-time constants (the seeds in ROMs used by
+the state reset); the weights are loaded over the bus. A layer with per-neuron thresholds
+(``CoreLayer.v_th_neuron``) reads them from ROM banks beside the state banks.
 
 A recurrent layer (``CoreLayer.w_rec_exc``/``w_rec_inh``) has ``n_rows = n_in + n_out`` weight
-rows: its own spikes of the previous step, kept in a two-bank list (written at write-back, read
-the next step), are events ``n_in + k`` appended to the step's event list; ``E_l`` below counts
-them. Other layers have ``n_rows = n_in`` and no such list.
+rows: its own spikes of the previous step, kept in a two-bank list (written as they leave the
+spike queue, read the next step), are the first events ``0 .. n_rec - 1`` of its walk (rows
+``n_in + k``), readable from the step's first cycle.
 
-Cycle cost (exact, measured by tests/test_snn_core_rtl.py; ``E_l`` = events into layer l in the
-step, ``G_l = ceil(n_out_l / lanes)``, ``L = lanes``)::
+Steps overlap: layer 0 (unless recurrent) re-arms its walker as soon as it has issued a step's
+last token, so the next step's input events are read and accumulated while the deeper layers
+finish this step; a step's neuron side starts (``go``) when the previous step is done, so the
+write-backs of two steps never interleave and the step counter is exact.
 
-    time step   = (E_0 + 1)                                       collect the events + end marker
-                + sum_l  layer_l                                  the layers, one after another
-    layer_l     = max(E_l, 1) + (G_l - 1) * max(E_l, L)           walk the event list per group
-                + (n_out_l - (G_l - 1) * L)                       feed the last group's neurons
-                + LAYER_LATENCY                                   13: pipelines drain, hand-over
+Cycle cost: exact, but it depends on when spikes leave the queues, so it is a short recurrence
+(:func:`layer_timing`, :func:`run_cycles`, and :func:`step_cycles` for a step alone; checked
+cycle for cycle against the RTL by tests/test_snn_core_rtl.py::test_cycle_formula). Cycle 0 is
+the first at which the run's first input word is read (words back to back); ``L = lanes``,
+``P = neurons_per_clock``, ``D = L / P``, ``G = ceil(n_out / L)``, ``A = acc_latency = 3 + R``
+(R: the weight memory's ``read_latency``), ``NEURON_LATENCY = 8``, ``QUEUE_LATENCY = 1``::
 
-(``max(E_l, L)`` also covers ``E_l = 0``, as ``L >= 1``.) An input event thus costs 1 cycle to
-collect plus ``G_0`` cycles of accumulation once ``E_0 >= L``: the core does ``L`` synaptic
-operations per clock while a layer has at least ``L`` events; with fewer, each group still spends
-``L`` cycles, one per neuron update (the layer's neurons share one pipelined LIF datapath).
-A state reset costs ``max(n_out) + 3`` cycles.
+    go(t)      = step_done(t-1) + 1 (go(0) = 0): the step's neuron side may run
+    read0(t)   = first cycle layer 0 reads step t's words: walk_end_0(t-1) + 1 (read0(0) = 0;
+                 go(t) for a recurrent layer 0); its event m is readable at read0 + m + 1 and its
+                 inputs are complete at read0 + E_0 + 1
+    a layer's event n (walk order: recurrent events, readable from go(t), first) is issued at
+                 i_n = max(avail_n, i_(n-1) + 1)
+    group 0's end token      T_0 = max(i_last + 1, done, go(t))
+    group g's last token     T_g = T_(g-1) + max(E, D)       (E: the layer's events); walk_end = T_(G-1)
+    group g's sums loaded    T_g + A; its D words (the last group: ceil((n_out - (G-1)L)/P))
+                             drain on the following cycles, one word (P neurons) per cycle
+    word w written back      drain_w + NEURON_LATENCY
+    spikes of word w leave   s_w = max(wb_w + QUEUE_LATENCY, s_prev + c_prev), one per cycle
+                             (c: spikes in the word; words without a spike take no slot)
+    a spike leaving at z is readable by layer l+1 at z + 1
+    the layer finishes at    f = max(last write-back, last spike out) + 1; layer l+1's inputs
+                             are complete at f
+    step_done(t) = f of the last layer
+
+A state reset costs about ``max(ceil(n_out / P), A + 4) + 3`` cycles.
 
 Input/output streams:
 
@@ -59,7 +85,8 @@ Input/output streams:
 * ``aer_out`` (``stream``, payload ``(layer, neuron, step)``): one transfer per spike of any
   layer; ``ready`` is ignored (no back-pressure: a consumer must take every event). The bus's output FIFO keeps the
   spikes of the layers selected by OUT_MASK.
-* ``wb`` (snoop, for benches): every neuron write-back, the full new state and spike.
+* ``wb`` (snoop, for benches): every neuron write-back, the full new state and spike; P lanes per
+  clock (lane q: global neuron ``wb_neuron + q`` when ``wb_valid[q]``); one layer at a time.
 
 Register map of the ``bus`` target (:class:`~neuroxide.rtl.hostbus.HostBusSignature`): declared
 once in :func:`neuroxide.models.snn_registers.snn_register_map` (``SNNCore.registers``; the table is
@@ -67,8 +94,11 @@ in docs/snn_core.md), the decoder elaborated from it by :class:`~neuroxide.rtl.h
 Every transfer is acked 3 cycles after ``stb``; unmapped reads return 0.
 """
 
+import operator
+from functools import reduce
+
 import numpy as np
-from amaranth.hdl import Cat, Module, Mux, Signal, unsigned
+from amaranth.hdl import Cat, Const, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import data, fifo, stream, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
@@ -76,22 +106,25 @@ from amaranth.lib.wiring import In, Out
 from neuroxide.errors import ParameterError
 from neuroxide.models.lif import lif_step
 from neuroxide.models.snn import CoreNetwork
-from neuroxide.models.snn_registers import MAX_LAYERS, MAX_NEURONS, snn_register_map
+from neuroxide.models.snn_registers import MAX_LAYERS, MAX_NEURONS, PARAM_REGISTERS, snn_register_map
 from neuroxide.models.synapse import adc_bound, adc_scale, lateral_inhibition, synaptic_current_step
 
 from .fixedpoint import AmaranthOps, PipelinedOps
 from .hostbus import HostBusSignature, RegisterDecoder, pack
 from .layout import item_ports, shape_of, struct_of
+from .snn_memory import MEMORY_KINDS, WeightMemory
 
-__all__ = ["SNNCore", "LayerUnit", "EVENT_LAYOUT", "LAYER_LATENCY", "ACC_LATENCY", "NEURON_LATENCY",
-           "LANES", "step_cycles", "layer_cycles", "weight_words", "MAX_LAYERS",
-           "MAX_NEURONS"]
+__all__ = ["SNNCore", "LayerUnit", "EVENT_LAYOUT", "NEURON_LATENCY", "QUEUE_LATENCY", "BUS_LATENCY", "LANES",
+           "NEURONS_PER_CLOCK", "default_neurons_per_clock", "acc_latency", "layer_timing", "run_cycles",
+           "step_cycles",
+           "accumulator_bits", "accumulate", "weight_words", "MAX_LAYERS", "MAX_NEURONS"]
 
-LANES = (1, 2, 4, 8, 16, 32)
-ACC_LATENCY = 4     # issue -> event RAM -> index register -> weight RAM -> weight register -> accumulate
-NEURON_LATENCY = 9  # feed -> state RAM -> ADC (2) -> lif_step (3 cuts + result) -> write-back
-LAYER_LATENCY = 13  # cycles of a layer beyond issue and feed: ACC_LATENCY + NEURON_LATENCY
-#                     (less the overlapping feed cycle) + the sequencer's hand-over
+LANES = (1, 2, 4, 8, 16, 32, 64, 128)
+NEURONS_PER_CLOCK = (1, 2, 4, 8, 16, 32)  # neuron lanes; at most `lanes`
+NEURON_LATENCY = 8  # drain cycle -> write-back: registers, ADC (2), lif_step (3 cuts + its result), write-back
+QUEUE_LATENCY = 1   # write-back -> the first of its spikes leaves the layer's spike queue
+BUS_LATENCY = 3     # bus access: clocks from the cycle stb is seen to the cycle ack is high (EXEC, READ, ACK)
+READ_GROUP = 6      # registers/elements per first-stage read mux (two register stages, see SNNCore.elaborate)
 
 # an input event (aer_in, the input FIFO): the fields of the EVENT register, packed
 EVENT_LAYOUT = data.StructLayout({f.name: unsigned(f.bits) for f in snn_register_map(1)["EVENT"].fields})
@@ -102,18 +135,147 @@ def _bits(n):
     return max(1, int(n).bit_length())
 
 
-def layer_cycles(n_out, lanes, events):
-    """Cycles layer of ``n_out`` neurons spends on a step with ``events`` input events."""
-    groups = -(-n_out // lanes)
-    return max(events, 1) + (groups - 1) * max(events, lanes) + (n_out - (groups - 1) * lanes) + LAYER_LATENCY
+def default_neurons_per_clock(lanes):
+    """Neuron lanes the cocotb bench (``testbench.snn_bench.run_network``) builds for ``lanes``
+    synapse lanes unless told: ``min(lanes, 16)``. (``SNNCore`` itself defaults to 1.)"""
+    return min(lanes, 16)
 
 
-def step_cycles(network, lanes, events):
-    """Cycles of one step (module docstring formula); ``events[l]`` = events into layer l.
+def acc_latency(read_latency=1):
+    """Cycles from a group's last token to its sums in the feed register: the event list, the
+    weight address, ``read_latency`` cycles of weight memory, the registered weight word."""
+    return 3 + read_latency
 
-    Returns ``(total, busy)``: ``busy`` leaves out the ``events[0] + 1`` collect cycles."""
-    busy = sum(layer_cycles(layer.n_out, lanes, e) for layer, e in zip(network.layers, events))
-    return events[0] + 1 + busy, busy
+
+def layer_timing(layer, lanes, neurons_per_clock, avail, done, spikes, read_latency=1, start=0):
+    """Cycle-exact schedule of one layer in one step (absolute cycles, see the module docstring).
+
+    ``avail``: the cycles at which the layer's events become readable, in walk order (recurrent
+    events first); ``done``: the first cycle at which the layer sees its input complete; ``start``:
+    the first cycle its neuron side may run (``go`` seen); ``spikes``: the layer's 0/1 spikes of the
+    step (n_out,). Returns ``(emitted, finished, walk_end)``: the cycles at which its spikes leave
+    the spike queue (in order), the layer's idle cycle (its ``finishing`` pulse) and the cycle of
+    the walk's last token."""
+    L, P = lanes, neurons_per_clock
+    n_out = layer.n_out
+    G = -(-n_out // L)
+    D = L // P
+    D_last = -(-(n_out - (G - 1) * L) // P)
+    # group 0 follows the list (one token per event, as soon as it is readable), then an end token
+    i = -(1 << 62)
+    for a in avail:
+        i = max(a, i + 1)
+    last = max(i + 1, done, start)
+    E = len(avail)
+    loads = [last + acc_latency(read_latency)]
+    for _ in range(1, G):  # groups 1..: replay every event; a group's last token >= D after the previous
+        last += max(E, D)
+        loads.append(last + acc_latency(read_latency))
+    wb_at = {}  # state word -> its write-back cycle
+    for gi, x in enumerate(loads):
+        for c in range(D_last if gi == G - 1 else D):
+            wb_at[gi * D + c] = x + 1 + c + NEURON_LATENCY
+    s = np.asarray(spikes, dtype=bool)
+    emitted, free = [], -(1 << 62)
+    for w in sorted(wb_at):
+        c = int(s[w * P:(w + 1) * P].sum())
+        if c:
+            first = max(wb_at[w] + QUEUE_LATENCY, free)
+            emitted.extend(range(first, first + c))
+            free = first + c
+    finished = max(max(wb_at.values()) + 1, (emitted[-1] + 1) if emitted else 0)
+    return emitted, finished, last
+
+
+def run_cycles(network, lanes, in_events, spikes, neurons_per_clock=1, read_latency=1):
+    """The cycle of every ``step_done`` of a run (module docstring), cycle 0 being the first at which
+    the first input word is read, the words arriving back to back (no state reset in the run).
+
+    ``in_events[t]``: input events of step t; ``spikes[l][t]``: layer l's 0/1 spikes of step t (the
+    model's; recurrent layers' events of step t are their spikes of step t - 1)."""
+    P = neurons_per_clock
+    layers = network.layers
+    done_at = []
+    read0 = 0        # the first cycle layer 0 can read the step's first word
+    go = 0           # the first cycle the step's neuron side may run
+    for t, n_ev in enumerate(int(x) for x in in_events):
+        rec0 = layers[0].recurrent
+        if rec0:
+            read0 = go
+        avail = [read0 + m + 1 for m in range(n_ev)]
+        done = read0 + n_ev + 1
+        for k, layer in enumerate(layers):
+            n_rec = int(np.sum(spikes[k][t - 1])) if (layer.recurrent and t > 0) else 0
+            emitted, finished, walk_end = layer_timing(layer, lanes, P, [go] * n_rec + avail, done, spikes[k][t],
+                                                       read_latency, start=go)
+            if k == 0 and not rec0:
+                next_read0 = walk_end + 1
+            avail, done = [z + 1 for z in emitted], finished
+        done_at.append(finished)
+        go = finished + 1
+        read0 = go if rec0 else next_read0
+    return done_at
+
+
+def step_cycles(network, lanes, in_events, spikes, prev_spikes=None, neurons_per_clock=1, read_latency=1):
+    """Cycles of one step run alone (from reading its first input word to its ``step_done``, both
+    included): the latency of a step; a run's steps overlap (:func:`run_cycles`). ``spikes[l]``:
+    layer l's 0/1 spikes of the step, ``prev_spikes[l]`` of the previous step (recurrent events)."""
+    pairs = [[np.zeros_like(np.asarray(s)) if prev_spikes is None else prev_spikes[k], s]
+             for k, s in enumerate(spikes)]
+    first = run_cycles(network, lanes, [0, in_events], pairs, neurons_per_clock, read_latency)
+    return first[1] - first[0]
+
+
+def accumulator_bits(n_rows, weight_bits):
+    """Width of a lane's accumulator: the sum of all ``n_rows`` rows at the top level fits, so it
+    cannot wrap (testbench/formal_snn.py proves it for the gates of :func:`accumulate`)."""
+    return _bits(n_rows * ((1 << weight_bits) - 1))
+
+
+def accumulate(m, acc, w, valid, load, name):
+    """One accumulator of a lane, as every layer unit builds it: ``acc + w`` in a wire as wide as
+    ``acc`` (returned: the group's sum on its last token); ``load`` (the group's last token, also
+    valid) restarts ``acc`` at 0, another ``valid`` token adds ``w``."""
+    total = Signal(acc.shape(), name=name)
+    m.d.comb += total.eq(acc + w)
+    with m.If(load):
+        m.d.sync += acc.eq(0)
+    with m.Elif(valid):
+        m.d.sync += acc.eq(total)
+    return total
+
+
+def param_registers(layer):
+    """``{register name: (shape, build-time value)}`` of the run-time parameters of ``layer``
+    (``models.snn_registers.PARAM_REGISTERS``; SYN_DECAY only where the layer has a synaptic current)."""
+    p = layer.params
+    shapes = {"V_TH": signed(p.v_bits), "DECAY": unsigned(p.decay_bits + 1), "BIAS": signed(p.v_bits),
+              "V_RESET": signed(p.v_bits), "T_REF": unsigned(p.ref_bits), "ADAPT_INC": unsigned(p.adapt_bits),
+              "ADC_SHIFT": unsigned(4), "SYN_DECAY": unsigned(p.decay_bits + 1)}
+    out = {}
+    for name, (where, field_name) in PARAM_REGISTERS.items():
+        value = getattr(p if where == "params" else layer, field_name)
+        if value is None:
+            continue
+        Const(int(value), shapes[name])  # the build-time value fits the register (or raises)
+        if not (-(1 << 31) <= int(value) < (1 << 32)):
+            raise ParameterError(field_name, value, "a 32-bit value")
+        out[name] = (shapes[name], int(value))
+    return out
+
+
+class _Override:
+    """``base`` seen with some attributes replaced (run-time parameter registers in place of
+    build-time constants): the model's rules read them like the constants."""
+
+    def __init__(self, base, **values):
+        self._base = base
+        self._values = values
+
+    def __getattr__(self, name):
+        values = self.__dict__.get("_values", {})
+        return values[name] if name in values else getattr(self.__dict__["_base"], name)
 
 
 def weight_words(layer, lanes):
@@ -138,36 +300,58 @@ def weight_words(layer, lanes):
     return words
 
 
-def writeback_ports(layout):
-    """``{"wb_<field>": Out(shape)}``: a neuron's new state, one port per field of ``layout``."""
-    return {f"wb_{name}": port for name, port in item_ports(layout, Out).items()}
+def writeback_ports(layout, lanes=1):
+    """``{"wb_<field>": Out(shape).array(lanes)}``: the new state of ``lanes`` neurons, one port per
+    field of ``layout``."""
+    return {f"wb_{name}": port.array(lanes) for name, port in item_ports(layout, Out).items()}
 
 
 class LayerUnit(wiring.Component):
-    """One layer: event list, weight RAM, `lanes` accumulators, neuron state RAM, neuron pipeline.
+    """One layer: event list, weight memory, `lanes` accumulators, ``neurons_per_clock`` neuron lanes
+    (state RAM banked that many ways), spike queue.
 
-    ``start`` (one cycle): run one step of this layer over the events written to its list since
-    the last start (``ev_we``/``ev_index``); ``busy`` stays high until the last write-back.
-    ``reset`` (one cycle): write the initial state into every neuron (``n_out + 3`` cycles).
-    Write-backs appear on ``wb_*`` (``wb_valid`` for one cycle per neuron). ``w_*``: a write
-    port of the weight RAM (one lane of one word). Cycle cost: see the module docstring.
+    ``arm`` (one cycle): begin a step; the walk of group 0 starts at once and follows the event
+    list as it is written (``ev_we``/``ev_index``). ``in_done`` (level, until the next ``arm``):
+    every event of the step is in the list. ``finished`` (level, until the next ``arm``): the
+    step's last spike has left the layer. ``reset`` (one cycle): write the initial state into every
+    neuron (``ceil(n_out / P) + 3`` cycles). Write-backs: ``wb_valid[p]`` (lane p holds neuron
+    ``wb_word * P + p``) and ``wb_<field>[p]``. Spikes, one per clock: ``sp_valid``/``sp_neuron``.
+    ``issued``: an event of group 0 entered the accumulator (one per event: SOP counting). ``w_*``:
+    a write port of the weight memory (one lane of one word). Cycle cost: module docstring.
     """
 
-    def __init__(self, layer, lanes, rng_seeds):
+    def __init__(self, layer, lanes, rng_seeds, neurons_per_clock=1, memory="bram", auto_arm=False,
+                 runtime_params=True):
         self.layer = layer
+        self.runtime_params = runtime_params
+        self.auto_arm = bool(auto_arm) and not layer.recurrent
         self.lanes = lanes
+        self.P = neurons_per_clock
+        self.memory = memory
         self.rng_seeds = [int(s) for s in rng_seeds]
         self.groups = -(-layer.n_out // lanes)
+        self.words = -(-layer.n_out // self.P)          # state RAM words per bank
         self.in_bits = _bits(layer.n_in - 1)
         self.row_bits = _bits(layer.n_rows - 1)
         self.out_bits = _bits(layer.n_out - 1)
+        self.word_bits = _bits(self.words - 1)
         wb = layer.weight_bits
-        self.acc_bits = _bits(layer.n_rows * ((1 << wb) - 1))
+        self.acc_bits = accumulator_bits(layer.n_rows, wb)
+        # SPRAM has no initial contents: its weights come over the bus (SYNAPSE) before the first
+        # step, also in simulation (the behavioural model starts at zero)
+        self.weights = WeightMemory(lanes=lanes, weight_bits=wb, depth=self.groups * layer.n_rows,
+                                    init=weight_words(layer, lanes) if memory == "bram" else (), kind=memory)
+        P = self.P
         super().__init__({
-            "start": In(1),
+            "arm": In(1),
+            "go": In(1),
+            "rearmed": Out(1),
+            "in_done": In(1),
+            "finishing": Out(1),
             "reset": In(1),
             "busy": Out(1),
-            "n_events": Out(self.row_bits + 1),  # events latched by the last start (for SOP counting)
+            "finished": Out(1),
+            "issued": Out(1),
             "ev_we": In(1),
             "ev_index": In(self.in_bits),
             "overflow": Out(1),                  # an event arrived while the list was full
@@ -176,35 +360,68 @@ class LayerUnit(wiring.Component):
             "w_addr": In(range(max(2, self.groups * layer.n_rows))),
             "w_lane": In(range(max(2, lanes))),
             "w_data": In(2 * wb),
-            "wb_valid": Out(1),
-            "wb_neuron": Out(self.out_bits),
-            **writeback_ports(layer.state_layout),
+            "sp_valid": Out(1),
+            "sp_neuron": Out(self.out_bits),
+            "wb_valid": Out(P),
+            "wb_word": Out(self.word_bits),
+            **writeback_ports(layer.state_layout, P),
+            # run-time parameters (the core's registers, reset to the build-time values)
+            **({f"prm_{name.lower()}": In(shape) for name, (shape, _) in param_registers(layer).items()}
+               if runtime_params else {}),
         })
 
     def elaborate(self, platform):
         m = Module()
-        layer, L, G = self.layer, self.lanes, self.groups
-        p = layer.params
+        layer, L, G, P = self.layer, self.lanes, self.groups, self.P
+        prm = ({name: getattr(self, f"prm_{name.lower()}") for name in param_registers(layer)} if self.runtime_params
+               else {name: value for name, (_, value) in param_registers(layer).items()})
+        lif_fields = {f: prm[n] for n, (where, f) in PARAM_REGISTERS.items() if where == "params"}
+        p = _Override(layer.params, **lif_fields)
+        # the layer as the synapse rules read it: adc_shift (and syn_decay) from the registers
+        layer_rt = _Override(layer, adc_shift=prm["ADC_SHIFT"], params=p,
+                             **({"syn_decay": prm["SYN_DECAY"]} if "SYN_DECAY" in prm else {}))
         n_in, n_out, wb = layer.n_in, layer.n_out, layer.weight_bits
         n_rows = layer.n_rows
         acc_w = self.acc_bits
+        D = L // P                                    # drain words per group
+        D_last = -(-(n_out - (G - 1) * L) // P)       # ... of the last group
+        W = self.words
 
         # --- memories --------------------------------------------------------------------------
         m.submodules.events = ev_mem = Memory(shape=unsigned(self.in_bits), depth=n_in, init=[])
-        m.submodules.weights = w_mem = Memory(shape=unsigned(2 * wb * L), depth=G * n_rows,
-                                              init=weight_words(layer, L))
+        m.submodules.weights = w_mem = self.weights
+        R = w_mem.read_latency
         state = layer.state_layout  # the RAM word: struct_of(state), packed as state.pack
-        init_words = [state.pack(layer.initial_state((), seed)) for seed in self.rng_seeds]
-        m.submodules.state = st_mem = Memory(shape=unsigned(state.bits), depth=n_out, init=init_words)
-        m.submodules.seeds = seed_mem = Memory(shape=unsigned(32), depth=n_out, init=self.rng_seeds)
+        sv = struct_of(state)
         ev_rd, ev_wr = ev_mem.read_port(), ev_mem.write_port()
-        w_rd, w_wr = w_mem.read_port(), w_mem.write_port(granularity=2 * wb)
-        st_rd, st_wr = st_mem.read_port(), st_mem.write_port()
-        seed_rd = seed_mem.read_port()
+
+        def bank(values, lane, pad):
+            return [values[w * P + lane] if w * P + lane < n_out else pad for w in range(W)]
+
+        seeds = self.rng_seeds
+        st_rd, st_wr, seed_rd, vth_rd = [], [], [], []
+        for q in range(P):
+            init_words = [state.pack(layer.initial_state((), s)) for s in bank(seeds, q, 0)]
+            m.submodules[f"state{q}"] = st_mem = Memory(shape=unsigned(state.bits), depth=W, init=init_words)
+            m.submodules[f"seeds{q}"] = seed_mem = Memory(shape=unsigned(32), depth=W, init=bank(seeds, q, 0))
+            st_rd.append(st_mem.read_port())
+            st_wr.append(st_mem.write_port())
+            seed_rd.append(seed_mem.read_port())
+            if layer.v_th_neuron is not None:
+                vth_shape = unsigned(int(layer.v_th_neuron.max()).bit_length())
+                m.submodules[f"thresholds{q}"] = vth_mem = Memory(
+                    shape=vth_shape, depth=W, init=bank([int(x) for x in layer.v_th_neuron], q, int(layer.v_th_neuron.max())))
+                vth_rd.append(vth_mem.read_port())
+
+        # --- step control --------------------------------------------------------------------------
+        stepping = Signal()       # the step's neuron side may run (go), not yet finished
+        walking = Signal()        # the walker is on a step (armed, last token not yet issued)
+        go_seen = Signal()        # `go` seen, group 0's end token not yet issued
+        done_in = Signal()
+        m.d.comb += done_in.eq(self.in_done)
 
         # --- event list --------------------------------------------------------------------------
         ev_count = Signal(range(n_in + 1))
-        n_ev = self.n_events
         with m.If(self.ev_we):
             with m.If(ev_count == n_in):
                 m.d.sync += self.overflow.eq(1)
@@ -214,223 +431,318 @@ class LayerUnit(wiring.Component):
                      ev_wr.data.eq(self.ev_index)]
 
         # --- weight write port (bus) -------------------------------------------------------------
-        m.d.comb += [w_wr.addr.eq(self.w_addr), w_wr.data.eq(Cat(*([self.w_data] * L)))]
-        for k in range(L):
-            m.d.comb += w_wr.en[k].eq(self.w_en & (self.w_lane == k))
+        m.d.comb += [w_mem.wr_addr.eq(self.w_addr), w_mem.wr_lane.eq(self.w_lane), w_mem.wr_data.eq(self.w_data),
+                     w_mem.wr_en.eq(self.w_en)]
 
-        # --- issue: for each group, each event of the list (or one empty token) ----------------
-        issuing = Signal()
+        # recurrent layers: the layer's own spikes of the previous step are events 0 .. n_rec - 1 of
+        # the walk (rows n_in + k), kept in a two-bank list written as they leave, read the next step
+        n_rec = Signal(range(n_out + 1)) if layer.recurrent else 0
+        rec_count = Signal(range(n_out + 1))
+
+        # --- issue: group 0 follows the list as it fills (then one end token), groups 1.. replay it
         g = Signal(range(G + 1))
         e = Signal(range(n_rows + 1))
         gbase = Signal(range(G * n_rows + 1))
-        cool = Signal(range(L + 1))
+        cool = Signal(range(D + 1))
+        n_ev = Signal(range(n_rows + 1))      # events of the step, latched by group 0's end token
+        # n_ev == 0 and n_ev - 1, latched with n_ev (Fmax: no subtraction before the replay's compare)
+        n_ev_zero, n_ev_last = Signal(init=1), Signal(range(n_rows + 1))
+        n_avail = Signal(range(n_rows + 1))
+        m.d.comb += n_avail.eq(n_rec + ev_count)
+        chase = Signal()
+        m.d.comb += chase.eq(g == 0)
+        fire, has, last = Signal(), Signal(), Signal()
+        fire_ev, fire_end = Signal(), Signal()
         is_last = Signal()
-        fire_tok = Signal()
         m.d.comb += [
-            is_last.eq((n_ev == 0) | (e == n_ev - 1)),
-            fire_tok.eq(issuing & (~is_last | (cool == 0))),
-            ev_rd.addr.eq(e),
+            fire_ev.eq(walking & chase & (e < n_avail)),
+            fire_end.eq(walking & chase & (e >= n_avail) & done_in & go_seen),
+            is_last.eq(n_ev_zero | (e == n_ev_last)),
+            self.issued.eq(fire_ev),
         ]
+        with m.If(chase):
+            m.d.comb += [fire.eq(fire_ev | fire_end), has.eq(fire_ev), last.eq(fire_end)]
+        with m.Else():
+            m.d.comb += [fire.eq(walking & (~is_last | (cool == 0))), has.eq(~n_ev_zero), last.eq(is_last)]
+        m.d.comb += ev_rd.addr.eq(e - n_rec)
         with m.If(cool != 0):
             m.d.sync += cool.eq(cool - 1)
-        with m.If(fire_tok):
-            with m.If(is_last):
-                m.d.sync += [e.eq(0), g.eq(g + 1), gbase.eq(gbase + n_rows), cool.eq(L - 1)]
+        walk_end = Signal()     # the step's last token
+        # = fire & last & (g == G - 1), written flat (Fmax: it re-arms the walker and clears ev_count)
+        if G == 1:
+            m.d.comb += walk_end.eq(fire_end)
+        else:
+            m.d.comb += walk_end.eq(walking & ~chase & is_last & (cool == 0) & (g == G - 1))
+        with m.If(fire):
+            with m.If(last):
+                m.d.sync += [e.eq(0), g.eq(g + 1), gbase.eq(gbase + n_rows), cool.eq(D - 1)]
+                with m.If(chase):
+                    m.d.sync += [n_ev.eq(n_avail), n_ev_zero.eq(n_avail == 0), n_ev_last.eq(n_avail - 1), go_seen.eq(0)]
                 with m.If(g == G - 1):
-                    m.d.sync += issuing.eq(0)
+                    m.d.sync += walking.eq(0)
             with m.Else():
                 m.d.sync += e.eq(e + 1)
 
-        # recurrent layers: the layer's own spikes of the previous step are events n_ff.. of the list,
-        # rows n_in + k of the weight RAM; a two-bank list written at write-back, read the next step
         if layer.recurrent:
-            n_ff = Signal(range(n_in + 1))   # feed-forward events latched by start
             m.submodules.rec_events = rec_mem = Memory(shape=unsigned(self.out_bits), depth=2 * n_out, init=[])
             rec_rd, rec_wr = rec_mem.read_port(), rec_mem.write_port()
-            rec_count = Signal(range(n_out + 1))  # own spikes written this step
             w_bank, r_bank = Signal(), Signal()
             t1_is_rec = Signal()
-            m.d.comb += [rec_rd.addr.eq(Mux(r_bank, n_out, 0) + (e - n_ff)),
-                         rec_wr.en.eq(self.wb_valid & self.wb_spike),
-                         rec_wr.addr.eq(Mux(w_bank, n_out, 0) + rec_count), rec_wr.data.eq(self.wb_neuron)]
-            with m.If(self.wb_valid & self.wb_spike):
+            m.d.comb += [rec_rd.addr.eq(Mux(r_bank, n_out, 0) + e),
+                         rec_wr.en.eq(self.sp_valid),
+                         rec_wr.addr.eq(Mux(w_bank, n_out, 0) + rec_count), rec_wr.data.eq(self.sp_neuron)]
+            with m.If(self.sp_valid):
                 m.d.sync += rec_count.eq(rec_count + 1)
-            m.d.sync += t1_is_rec.eq(e >= n_ff)
+            m.d.sync += t1_is_rec.eq(e < n_rec)
             ev_data = Mux(t1_is_rec, rec_rd.data + n_in, ev_rd.data)
         else:
             ev_data = ev_rd.data
 
-        # accumulate pipeline: t1 event RAM out, t2 weight address, t3 weight RAM out, t4 accumulate
-        t_valid = [Signal(name=f"t{k}_valid") for k in range(1, 5)]
-        t_has = [Signal(name=f"t{k}_has") for k in range(1, 5)]
-        t_last = [Signal(name=f"t{k}_last") for k in range(1, 5)]
+        # accumulate pipeline: t1 event RAM out, t2 weight address, R cycles of weight memory,
+        # then the weight word registered (tA) and added
+        n_t = 3 + R
+        t_valid = [Signal(name=f"t{k}_valid") for k in range(1, n_t + 1)]
+        t_has = [Signal(name=f"t{k}_has") for k in range(1, n_t + 1)]
+        t_last = [Signal(name=f"t{k}_last") for k in range(1, n_t + 1)]
         t1_gbase = Signal.like(gbase)
         t2_gbase = Signal.like(gbase)
         t2_index = Signal(self.row_bits)
-        t4_w = Signal(2 * wb * L)
+        tA_w = Signal(2 * wb * L)
         m.d.sync += [
-            t_valid[0].eq(fire_tok), t_has[0].eq(n_ev != 0), t_last[0].eq(is_last), t1_gbase.eq(gbase),
+            t_valid[0].eq(fire), t_has[0].eq(has), t_last[0].eq(last), t1_gbase.eq(gbase),
             t2_index.eq(ev_data), t2_gbase.eq(t1_gbase),
-            t4_w.eq(Mux(t_has[2], w_rd.data, 0)),
+            tA_w.eq(Mux(t_has[1 + R], w_mem.rd_data, 0)),
         ]
-        for k in range(1, 4):
+        for k in range(1, n_t):
             m.d.sync += [t_valid[k].eq(t_valid[k - 1]), t_has[k].eq(t_has[k - 1]), t_last[k].eq(t_last[k - 1])]
-        m.d.comb += w_rd.addr.eq(t2_gbase + t2_index)
+        m.d.comb += [w_mem.rd_addr.eq(t2_gbase + t2_index), w_mem.rd_en.eq(t_valid[1] & t_has[1])]
 
-        # `lanes` accumulator pairs; a group's last token moves the sums into the feed register
+        # `lanes` accumulator pairs; a group's last token moves the sums into the feed register,
+        # which drains P lanes per clock into the neuron lanes
         acc = [(Signal(acc_w, name=f"acc_exc{k}"), Signal(acc_w, name=f"acc_inh{k}")) for k in range(L)]
         feed = [(Signal(acc_w, name=f"feed_exc{k}"), Signal(acc_w, name=f"feed_inh{k}")) for k in range(L)]
-        feed_left = Signal(range(L + 1))
-        feed_j = Signal(range(G * L + 1))
+        feed_left = Signal(range(D + 1))
+        feed_w = Signal(range(G * D + 1))     # state word of the lanes being fed
+        load_base = Signal(range(G * D + 1))  # first word of the next group to load
         load = Signal()
-        m.d.comb += load.eq(t_valid[3] & t_last[3])
+        m.d.comb += load.eq(t_valid[-1] & t_last[-1])
         for k in range(L):
-            w_exc = t4_w[2 * wb * k: 2 * wb * k + wb]
-            w_inh = t4_w[2 * wb * k + wb: 2 * wb * (k + 1)]
-            sum_exc = Signal(acc_w, name=f"sum_exc{k}")
-            sum_inh = Signal(acc_w, name=f"sum_inh{k}")
-            m.d.comb += [sum_exc.eq(acc[k][0] + w_exc), sum_inh.eq(acc[k][1] + w_inh)]
+            w_exc = tA_w[2 * wb * k: 2 * wb * k + wb]
+            w_inh = tA_w[2 * wb * k + wb: 2 * wb * (k + 1)]
+            sum_exc = accumulate(m, acc[k][0], w_exc, t_valid[-1], load, f"sum_exc{k}")
+            sum_inh = accumulate(m, acc[k][1], w_inh, t_valid[-1], load, f"sum_inh{k}")
             with m.If(load):
-                m.d.sync += [acc[k][0].eq(0), acc[k][1].eq(0), feed[k][0].eq(sum_exc), feed[k][1].eq(sum_inh)]
-            with m.Elif(t_valid[3]):
-                m.d.sync += [acc[k][0].eq(sum_exc), acc[k][1].eq(sum_inh)]
-            with m.If(~load & (feed_left != 0)):  # shift: lane k+1 moves to lane k
-                if k + 1 < L:
-                    m.d.sync += [feed[k][0].eq(feed[k + 1][0]), feed[k][1].eq(feed[k + 1][1])]
+                m.d.sync += [feed[k][0].eq(sum_exc), feed[k][1].eq(sum_inh)]
+            with m.If(~load & (feed_left != 0)):  # shift: lane k+P moves to lane k
+                if k + P < L:
+                    m.d.sync += [feed[k][0].eq(feed[k + P][0]), feed[k][1].eq(feed[k + P][1])]
         with m.If(load):
-            m.d.sync += feed_left.eq(L)
+            m.d.sync += [feed_left.eq(Mux(load_base == (G - 1) * D, D_last, D)), feed_w.eq(load_base),
+                         load_base.eq(load_base + D)]
         with m.Elif(feed_left != 0):
-            m.d.sync += feed_left.eq(feed_left - 1)
-        with m.If(feed_left != 0):
-            m.d.sync += feed_j.eq(feed_j + 1)
+            m.d.sync += [feed_left.eq(feed_left - 1), feed_w.eq(feed_w + 1)]
+        # the state banks are read one cycle ahead: the word that drains next cycle
+        next_w = Signal.like(feed_w)
+        m.d.comb += next_w.eq(Mux(load, load_base, feed_w + 1))
 
-        # --- neuron pipeline ----------------------------------------------------------------------
-        # n0: feed lane 0 of neuron feed_j, read its state
-        n0_valid = Signal()
-        m.d.comb += [n0_valid.eq((feed_left != 0) & (feed_j < n_out)), st_rd.addr.eq(feed_j)]
-        # n1: state RAM out; register everything
-        n1_valid, n1_j = Signal(), Signal(self.out_bits)
-        n1_exc, n1_inh = Signal(acc_w), Signal(acc_w)
-        m.d.sync += [n1_valid.eq(n0_valid), n1_j.eq(feed_j), n1_exc.eq(feed[0][0]), n1_inh.eq(feed[0][1])]
-        sv = struct_of(state)
-        st = sv(st_rd.data)
+        # --- neuron lanes: lane q updates neuron feed_w * P + q ---------------------------------------
         cnt_prev = Signal(range(n_out + 1))  # this layer's spikes in the previous step
         cnt_cur = Signal(range(n_out + 1))
-        n2 = {name: Signal(sv.members[name], name=f"n2_{name}") for name in state.names}
-        n2_valid, n2_j = Signal(), Signal(self.out_bits)
-        n2_exc, n2_inh = Signal(acc_w), Signal(acc_w)
         lat_bits = _bits(n_out)
-        n2_others = Signal(lat_bits)  # spikes of the other neurons of this layer last step
-        m.d.sync += [n2[name].eq(st[name]) for name in state.names]
-        m.d.sync += [n2_valid.eq(n1_valid), n2_j.eq(n1_j), n2_exc.eq(n1_exc), n2_inh.eq(n1_inh),
-                     n2_others.eq(cnt_prev - st.spike)]
-        # n2 -> n3: lateral term, excitatory ADC; n3 -> n4: inhibitory ADC (models.synapse's
-        # column_currents, its two ADCs in successive stages); each scaled sum in a wire as wide as
-        # the sum it scales needs (the accumulator or the inhibitory total, + adc_gain bits)
-        adc = AmaranthOps(m)
         inh_w = _bits(n_rows * ((1 << wb) - 1) + layer.lateral * n_out)
         current = shape_of(p.input_layout["i_exc"])
-        n3 = {name: Signal.like(n2[name], name=f"n3_{name}") for name in state.names}
-        n3_valid, n3_j = Signal(), Signal(self.out_bits)
-        n3_iexc = Signal(current)
-        n3_inh = Signal(inh_w)
-        n3_lat = Signal(inh_w)
-        exc_scaled = Signal(acc_w + layer.adc_gain, name="exc_scaled")
-        m.d.comb += exc_scaled.eq(adc_scale(layer, n2_exc))
-        m.d.sync += [n3[name].eq(n2[name]) for name in state.names]
-        m.d.sync += [n3_valid.eq(n2_valid), n3_j.eq(n2_j), n3_inh.eq(n2_inh),
-                     n3_iexc.eq(adc_bound(adc, layer, exc_scaled)),
-                     n3_lat.eq(lateral_inhibition(layer, n2_others))]
-        n4 = {name: Signal.like(n2[name], name=f"n4_{name}") for name in state.names}
-        n4_valid, n4_j = Signal(), Signal(self.out_bits)
-        n4_iexc, n4_iinh = Signal(current), Signal(current)
-        inh_scaled = Signal(inh_w + layer.adc_gain, name="inh_scaled")
-        m.d.comb += inh_scaled.eq(adc_scale(layer, n3_inh + n3_lat))
-        m.d.sync += [n4[name].eq(n3[name]) for name in state.names]
-        m.d.sync += [n4_valid.eq(n3_valid), n4_j.eq(n3_j), n4_iexc.eq(n3_iexc),
-                     n4_iinh.eq(adc_bound(adc, layer, inh_scaled))]
-        # per-neuron thresholds (CoreLayer.v_th_neuron, device-to-device spread): a ROM read beside
-        # the state RAM, its word carried with the neuron to the LIF rule's compare. Absent when the
-        # thresholds are uniform, so such a core keeps its Verilog.
-        carry_vth = {}
-        if layer.v_th_neuron is not None:
-            vth_shape = unsigned(int(layer.v_th_neuron.max()).bit_length())
-            m.submodules.thresholds = vth_mem = Memory(shape=vth_shape, depth=n_out,
-                                                       init=[int(x) for x in layer.v_th_neuron])
-            vth_rd = vth_mem.read_port()
-            m.d.comb += vth_rd.addr.eq(feed_j)
-            vth_n2, vth_n3, vth_n4 = (Signal(vth_shape, name=f"n{k}_v_th") for k in (2, 3, 4))
-            m.d.sync += [vth_n2.eq(vth_rd.data), vth_n3.eq(vth_n2), vth_n4.eq(vth_n3)]
-            carry_vth = {"v_th": vth_n4}
-        # n4..n7: the synaptic current (models.synapse, before the first cut) and the LIF rule,
-        # pipelined at its stage() cuts; the result registered at n8
         syn = layer.syn_decay is not None
-        syn_next = Signal(shape_of(state["syn"]), name="syn_next") if syn else None
-        ops = PipelinedOps(m, prefix="lif_", carry={"valid": n4_valid, "j": n4_j, **({"syn": syn_next} if syn else {}),
-                                                    **carry_vth})
-        # lif_step reads v_th after its cuts: the carried threshold is the one of the neuron in that stage
-        p = layer.neuron_params(lambda: ops.carried["v_th"]) if carry_vth else p
-        i_exc, i_inh = n4_iexc, n4_iinh
-        if syn:
-            syn_sum, i_exc, i_inh = synaptic_current_step(ops, layer, n4["syn"], i_exc, i_inh)
-            m.d.comb += syn_next.eq(syn_sum)
-        new_state = dict(zip(p.state_layout.names, lif_step(ops, p, n4["v"], n4["ref"], n4["adapt"], n4["rng"],
-                                                             i_exc, i_inh)))
-        assert ops.depth == 3, ops.depth
-        if syn:
-            new_state["syn"] = ops.carried["syn"]
-        m.d.sync += [self.wb_valid.eq(ops.carried["valid"]), self.wb_neuron.eq(ops.carried["j"])]
-        m.d.sync += [getattr(self, f"wb_{name}").eq(new_state[name]) for name in state.names]
+        lane_valid = []   # every pipeline valid bit of lane 0 (the first lane is valid whenever any is)
+        wb_j = None
+        for q in range(P):
+            words_q = -(-(n_out - q) // P)   # words of bank q holding a neuron
+            # n1: the drain cycle: the bank's word (read last cycle) and lane q of the feed register
+            n1_valid = Signal(name=f"n1_valid_{q}")
+            m.d.comb += [n1_valid.eq((feed_left != 0) & (feed_w < words_q)), st_rd[q].addr.eq(next_w)]
+            st = sv(st_rd[q].data)
+            n2 = {name: Signal(sv.members[name], name=f"n2_{name}_{q}") for name in state.names}
+            n2_valid, n2_j = Signal(name=f"n2_valid_{q}"), Signal(self.word_bits, name=f"n2_j_{q}")
+            n2_exc, n2_inh = Signal(acc_w, name=f"n2_exc_{q}"), Signal(acc_w, name=f"n2_inh_{q}")
+            n2_others = Signal(lat_bits, name=f"n2_others_{q}")
+            m.d.sync += [n2[name].eq(st[name]) for name in state.names]
+            m.d.sync += [n2_valid.eq(n1_valid), n2_j.eq(feed_w), n2_exc.eq(feed[q][0]), n2_inh.eq(feed[q][1]),
+                         n2_others.eq(cnt_prev - st.spike)]
+            # n2 -> n3: lateral term, excitatory ADC; n3 -> n4: inhibitory ADC (models.synapse's
+            # column_currents, its two ADCs in successive stages)
+            adc = AmaranthOps(m, prefix=f"adc{q}_")
+            n3 = {name: Signal.like(n2[name], name=f"n3_{name}_{q}") for name in state.names}
+            n3_valid, n3_j = Signal(name=f"n3_valid_{q}"), Signal(self.word_bits, name=f"n3_j_{q}")
+            n3_iexc = Signal(current, name=f"n3_iexc_{q}")
+            n3_inh = Signal(inh_w, name=f"n3_inh_{q}")
+            n3_lat = Signal(inh_w, name=f"n3_lat_{q}")
+            exc_scaled = Signal(acc_w + layer.adc_gain, name=f"exc_scaled_{q}")
+            m.d.comb += exc_scaled.eq(adc_scale(layer_rt, n2_exc))
+            m.d.sync += [n3[name].eq(n2[name]) for name in state.names]
+            m.d.sync += [n3_valid.eq(n2_valid), n3_j.eq(n2_j), n3_inh.eq(n2_inh),
+                         n3_iexc.eq(adc_bound(adc, layer_rt, exc_scaled)),
+                         n3_lat.eq(lateral_inhibition(layer, n2_others))]
+            n4 = {name: Signal.like(n2[name], name=f"n4_{name}_{q}") for name in state.names}
+            n4_valid, n4_j = Signal(name=f"n4_valid_{q}"), Signal(self.word_bits, name=f"n4_j_{q}")
+            n4_iexc, n4_iinh = Signal(current, name=f"n4_iexc_{q}"), Signal(current, name=f"n4_iinh_{q}")
+            inh_scaled = Signal(inh_w + layer.adc_gain, name=f"inh_scaled_{q}")
+            m.d.comb += inh_scaled.eq(adc_scale(layer_rt, n3_inh + n3_lat))
+            m.d.sync += [n4[name].eq(n3[name]) for name in state.names]
+            m.d.sync += [n4_valid.eq(n3_valid), n4_j.eq(n3_j), n4_iexc.eq(n3_iexc),
+                         n4_iinh.eq(adc_bound(adc, layer_rt, inh_scaled))]
+            carry_vth = {}
+            if vth_rd:
+                vth_shape = vth_rd[q].data.shape()
+                m.d.comb += vth_rd[q].addr.eq(next_w)
+                vth_n2, vth_n3, vth_n4 = (Signal(vth_shape, name=f"n{k}_v_th_{q}") for k in (2, 3, 4))
+                m.d.sync += [vth_n2.eq(vth_rd[q].data), vth_n3.eq(vth_n2), vth_n4.eq(vth_n3)]
+                carry_vth = {"v_th": vth_n4}
+            # n4..n7: the synaptic current and the LIF rule, pipelined at its stage() cuts; result at n8
+            syn_next = Signal(shape_of(state["syn"]), name=f"syn_next_{q}") if syn else None
+            ops = PipelinedOps(m, prefix=f"lif{q}_", carry={"valid": n4_valid, "j": n4_j,
+                                                            **({"syn": syn_next} if syn else {}), **carry_vth})
+            pq = (_Override(layer.neuron_params(lambda ops=ops: ops.carried["v_th"]),
+                            **{f: v for f, v in lif_fields.items() if f != "v_th"}) if carry_vth else p)
+            i_exc, i_inh = n4_iexc, n4_iinh
+            if syn:
+                syn_sum, i_exc, i_inh = synaptic_current_step(ops, layer_rt, n4["syn"], i_exc, i_inh)
+                m.d.comb += syn_next.eq(syn_sum)
+            new_state = dict(zip(layer.params.state_layout.names, lif_step(ops, pq, n4["v"], n4["ref"], n4["adapt"],
+                                                                            n4["rng"], i_exc, i_inh)))
+            assert ops.depth == 3, ops.depth
+            if syn:
+                new_state["syn"] = ops.carried["syn"]
+            m.d.sync += self.wb_valid[q].eq(ops.carried["valid"])
+            m.d.sync += [getattr(self, f"wb_{name}")[q].eq(new_state[name]) for name in state.names]
+            if q == 0:
+                m.d.sync += self.wb_word.eq(ops.carried["j"])
+                lane_valid = [n1_valid, n2_valid, n3_valid, n4_valid, *ops.history["valid"]]
 
         # --- write-back (and the reset sequence, which writes the initial state) ---------------
         resetting = Signal()
-        r_j = Signal(range(n_out + 1))
+        r_end = max(W, n_t + 1)   # reset sequence length (see control)
+        r_j = Signal(range(r_end + 1))
         r_we = Signal()
-        r_addr = Signal(self.out_bits)
-        m.d.comb += seed_rd.addr.eq(r_j)
-        m.d.sync += [r_we.eq(resetting & (r_j < n_out)), r_addr.eq(r_j)]
+        r_addr = Signal(self.word_bits)
+        m.d.sync += [r_we.eq(resetting & (r_j < W)), r_addr.eq(r_j)]
         with m.If(resetting):
-            with m.If(r_j == n_out):
+            with m.If(r_j == r_end):
                 m.d.sync += resetting.eq(0)
             with m.Else():
                 m.d.sync += r_j.eq(r_j + 1)
-        # the initial word with rng 0: the seed ROM's word goes in its place
         init = sv.const({name: int(x) for name, x in layer.initial_state((), 0).items()}).as_value()
-        # Mux, not m.If: Icarus never runs an `always @*` block whose inputs have not changed since
-        # time 0, so an If-built write address would stay X for the first write-back (neuron 0)
-        reset_word = init | (seed_rd.data << state.offsets()["rng"])
-        m.d.comb += [
-            st_wr.en.eq(r_we | self.wb_valid),
-            st_wr.addr.eq(Mux(r_we, r_addr, self.wb_neuron)),
-            st_wr.data.eq(Mux(r_we, reset_word, Cat(*(getattr(self, f"wb_{name}") for name in state.names)))),
-        ]
-        with m.If(self.wb_valid & self.wb_spike):
+        for q in range(P):
+            m.d.comb += seed_rd[q].addr.eq(r_j)
+            # Mux, not m.If: Icarus never runs an `always @*` block whose inputs have not changed since
+            # time 0, so an If-built write address would stay X for the first write-back (neuron 0)
+            reset_word = init | (seed_rd[q].data << state.offsets()["rng"])
+            m.d.comb += [
+                st_wr[q].en.eq(r_we | self.wb_valid[q]),
+                st_wr[q].addr.eq(Mux(r_we, r_addr, self.wb_word)),
+                st_wr[q].data.eq(Mux(r_we, reset_word, Cat(*(getattr(self, f"wb_{name}")[q] for name in state.names)))),
+            ]
+
+        # --- spike queue: one entry (lane mask, word) per write-back with spikes; one spike per clock out
+        mask = Signal(P)
+        m.d.comb += mask.eq(Cat(*(self.wb_valid[q] & self.wb_spike[q] for q in range(P))))
+        q_w, q_r = Signal(range(W + 1)), Signal(range(W + 1))
+        push, bypass = Signal(), Signal()
+        cur_mask, cur_word = Signal(P), Signal(self.word_bits)
+        rest = Signal(P)
+        q_ready = Signal()
+        # an entry goes straight to the output register when the queue is empty and that register
+        # frees this cycle; otherwise into the queue. With one lane every entry is one spike, the
+        # register frees every cycle and the queue is never used: it is not built.
+        m.d.comb += [push.eq(mask.any()), bypass.eq(push & (rest == 0) & ~q_ready)]
+        if P > 1:
+            m.submodules.spike_queue = q_mem = Memory(shape=unsigned(P + self.word_bits), depth=max(2, W), init=[])
+            q_wr, q_rd = q_mem.write_port(), q_mem.read_port(domain="comb")
+            m.d.comb += [q_wr.en.eq(push & ~bypass), q_wr.addr.eq(q_w), q_wr.data.eq(Cat(mask, self.wb_word)),
+                         q_rd.addr.eq(q_r), q_ready.eq(q_r != q_w)]
+            with m.If(q_wr.en):
+                m.d.sync += q_w.eq(q_w + 1)
+            q_data = q_rd.data
+        else:
+            q_data = Const(0, P + self.word_bits)
+        low = Signal(range(max(2, P)))
+        for q in reversed(range(P)):
+            with m.If(cur_mask[q]):
+                m.d.comb += low.eq(q)
+        m.d.comb += [rest.eq(cur_mask & (cur_mask - 1)),
+                     self.sp_valid.eq(cur_mask.any()),
+                     self.sp_neuron.eq(Cat(low[:max(0, (P - 1).bit_length())], cur_word) if P > 1 else cur_word)]
+        with m.If(rest == 0):
+            with m.If(q_ready):
+                m.d.sync += [cur_mask.eq(q_data[:P]), cur_word.eq(q_data[P:]), q_r.eq(q_r + 1)]
+            with m.Elif(bypass):
+                m.d.sync += [cur_mask.eq(mask), cur_word.eq(self.wb_word)]
+            with m.Else():
+                m.d.sync += cur_mask.eq(0)
+        with m.Else():
+            m.d.sync += cur_mask.eq(rest)
+        with m.If(self.sp_valid):
             m.d.sync += cnt_cur.eq(cnt_cur + 1)
 
         # --- control ----------------------------------------------------------------------------
-        pipe_valid = Cat(*t_valid, n1_valid, n2_valid, n3_valid, n4_valid, *ops.history["valid"], self.wb_valid)
-        m.d.comb += self.busy.eq(issuing | pipe_valid.any() | (feed_left != 0) | resetting | r_we)
-        with m.If(self.start):
-            m.d.sync += [issuing.eq(1), g.eq(0), e.eq(0), gbase.eq(0), cool.eq(0), feed_j.eq(0),
-                         n_ev.eq(ev_count), ev_count.eq(0), cnt_prev.eq(cnt_cur), cnt_cur.eq(0)]
+        # the step's neuron side is idle once its last group is loaded and drained, written back and its
+        # spikes are out (the accumulator pipeline may already hold the next step's tokens)
+        last_loaded = Signal()
+        with m.If(load & (load_base == (G - 1) * D)):
+            m.d.sync += last_loaded.eq(1)
+        neuron_valid = Cat(*lane_valid, self.wb_valid)
+        pipe_valid = Cat(*t_valid, neuron_valid)
+        idle = Signal()
+        m.d.comb += [idle.eq(last_loaded & ~neuron_valid.any() & (feed_left == 0) & ~q_ready & ~cur_mask.any()),
+                     self.finishing.eq(stepping & idle)]
+        with m.If(self.finishing):
+            m.d.sync += [stepping.eq(0), self.finished.eq(1)]
+        m.d.comb += self.busy.eq(stepping | resetting | r_we | pipe_valid.any() | (feed_left != 0) | q_ready |
+                                 cur_mask.any())
+
+        def arm_walker():
+            m.d.sync += [walking.eq(1), g.eq(0), e.eq(0), gbase.eq(0), ev_count.eq(0)]
             if layer.recurrent:
-                m.d.sync += [n_ev.eq(ev_count + rec_count), n_ff.eq(ev_count), rec_count.eq(0), r_bank.eq(w_bank),
-                             w_bank.eq(~w_bank)]
+                m.d.sync += [n_rec.eq(rec_count), rec_count.eq(0), r_bank.eq(w_bank), w_bank.eq(~w_bank)]
+
+        if self.auto_arm:  # the walk of the next step starts as soon as this one's last token is out
+            m.d.comb += self.rearmed.eq(walk_end)
+            with m.If(walk_end):
+                arm_walker()
+        with m.If(self.arm):
+            arm_walker()
+        with m.If(self.go):
+            m.d.sync += [stepping.eq(1), last_loaded.eq(0), go_seen.eq(1), self.finished.eq(0),
+                         load_base.eq(0),
+                         cnt_prev.eq(cnt_cur), cnt_cur.eq(0), q_w.eq(0), q_r.eq(0)]
         with m.If(self.clear_flags):
             m.d.sync += self.overflow.eq(0)
+        # reset: the walker stops; the sequence lasts at least as long as the accumulator pipeline, whose
+        # last tokens land before the accumulators are cleared at its end
         with m.If(self.reset):
             m.d.sync += [resetting.eq(1), r_j.eq(0), ev_count.eq(0), cnt_prev.eq(0), cnt_cur.eq(0),
-                         self.overflow.eq(0)]
+                         self.overflow.eq(0), stepping.eq(0), walking.eq(0), go_seen.eq(0),
+                         last_loaded.eq(0),
+                         self.finished.eq(0)]
             if layer.recurrent:
                 m.d.sync += rec_count.eq(0)
+        with m.If(resetting & (r_j == r_end)):
+            m.d.sync += [a.eq(0) for pair in acc for a in pair]
         return m
 
 
 class SNNCore(wiring.Component):
     """The SNN accelerator core for ``network`` (a :class:`~neuroxide.models.snn.CoreNetwork`).
 
-    ``lanes``: synapses accumulated per clock (1, 2, 4 ... 32; the weights of ``lanes``
-    consecutive columns share one RAM word). ``in_fifo_depth``/``out_fifo_depth``: input event
+    ``lanes``: synapses accumulated per clock (1, 2, 4 ... 128; the weights of ``lanes``
+    consecutive columns share one memory word). ``neurons_per_clock``: parallel neuron lanes
+    (1, 2, 4 ... 32, at most ``lanes``). ``memory``: the
+    weight memory kind (``rtl.snn_memory.MEMORY_KINDS``), one for all layers or a sequence with one
+    per layer. Each layer has its own memory: layer 0 reads the next step's weights while deeper
+    layers read theirs, so single-ported SPRAM cannot be shared between layers. A ``spram`` layer
+    starts with zero weights (SPRAM has no initial contents, the simulation model likewise): they
+    are loaded over the bus (SYNAPSE, ``SNNHost.load_network``) while no step runs. ``runtime_params``: the neuron
+    parameters V_TH .. SYN_DECAY are bus registers (False: build-time constants, the registers read
+    them and ignore writes; smaller, for the iCE40UP5K). ``read_group``: registers per first-stage bus
+    read multiplexer (0: all in one, fewer cells; the latency is BUS_LATENCY either way). ``in_fifo_depth``/``out_fifo_depth``: input event
     and output spike queues (events pushed ahead of their step; spikes for the bus). Ports:
     ``aer_in``, ``aer_out``, ``bus``, ``free_run`` (run steps without a RUN budget), ``step``
     (steps run), ``step_done`` (one-cycle pulse per finished step), ``busy``, ``sops`` and the
@@ -438,11 +750,16 @@ class SNNCore(wiring.Component):
     map and behaviour: module docstring.
     """
 
-    def __init__(self, network, lanes=8, in_fifo_depth=64, out_fifo_depth=256):
+    def __init__(self, network, lanes=8, in_fifo_depth=64, out_fifo_depth=256, neurons_per_clock=1,
+                 memory="bram", runtime_params=True, read_group=READ_GROUP):
         if not isinstance(network, CoreNetwork):
             raise ParameterError("network", type(network).__name__, "a CoreNetwork")
         if lanes not in LANES:
             raise ParameterError("lanes", lanes, " | ".join(map(str, LANES)))
+        allowed = [n for n in NEURONS_PER_CLOCK if n <= lanes]
+        if neurons_per_clock not in allowed:
+            raise ParameterError("neurons_per_clock", neurons_per_clock, " | ".join(map(str, allowed)),
+                                 f"at most lanes={lanes}")
         if len(network.layers) > MAX_LAYERS:
             raise ParameterError("layers", len(network.layers), f"1..{MAX_LAYERS}")
         for k, layer in enumerate(network.layers):
@@ -452,12 +769,22 @@ class SNNCore(wiring.Component):
         for name, depth in (("in_fifo_depth", in_fifo_depth), ("out_fifo_depth", out_fifo_depth)):
             if isinstance(depth, bool) or not isinstance(depth, int) or not 2 <= depth <= 65536:
                 raise ParameterError(name, depth, "2..65536")
+        if isinstance(read_group, bool) or not isinstance(read_group, int) or read_group < 0:
+            raise ParameterError("read_group", read_group, "0 (one group) | 1, 2, ...")
+        self.read_group = read_group
         self.network = network
         self.lanes = lanes
+        self.neurons_per_clock = P = neurons_per_clock
         self.in_fifo_depth = in_fifo_depth
         self.out_fifo_depth = out_fifo_depth
         self.registers = snn_register_map(len(network.layers))  # the bus target's map
-        self.units = [LayerUnit(layer, lanes, seeds) for layer, seeds in zip(network.layers, network.initial_rng())]
+        self.runtime_params = bool(runtime_params)
+        kinds = [memory] * len(network.layers) if isinstance(memory, str) else list(memory)
+        if len(kinds) != len(network.layers) or any(k not in MEMORY_KINDS for k in kinds):
+            raise ParameterError("memory", memory, " | ".join(MEMORY_KINDS) + ", or one of them per layer")
+        self.memory = tuple(kinds)
+        self.units = [LayerUnit(layer, lanes, seeds, P, kind, auto_arm=(k == 0), runtime_params=self.runtime_params)
+                      for k, (layer, seeds, kind) in enumerate(zip(network.layers, network.initial_rng(), kinds))]
         n_layers = len(network.layers)
         self.neuron_bits = _bits(network.n_neurons - 1)
         self.spike_layout = data.StructLayout({"layer": unsigned(4), "neuron": unsigned(10), "step": unsigned(32)})
@@ -470,10 +797,10 @@ class SNNCore(wiring.Component):
             "step": Out(32),
             "step_done": Out(1),
             "sops": Out(32),
-            "wb_valid": Out(1),
+            "wb_valid": Out(P),                       # lane p holds global neuron wb_neuron + p
             "wb_layer": Out(range(max(2, n_layers))),
             "wb_neuron": Out(self.neuron_bits),
-            **writeback_ports(network.state_layout),  # each field as wide as in the widest layer
+            **writeback_ports(network.state_layout, P),  # each field as wide as in the widest layer
         })
 
     def elaborate(self, platform):
@@ -502,6 +829,18 @@ class SNNCore(wiring.Component):
         bus_clear = Signal()
         bus_clear_flags = Signal()
         m.d.comb += self.sops.eq(sops)
+        # run-time neuron parameters, one register per layer, reset to the build-time values
+        # (built without them: the registers read the build-time values and ignore writes)
+        param_regs = {name: [None] * n_layers for name in PARAM_REGISTERS}
+        param_reads = {name: [0] * n_layers for name in PARAM_REGISTERS}
+        for k, unit in enumerate(units):
+            for name, (shape, value) in param_registers(unit.layer).items():
+                if self.runtime_params:
+                    reg = Signal(shape, init=value, name=f"{name.lower()}{k}")
+                    param_regs[name][k] = param_reads[name][k] = reg
+                    m.d.comb += getattr(unit, f"prm_{name.lower()}").eq(reg)
+                else:
+                    param_reads[name][k] = value & 0xFFFF_FFFF
 
         # --- input FIFO: from the stream, or from the bus (the bus wins a shared cycle) --------
         m.d.comb += [
@@ -512,68 +851,90 @@ class SNNCore(wiring.Component):
         word = EVENT_LAYOUT(in_fifo.r_data)
 
         # --- step sequencer ---------------------------------------------------------------------
+        # Every layer's walker is armed for a step before its inputs arrive: layer 0 accumulates the
+        # input events as they are read, layer l+1 the spikes of layer l as they leave it. A layer's
+        # inputs are complete when the end marker has been read (l = 0) or layer l-1 finishes. `go`
+        # (step_done of the previous step) lets the step's neuron side run. Layer 0 (unless
+        # recurrent) re-arms itself after its last token: the next step's input events are read and
+        # accumulated while the deeper layers finish this one.
         unit0 = units[0]
         step_ok = Signal()
         m.d.comb += step_ok.eq(self.free_run | (budget != 0))
-        start = Signal(n_layers)
+        arm, go = Signal(), Signal()
+        fresh = Signal(init=1)    # power-up: arm and go once before the first step
+        end_seen = Signal()       # layer 0's current walk has read its end marker
+        words = Signal()          # layer 0's current walk has read an event
+        owed = Signal(2)          # end markers read whose steps are not done
         for k, unit in enumerate(units):
-            m.d.comb += unit.start.eq(start[k])
+            m.d.comb += [unit.arm.eq(arm), unit.go.eq(go),
+                         unit.in_done.eq(end_seen if k == 0 else (units[k - 1].finished | units[k - 1].finishing))]
         reset_all = Signal()
         for unit in units:
             m.d.comb += unit.reset.eq(reset_all)
         budget_take = Signal()
+        end_read = Signal()
+        m.d.comb += self.step_done.eq(units[-1].finishing)
         with m.FSM(name="seq") as seq:
             with m.State("COLLECT"):
-                with m.If(in_fifo.r_rdy):
+                with m.If(fresh):
+                    m.d.comb += [arm.eq(1), go.eq(1)]
+                    m.d.sync += fresh.eq(0)
+                with m.Elif(in_fifo.r_rdy & ~end_seen):
                     with m.If(word.reset):
-                        m.d.comb += [in_fifo.r_en.eq(1), reset_all.eq(1)]
-                        m.d.sync += self.step.eq(0)
-                        m.next = "RESET"
+                        with m.If((owed == 0) & ~words):
+                            m.d.comb += [in_fifo.r_en.eq(1), reset_all.eq(1)]
+                            m.d.sync += self.step.eq(0)
+                            m.next = "RESET"
                     with m.Elif(word.end_step):
                         with m.If(step_ok):
-                            m.d.comb += [in_fifo.r_en.eq(1), start[0].eq(1), budget_take.eq(~self.free_run)]
-                            m.next = "LAYER0"
+                            m.d.comb += [in_fifo.r_en.eq(1), budget_take.eq(~self.free_run), end_read.eq(1)]
+                            m.d.sync += end_seen.eq(1)
                     with m.Else():
                         m.d.comb += [in_fifo.r_en.eq(1), unit0.ev_we.eq(1), unit0.ev_index.eq(word.index)]
+                        m.d.sync += words.eq(1)
             with m.State("RESET"):
                 with m.If(~Cat(*(u.busy for u in units)).any()):
+                    m.d.comb += [arm.eq(1), go.eq(1)]
                     m.next = "COLLECT"
-            for k, unit in enumerate(units):
-                with m.State(f"LAYER{k}"):
-                    with m.If(~unit.busy):
-                        if k + 1 < n_layers:
-                            m.d.comb += start[k + 1].eq(1)
-                            m.next = f"LAYER{k + 1}"
-                        else:
-                            m.d.sync += self.step.eq(self.step + 1)
-                            m.d.comb += self.step_done.eq(1)
-                            m.next = "COLLECT"
-
-        m.d.comb += self.busy.eq(~seq.ongoing("COLLECT"))
-
+        with m.If(self.step_done):
+            m.d.sync += self.step.eq(self.step + 1)
+            m.d.comb += go.eq(1)
+            for k, unit in enumerate(units):  # the deeper layers' walkers start the next step now
+                if not unit.auto_arm:
+                    m.d.comb += unit.arm.eq(1)
+        with m.If(unit0.rearmed if unit0.auto_arm else unit0.arm):
+            m.d.sync += [end_seen.eq(0), words.eq(0)]
+        m.d.sync += owed.eq(owed + end_read - self.step_done)
+        # running a step: its end marker has been read and it is not done (events read ahead of their
+        # end marker are being collected, as in the first core, not run)
+        m.d.comb += self.busy.eq((owed != 0) | ~seq.ongoing("COLLECT"))
         # layer k's spikes are layer k+1's events
         for k in range(1, n_layers):
             prev = units[k - 1]
-            m.d.comb += [units[k].ev_we.eq(prev.wb_valid & prev.wb_spike), units[k].ev_index.eq(prev.wb_neuron)]
+            m.d.comb += [units[k].ev_we.eq(prev.sp_valid), units[k].ev_index.eq(prev.sp_neuron)]
 
-        # --- write-back snoop, AER output, counters ---------------------------------------------
+        # --- write-back snoop (one layer writes back at a time), AER output, counters ----------
         offsets = net.offsets
+        P = self.neurons_per_clock
         for k, unit in enumerate(units):
-            with m.If(unit.wb_valid):
-                m.d.comb += [self.wb_valid.eq(1), self.wb_layer.eq(k), self.wb_neuron.eq(unit.wb_neuron + int(offsets[k])),
-                             *(getattr(self, f"wb_{name}").eq(getattr(unit, f"wb_{name}"))
-                               for name in unit.layer.state_layout.names),
-                             self.aer_out.payload.neuron.eq(unit.wb_neuron)]
-            with m.If(unit.wb_valid & unit.wb_spike):
-                m.d.sync += spikes[k].eq(spikes[k] + 1)
+            with m.If(unit.wb_valid.any()):
+                m.d.comb += [self.wb_valid.eq(unit.wb_valid), self.wb_layer.eq(k),
+                             self.wb_neuron.eq(unit.wb_word * P + int(offsets[k]))]
+                for name in unit.layer.state_layout.names:
+                    for q in range(P):
+                        m.d.comb += getattr(self, f"wb_{name}")[q].eq(getattr(unit, f"wb_{name}")[q])
+        spike_layer = Signal.like(self.wb_layer)
         fire = Signal()
+        for k, unit in enumerate(units):
+            with m.If(unit.sp_valid):
+                m.d.comb += [fire.eq(1), spike_layer.eq(k), self.aer_out.payload.neuron.eq(unit.sp_neuron)]
+                m.d.sync += spikes[k].eq(spikes[k] + 1)
         m.d.comb += [
-            fire.eq(self.wb_valid & self.wb_spike),
             self.aer_out.valid.eq(fire),
-            self.aer_out.payload.layer.eq(self.wb_layer),
+            self.aer_out.payload.layer.eq(spike_layer),
             self.aer_out.payload.step.eq(self.step),
-            out_fifo.w_data.eq(pack(out_event, neuron=self.aer_out.payload.neuron, step=self.step, layer=self.wb_layer)),
-            out_fifo.w_en.eq(fire & (out_mask >> self.wb_layer)[0]),
+            out_fifo.w_data.eq(pack(out_event, neuron=self.aer_out.payload.neuron, step=self.step, layer=spike_layer)),
+            out_fifo.w_en.eq(fire & (out_mask >> spike_layer)[0]),
         ]
         with m.If(out_fifo.w_en & ~out_fifo.w_rdy):
             m.d.sync += out_overflow.eq(1)
@@ -581,16 +942,11 @@ class SNNCore(wiring.Component):
         m.d.sync += cycles.eq(cycles + 1)
         with m.If(self.busy):
             m.d.sync += busy_cycles.eq(busy_cycles + 1)
-        # SOPs: counted when a layer starts, from the events it latches (n_events is valid one
-        # cycle later, so count then)
-        started = Signal(n_layers)
-        m.d.sync += started.eq(start)
+        # SOPs: n_out of a layer per event it takes (each event enters group 0 once), the sum of
+        # the layers' terms and the 32-bit total in separate cycles
         sop_add = Signal(32)
-        for k, unit in enumerate(units):
-            with m.If(started[k]):
-                m.d.comb += sop_add.eq(unit.n_events * net.layers[k].n_out)
-        sop_add_r = Signal(32)  # registered: the product and the 32-bit sum in separate cycles
-        m.d.sync += [sop_add_r.eq(sop_add), sops.eq(sops + sop_add_r)]
+        m.d.sync += sop_add.eq(sum(Mux(unit.issued, net.layers[k].n_out, 0) for k, unit in enumerate(units)))
+        m.d.sync += sops.eq(sops + sop_add)
         m.d.sync += budget.eq(budget + bus_budget_add - budget_take)
         with m.If(bus_clear):
             m.d.sync += [cycles.eq(0), busy_cycles.eq(0), sops.eq(0)] + [s.eq(0) for s in spikes]
@@ -632,40 +988,64 @@ class SNNCore(wiring.Component):
                              unit.w_data.eq(Cat(word.w_exc[:layer.weight_bits], word.w_inh[:layer.weight_bits]))]
 
         def pop_spike():
-            with m.If(out_fifo.r_rdy):
-                m.d.comb += bus_pop.eq(1)
-                m.d.sync += r_data.eq(out_fifo.r_data | regs.encode("OUT_EVENT", valid=1))
+            m.d.comb += bus_pop.eq(out_fifo.r_rdy)
+            return Mux(out_fifo.r_rdy, out_fifo.r_data | regs.encode("OUT_EVENT", valid=1), 0)
+
+        read_handlers = {
+            "ID": regs["ID"].reset,
+            "STATUS": pack(regs["STATUS"], busy=self.busy, in_empty=~in_fifo.r_rdy,
+                           in_full=~in_fifo.w_rdy, out_ready=out_fifo.r_rdy,
+                           overflow=Cat(*(u.overflow for u in units)).any(), out_overflow=out_overflow),
+            "RUN": budget,
+            "OUT_EVENT": pop_spike,
+            "STEP": self.step,
+            "CYCLES": cycles,
+            "BUSY": busy_cycles,
+            "SOPS": sops,
+            "OUT_MASK": out_mask,
+            "CONFIG": regs.encode("CONFIG", layers=n_layers, lanes=self.lanes,
+                                  out_fifo_depth=self.out_fifo_depth,
+                                  neurons_log2=self.neurons_per_clock.bit_length() - 1),
+            "OUT_LEVEL": out_fifo.level,
+            "SPIKES": spikes,
+            "SHAPE": [regs.encode("SHAPE", n_in=layer.n_in, n_out=layer.n_out) for layer in net.layers],
+            **param_reads,
+        }
+        # the read mux in two register stages (Fmax): EXEC selects within groups of at most
+        # `read_group` registers/elements (OUT_EVENT in a group of its own) into r_part[g] (0 where
+        # the address is not in group g), READ ORs the groups into r_data; ACK follows, so a bus
+        # access takes BUS_LATENCY clocks stb -> ack
+        items = [(name, k) for name, h in read_handlers.items()
+                 for k in (range(len(h)) if isinstance(h, (list, tuple)) else [None])]
+        # OUT_EVENT alone: the output FIFO's word comes straight from block RAM (slow clock-to-out)
+        items.remove(("OUT_EVENT", None))
+        size = self.read_group or len(items)
+        groups = [{("OUT_EVENT", None)}] + [set(items[g:g + size]) for g in range(0, len(items), size)]
+        r_parts = [Signal(32, name=f"r_part{g}") for g in range(len(groups))]
+
+        def group_handlers(members):
+            return {name: ([e if (name, k) in members else 0 for k, e in enumerate(h)]
+                           if isinstance(h, (list, tuple)) else (h if (name, None) in members else 0))
+                    for name, h in read_handlers.items()}
 
         decoder = RegisterDecoder(regs, b_addr)
         with m.FSM(name="bus"):
             with m.State("IDLE"):
                 with m.If(bus.stb):
-                    m.d.sync += [b_addr.eq(bus.addr), b_data.eq(bus.w_data), b_we.eq(bus.we), r_data.eq(0), b_err.eq(0)]
+                    m.d.sync += [b_addr.eq(bus.addr), b_data.eq(bus.w_data), b_we.eq(bus.we), b_err.eq(0)]
                     m.next = "EXEC"
             with m.State("EXEC"):
-                m.next = "ACK"
+                m.next = "READ"
+                m.d.sync += [part.eq(0) for part in r_parts]
                 with m.If(b_we):
                     decoder.write(m, b_data, {"CTRL": clear, "RUN": add_budget, "EVENT": push_event,
-                                              "OUT_MASK": out_mask, "SYNAPSE": write_synapse})
+                                              "OUT_MASK": out_mask, "SYNAPSE": write_synapse, **param_regs})
                 with m.Else():
-                    decoder.read(m, r_data, {
-                        "ID": regs["ID"].reset,
-                        "STATUS": pack(regs["STATUS"], busy=self.busy, in_empty=~in_fifo.r_rdy,
-                                       in_full=~in_fifo.w_rdy, out_ready=out_fifo.r_rdy,
-                                       overflow=Cat(*(u.overflow for u in units)).any(), out_overflow=out_overflow),
-                        "RUN": budget,
-                        "OUT_EVENT": pop_spike,
-                        "STEP": self.step,
-                        "CYCLES": cycles,
-                        "BUSY": busy_cycles,
-                        "SOPS": sops,
-                        "OUT_MASK": out_mask,
-                        "CONFIG": regs.encode("CONFIG", layers=n_layers, lanes=self.lanes,
-                                              out_fifo_depth=self.out_fifo_depth),
-                        "OUT_LEVEL": out_fifo.level,
-                        "SPIKES": spikes,
-                        "SHAPE": [regs.encode("SHAPE", n_in=layer.n_in, n_out=layer.n_out) for layer in net.layers],
-                    }, domain="sync")
+                    for members, part in zip(groups, r_parts):
+                        decoder.read(m, part, group_handlers(members), domain="sync")
+            with m.State("READ"):
+                m.next = "ACK"
+                m.d.sync += r_data.eq(reduce(operator.or_, r_parts))
             with m.State("ACK"):
                 m.d.comb += [bus.ack.eq(1), bus.err.eq(b_err), bus.r_data.eq(r_data)]
                 m.next = "IDLE"

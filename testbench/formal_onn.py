@@ -39,7 +39,8 @@ from neuroxide.rtl.layout import item_ports, shape_of
 
 from .formal import clamp, wire, xorshift32_spec
 
-__all__ = ["HARNESSES", "PROPERTIES", "ONN_PROPERTIES", "ONNUpdateProperties", "ONN_NARROW", "ONN_P3",
+__all__ = ["HARNESSES", "PROPERTIES", "ONN_PROPERTIES", "ONNUpdateProperties", "ONNLaneAccumulatorProperties",
+           "ONNLaneScheduleProperties", "ONN_NARROW", "ONN_P3",
            "ONN_MAXCUT_G1", "ONN_WIDE"]
 
 ONN_PROPERTIES = (
@@ -54,6 +55,9 @@ ONN_PROPERTIES = (
     "the gates' noise amplitude amp == noise_max - min(noise_max - noise_min, (t * noise_rate) >> 12) within "
     "noise_min..noise_max (saturates at noise_min), and noise within -amp..amp",
     "(onn-core-t-saturates, on ONNCore) the step index t holds or counts up by one and saturates at 2**16 - 1",
+    "(onn-lanes-accumulator, on LaneAccumulator) for couplings check_couplings accepts, every row's h and hs "
+    "equal the exact sums over the lanes and words, and |h| <= 2**(acc_bits - 1) - 1: the accumulator never "
+    "wraps and never needs to saturate",
 )
 
 # narrow: 16 phases, every clamp and min reachable (|h * 3 >> 1| up to 24 > couple_max 3; t * rate >> 12 up to
@@ -184,8 +188,166 @@ def _onn_cases():
         "onn-maxcut-g1": ONNUpdateProperties(ONN_MAXCUT_G1),
         "onn-wide-p12": ONNUpdateProperties(ONN_WIDE),
         "onn-core-t-saturates": ONNStepCounterProperties(ONN_NARROW, 2),
+        "onn-lanes-accumulator": ONNLaneAccumulatorProperties(ONN_NARROW, 2),
     }
 
 
 HARNESSES = {"onn": _onn_cases}
 PROPERTIES = {"onn": ONN_PROPERTIES}
+
+
+class ONNLaneAccumulatorProperties(wiring.Component):
+    """The lane datapath of the core (:class:`~neuroxide.rtl.onn_core.LaneAccumulator`: products,
+    registered adder tree, row accumulator) with ``lanes`` lanes and ``params``: every row's
+    ``h`` and ``hs`` equal the exact sums ``sum w_l * out(phase_l)`` and ``sum w_l * s(phase_l)``
+    over the row's words, computed here in 48-bit arithmetic with the model's triangle and spin
+    written out again, ``latency + 1`` clocks after the row's last word; and ``|h| <= 2**(acc_bits - 1) - 1``: the
+    ``acc_bits + 1``-bit accumulator never reaches its wrap (no saturation is needed, none happens).
+
+    Inputs are free every clock (valid, last, every lane's weight and phase), under the assumption
+    ``check_couplings`` enforces on the couplings: ``Q * sum |w|`` over a row stays within the
+    signed ``spec_acc_bits`` range (default ``params.acc_bits``; a wider one must FAIL), and what
+    :class:`ONNLaneScheduleProperties` proves of the scheduler: a row's words come on consecutive
+    clocks (for the induction, a row spans at most ``row_words`` words).
+    """
+
+    def __init__(self, params: ONNParams, lanes, spec_acc_bits=None, row_words=3):
+        self.params, self.lanes, self.row_words = params, lanes, row_words
+        self.spec_acc_bits = params.acc_bits if spec_acc_bits is None else spec_acc_bits
+        self.formal_depth = row_words + lanes.bit_length() + 5
+        super().__init__({"valid": In(1), "last": In(1),
+                          "w": In(signed(params.weight_bits)).array(lanes),
+                          "phase": In(params.phase_bits).array(lanes)})
+
+    def elaborate(self, platform):
+        from amaranth.hdl import Assume
+
+        from neuroxide.rtl.onn_core import LaneAccumulator
+        m = Module()
+        p, L = self.params, self.lanes
+        dut = m.submodules.dut = LaneAccumulator(p, L)
+        m.d.comb += [dut.valid.eq(self.valid), dut.last.eq(self.last)]
+        m.d.comb += [dut.w[k].eq(self.w[k]) for k in range(L)] + [dut.phase[k].eq(self.phase[k]) for k in range(L)]
+        w = 48
+        H, Q, full = 1 << (p.phase_bits - 1), 1 << (p.phase_bits - 2), 1 << p.phase_bits
+        word_sum = wire(m, "word_sum", 0, signed(w))
+        word_ssum = wire(m, "word_ssum", 0, signed(w))
+        word_abs = wire(m, "word_abs", 0, signed(w))
+        terms, sterms, absw = [], [], []
+        for k in range(L):
+            ph = self.phase[k]
+            dist = wire(m, f"dist{k}", Mux(ph <= H, ph, full - ph), signed(w))  # circular distance to 0
+            out = wire(m, f"out_spec{k}", Q - dist, signed(w))
+            spin = wire(m, f"spin_spec{k}", Mux((ph < Q) | (ph >= full - Q), 1, -1), signed(w))
+            terms.append(self.w[k] * out)
+            sterms.append(self.w[k] * spin)
+            absw.append(Mux(self.w[k] < 0, -self.w[k], self.w[k]))
+        m.d.comb += [word_sum.eq(sum(terms)), word_ssum.eq(sum(sterms)), word_abs.eq(sum(absw) * Q)]
+        row_sum, row_ssum, row_abs = Signal(signed(w)), Signal(signed(w)), Signal(signed(w))
+        words = Signal(range(self.row_words + 1))
+        in_row = Signal(name="in_row")  # the last word was valid and not its row's last
+        m.d.sync += in_row.eq(Mux(self.valid, ~self.last, in_row))
+        m.d.comb += Assume(~in_row | self.valid)  # a row's words come on consecutive clocks (the scheduler)
+        with m.If(self.valid):
+            m.d.comb += Assume(row_abs + word_abs <= signed_max(self.spec_acc_bits))
+            m.d.comb += Assume(self.last | (words < self.row_words - 1))
+            with m.If(self.last):
+                m.d.sync += [row_sum.eq(0), row_ssum.eq(0), row_abs.eq(0), words.eq(0)]
+            with m.Else():
+                m.d.sync += [row_sum.eq(row_sum + word_sum), row_ssum.eq(row_ssum + word_ssum),
+                             row_abs.eq(row_abs + word_abs), words.eq(words + 1)]
+        # the exact row sums, delayed as the datapath delays them (latency + 1 clocks)
+        v, h, hs = Signal(), Signal(signed(w)), Signal(signed(w))
+        m.d.sync += [v.eq(self.valid & self.last), h.eq(row_sum + word_sum), hs.eq(row_ssum + word_ssum)]
+        for _ in range(dut.latency):
+            v2, h2, hs2 = Signal(), Signal(signed(w)), Signal(signed(w))
+            m.d.sync += [v2.eq(v), h2.eq(h), hs2.eq(hs)]
+            v, h, hs = v2, h2, hs2
+        # the running sums: the datapath's accumulator holds the row's sum of the words that entered
+        # `latency` clocks ago (an invariant the induction needs)
+        run, run_s = row_sum, row_ssum
+        for _ in range(dut.latency):
+            r2, rs2 = Signal(signed(w)), Signal(signed(w))
+            m.d.sync += [r2.eq(run), rs2.eq(run_s)]
+            run, run_s = r2, rs2
+        valid = Signal(range(dut.latency + 2), name="past_valid")
+        with m.If(valid <= dut.latency):
+            m.d.sync += valid.eq(valid + 1)
+        # the specification's own bookkeeping (invariants for the induction): between rows the sums are
+        # 0; within one |row sum| <= Q * sum |w| <= the budget
+        m.d.comb += [Assert(in_row | ((row_sum == 0) & (row_ssum == 0) & (row_abs == 0) & (words == 0))),
+                     Assert((row_sum <= row_abs) & (-row_sum <= row_abs) & (row_abs <= signed_max(self.spec_acc_bits))),
+                     Assert((row_ssum * Q <= row_abs) & (-row_ssum * Q <= row_abs))]
+        with m.If(valid > dut.latency):
+            m.d.comb += [Assert(dut.acc == run, "acc is the exact running sum of the row"),
+                         Assert(dut.acc_s == run_s, "acc_s is the exact running sum of the row's spins")]
+        with m.If(valid != 0):
+            m.d.comb += [
+                Assert(dut.h_valid == v, "h_valid follows the row's last word by latency + 1 clocks"),
+                Assert(~v | (dut.h == h), "h is the exact sum of the row's terms (no wrap)"),
+                Assert(~v | (dut.hs == hs), "hs is the exact sum of the row's weighted spins"),
+                Assert(~v | ((dut.h <= signed_max(p.acc_bits)) & (dut.h >= -signed_max(p.acc_bits))),
+                       "|h| <= 2**(acc_bits - 1) - 1: the accumulator never reaches its wrap"),
+            ]
+        return m
+
+
+def signed_max(bits):
+    """Largest value of a signed ``bits + 1``-bit accumulator that check_couplings lets h reach:
+    the signed range of ``acc_bits`` (``neuroxide.models.fixedpoint.signed_range``)."""
+    from neuroxide.models.fixedpoint import signed_range
+    return signed_range(bits)[1]
+
+
+class ONNLaneScheduleProperties(wiring.Component):
+    """The lane scheduler of :class:`~neuroxide.rtl.onn_core.ONNCore` (``n`` oscillators, ``lanes``
+    lanes, dense or sparse, random couplings of ``seed``): within every step the coupling word
+    address issued is the count of words issued before it in the step (0, 1, 2, ... : no word read
+    twice, none skipped), and at the bank swap that count is the W of the cycle formula (every
+    coupling word, so every coupling of every bank, read exactly once a sweep); every oscillator is
+    updated exactly once a step, in row order. ``start``/``run_steps`` are free (any sequence of runs);
+    no host access. ``spec_words`` (default W) must FAIL when wrong.
+    """
+
+    def __init__(self, params: ONNParams, n=3, lanes=2, dense=False, seed=1, spec_words=None):
+        import numpy as np
+        import scipy.sparse as sp
+
+        from neuroxide.rtl.onn_core import row_words
+        rng = np.random.default_rng(seed)
+        a = np.triu(rng.integers(-1, 2, size=(n, n)), 1)
+        J = a + a.T
+        self.J = J if dense else sp.csr_matrix(J)
+        self.params, self.n, self.lanes, self.dense = params, n, lanes, dense
+        self.words = int(row_words(self.J, dense, lanes).sum())
+        self.spec_words = self.words if spec_words is None else spec_words
+        self.formal_depth = 2 * (self.words + 10 + lanes.bit_length())  # two steps
+        super().__init__({"start": In(1), "run_steps": In(16)})
+
+    def elaborate(self, platform):
+        from neuroxide.rtl.onn_core import ONNCore
+        m = Module()
+        core = m.submodules.core = ONNCore(self.params, self.n, self.J, dense=self.dense, lanes=self.lanes)
+        m.d.comb += [core.start.eq(self.start), core.run_steps.eq(self.run_steps), core.bus.stb.eq(0)]
+        issued = Signal(range(core.bank_depth + 2), name="issued")
+        updated = Signal(range(self.n + 2), name="updated")
+        starting = Signal()
+        m.d.comb += starting.eq(self.start & ~core.busy)
+        with m.If(core.probe_swap | starting):
+            m.d.sync += [issued.eq(0), updated.eq(0)]
+        with m.Else():
+            with m.If(core.probe_issue):
+                m.d.sync += issued.eq(issued + 1)
+            with m.If(core.upd_valid):
+                m.d.sync += updated.eq(updated + 1)
+        with m.If(core.busy):
+            m.d.comb += [
+                Assert(~core.probe_issue | (core.probe_addr == issued), "word address = words issued before it"),
+                Assert(~core.probe_swap | (issued == self.spec_words), "W words issued a step"),
+                Assert(~core.probe_swap | (core.probe_words == self.spec_words), "the walk ends at word W - 1"),
+                Assert(~core.upd_valid | (core.upd_row == updated), "rows updated in order"),
+                Assert(~core.probe_swap | (updated == self.n), "every oscillator updated once a step"),
+            ]
+        with m.Else():
+            m.d.comb += [Assert(issued == 0), Assert(updated == 0), Assert(~core.upd_valid)]
+        return m

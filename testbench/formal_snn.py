@@ -21,8 +21,17 @@ Parameter sets: ``snn-core-default`` (the LIF of the snn-core design's random ne
 ``snn-core-digits`` (the hidden layer ``models.train.convert`` produces for the digits network),
 ``snn-core-nir`` (layer 0 of ``examples/nir_example.py``'s ``neuroxide nir import``),
 ``snn-core-narrow`` (8-bit membrane, every feature on, every saturation edge reachable).
+Group ``snn-core-acc``: :class:`SNNAccumulatorProperties`, one accumulator of a lane as every layer
+unit builds it (``rtl.snn_core.accumulate``, width ``rtl.snn_core.accumulator_bits``), fed a free
+weight level every clock and free valid/last bits, under the walker's guarantee that a group sees
+at most ``n_rows`` tokens (each event once). Proven: the accumulator equals the exact (wide) sum
+of the group's weights so far, never exceeds ``tokens x max level`` (it cannot wrap), and the sum
+handed to the neuron lanes on the group's last token is the exact sum. The P neuron lanes of a
+layer are P copies of the pipeline of group ``snn-core`` (one code path, ``LayerUnit`` builds it
+per lane).
+
 Not covered: a layer's synaptic current (``CoreLayer.syn_decay``), the ADC stages in front of the
-rule and the state RAM / accumulator scheduling (the cocotb bench checks the full state of every
+rule and the state RAM / walker scheduling (the cocotb bench checks the full state of every
 write-back against the model).
 """
 
@@ -34,11 +43,13 @@ from neuroxide.models.lif import LIFParams, lif_step
 from neuroxide.models.snn_registers import NEURON_INDEX_BITS
 from neuroxide.rtl.fixedpoint import PipelinedOps
 from neuroxide.rtl.layout import item_ports, shape_of
+from neuroxide.rtl.snn_core import accumulate, accumulator_bits
 
 from .formal import lif_spec
 
-__all__ = ["HARNESSES", "PROPERTIES", "SNN_CORE_PROPERTIES", "SNNNeuronProperties", "SNN_DEFAULT", "SNN_DIGITS",
-           "SNN_NIR", "SNN_NARROW", "INDEX_BITS"]
+__all__ = ["HARNESSES", "PROPERTIES", "SNN_CORE_PROPERTIES", "SNN_ACC_PROPERTIES", "SNNNeuronProperties",
+           "SNNAccumulatorProperties", "ACC_CASES", "SNN_DEFAULT", "SNN_DIGITS", "SNN_NIR", "SNN_NARROW",
+           "INDEX_BITS"]
 
 INDEX_BITS = NEURON_INDEX_BITS  # neuron index of a layer of MAX_NEURONS (rtl.snn_core)
 
@@ -143,6 +154,57 @@ class SNNNeuronProperties(wiring.Component):
         return m
 
 
+SNN_ACC_PROPERTIES = (
+    "the accumulator equals the exact sum of the group's weights so far (wide arithmetic)",
+    "the accumulator never exceeds tokens x max level: its width holds n_rows x max level, it cannot wrap",
+    "the sum handed over on the group's last token is the exact sum of the group's weights",
+)
+
+# (n_rows, weight_bits): the digits hidden layer, MNIST 784 inputs, the widest rows, 1-bit and 8-bit levels
+ACC_CASES = {"acc-digits": (64, 4), "acc-mnist": (784, 4), "acc-rows-max": (2048, 8), "acc-one-row": (1, 8),
+             "acc-1bit": (1000, 1)}
+
+
+class SNNAccumulatorProperties(wiring.Component):
+    """:data:`SNN_ACC_PROPERTIES` for an accumulator of a layer with ``n_rows`` weight rows of
+    ``weight_bits`` levels; ``acc_bits`` (default ``accumulator_bits``) narrower must FAIL."""
+
+    def __init__(self, n_rows, weight_bits, acc_bits=None):
+        self.n_rows, self.weight_bits = n_rows, weight_bits
+        self.acc_bits = acc_bits or accumulator_bits(n_rows, weight_bits)
+        super().__init__({"valid": In(1), "last": In(1), "w": In(unsigned(weight_bits))})
+        self.formal_depth = 4
+
+    def elaborate(self, platform):
+        m = Module()
+        top = (1 << self.weight_bits) - 1
+        wide = unsigned(self.acc_bits + 16)
+        acc = Signal(self.acc_bits, name="acc")
+        load = Signal()
+        m.d.comb += load.eq(self.valid & self.last)
+        total = accumulate(m, acc, self.w, self.valid, load, "total")
+        # the harness's bookkeeping: tokens of the group so far and their exact sum
+        count = Signal(range(self.n_rows + 1), name="count")
+        exact = Signal(wide, name="exact")
+        with m.If(load):
+            m.d.sync += [count.eq(0), exact.eq(0)]
+        with m.Elif(self.valid):
+            m.d.sync += [count.eq(count + 1), exact.eq(exact + self.w)]
+        # the walker's guarantee: a group has at most n_rows tokens (this one included)
+        m.d.comb += Assume(~self.valid | (count < self.n_rows))
+        m.d.comb += Assume(count <= self.n_rows)
+        m.d.comb += [
+            Assert(acc == exact, "the accumulator is the exact sum so far"),
+            Assert(exact <= count * top, "never above tokens x max level"),
+            Assert(~load | (total == exact + self.w), "the group's sum handed over is exact"),
+        ]
+        return m
+
+
+def _acc_cases():
+    return {name: SNNAccumulatorProperties(*case) for name, case in ACC_CASES.items()}
+
+
 def _snn_cases():
     return {
         "snn-core-default": SNNNeuronProperties(SNN_DEFAULT),
@@ -152,5 +214,5 @@ def _snn_cases():
     }
 
 
-HARNESSES = {"snn-core": _snn_cases}
-PROPERTIES = {"snn-core": SNN_CORE_PROPERTIES}
+HARNESSES = {"snn-core": _snn_cases, "snn-core-acc": _acc_cases}
+PROPERTIES = {"snn-core": SNN_CORE_PROPERTIES, "snn-core-acc": SNN_ACC_PROPERTIES}

@@ -13,7 +13,7 @@ from amaranth.lib import wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-from neuroxide.rtl.onn_core import ONNCore
+from neuroxide.rtl.onn_core import DEFAULT_LANES, ONNCore
 
 __all__ = ["ONNBenchTop", "unpack_trace"]
 
@@ -25,9 +25,9 @@ def unpack_trace(words, params, n, steps):
 
 
 class ONNBenchTop(wiring.Component):
-    def __init__(self, params, n, J, dense, seed, chunk):
+    def __init__(self, params, n, J, dense, seed, chunk, lanes=DEFAULT_LANES):
         self.params, self.n, self.chunk = params, n, chunk
-        self.core = ONNCore(params, n, J, dense=dense, seed=seed)
+        self.core = ONNCore(params, n, J, dense=dense, seed=seed, lanes=lanes)
         super().__init__({"go": In(1), "busy": Out(1), "done": Out(1)})
 
     def elaborate(self, platform):

@@ -96,14 +96,16 @@ def icarus_safe(verilog_text):
                             verilog_text)
 
 
-def run_bench(simulator, verilog_text, toplevel, test_module, config, build_dir, waves=None, progress=None):
+def run_bench(simulator, verilog_text, toplevel, test_module, config, build_dir, waves=None, progress=None,
+              extra_sources=(), includes=()):
     """Build ``verilog_text`` for ``simulator`` in ``build_dir`` and run cocotb ``test_module``.
 
     ``config`` (JSON-able) reaches the bench through the file named by ``NEUROXIDE_BENCH_CONFIG``;
     the bench writes its result to ``NEUROXIDE_BENCH_RESULT``, which is returned as a dict with
     ``build_s`` and ``run_s`` added. ``waves``: path of a waveform file to keep (VCD/FST), or None.
     ``progress(done, total)`` is called as the bench reports finished steps (file
-    ``NEUROXIDE_BENCH_PROGRESS``).
+    ``NEUROXIDE_BENCH_PROGRESS``). ``extra_sources``/``includes``: more Verilog files and include
+    folders (the vendor cell models of a gate-level run, :mod:`neuroxide.testbench.gatelevel`).
     """
     if simulator not in SIMULATORS:
         raise ParameterError("simulator", simulator, " | ".join(SIMULATORS))
@@ -136,7 +138,8 @@ def run_bench(simulator, verilog_text, toplevel, test_module, config, build_dir,
         runner = get_runner(simulator)
         t0 = time.perf_counter()
         try:
-            runner.build(sources=[source], hdl_toplevel=toplevel, build_dir=build_dir, build_args=build_args,
+            runner.build(sources=[source, *map(Path, extra_sources)], includes=[*map(Path, includes)],
+                         hdl_toplevel=toplevel, build_dir=build_dir, build_args=build_args,
                          timescale=("1ns", "1ps"), waves=waves is not None, log_file=build_dir / "build.log")
         except (SystemExit, Exception) as exc:
             raise ToolchainError(f"{simulator} build failed; see {build_dir / 'build.log'}: {exc}") from exc
@@ -180,14 +183,16 @@ def run_bench(simulator, verilog_text, toplevel, test_module, config, build_dir,
 
 
 def simulate_chunked(cfg, make_top, bench, simulator, steps, build_dir, waves=None, progress=None,
-                     chunk=2048, extra_config=None):
+                     chunk=2048, extra_config=None, netlist=None):
     """cocotb run of a chunked neuron bench top (``neuroxide.testbench.chunked``).
 
     ``cfg`` is a design configuration (``design``, ``n``, ``to_dict()``); ``make_top(chunk)`` builds
     the bench top for chunks of ``chunk`` steps; ``bench`` names its Verilog top and its cocotb
     module ``neuroxide.testbench.<bench>``; ``extra_config`` is added to the bench configuration
-    (e.g. a different model for the negative test). Returns the ``neuroxide simulate`` JSON of a
-    neuron design.
+    (e.g. a different model for the negative test). ``netlist(verilog_text, build_dir) ->
+    (verilog_text, extra_sources, includes)`` replaces the design under test by another netlist before
+    the run (the post-synthesis one: :func:`neuroxide.testbench.gatelevel.gate_level_netlist`).
+    Returns the ``neuroxide simulate`` JSON of a neuron design.
     """
     from amaranth.back import verilog
 
@@ -198,8 +203,11 @@ def simulate_chunked(cfg, make_top, bench, simulator, steps, build_dir, waves=No
     t0 = time.perf_counter()
     text = verilog.convert(make_top(chunk), name=bench, emit_src=False)
     config = cfg.to_dict() | {"steps": steps, "chunk": chunk} | (extra_config or {})
+    extra_sources, includes = (), ()
+    if netlist is not None:
+        text, extra_sources, includes = netlist(text, Path(build_dir) / simulator)
     result = run_bench(simulator, text, bench, f"neuroxide.testbench.{bench}", config, Path(build_dir) / simulator,
-                       waves=waves, progress=progress)
+                       waves=waves, progress=progress, extra_sources=extra_sources, includes=includes)
     return {"design": cfg.design, "simulator": simulator, "steps": result["steps"], "cycles": result["cycles"],
             "mismatches": result["mismatches"], "wall_s": round(time.perf_counter() - t0, 3),
             "neurons": cfg.n, "spikes": result["spikes"], "field_mismatches": result["field_mismatches"],

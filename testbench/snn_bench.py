@@ -42,7 +42,7 @@ def network_from_dict(d):
 
 
 def run_network(network, in_spikes, simulator=None, build_dir="build/snn_rtl", progress=None, lanes=DEFAULT_LANES,
-                waves=None, model_network=None, chunk=None):
+                waves=None, model_network=None, chunk=None, neurons_per_clock=None):
     """Run ``network`` on the SNN core's Verilog in ``simulator`` (icarus | verilator, default: the
     first available) over ``in_spikes`` (0/1 ``(steps, batch, n_in)``; samples one after another,
     state reset between them) and compare with ``SNNModel`` at every step.
@@ -53,6 +53,7 @@ def run_network(network, in_spikes, simulator=None, build_dir="build/snn_rtl", p
     running steps), "sops", "sops_rtl" (the core's own SOP counter), "sop_per_cycle", "simulator",
     "steps", "batch", "lanes", "wall_s", "build_s", "cycles_per_s"}``. ``model_network``: compare
     against a different model (the negative test). ``progress(done, total)`` counts steps.
+    ``neurons_per_clock``: parallel neuron lanes (None: ``rtl.snn_core.default_neurons_per_clock(lanes)``).
     """
     from amaranth.back import verilog
 
@@ -82,9 +83,13 @@ def run_network(network, in_spikes, simulator=None, build_dir="build/snn_rtl", p
     build_dir = Path(build_dir) / simulator
     build_dir.mkdir(parents=True, exist_ok=True)
     np.save(build_dir / "in_spikes.npy", s.astype(np.uint8))
-    top = SNNBenchTop(network, lanes, event_words(s), chunk)
+    if neurons_per_clock is None:
+        from neuroxide.rtl.snn_core import default_neurons_per_clock
+        neurons_per_clock = default_neurons_per_clock(lanes)
+    top = SNNBenchTop(network, lanes, event_words(s), chunk, neurons_per_clock)
     text = verilog.convert(top, name="snn_bench", emit_src=False)
     config = {"network": network_to_dict(network), "lanes": lanes, "chunk": chunk,
+              "neurons_per_clock": top.core.neurons_per_clock,
               "in_spikes": str((build_dir / "in_spikes.npy").resolve()),
               "spikes_out": str((build_dir / "rtl_spikes.npz").resolve())}
     if model_network is not None:
@@ -93,7 +98,8 @@ def run_network(network, in_spikes, simulator=None, build_dir="build/snn_rtl", p
                     waves=waves, progress=progress)
     with np.load(config["spikes_out"]) as z:
         spikes = [z[f"layer{k}"].astype(bool) for k in range(len(network.layers))]
-    return res | {"spikes": spikes, "simulator": simulator, "lanes": lanes, "wall_s": round(time.perf_counter() - t0, 3)}
+    return res | {"spikes": spikes, "simulator": simulator, "lanes": lanes,
+                  "neurons_per_clock": top.core.neurons_per_clock, "wall_s": round(time.perf_counter() - t0, 3)}
 
 
 # --- the cocotb side ----------------------------------------------------------------------------
@@ -101,7 +107,7 @@ def run_network(network, in_spikes, simulator=None, build_dir="build/snn_rtl", p
 @cocotb.test()
 async def snn_core_matches_model(dut):
     from neuroxide.models.snn import SNNModel
-    from neuroxide.testbench.snn_top import unpack_trace
+    from neuroxide.testbench.snn_top import trace_lane, unpack_trace
 
     with open(os.environ["NEUROXIDE_BENCH_CONFIG"]) as f:
         cfg = json.load(f)
@@ -113,6 +119,8 @@ async def snn_core_matches_model(dut):
     want = SNNModel(model_net, batch).run(s, record_state=True)
 
     await start_bench(dut)
+    lanes = trace_lane(net, cfg["neurons_per_clock"])
+    traces = [getattr(dut, f"trace{q}") for q in range(cfg["neurons_per_clock"])]
     wall0 = time.perf_counter()
 
     # per layer: the fields of its state layout that the model's layer has too (a negative test's may differ)
@@ -132,7 +140,7 @@ async def snn_core_matches_model(dut):
         await RisingEdge(dut.done)
         free_run_s += time.perf_counter() - t1
         cycles += int((cocotb.utils.get_sim_time("ns") - t_go) // CLOCK_NS)
-        words = [int(dut.trace[i].value) for i in range(this * n)]
+        words = [int(traces[q][i].value) for i, q in enumerate(np.tile(lanes, this))]
         got = unpack_trace(words, net)
         g = np.arange(done_steps, done_steps + this)
         b_idx, t_idx = g // steps, g % steps  # sample-major order of the event stream

@@ -4,8 +4,10 @@ Python does not touch the clock while a chunk runs. :class:`SNNBenchTop` holds t
 event words in a ROM (``event_words``: per step the indices of the input spikes, then an end-of-step
 marker; a reset marker between samples of a batch). On a ``go`` pulse the feeder streams words into
 the core's ``aer_in`` at one per clock until ``chunk`` end markers have gone in; the core runs
-free (``free_run`` high) and every neuron write-back (full new state and spike) is stored in
-``trace`` at word ``step_in_chunk * n_neurons + global_neuron``. When the chunk's last step is
+free (``free_run`` high) and every neuron write-back (full new state and spike) is stored at word
+``step_in_chunk * n_neurons + global_neuron`` of the trace memory of its neuron lane
+(``trace0`` .. ``trace{P-1}``, one write port each; :func:`trace_lane` says which lane writes a
+neuron). When the chunk's last step is
 written back ``done`` rises; the bench reads the trace through VPI (or the Amaranth simulator),
 compares, and pulses ``go`` again. ``busy_cycles`` counts cycles the core spent running steps.
 
@@ -23,7 +25,7 @@ from amaranth.lib.wiring import In, Out
 from neuroxide.errors import ParameterError
 from neuroxide.rtl.snn_core import SNNCore
 
-__all__ = ["SNNBenchTop", "event_words", "unpack_trace", "WORD_END", "WORD_RESET", "run_top_amaranth"]
+__all__ = ["SNNBenchTop", "event_words", "unpack_trace", "trace_lane", "WORD_END", "WORD_RESET", "run_top_amaranth"]
 
 WORD_END = 1 << 16     # event word bits as in the core's EVENT_LAYOUT: index[15:0], end_step, reset
 WORD_RESET = 1 << 17
@@ -45,6 +47,11 @@ def event_words(in_spikes):
     return words
 
 
+def trace_lane(network, neurons_per_clock):
+    """The neuron lane (trace memory) that writes each global neuron: ``j % P`` within its layer."""
+    return np.concatenate([np.arange(layer.n_out) % neurons_per_clock for layer in network.layers])
+
+
 def unpack_trace(words, network):
     """Trace words (ints, ``steps * n_neurons``, one neuron each) -> per layer ``{field: (steps, n_out)}``
     over the fields of the layer's ``state_layout`` (int64; ``spike`` bool)."""
@@ -57,13 +64,15 @@ def unpack_trace(words, network):
 class SNNBenchTop(wiring.Component):
     """``SNNCore`` + event ROM (``words``) + feeder + a ``chunk``-step trace memory."""
 
-    def __init__(self, network, lanes, words, chunk):
+    def __init__(self, network, lanes, words, chunk, neurons_per_clock=1):
         if not words:
             raise ParameterError("in_spikes", "no steps", "at least one step")
         self.network, self.lanes, self.words, self.chunk = network, lanes, list(words), chunk
         self.word_bits = network.state_layout.bits
-        self.core = SNNCore(network, lanes=lanes, in_fifo_depth=4, out_fifo_depth=4)
-        self.trace = Memory(shape=self.word_bits, depth=chunk * network.n_neurons, init=[])
+        self.core = SNNCore(network, lanes=lanes, in_fifo_depth=4, out_fifo_depth=4, neurons_per_clock=neurons_per_clock)
+        # one memory per neuron lane: a memory with several write ports simulates slowly
+        self.traces = [Memory(shape=self.word_bits, depth=chunk * network.n_neurons, init=[])
+                       for _ in range(self.core.neurons_per_clock)]
         super().__init__({"go": In(1), "done": Out(1), "busy_cycles": Out(32), "sops": Out(32)})
 
     def elaborate(self, platform):
@@ -71,9 +80,10 @@ class SNNBenchTop(wiring.Component):
         n = self.network.n_neurons
         m.submodules.core = core = self.core
         m.submodules.events = ev = Memory(shape=18, depth=len(self.words), init=self.words)
-        m.submodules.trace = trace = self.trace
+        for q, trace in enumerate(self.traces):
+            m.submodules[f"trace{q}"] = trace
         rd = ev.read_port()
-        wr = trace.write_port()
+        wrs = [trace.write_port() for trace in self.traces]
         m.d.comb += [core.free_run.eq(1), self.sops.eq(core.sops)]
 
         # feeder: rd.data is always the word at ptr (the address is the next ptr)
@@ -99,9 +109,10 @@ class SNNBenchTop(wiring.Component):
         with m.If(core.busy):
             m.d.sync += self.busy_cycles.eq(self.busy_cycles + 1)
 
-        # trace: every write-back at step_in_chunk * n + neuron
-        m.d.comb += [wr.en.eq(core.wb_valid), wr.addr.eq(steps * n + core.wb_neuron),
-                     wr.data.eq(Cat(*(getattr(core, f"wb_{name}") for name in self.network.state_layout.names)))]
+        # trace: every write-back at step_in_chunk * n + neuron (lane q: neuron wb_neuron + q)
+        for q, wr in enumerate(wrs):
+            m.d.comb += [wr.en.eq(core.wb_valid[q]), wr.addr.eq(steps * n + core.wb_neuron + q),
+                         wr.data.eq(Cat(*(getattr(core, f"wb_{name}")[q] for name in self.network.state_layout.names)))]
 
         stopped = (ends == self.chunk) | (ptr == len(self.words))
         with m.If(self.go & ~running):
@@ -111,7 +122,7 @@ class SNNBenchTop(wiring.Component):
         return m
 
 
-def run_top_amaranth(network, lanes, in_spikes):
+def run_top_amaranth(network, lanes, in_spikes, neurons_per_clock=1):
     """Run :class:`SNNBenchTop` in Amaranth's simulator over all of ``in_spikes`` in one chunk.
 
     Returns ``(per-sample list of per-layer trace dicts, cycles, busy_cycles)`` (see :func:`unpack_trace`).
@@ -120,7 +131,7 @@ def run_top_amaranth(network, lanes, in_spikes):
     s = np.asarray(in_spikes)
     steps, batch = s.shape[:2]
     total = steps * batch
-    top = SNNBenchTop(network, lanes, event_words(s), total)
+    top = SNNBenchTop(network, lanes, event_words(s), total, neurons_per_clock)
     result = {}
 
     async def bench(ctx):
@@ -133,7 +144,8 @@ def run_top_amaranth(network, lanes, in_spikes):
             cycles += 1
         result["cycles"] = cycles
         result["busy"] = ctx.get(top.busy_cycles)
-        result["words"] = [ctx.get(top.trace.data[i]) for i in range(total * network.n_neurons)]
+        lane = np.tile(trace_lane(network, top.core.neurons_per_clock), total)
+        result["words"] = [ctx.get(top.traces[q].data[i]) for i, q in enumerate(lane)]
 
     sim = Simulator(top)
     sim.add_clock(1e-8)

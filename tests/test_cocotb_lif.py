@@ -43,7 +43,7 @@ def test_bench_detects_a_difference(tmp_path, any_simulator):
 
 
 @pytest.mark.parametrize("simulator, ext", [pytest.param("icarus", ".fst", marks=needs("icarus")),
-                                            pytest.param("verilator", ".vcd", marks=needs("verilator"))])
+                                            pytest.param("verilator", ".vcd", marks=[needs("verilator"), pytest.mark.slow])])
 def test_waveforms_on_request(simulator, ext, tmp_path):
     waves = tmp_path / f"lif{ext}"
     res = simulate_design(configure("lif", {"n": 1}), simulator, steps=100, build_dir=tmp_path / "b", waves=waves)

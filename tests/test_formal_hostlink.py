@@ -1,11 +1,11 @@
 """Formal proofs (SymbiYosys) of the host-link frame decoder; `make formal` proves every harness.
 
 Default suite: the safety part (no bus transfer for a rejected frame, the prescribed response,
-the data path) and the liveness part (every frame answered within N counted clocks) proven by
-k-induction for the smallest timeouts; bounded model checking of the specification alone finds a
+the data path) proven by k-induction for the smallest timeouts (the liveness part, every frame
+answered within N counted clocks, takes a minute: slow, and in `make formal`); bounded model checking of the specification alone finds a
 counterexample against three wrong specifications (the must-FAIL tests); the bound N is attained
 by the worst-case frame in Amaranth's simulator (so N is exact, not just an upper bound).
-Slow: two deeper wrong specifications, and every harness of the group as `make formal` proves them.
+Slow: the liveness proof, two deeper wrong specifications, and every harness of the group as `make formal` proves them.
 """
 
 import pytest
@@ -24,6 +24,7 @@ def test_safety_proven(tmp_path):
     assert r["status"] == "PASS", r["log"]
 
 
+@pytest.mark.slow
 @needs("sby")
 def test_liveness_proven(tmp_path):
     r = prove(LinkEngineProperties(2, 2, part="liveness"), "hl_liveness", tmp_path, depth=1)

@@ -9,10 +9,12 @@ import pytest
 
 from neuroxide.models.onn import ONNParams
 from neuroxide.testbench.formal import harness_groups, prove
-from neuroxide.testbench.formal_onn import (ONN_NARROW, ONN_WIDE, ONNStepCounterProperties, ONNUpdateProperties)
+from neuroxide.testbench.formal_onn import (ONN_NARROW, ONN_WIDE, ONNLaneAccumulatorProperties,
+                                            ONNLaneScheduleProperties, ONNStepCounterProperties, ONNUpdateProperties)
 from neuroxide.testbench.formal_onn import HARNESSES as ONN_HARNESSES
 from neuroxide.testbench.formal_snn import HARNESSES as SNN_HARNESSES
-from neuroxide.testbench.formal_snn import SNN_DEFAULT, SNN_DIGITS, SNN_NARROW, SNN_NIR, SNNNeuronProperties
+from neuroxide.testbench.formal_snn import (ACC_CASES, SNN_DEFAULT, SNN_DIGITS, SNN_NARROW, SNN_NIR,
+                                            SNNAccumulatorProperties, SNNNeuronProperties)
 from support.tools import require
 
 TIMEOUT_S = 300
@@ -57,6 +59,27 @@ def test_onn_step_counter_proof_fails_against_a_different_saturation_value(tmp_p
     assert r["status"] == "FAIL"
 
 
+def test_onn_lane_accumulator_fails_when_the_couplings_may_exceed_acc_bits(tmp_path):
+    """Couplings one bit past what check_couplings allows: the accumulator can reach its wrap."""
+    r = _prove(ONNLaneAccumulatorProperties(ONN_NARROW, 2, spec_acc_bits=ONN_NARROW.acc_bits + 1), "onn_acc_wide",
+               tmp_path)
+    assert r["status"] == "FAIL"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("dense", [False, True])
+def test_onn_lane_scheduler_reads_every_word_once_a_step(tmp_path, dense):
+    """Bounded from reset over two steps of any run sequence (k-induction of the whole core is out
+    of z3's reach here): word addresses 0..W-1 once each a step, every oscillator updated once."""
+    from neuroxide.testbench.formal import prove
+    require("sby")
+    h = ONNLaneScheduleProperties(ONN_NARROW.replace(acc_bits=8), 3, 2, dense)
+    r = prove(h, "onn_sched", tmp_path, mode="bmc", timeout_s=900)
+    assert r["status"] == "PASS", r["log"]
+    wrong = ONNLaneScheduleProperties(ONN_NARROW.replace(acc_bits=8), 3, 2, dense, spec_words=h.words + 1)
+    assert prove(wrong, "onn_sched_wrong", tmp_path / "w", mode="bmc", timeout_s=900)["status"] == "FAIL"
+
+
 # ---- snn-core ------------------------------------------------------------------------------------
 def test_the_digits_harness_is_the_shipped_digits_layer():
     """SNN_DIGITS is what the digits network's hidden layer really is (a retrained network changes it)."""
@@ -90,7 +113,8 @@ def test_more_snn_core_specifications_fail(tmp_path, params, wrong):
 # ---- every harness (the runner's set) -----------------------------------------------------------
 @pytest.mark.slow
 @pytest.mark.parametrize("group,name", [("onn", n) for n in ("onn-narrow", "onn-p3", "onn-default", "onn-maxcut-g1",
-                                                              "onn-wide-p12", "onn-core-t-saturates")]
+                                                              "onn-wide-p12", "onn-core-t-saturates",
+                                                              "onn-lanes-accumulator")]
                          + [("snn-core", n) for n in ("snn-core-default", "snn-core-digits", "snn-core-nir",
                                                        "snn-core-narrow")])
 def test_every_onn_and_snn_core_harness_proven(tmp_path, group, name):
@@ -102,6 +126,25 @@ def test_every_onn_and_snn_core_harness_proven(tmp_path, group, name):
 def test_harness_names_match_the_runner():
     # the slow test's list above is the runner's set (a new harness must be added there too)
     assert sorted(ONN_HARNESSES["onn"]()) == sorted(["onn-narrow", "onn-p3", "onn-default", "onn-maxcut-g1",
-                                                     "onn-wide-p12", "onn-core-t-saturates"])
+                                                     "onn-wide-p12", "onn-core-t-saturates",
+                                                     "onn-lanes-accumulator"])
     assert sorted(SNN_HARNESSES["snn-core"]()) == sorted(["snn-core-default", "snn-core-digits", "snn-core-nir",
                                                           "snn-core-narrow"])
+
+
+# ---- snn-core accumulators ----------------------------------------------------------------------
+def test_snn_core_accumulator_cannot_wrap():
+    """The digits hidden layer's accumulator (64 rows of 4-bit levels) is exact and never wraps; one bit
+    narrower than rtl.snn_core.accumulator_bits, a reachable group overflows it (the proof can fail)."""
+    require("sby")
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        assert prove(SNNAccumulatorProperties(*ACC_CASES["acc-digits"]), "acc_digits", tmp, timeout_s=TIMEOUT_S)["status"] == "PASS"
+        assert prove(SNNAccumulatorProperties(4, 8, acc_bits=9), "acc_narrow", tmp, timeout_s=TIMEOUT_S)["status"] == "FAIL"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(ACC_CASES))
+def test_every_snn_core_accumulator_harness_proven(tmp_path, name):
+    r = _prove(SNN_HARNESSES["snn-core-acc"]()[name], name.replace("-", "_"), tmp_path)
+    assert r["status"] == "PASS", r["log"]

@@ -2,8 +2,8 @@
 
 The bench top holds one neuron per panel with its stimulus in a ROM; the simulator runs the whole
 protocol free and the bench compares v, u and spike of every neuron after every step.
-Default: all 20 panels on Icarus (one combined run), the pipelined datapath on three panels, and
-the negative test; the Verilator runs (~40 s per build here) are ``slow``.
+Default: six panels of different classes on Icarus (one combined run), the pipelined datapath on
+three others, and the negative test; all 20 panels on Icarus and the Verilator runs are ``slow``.
 """
 
 import pytest
@@ -13,11 +13,20 @@ from neuroxide.flow import simulate_design
 from support.tools import needs
 
 
+# tonic spiking, phasic bursting, spike latency, subthreshold oscillations, rebound spike,
+# inhibition-induced spiking (the pipelined test adds C, H, R)
+DEFAULT_PANELS = ("A", "D", "I", "J", "M", "S")
+
+
 @needs("icarus")
-def test_all_20_panels_icarus(tmp_path):
+@pytest.mark.parametrize("panels", [pytest.param(DEFAULT_PANELS, id="six"),
+                                    pytest.param(None, id="all-20", marks=pytest.mark.slow)])
+def test_panels_icarus(panels, tmp_path):
     cfg = configure("izhikevich", {"panel": "all"})
+    if panels is not None:
+        cfg = type(cfg)(**(cfg.__dict__ | {"panels": panels}))
     res = simulate_design(cfg, "icarus", steps=10**6, build_dir=tmp_path)
-    assert res["steps"] == 1601 and res["neurons"] == 20
+    assert res["neurons"] == len(panels or cfg.panels) and res["steps"] >= 1000
     assert res["mismatches"] == 0, res["first_mismatch"]
     assert all(p["mismatches"] == 0 and p["spikes_rtl"] > 0 for p in res["per_panel"].values())
 

@@ -12,7 +12,8 @@ def test_model_backend_json_contract(cli):
     for key in ("graph", "nodes", "edges", "cut", "best_known", "ratio", "cycles", "fmax_mhz", "time_to_solution_s"):
         assert key in r
     assert (r["graph"], r["nodes"], r["edges"], r["best_known"]) == ("G11", 800, 1600, 564)
-    assert r["cycles"] == 2 * (1 + 300 * (3200 + 4))
+    # G11: 800 nodes of degree 4, one coupling word a row at 4 lanes: 800 + 11 + 2 clocks a sweep
+    assert r["cycles_per_sweep"] == 813 and r["lanes"] == 4 and r["cycles"] == 2 * (1 + 300 * 813)
     assert r["time_to_solution_s"] == pytest.approx(r["cycles"] / 50e6)
     assert r["ratio"] == pytest.approx(r["cut"] / 564, abs=1e-5) and r["ratio"] > 0.9
     again = cli("maxcut", "G11", "--sweeps", "300", "--restarts", "2", "--seed", "3", "--fmax-mhz", "50", "--json").json
@@ -40,7 +41,7 @@ def test_rtl_backend_equals_model(cli, tmp_path):
 
 @pytest.mark.parametrize("args, field", [
     (["G99"], "graph"), (["G11", "--sweeps", "0"], "--sweeps"), (["G11", "--restarts", "0"], "--restarts"),
-    (["G11", "--seed", "-1"], "--seed"),
+    (["G11", "--seed", "-1"], "--seed"), (["G11", "--lanes", "3"], "--lanes"),
 ])
 def test_bad_input_exits_2(cli, args, field):
     p = cli("maxcut", *args)

@@ -1,5 +1,6 @@
-"""ONN core in Amaranth's simulator: the update stream equals the model, every oscillator every step;
-the host bus loads couplings/phases and reads phases, t and energy."""
+"""ONN core in Amaranth's simulator: the update stream equals the model, every oscillator every step,
+for every lane count; the cycle formula; the host bus loads couplings/phases and reads phases, t and
+energy."""
 
 import numpy as np
 import pytest
@@ -9,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from neuroxide.models.onn import ONNModel, ONNParams, anneal_params
-from neuroxide.rtl.onn_core import ONNCore, coupling_words
+from neuroxide.rtl.onn_core import ONNCore, coupling_words, cycles_per_step
 
 
 def rand_J(n, seed, density, wb):
@@ -19,9 +20,9 @@ def rand_J(n, seed, density, wb):
     return a + a.T
 
 
-def run_core(p, J, dense, seed, steps):
+def run_core(p, J, dense, seed, steps, lanes=4):
     n = J.shape[0]
-    dut = ONNCore(p, n, J if dense else sp.csr_matrix(J), dense=dense, seed=seed)
+    dut = ONNCore(p, n, J if dense else sp.csr_matrix(J), dense=dense, seed=seed, lanes=lanes)
     got = []
     info = {}
 
@@ -47,25 +48,55 @@ def run_core(p, J, dense, seed, steps):
     return np.array(got).reshape(steps, n, 3), info, dut
 
 
+def words_of(J, dense, lanes):
+    """W of the cycle formula, counted here from the matrix: ceil(N / L) words a dense row, max(1,
+    ceil(nonzeros / L)) a sparse row."""
+    n = J.shape[0]
+    if dense:
+        return n * -(-n // lanes)
+    return sum(max(1, -(-int(np.count_nonzero(J[i])) // lanes)) for i in range(n))
+
+
 @settings(max_examples=12, deadline=None)
 @given(n=st.integers(2, 9), dense=st.booleans(), seed=st.integers(0, 2**32 - 1), density=st.floats(0.0, 1.0),
-       wb=st.integers(2, 6), phase_bits=st.integers(4, 7), steps=st.integers(1, 12))
-def test_core_equals_model(n, dense, seed, density, wb, phase_bits, steps):
+       wb=st.integers(2, 6), phase_bits=st.integers(4, 7), steps=st.integers(1, 12),
+       lanes=st.sampled_from([1, 2, 4, 8, 16]))
+def test_core_equals_model(n, dense, seed, density, wb, phase_bits, steps, lanes):
+    """The lane datapath from random states (random couplings, seeds, widths, lane counts) equals
+    the model on every phase and PRNG state at every step; cycles follow the documented formula."""
     q = 1 << (phase_bits - 2)
     base = ONNParams(phase_bits=phase_bits, weight_bits=wb, acc_bits=16, couple_max=min(8, q - 1),
                      inj_max=min(2, q - 1), noise_max=q - 1)
     p = anneal_params(max(steps // 2, 1), base)
     J = rand_J(n, seed % 1000, density, wb)
-    got, info, dut = run_core(p, J, dense, seed, steps)
+    got, info, dut = run_core(p, J, dense, seed, steps, lanes)
     tr = ONNModel(p, J, seed, 1).run(steps, trace=True)
     assert np.array_equal(got[:, :, 0], np.tile(np.arange(n), (steps, 1)))
     assert np.array_equal(got[:, :, 1], tr.phase[:, :, 0])
     assert np.array_equal(got[:, :, 2], tr.rng[:, :, 0])
-    entries = n * n if dense else dut.entries
-    assert info["cycles"] == steps * (entries + 4)  # the documented cost: entries + 4 clocks a step
+    # the documented cost: W + 11 + log2(lanes) clocks a step
+    assert info["cycles"] == steps * (words_of(J, dense, lanes) + 11 + lanes.bit_length() - 1)
+    assert info["cycles"] == steps * cycles_per_step(J if dense else sp.csr_matrix(J), dense, lanes)
     m = ONNModel(p, J, seed, 1)
     m.run(steps - 1)
     assert info["energy"] == m.energy()[0] and info["t"] == steps
+
+
+def test_lanes_divide_the_sweep():
+    """A 40-node graph with degree ~20: 8 lanes need about an eighth of the clocks of one lane."""
+    J = rand_J(40, 2, 0.5, 3)
+    one, eight = cycles_per_step(sp.csr_matrix(J), False, 1), cycles_per_step(sp.csr_matrix(J), False, 8)
+    assert one == np.count_nonzero(J) + 11 and eight < one / 5
+
+
+def test_a_40_bit_coupling_word_split_into_36_plus_4_bits_is_exact():
+    """8 lanes of 5-bit dense weights: the core stores the 40-bit word as two memories (36 + 4 bits)."""
+    p = anneal_params(4, ONNParams(weight_bits=5))
+    J = rand_J(9, 3, 0.8, 5)
+    got, info, dut = run_core(p, J, True, 11, 4, lanes=8)
+    assert dut.word_bits == 40
+    tr = ONNModel(p, J, 11, 1).run(4, trace=True)
+    assert np.array_equal(got[:, :, 1], tr.phase[:, :, 0]) and np.array_equal(got[:, :, 2], tr.rng[:, :, 0])
 
 
 def test_a_different_rule_is_detected():

@@ -2,7 +2,8 @@
 
 Full state (v, ref, adapt, rng) and spike of every neuron of every layer at every step, batches of
 samples run back to back with state resets between them, the simulator running free between
-chunks (testbench/snn_top.py). The negative test gives the model one different weight.
+chunks (testbench/snn_top.py). The negative test gives the model one different weight. The Verilator
+run of the three-layer network (a two-minute build) is ``slow``; Icarus runs it in the default suite.
 """
 
 import numpy as np
@@ -34,7 +35,7 @@ def three_layer_network(seed=11):
 
 
 @pytest.mark.parametrize("simulator", [pytest.param("icarus", marks=needs("icarus")),
-                                       pytest.param("verilator", marks=needs("verilator"))])
+                                       pytest.param("verilator", marks=[needs("verilator"), pytest.mark.slow])])
 def test_core_verilog_equals_model_three_layers_batch(simulator, tmp_path):
     net = three_layer_network()
     steps = 40 if simulator == "verilator" else 20  # Icarus is the slower runner; keep the fast suite fast

@@ -20,7 +20,8 @@ def bench_maxcut(sweeps=2000, restarts=16, seed=1):
         rows[name] = {"nodes": r.nodes, "edges": r.edges, "cut": r.cut, "best_known": bk[name],
                       "ratio": round(r.cut / bk[name], 5), "mean_restart_ratio": round(float(np.mean(r.cuts)) / bk[name], 5),
                       "couple_shift": r.couple_shift, "cycles": r.cycles,
-                      "cycles_one_anneal": cycles_per_run(r.entries, sweeps), "model_wall_s": round(r.wall_s, 2)}
+                      "cycles_per_sweep": r.cycles_per_sweep,
+                      "cycles_one_anneal": cycles_per_run(r.cycles_per_sweep, sweeps), "model_wall_s": round(r.wall_s, 2)}
     ratios = [v["ratio"] for v in rows.values()]
     return {"sweeps": sweeps, "restarts": restarts, "seed": seed, "graphs": rows,
             "mean_ratio": round(float(np.mean(ratios)), 5), "min_ratio": round(float(np.min(ratios)), 5),
@@ -58,13 +59,17 @@ def bench_verilator_anneal(graph="G1", sweeps=2000, build_dir="build/bench/onn_s
 
 
 def bench_boards(build_dir="build/bench/onn_boards"):
-    """Sparse G22 core and dense 512-oscillator core on ULX3S-85F, sparse G11 on iCEBreaker."""
+    """The default core, the sparse G22 core (8 lanes), dense 512 and 800 oscillators (8 lanes) on
+    ULX3S-85F; sparse G11 on iCEBreaker (1 lane: the phase RAM is replicated per lane, and the UP5K
+    has 30 block RAMs)."""
     from neuroxide.designs import configure
     from neuroxide.flow import build_design
     out = {}
-    for key, board, over in (("ulx3s_sparse_G22", "ulx3s-85f", {"graph": "G22"}),
+    for key, board, over in (("ulx3s_default", "ulx3s-85f", {}),
+                             ("ulx3s_sparse_G22_l8", "ulx3s-85f", {"graph": "G22", "lanes": 8}),
                              ("ulx3s_dense_512", "ulx3s-85f", {"n": 512, "dense": 1}),
-                             ("icebreaker_sparse_G11", "icebreaker", {"graph": "G11"})):
+                             ("ulx3s_dense_800_l8", "ulx3s-85f", {"n": 800, "dense": 1, "lanes": 8}),
+                             ("icebreaker_sparse_G11", "icebreaker", {"graph": "G11", "lanes": 1})):
         res = build_design(configure("onn-core", over), board, build_dir)
         out[key] = {k: res.get(k) for k in ("device", "luts", "ffs", "brams", "dsps", "fmax_mhz", "build_s")}
     return out
@@ -95,5 +100,53 @@ def bench_resources_vs_n(ns=(64, 128, 256, 512), board="ulx3s-85f", build_dir="b
     return {"board": board, "rows": rows, "plot": plot}
 
 
-PARTS = {"onn_maxcut": bench_maxcut, "onn_hopfield": bench_hopfield, "onn_verilator": bench_verilator_anneal,
+def tts_99(t_run_s, p_success, target=0.99):
+    """Time to solution: ``t_run * ln(1 - target) / ln(1 - P)`` (one run when P = 1, None when P = 0)."""
+    import math
+    if p_success <= 0:
+        return None
+    if p_success >= 1:
+        return t_run_s
+    return t_run_s * math.log(1 - target) / math.log(1 - p_success)
+
+
+def bench_tts(graphs=None, sweeps=(1000, 3000), runs=100, lanes=8, fmax_mhz=None, seed=1):
+    """TTS(99 %) of every G-set graph on the core: P = fraction of ``runs`` seeded model runs (seeds
+    ``seed .. seed + runs - 1``, compiled back end, bit-exact images of the RTL) whose cut reaches
+    99 % of the best known, time per run = clocks of one anneal (``lanes`` lanes) at ``fmax_mhz``
+    (default: the measured ECP5 Fmax); the best TTS over ``sweeps`` is kept. Flips per ns =
+    oscillator updates per ns of a run."""
+    from neuroxide.experiments.maxcut import ECP5_FMAX_MHZ, core_cycles
+    from neuroxide.models.gset import best_known, cut_value, gset_names, ising_couplings, load_graph
+    from neuroxide.models.onn import ONNModel, anneal_params, maxcut_params
+    fmax = fmax_mhz or ECP5_FMAX_MHZ
+    bk = best_known()
+    rows = {}
+    t0 = time.perf_counter()
+    for name in graphs or gset_names():
+        g = load_graph(name)
+        J = ising_couplings(g)
+        best = None
+        points = []
+        for s in sweeps:
+            p = anneal_params(s, maxcut_params(J))
+            model = ONNModel(p, J, seed, runs, backend="compiled")
+            model.run(s)
+            cuts = cut_value(g, model.spins())
+            _, per_sweep, one = core_cycles(p, g, s, lanes)
+            t_run = one / (fmax * 1e6)
+            prob = float(np.mean(cuts >= 0.99 * bk[name]))
+            tts = tts_99(t_run, prob)
+            point = {"sweeps": s, "p99": prob, "mean_ratio": round(float(np.mean(cuts)) / bk[name], 5),
+                     "best_ratio": round(float(np.max(cuts)) / bk[name], 5), "cycles_per_sweep": per_sweep,
+                     "t_run_s": t_run, "tts99_s": tts, "flips_per_ns": g.nodes * s / t_run / 1e9}
+            points.append(point)
+            if tts is not None and (best is None or tts < best["tts99_s"]):
+                best = point
+        rows[name] = {"nodes": g.nodes, "edges": g.n_edges, "best_known": bk[name], "best": best, "points": points}
+    return {"runs": runs, "lanes": lanes, "fmax_mhz": fmax, "seed": seed, "sweeps": list(sweeps), "graphs": rows,
+            "wall_s": round(time.perf_counter() - t0, 1)}
+
+
+PARTS = {"onn_tts": bench_tts, "onn_maxcut": bench_maxcut, "onn_hopfield": bench_hopfield, "onn_verilator": bench_verilator_anneal,
          "onn_boards": bench_boards, "onn_scaling": bench_resources_vs_n}

