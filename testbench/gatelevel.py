@@ -105,13 +105,14 @@ def gate_level_netlist(verilog_text, dut_modules, family, work_dir):
         for k, name in enumerate(dut_modules):
             target = work / f"gl_{k}.v"
             target.unlink(missing_ok=True)
-            # an escaped Verilog name (\a.b) is written as is in a yosys script
+            # an escaped Verilog name (\a.b) is written as is in a yosys script. The WebAssembly yosys
+            # sees the folder it runs in, not every absolute path (e.g. under /tmp): relative names only
             for synth in (FAMILIES[family], FALLBACK[family]):
-                script = (f"read_verilog {rtl}\nhierarchy -top {name}\n" + synth.format(top=name)
-                          + f"\nwrite_verilog -noattr {target}\n")
+                script = (f"read_verilog {rtl.name}\nhierarchy -top {name}\n" + synth.format(top=name)
+                          + f"\nwrite_verilog -noattr {target.name}\n")
                 (work / f"gl_{k}.ys").write_text(script)
-                res = subprocess.run([_yosys(), "-q", "-l", str(work / f"gl_{k}.log"), "-s", str(work / f"gl_{k}.ys")],
-                                     capture_output=True, text=True, env=dict(os.environ))
+                res = subprocess.run([_yosys(), "-q", "-l", f"gl_{k}.log", "-s", f"gl_{k}.ys"],
+                                     capture_output=True, text=True, env=dict(os.environ), cwd=work)
                 if res.returncode == 0 and target.exists():
                     break
             if res.returncode != 0 or not target.exists():
