@@ -23,11 +23,14 @@ from neuroxide.overrides import check_int_params, check_known
 __all__ = ["ONNDesignConfig", "ONNCoreDesign", "DESIGN"]
 
 MAX_DENSE = 1024
-MAX_SPARSE = 32768  # G81 (20,000 nodes) and up; a board refuses what does not fit its block RAM
+# the random graph (no graph file) is drawn as an n x n matrix: beyond this, give a graph file
+# (G-set, G81: any size; a board refuses what does not fit its block RAM)
+MAX_RANDOM = 2048
 DEFAULT_CHUNK = 64
 
 GLOBAL_PARAMS = {
-    "n": ("oscillators (ignored when graph is given)", 16, 2, MAX_SPARSE),
+    "n": ("oscillators of the random graph (ignored when graph is given; larger networks: -p graph=FILE)",
+          16, 2, MAX_RANDOM),
     "dense": ("1: all-to-all coupling memory (N*N words), 0: adjacency list", 0, 0, 1),
     "seed": ("PRNG seed (initial phases and noise)", 1, 0, 0xFFFF_FFFF),
     "density": ("percent of node pairs coupled in the random graph (no graph given)", 30, 1, 100),
