@@ -29,6 +29,19 @@ PARAM_REGISTERS = {"V_TH": ("params", "v_th"), "DECAY": ("params", "decay"), "BI
                    "SYN_DECAY": ("layer", "syn_decay")}
 
 
+# the neuron parameters of a layer the host may load (V_TH at 0x100 + l, DECAY at 0x110 + l, ...)
+PARAMETER_REGISTERS = (
+    ("V_TH", "threshold v_th of layer l's neurons (signed; unused where the layer has per-neuron thresholds)"),
+    ("DECAY", "leak factor decay of layer l (x 2**decay_bits)"),
+    ("BIAS", "bias current of layer l (signed)"),
+    ("V_RESET", "reset value v_reset of layer l (signed; reset_mode value)"),
+    ("T_REF", "refractory steps t_ref of layer l"),
+    ("ADAPT_INC", "threshold adaptation per spike adapt_inc of layer l"),
+    ("ADC_SHIFT", "column ADC right shift adc_shift of layer l"),
+    ("SYN_DECAY", "synaptic-current leak syn_decay of layer l (layers with a synaptic current)"),
+)
+
+
 def snn_register_map(n_layers):
     """The register map of an SNN core with ``n_layers`` layers (1..MAX_LAYERS)."""
     if isinstance(n_layers, bool) or not isinstance(n_layers, int) or not 1 <= n_layers <= MAX_LAYERS:
@@ -73,22 +86,8 @@ def snn_register_map(n_layers):
                  "CTRL.clear_counters"),
         Register("SHAPE", 0x20, "r", count=n_layers, index="l", doc="layer l's size", reset_doc="-",
                  fields=[("n_in", 16, 0, ""), ("n_out", 16, 0, "")]),
-        Register("V_TH", 0x100, "rw", count=n_layers, index="l", reset_doc="build-time value",
-                 doc="threshold v_th of layer l's neurons (signed; unused where the layer has per-neuron thresholds); load while no step runs"),
-        Register("DECAY", 0x110, "rw", count=n_layers, index="l", reset_doc="build-time value",
-                 doc="leak factor decay of layer l (x 2**decay_bits); load while no step runs"),
-        Register("BIAS", 0x120, "rw", count=n_layers, index="l", reset_doc="build-time value",
-                 doc="bias current of layer l (signed); load while no step runs"),
-        Register("V_RESET", 0x130, "rw", count=n_layers, index="l", reset_doc="build-time value",
-                 doc="reset value v_reset of layer l (signed; reset_mode value); load while no step runs"),
-        Register("T_REF", 0x140, "rw", count=n_layers, index="l", reset_doc="build-time value",
-                 doc="refractory steps t_ref of layer l; load while no step runs"),
-        Register("ADAPT_INC", 0x150, "rw", count=n_layers, index="l", reset_doc="build-time value",
-                 doc="threshold adaptation per spike adapt_inc of layer l; load while no step runs"),
-        Register("ADC_SHIFT", 0x160, "rw", count=n_layers, index="l", reset_doc="build-time value",
-                 doc="column ADC right shift adc_shift of layer l; load while no step runs"),
-        Register("SYN_DECAY", 0x170, "rw", count=n_layers, index="l", reset_doc="build-time value",
-                 doc="synaptic-current leak syn_decay of layer l (layers with a synaptic current); load while no step runs"),
+        *(Register(name, 0x100 + 0x10 * k, "rw", count=n_layers, index="l", reset_doc="build-time value",
+                   doc=f"{what}; load while no step runs") for k, (name, what) in enumerate(PARAMETER_REGISTERS)),
         Register("SYNAPSE", 1 << 20, "w", count=n_layers << 20,
                  index=[("j", NEURON_INDEX_BITS), ("i", NEURON_INDEX_BITS), ("layer", LAYER_BITS)],
                  doc="synapse (i, j) of a layer (weight_bits used); rows n_in + k of a recurrent layer: "
