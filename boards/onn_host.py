@@ -16,6 +16,7 @@ by register and field name through :class:`~neuroxide.boards.host.CoreRegisters`
 
 import numpy as np
 
+from neuroxide.models.hostlink import DEFAULT_BAUD
 from neuroxide.models.onn_registers import onn_register_map
 from neuroxide.rtl.onn_core import DEFAULT_LANES, ONNCore, coupling_words
 
@@ -24,7 +25,7 @@ from .host import CoreRegisters
 __all__ = ["onn_board_top", "ONNHost", "onn_bram_estimate", "check_fits", "BOARD_BRAM"]
 
 
-def onn_board_top(cfg, board, baud=115200):
+def onn_board_top(cfg, board, baud=DEFAULT_BAUD):
     """``HostLinkTop(ONNCore(...))`` for ``neuroxide build onn-core``; the sparse coupling memory
     is sized for the configured graph (at least 4096 entries on ECP5 boards, exactly the graph's
     entries on the iCE40UP5K, whose 30 4-kbit RAMs are the limit)."""
@@ -36,6 +37,9 @@ def onn_board_top(cfg, board, baud=115200):
     entries = None if cfg.dense else (need if board == "icebreaker" else max(4096, need))
     core = ONNCore(cfg.params, cfg.n, J, dense=bool(cfg.dense), seed=cfg.seed, max_entries=entries, lanes=lanes)
     check_fits(core, board, "graph" if cfg.graph else "n")
+    from neuroxide.boards.platforms import get_board
+    from neuroxide.rtl.uart import uart_divisor
+    uart_divisor(get_board(board).clock_hz, baud)  # a baud the board clock cannot make: exit 2 before synthesis
     return HostLinkTop(core, baud=baud)
 
 

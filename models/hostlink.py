@@ -72,7 +72,7 @@ __all__ = [
     "CRC_POLY", "CRC_INIT", "Command", "Status", "ProtocolError", "crc16", "crc16_update",
     "encode_request", "decode_request", "encode_response", "decode_response", "Response",
     "write_request", "read_request", "ping_request", "expected_response_length",
-    "request_length", "split_responses", "GAP", "link_model",
+    "request_length", "split_responses", "GAP", "link_model", "DEFAULT_BAUD", "BAUD_PARAM",
 ]
 
 SYNC_REQUEST = 0xA5
@@ -86,6 +86,13 @@ WORD_MASK = (1 << DATA_BITS) - 1
 MAX_PAYLOAD = ADDR_BYTES + 4 * MAX_WORDS                 # 131
 MAX_REQUEST_BYTES = 3 + MAX_PAYLOAD + 2                  # 136
 MAX_RESPONSE_BYTES = 4 + 4 * MAX_WORDS + 2               # 134
+# The line: 8N1 at ``baud``. BAUD_PARAM is the ``baud`` parameter (doc, default, lo, hi) of every
+# design behind the host link. The board clock divided by the baud must be an integer within 2 %
+# (rtl.uart.uart_divisor): iCEBreaker (12 MHz, FT2232H) up to 3 Mbaud at 4 clocks a bit; ULX3S
+# (25 MHz, FT231X) 1 Mbaud at 25 (its FTDI's 3 Mbaud would be 8.33 clocks a bit, 4 % off).
+DEFAULT_BAUD = 115200
+BAUD_PARAM = ("UART bit rate on boards; board clock / baud must be an integer within 2 % "
+              "(e.g. 1000000 on ULX3S, 3000000 on iCEBreaker)", DEFAULT_BAUD, 1200, 3_000_000)
 CRC_POLY = 0x1021
 CRC_INIT = 0xFFFF
 

@@ -163,3 +163,19 @@ def test_maxcut_anneal_through_the_emulated_board_equals_the_model(tmp_path):
         board = run_maxcut_on_board(graph, sweeps, restarts, seed, emu.port)
     assert board["cuts"] == [int(c) for c in model.cuts]
     assert np.array_equal(board["spins"], model.spins)
+
+
+@pytest.mark.parametrize("design, params", [("hostlink", {}), ("onn-core", {"n": 8})])
+def test_baud_sets_the_uart_divisor_of_a_board_top(design, params):
+    """``-p baud=N`` reaches the UART of the board top: the iCEBreaker's 12 MHz at 3 Mbaud is 4 clocks a bit,
+    the ULX3S's 25 MHz at 1 Mbaud 25; a baud its clock cannot make (25 MHz / 3 Mbaud = 8.33) is refused."""
+    from neuroxide.boards.emulate import emulation_verilog
+    from neuroxide.boards.platforms import get_board
+    from neuroxide.designs import configure, get_design
+    from neuroxide.errors import ParameterError
+    for board, baud, divisor in (("icebreaker", 3_000_000, 4), ("ulx3s-85f", 1_000_000, 25)):
+        cfg = configure(design, params | {"baud": baud})
+        _, info = emulation_verilog(get_design(design).board_top(cfg, board), get_board(board).clock_hz)
+        assert (info["baud"], info["divisor"]) == (baud, divisor)
+    with pytest.raises(ParameterError, match="baud"):
+        get_design(design).board_top(configure(design, params | {"baud": 3_000_000}), "ulx3s-85f")

@@ -3,7 +3,8 @@
 ``.venv/bin/python -m neuroxide.bench --only deploy-link,deploy-digits,deploy-maxcut --out results/bench.json``
 
 * ``deploy-link``: word-read frames (1 and 32 words) through pyserial on the pseudo-terminal of the
-  emulated board, at the board's own clock and baud (no fast path). ``link_frames_per_s`` and
+  emulated board, at the board's own clock (no fast path) and each baud of ``LINKS`` (115200 to
+  3 Mbaud on the iCEBreaker, 1 Mbaud on the ULX3S). ``link_frames_per_s`` and
   ``link_bytes_per_s`` are what the link sustains at that baud (frames / busy time of the emulated
   line, ``busy_cycles / clock_hz``); ``wall_*`` are the emulator's own rates on this machine.
 * ``deploy-digits``: the digits network on the SNN core (ULX3S top, fast path: 8 clocks per UART
@@ -22,12 +23,20 @@ __all__ = ["PARTS", "bench_link", "bench_digits", "bench_maxcut"]
 BUILD = "build/bench/emulate"
 
 
-def bench_link(board="icebreaker", frames=200, build_dir=BUILD):
+LINKS = (("icebreaker", 115_200), ("icebreaker", 1_000_000), ("icebreaker", 3_000_000), ("ulx3s-85f", 1_000_000))
+
+
+def bench_link(links=LINKS, frames=200, build_dir=BUILD):
+    """Word-read frames over the pty of the hostlink top for each ``(board, baud)`` of ``links``."""
+    return {"frames": frames, "links": [_link_run(board, baud, frames, build_dir) for board, baud in links]}
+
+
+def _link_run(board, baud, frames, build_dir):
     from neuroxide.boards.emulate import Emulator
     from neuroxide.boards.host import open_serial
     from neuroxide.experiments.board_backend import emulator_build
 
-    build = emulator_build("hostlink", board, {}, build_dir=build_dir)
+    build = emulator_build("hostlink", board, {"baud": baud}, build_dir=build_dir)
     info = build.info
     out = {"board": board, "baud": info["baud"], "clock_hz": info["clock_hz"], "divisor": info["divisor"],
            "emulator_build_s": build.build_s, "runs": {}}

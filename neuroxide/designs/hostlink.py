@@ -17,13 +17,14 @@ from pathlib import Path
 
 from neuroxide.designs import Design
 from neuroxide.errors import ParameterError
+from neuroxide.models.hostlink import BAUD_PARAM
 from neuroxide.overrides import check_int_params, check_known
 
 __all__ = ["HostLinkDesign", "DESIGN", "HostLinkConfig"]
 
 PARAMS = {
     "ram_depth": ("RegisterFileCore RAM words", 256, 32, 4096),
-    "baud": ("UART bit rate on boards (divisor clock/baud within 2 %)", 115200, 1200, 3_000_000),
+    "baud": BAUD_PARAM,
     "frame_timeout_ms": ("board: silence that abandons a half-received frame, ms", 20, 1, 1000),
     "sim_divisor": ("simulation and `verilog`: clocks per UART bit", 8, 4, 1024),
     "seed": ("random frames' seed", 1, 0, 0xFFFF_FFFF),

@@ -16,6 +16,7 @@ import numpy as np
 from neuroxide.designs import Design
 from neuroxide.errors import ParameterError
 from neuroxide.models.gset import couplings_of
+from neuroxide.models.hostlink import BAUD_PARAM, DEFAULT_BAUD
 from neuroxide.models.onn import PARAM_DOCS, ONNParams
 from neuroxide.models.onn_registers import DEFAULT_LANES, LANE_CHOICES
 from neuroxide.overrides import check_int_params, check_known
@@ -37,6 +38,7 @@ GLOBAL_PARAMS = {
     "anneal_steps": ("steps over which noise decays and injection ramps (sets the rates)", 200, 1, 65535),
     "lanes": ("multiply-accumulates a clock over banked coupling RAM (a power of two)", DEFAULT_LANES, 1,
               LANE_CHOICES[-1]),
+    "baud": BAUD_PARAM,
 }
 
 
@@ -51,11 +53,12 @@ class ONNDesignConfig:
     graph: str | None
     anneal_steps: int
     lanes: int = DEFAULT_LANES
+    baud: int = DEFAULT_BAUD
 
     def to_dict(self):
         return {"design": self.design, "n": self.n, "dense": self.dense, "seed": self.seed, "density": self.density,
                 "graph": self.graph, "anneal_steps": self.anneal_steps, "lanes": self.lanes,
-                "params": dataclasses.asdict(self.params)}
+                "baud": self.baud, "params": dataclasses.asdict(self.params)}
 
 
 def check_graph_weights(graph, weight_bits):
@@ -111,7 +114,7 @@ class ONNCoreDesign(Design):
         from neuroxide.rtl.onn_core import check_lanes
         check_lanes(glob["lanes"])
         cfg = ONNDesignConfig(self.name, params, glob["n"], glob["dense"], glob["seed"], glob["density"], graph,
-                              glob["anneal_steps"], glob["lanes"])
+                              glob["anneal_steps"], glob["lanes"], glob["baud"])
         J, g = couplings_of(cfg.to_dict())
         if g is not None:
             cfg = dataclasses.replace(cfg, n=g.nodes)
@@ -154,7 +157,7 @@ class ONNCoreDesign(Design):
 
     def board_top(self, cfg, board):
         from neuroxide.boards.onn_host import onn_board_top
-        return onn_board_top(cfg, board)
+        return onn_board_top(cfg, board, baud=cfg.baud)
 
 
 DESIGN = ONNCoreDesign()

@@ -1,6 +1,6 @@
 """Bad input of the deploy commands: ``emulate`` (a design without the host link, a board without a
 UART, the fast-path divisor), ``program`` (missing or wrong bitstream, unknown target or board) and
-``build`` of a host-link design on a board without a UART. Every case fails before any build or
+``build`` of a host-link design on a board without a UART or at a baud its clock cannot make. Every case fails before any build or
 programming starts."""
 
 from .case import TMP, cli_case
@@ -32,4 +32,8 @@ def deploy_cases():
                  "program", f"{TMP}/top.bit", "--board", "nope", files=(("top.bit", b"\xff\x00"),)),
         cli_case("build", "unknown-name", "hostlink on a board without a UART (tinyfpga-bx)", "board",
                  "build", "hostlink", "--board", "tinyfpga-bx", "--build-dir", build),
+        cli_case("build", "out-of-range", "3 Mbaud on the ULX3S (25 MHz / 3 Mbaud = 8.33 clocks a bit, 4 % off)",
+                 "baud", "build", "onn-core", "--board", "ulx3s-85f", "-p", "baud=3000000", "--build-dir", build),
+        cli_case("emulate", "out-of-range", "4 Mbaud (above the parameter's 3 Mbaud)", "baud",
+                 *emulate, "hostlink", "--board", "icebreaker", "-p", "baud=4000000", "--build-dir", build),
     ]
