@@ -41,7 +41,9 @@ from neuroxide.fileio import write_json
 from .platforms import get_board, require_uart
 
 __all__ = ["build", "write_report", "parse_nextpnr_report", "parse_yosys_stat", "yowasp_env", "TimingError",
-           "check_timing"]
+           "check_timing", "sweep_seeds", "parse_seeds", "MAX_SEEDS"]
+
+MAX_SEEDS = 64
 
 # Tool name as amaranth's templates spell it -> the YoWASP console script that provides it.
 YOWASP_TOOLS = {
@@ -219,7 +221,7 @@ def check_timing(report):
         what = "; ".join(f"{clock}: {f['achieved_mhz']:.2f} MHz achieved, {f['constraint_mhz']:.2f} MHz required, "
                          f"slack {f['slack_ns']:.2f} ns" for clock, f in missed.items())
         raise TimingError(f"{report['board']} build misses its clock ({what}); the bitstream "
-                          f"{report['bitstream']} may not work. Try another placement seed (--seed), a "
+                          f"{report['bitstream']} may not work. Try other placement seeds (--seed, or a sweep: --seeds 1-8), a "
                           f"smaller configuration, or a board with a slower clock", report)
     return report
 
@@ -321,6 +323,92 @@ def build(top_elaboratable, board_name, build_dir, name="top", seed=None, **over
         "build_dir": str(build_dir),
         "log": str(log_path),
     }
+
+
+def parse_seeds(text):
+    """Placement seeds from ``"1-8"``, ``"3,7,11"`` or a mix (``"1-4,9"``): distinct, in order, each
+    ``0..2**31-1``, at most :data:`MAX_SEEDS`; ParameterError naming ``--seeds`` otherwise."""
+    seeds = []
+    allowed = f"seeds 0..{2**31 - 1} as a list or ranges, e.g. 1-8 or 1,5,9 (at most {MAX_SEEDS})"
+    for part in str(text).split(","):
+        try:
+            lo, _, hi = part.strip().partition("-")
+            lo, hi = int(lo), int(hi) if hi else int(lo)
+        except ValueError:
+            raise ParameterError("--seeds", text, allowed) from None
+        if not 0 <= lo <= hi < 2**31 or hi - lo >= MAX_SEEDS:
+            raise ParameterError("--seeds", text, allowed)
+        seeds += [x for x in range(lo, hi + 1) if x not in seeds]
+    if not seeds or len(seeds) > MAX_SEEDS:
+        raise ParameterError("--seeds", text, allowed)
+    return seeds
+
+
+def _seed_script(script, name, seed, first_seed):
+    """The place-and-route and pack lines of an amaranth build script (everything after yosys), with
+    nextpnr's seed set to ``seed`` and every product of those lines renamed ``<name>.s<seed>.*``; the
+    synthesised netlist ``<name>.json`` and the constraints stay shared."""
+    lines = script.splitlines()
+    start = next(k for k, line in enumerate(lines) if '"$YOSYS"' in line) + 1
+    products = ("report.json", "tim", "asc", "config", "bin", "bit", "svf")
+    out = []
+    for line in lines[start:]:
+        for ext in products:
+            line = line.replace(f" {name}.{ext}", f" {name}.s{seed}.{ext}")
+        line = line.replace(f"--seed {first_seed}", f"--seed {seed}")
+        out.append(line)
+    return "\n".join(lines[:start - 1] + out) + "\n"
+
+
+def sweep_seeds(top_elaboratable, board_name, build_dir, seeds, name="top", progress=None, **overrides):
+    """A placement-seed sweep: one synthesis, nextpnr once per seed of ``seeds`` on the same netlist.
+
+    The first seed is a whole :func:`build`; every other seed re-runs only the place-and-route and
+    pack lines of the same script (products ``<name>.s<seed>.*``). The best seed (highest Fmax) is
+    copied to ``<name>.bit``/``.bin``. Returns that seed's report with ``seeds``: one row per seed
+    (``seed``, ``fmax_mhz``, ``timing_met``, ``slack_ns``, ``pnr_s``) and ``best_seed``.
+    ``progress(done, total)`` is called after each seed."""
+    seeds = list(seeds)
+    if not seeds or len(seeds) > MAX_SEEDS:
+        raise ParameterError("seeds", seeds, f"1..{MAX_SEEDS} placement seeds")
+    board = get_board(board_name)
+    first = build(top_elaboratable, board_name, build_dir, name=name, seed=seeds[0], **overrides)
+    build_dir = pathlib.Path(first["build_dir"])
+    rows = [{"seed": seeds[0], "fmax_mhz": first["fmax_mhz"], "timing_met": first["timing_met"],
+             "slack_ns": first["slack_ns"], "pnr_s": None}]
+    reports = {seeds[0]: first}
+    if progress:
+        progress(1, len(seeds))
+    script = (build_dir / f"build_{name}.sh").read_text()
+    env = yowasp_env()
+    suffix = _BITSTREAM_SUFFIX[board.fpga]
+    for k, seed in enumerate(seeds[1:], 2):
+        seed_sh = build_dir / f"build_{name}.s{seed}.sh"
+        seed_sh.write_text(_seed_script(script, name, seed, seeds[0]))
+        log_path = build_dir / f"{name}.s{seed}.log"
+        start = time.monotonic()
+        with open(log_path, "wb") as log:
+            result = subprocess.run(["sh", seed_sh.name], cwd=build_dir, env=env, stdout=log, stderr=subprocess.STDOUT)
+        pnr_s = round(time.monotonic() - start, 2)
+        if result.returncode != 0:
+            raise ToolchainError(f"{board.name} place and route with seed {seed} failed (exit {result.returncode}); "
+                                 f"log {log_path}, last lines:\n{_tail(log_path)}")
+        try:
+            figures = parse_nextpnr_report(json.loads((build_dir / f"{name}.s{seed}.report.json").read_text()), board)
+        except (OSError, ValueError) as error:
+            raise ToolchainError(f"{board.name} seed {seed} left no readable report ({error}); log {log_path}") from error
+        rows.append({"seed": seed, "fmax_mhz": figures["fmax_mhz"], "timing_met": figures["timing_met"],
+                     "slack_ns": figures["slack_ns"], "pnr_s": pnr_s})
+        reports[seed] = first | {k2: figures[k2] for k2 in ("luts", "ffs", "brams", "dsps", "fmax_mhz", "timing_met",
+                                                            "slack_ns", "fmax", "critical_path", "utilization")
+                                 if k2 != "ffs" or figures["ffs"] is not None} | {"seed": seed}
+        if progress:
+            progress(k, len(seeds))
+    best = max(rows, key=lambda r: (r["fmax_mhz"] or 0.0))["seed"]
+    bitstream = build_dir / f"{name}{suffix}"
+    if best != seeds[0]:
+        shutil.copyfile(build_dir / f"{name}.s{best}{suffix}", bitstream)
+    return reports[best] | {"bitstream": str(bitstream), "best_seed": best, "seeds": rows}
 
 
 def write_report(report, path):

@@ -150,16 +150,37 @@ def cmd_build(args):
     check_folder("--build-dir", args.build_dir)
     cfg = configure(args.design, parse_overrides(args.params))
     board = get_board(args.board)
+    seeds = None
+    if args.seeds is not None:
+        from neuroxide.boards.build import parse_seeds
+        if args.seed is not None:
+            raise ParameterError("--seeds", args.seeds, "either --seed or --seeds, not both")
+        seeds = parse_seeds(args.seeds)
     if args.program:  # no programmer for the board, or no openFPGALoader: refuse before a long build
         from neuroxide.boards.program import find_loader, loader_argv
         loader_argv(find_loader(), board, "top", args.flash)
-    _status(f"building {cfg.design}{_size(cfg)} for {args.board} with yosys + nextpnr (YoWASP) ...")
-    res = build_design(cfg, args.board, args.build_dir, seed=args.seed)
+    _status(f"building {cfg.design}{_size(cfg)} for {args.board} with yosys + nextpnr (YoWASP)"
+            + (f", placement seeds {args.seeds}" if seeds else "") + " ...")
+    bar = None
+    if seeds and len(seeds) > 1:
+        from tqdm import tqdm
+        bar = tqdm(total=len(seeds), desc="seeds", unit="seed", file=sys.stderr)
+    try:
+        res = build_design(cfg, args.board, args.build_dir, seed=args.seed, seeds=seeds,
+                           progress=(lambda done, total: bar.update(done - bar.n)) if bar else None)
+    finally:
+        if bar:
+            bar.close()
     if args.report:
         write_json(args.report, res, field="--report")
     human = _table([[res["board"], res["device"], res["luts"], res["ffs"], res["brams"], res["dsps"],
                      "-" if res["fmax_mhz"] is None else f"{res['fmax_mhz']:.1f}", f"{res['build_s']:.1f}"]],
                    ["board", "device", "LUTs", "FFs", "BRAMs", "DSPs", "Fmax MHz", "build s"])
+    if "seeds" in res:
+        human += "\n" + _table([[r["seed"], "-" if r["fmax_mhz"] is None else f"{r['fmax_mhz']:.2f}",
+                                 "met" if r["timing_met"] else "missed"] for r in res["seeds"]],
+                               ["seed", "Fmax MHz", "timing"])
+        human += f"\nbest seed: {res['best_seed']}"
     human += f"\nbitstream: {res['bitstream']}"
     _emit(args, res, human)
     from neuroxide.boards.build import check_timing
@@ -246,6 +267,9 @@ def build_parser():
     p.add_argument("--report", metavar="FILE", help="also write the JSON report here")
     p.add_argument("--build-dir", default="build/boards", help="build folder (default build/boards)")
     p.add_argument("--seed", type=int, help="nextpnr placement seed (another seed may close timing)")
+    p.add_argument("--seeds", metavar="LIST",
+                   help="seed sweep: synthesise once, place and route with each seed (e.g. 1-8 or 1,5,9), "
+                        "keep the fastest as the bitstream; the report lists every seed")
     p.add_argument("--program", action="store_true",
                    help="program the board with openFPGALoader after the build (SRAM; see `neuroxide program`)")
     p.add_argument("--flash", action="store_true", help="with --program: write the configuration flash instead")

@@ -51,12 +51,17 @@ def simulate_design(cfg, simulator=None, steps=10_000, build_dir="build/sim", wa
                                            **options)
 
 
-def build_design(cfg, board, build_dir="build/boards", seed=None):
-    """Bitstream of ``cfg`` on ``board`` and its resource/Fmax report (``seed``: nextpnr's placement seed)."""
-    from neuroxide.boards.build import build
+def build_design(cfg, board, build_dir="build/boards", seed=None, seeds=None, progress=None):
+    """Bitstream of ``cfg`` on ``board`` and its resource/Fmax report (``seed``: nextpnr's placement seed;
+    ``seeds``: a list of seeds to sweep, keeping the fastest, :func:`neuroxide.boards.build.sweep_seeds`)."""
+    from neuroxide.boards.build import build, sweep_seeds
     from neuroxide.boards.platforms import get_board
 
     get_board(board)  # unknown board: ParameterError before any work
     top = get_design(cfg.design).board_top(cfg, board)
-    report = build(top, board, Path(build_dir) / f"{cfg.design}-{board}", name=cfg.design.replace("-", "_"), seed=seed)
+    where, name = Path(build_dir) / f"{cfg.design}-{board}", cfg.design.replace("-", "_")
+    if seeds:
+        report = sweep_seeds(top, board, where, seeds, name=name, progress=progress)
+    else:
+        report = build(top, board, where, name=name, seed=seed)
     return {"design": cfg.design, **report}

@@ -55,3 +55,37 @@ def test_a_real_build_that_misses_its_clock_fails_with_the_slack(tmp_path):
     assert report["timing_met"] is False and report["slack_ns"] < 0
     with pytest.raises(TimingError, match="slack"):
         check_timing(report)
+
+
+@pytest.mark.parametrize("text, seeds", [("1-4", [1, 2, 3, 4]), ("3,7,3", [3, 7]), ("1-2,9", [1, 2, 9]), ("0", [0])])
+def test_seed_lists_and_ranges(text, seeds):
+    from neuroxide.boards.build import parse_seeds
+    assert parse_seeds(text) == seeds
+
+
+@pytest.mark.parametrize("text", ["", "x", "4-1", "-1", "1-65", f"{2**31}", "1,,2"])
+def test_bad_seed_lists_name_the_flag(text):
+    from neuroxide.boards.build import parse_seeds
+    with pytest.raises(ParameterError) as error:
+        parse_seeds(text)
+    assert error.value.field == "--seeds"
+
+
+@needs("nextpnr-ice40")
+def test_a_seed_sweep_places_one_netlist_with_each_seed_and_keeps_the_fastest(tmp_path):
+    """One synthesis, nextpnr per seed: the rows are each seed's own report, the bitstream is the best seed's."""
+    import json
+    from neuroxide.boards.build import sweep_seeds
+    from neuroxide.boards.top import NeuronBoardTop
+    report = sweep_seeds(NeuronBoardTop(n=1), "icebreaker", tmp_path / "b", [5, 6], name="lif")
+    rows = {r["seed"]: r for r in report["seeds"]}
+    assert list(rows) == [5, 6]
+    folder = tmp_path / "b"
+    assert "--seed 6" in (folder / "build_lif.s6.sh").read_text()
+    assert (folder / "lif.s6.bin").stat().st_size > 0
+    second = parse_nextpnr_report(json.loads((folder / "lif.s6.report.json").read_text()), get_board("icebreaker"))
+    assert rows[6]["fmax_mhz"] == second["fmax_mhz"]
+    best = max(rows.values(), key=lambda r: r["fmax_mhz"])["seed"]
+    assert report["best_seed"] == best and report["fmax_mhz"] == rows[best]["fmax_mhz"]
+    own = folder / ("lif.bin" if best == 5 else f"lif.s{best}.bin")
+    assert (folder / "lif.bin").read_bytes() == own.read_bytes()

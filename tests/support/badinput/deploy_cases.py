@@ -34,6 +34,10 @@ def deploy_cases():
                  "build", "hostlink", "--board", "tinyfpga-bx", "--build-dir", build),
         cli_case("build", "out-of-range", "3 Mbaud on the ULX3S (25 MHz / 3 Mbaud = 8.33 clocks a bit, 4 % off)",
                  "baud", "build", "onn-core", "--board", "ulx3s-85f", "-p", "baud=3000000", "--build-dir", build),
+        cli_case("build", "malformed", "--seeds 8-1 (a range backwards)", "--seeds",
+                 "build", "lif", "--board", "icebreaker", "--seeds", "8-1", "--build-dir", build),
+        cli_case("build", "malformed", "--seed and --seeds together", "--seeds",
+                 "build", "lif", "--board", "icebreaker", "--seed", "1", "--seeds", "1-4", "--build-dir", build),
         cli_case("emulate", "out-of-range", "4 Mbaud (above the parameter's 3 Mbaud)", "baud",
                  *emulate, "hostlink", "--board", "icebreaker", "-p", "baud=4000000", "--build-dir", build),
     ]
