@@ -54,8 +54,11 @@ def test_more_onn_specifications_fail(tmp_path, params, wrong):
 
 @pytest.mark.slow
 def test_onn_step_counter_proof_fails_against_a_different_saturation_value(tmp_path):
-    # t = 0 must hold, which the first completed step (within 12 cycles) contradicts
-    r = _prove(ONNStepCounterProperties(ONN_NARROW, 2, spec_t_max=0), "onn_t_wrong", tmp_path, depth=12)
+    # t = 0 must hold, which the first completed step contradicts: the bound covers one step of the
+    # core (2 oscillators at the default lanes: rtl.onn_core.cycles_per_step) and its start
+    from neuroxide.rtl.onn_core import ONNCore
+    depth = ONNCore(ONN_NARROW, 2).cycles_per_step + 3
+    r = _prove(ONNStepCounterProperties(ONN_NARROW, 2, spec_t_max=0), "onn_t_wrong", tmp_path, depth=depth)
     assert r["status"] == "FAIL"
 
 
