@@ -37,9 +37,9 @@ checked against Q max_i sum_j |J_ij|), so the result is bit-identical to the mod
 **Cycles per step** (:func:`cycles_per_step`): ``W + 11 + log2 L + (R - 1)`` (W words issued, one a
 clock; the last word then takes S1, S2, S3, the two clocks of S4, the k tree levels, SA, D1, D2 and
 D3 to its write, 10 + k clocks after its issue, and one clock swaps the banks). R is the coupling
-memory's read latency: 1 while each bank holds at most 1024 words; a deeper memory is split into
-banks of 1024 words with a registered OR tree after them (``rtl.banked_ram``: R = 3 for 2-4 banks,
-4 for 5-16, 5 for 17-64), so the read path stays short at any depth. Dense:
+memory's read latency: 1 while it is at most two blocks deep; a deeper memory is split into banks
+one block deep with a registered OR tree after them (``rtl.banked_ram``: R = 3 for 2-4 banks, 4 for
+5-16, 5 for 17-64, 6 for 65-256), so the read path stays short at any depth. Dense:
 ``W = N * ceil(N / L)``; sparse: ``W = sum_i max(1, ceil(deg_i / L))``. A run of s steps is
 ``s * cycles_per_step`` clocks from the clock after ``start``.
 
@@ -71,12 +71,13 @@ from neuroxide.errors import ParameterError
 from neuroxide.models.onn import T_BITS, check_couplings, initial_state, onn_update, output_of, schedule, spins_of
 from neuroxide.models.onn_registers import DEFAULT_LANES, LANE_CHOICES, onn_register_map
 
-from .banked_ram import BANK_DEPTH, BankedRAM, banked_read_latency
+from .banked_ram import BankedRAM, banked_read_latency
 from .fixedpoint import AmaranthOps, PipelinedOps
 from .hostbus import HostBusSignature, RegisterDecoder, pack
 from .layout import shape_of
 
-__all__ = ["ONNCore", "LaneAccumulator", "coupling_words", "cycles_per_step", "coupling_depth", "row_words",
+__all__ = ["ONNCore", "LaneAccumulator", "coupling_words", "cycles_per_step", "coupling_depth", "coupling_word_bits",
+           "coupling_read_latency", "row_words",
            "DEFAULT_LANES", "LANE_CHOICES", "PIPELINE_CLOCKS"]
 
 PIPELINE_CLOCKS = 11  # S0 of the last word, S1, S2, S3, S4 (2), SA, D1, D2, D3, the bank swap (+ log2 L tree levels)
@@ -108,12 +109,23 @@ def coupling_depth(J, dense, lanes, max_entries=None):
     return -(-depth // lanes)
 
 
-def cycles_per_step(J, dense, lanes=DEFAULT_LANES, max_entries=None, bank_depth=BANK_DEPTH):
+def coupling_word_bits(weight_bits, n, dense, lanes):
+    """Bits of one coupling word: ``lanes`` fields of ``{col, w}`` (dense: ``w``), + the sparse row's last bit."""
+    field = weight_bits if dense else weight_bits + col_bits_for(n)
+    return lanes * field + (0 if dense else 1)
+
+
+def coupling_read_latency(weight_bits, J, dense, lanes=DEFAULT_LANES, max_entries=None, bank_depth=None):
+    """R, the coupling memory's read latency (``rtl.banked_ram``) of a core on ``J``."""
+    return banked_read_latency(coupling_word_bits(weight_bits, J.shape[0], dense, lanes),
+                               coupling_depth(J, dense, lanes, max_entries), bank_depth)
+
+
+def cycles_per_step(J, dense, lanes=DEFAULT_LANES, read_latency=1):
     """Clocks of one step of the core on couplings ``J``: ``W + 11 + log2(lanes) + (R - 1)``, R the
-    coupling memory's read latency (1 up to 1024 words a bank, more when banked: module docstring)."""
+    coupling memory's read latency (:func:`coupling_read_latency`; module docstring)."""
     words = int(row_words(J, dense, check_lanes(lanes)).sum())
-    R = banked_read_latency(coupling_depth(J, dense, lanes, max_entries), bank_depth)
-    return words + PIPELINE_CLOCKS + lanes.bit_length() - 1 + R - 1
+    return words + PIPELINE_CLOCKS + lanes.bit_length() - 1 + read_latency - 1
 
 
 def coupling_words(params, J, dense, lanes=DEFAULT_LANES):
@@ -216,8 +228,8 @@ class ONNCore(wiring.Component):
     """The ONN core (module docstring). ``J`` and ``seed`` give the memories' power-up contents
     (the host may overwrite them); ``phase0`` overrides the power-up phases (default: from the
     seed, as ``initial_state``); ``max_entries`` sizes the sparse coupling memory (in words, as
-    ENTRIES); ``lanes`` multiply-accumulates a clock (a power of two); ``bank_depth`` words per
-    block-RAM bank of the coupling memory (a power of two; smaller only to test the banked path).
+    ENTRIES); ``lanes`` multiply-accumulates a clock (a power of two); ``bank_depth`` forces the
+    words per block-RAM bank of the coupling memory (a power of two; tests of the banked path).
 
     Ports besides ``bus``: ``start``/``run_steps`` (start a run without the bus: board and bench
     tops), ``busy``, ``t``, ``energy``, and the update stream ``upd_valid``/``upd_row``/
@@ -225,7 +237,7 @@ class ONNCore(wiring.Component):
     """
 
     def __init__(self, params, n, J=None, dense=True, seed=1, max_entries=None, phase0=None, lanes=DEFAULT_LANES,
-                 bank_depth=BANK_DEPTH):
+                 bank_depth=None):
         if isinstance(n, bool) or not isinstance(n, int) or n < 2:
             raise ParameterError("n", n, "an integer >= 2")
         self.lanes = check_lanes(lanes)
@@ -244,13 +256,14 @@ class ONNCore(wiring.Component):
         self.depth = self.entries if dense else max(max_entries or 0, self.entries)
         self.depth = -(-self.depth // lanes) * lanes
         self.bank_depth = self.depth // lanes
-        self.coupling_bank_depth = bank_depth  # words a block-RAM bank of the coupling memory (tests: fewer)
-        self.cycles_per_step = cycles_per_step(J, dense, lanes, max_entries, bank_depth)
+        self.coupling_bank_depth = bank_depth  # None: one block deep (rtl.banked_ram); tests force fewer words
+        self.read_latency = coupling_read_latency(params.weight_bits, J, dense, lanes, max_entries, bank_depth)
+        self.cycles_per_step = cycles_per_step(J, dense, lanes, self.read_latency)
         self.registers = onn_register_map(n, self.depth, self.entries)  # the bus target's map
         self.col_bits = col_bits_for(n)
         self.lane_bits = params.weight_bits if dense else params.weight_bits + self.col_bits + 1  # host word
         self.field_bits = params.weight_bits if dense else params.weight_bits + self.col_bits  # {col, w}
-        self.word_bits = lanes * self.field_bits + (0 if dense else 1)  # + the row's last bit
+        self.word_bits = coupling_word_bits(params.weight_bits, n, dense, lanes)  # + the sparse row's last bit
         phase0_given = phase0
         if phase0_given is not None and (len(phase0_given) != n or min(phase0_given) < 0
                                          or max(phase0_given) > params.phase_mask):
@@ -294,6 +307,7 @@ class ONNCore(wiring.Component):
         m.submodules.coupling = coup = BankedRAM(self.word_bits, self.bank_depth, init, self.coupling_bank_depth,
                                                  name="coupling")
         R = coup.read_latency  # 1, or more for a memory of several banks (rtl.banked_ram)
+        assert R == self.read_latency
         coup_rd = SimpleNamespace(addr=coup.rd_addr, data=coup.rd_data)
         coup_wr = SimpleNamespace(addr=coup.wr_addr, data=coup.wr_data, en=coup.wr_en)
         lane_field = [coup_rd.data[k * FB:(k + 1) * FB] for k in range(L)]

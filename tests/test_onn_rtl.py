@@ -93,10 +93,9 @@ def test_a_banked_coupling_memory_is_exact_and_costs_its_read_latency(dense, lan
     got, info, dut = run_core(p, J, dense, 3, 3, lanes=lanes, bank_depth=bank_depth)
     tr = ONNModel(p, J, 3, 1).run(3, trace=True)
     assert np.array_equal(got[:, :, 1], tr.phase[:, :, 0]) and np.array_equal(got[:, :, 2], tr.rng[:, :, 0])
-    from neuroxide.rtl.banked_ram import banked_read_latency
-    assert banked_read_latency(dut.bank_depth, bank_depth) == latency
+    assert dut.read_latency == latency
     assert info["cycles"] == 3 * (words_of(J, dense, lanes) + 11 + lanes.bit_length() - 1 + latency - 1)
-    assert info["cycles"] == 3 * cycles_per_step(J if dense else sp.csr_matrix(J), dense, lanes, bank_depth=bank_depth)
+    assert info["cycles"] == 3 * cycles_per_step(J if dense else sp.csr_matrix(J), dense, lanes, latency)
 
 
 def test_lanes_divide_the_sweep():
@@ -124,7 +123,7 @@ def test_a_different_rule_is_detected():
     assert not np.array_equal(got[:, :, 1], tr.phase[:, :, 0])
 
 
-@pytest.mark.parametrize("bank_depth", [1024, 4])  # one bank (read latency 1) or 4 banks (3)
+@pytest.mark.parametrize("bank_depth", [None, 4])  # one array (read latency 1) or 4 banks (3)
 def test_host_bus_loads_and_reads(bank_depth):
     p = anneal_params(20, ONNParams(acc_bits=14))
     n = 6
