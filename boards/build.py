@@ -41,7 +41,7 @@ from neuroxide.fileio import write_json
 from .platforms import get_board, require_uart
 
 __all__ = ["build", "write_report", "parse_nextpnr_report", "parse_yosys_stat", "yowasp_env", "TimingError",
-           "check_timing", "sweep_seeds", "parse_seeds", "MAX_SEEDS"]
+           "check_timing", "sweep_seeds", "MAX_SEEDS"]
 
 MAX_SEEDS = 64
 
@@ -323,25 +323,6 @@ def build(top_elaboratable, board_name, build_dir, name="top", seed=None, **over
         "build_dir": str(build_dir),
         "log": str(log_path),
     }
-
-
-def parse_seeds(text):
-    """Placement seeds from ``"1-8"``, ``"3,7,11"`` or a mix (``"1-4,9"``): distinct, in order, each
-    ``0..2**31-1``, at most :data:`MAX_SEEDS`; ParameterError naming ``--seeds`` otherwise."""
-    seeds = []
-    allowed = f"seeds 0..{2**31 - 1} as a list or ranges, e.g. 1-8 or 1,5,9 (at most {MAX_SEEDS})"
-    for part in str(text).split(","):
-        try:
-            lo, _, hi = part.strip().partition("-")
-            lo, hi = int(lo), int(hi) if hi else int(lo)
-        except ValueError:
-            raise ParameterError("--seeds", text, allowed) from None
-        if not 0 <= lo <= hi < 2**31 or hi - lo >= MAX_SEEDS:
-            raise ParameterError("--seeds", text, allowed)
-        seeds += [x for x in range(lo, hi + 1) if x not in seeds]
-    if not seeds or len(seeds) > MAX_SEEDS:
-        raise ParameterError("--seeds", text, allowed)
-    return seeds
 
 
 def _seed_script(script, name, seed, first_seed):

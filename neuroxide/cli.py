@@ -152,7 +152,7 @@ def cmd_build(args):
     board = get_board(args.board)
     seeds = None
     if args.seeds is not None:
-        from neuroxide.boards.build import parse_seeds
+        from neuroxide.flow import parse_seeds
         if args.seed is not None:
             raise ParameterError("--seeds", args.seeds, "either --seed or --seeds, not both")
         seeds = parse_seeds(args.seeds)

@@ -10,7 +10,7 @@ from pathlib import Path
 from neuroxide.designs import get_design, to_verilog
 from neuroxide.errors import ParameterError
 
-__all__ = ["write_verilog", "simulate_design", "build_design", "MAX_STEPS", "WAVE_FORMAT"]
+__all__ = ["write_verilog", "simulate_design", "build_design", "parse_seeds", "MAX_STEPS", "WAVE_FORMAT"]
 
 MAX_STEPS = 10_000_000
 WAVE_FORMAT = {"icarus": ".fst", "verilator": ".vcd"}  # what each simulator's cocotb flow dumps
@@ -65,3 +65,23 @@ def build_design(cfg, board, build_dir="build/boards", seed=None, seeds=None, pr
     else:
         report = build(top, board, where, name=name, seed=seed)
     return {"design": cfg.design, **report}
+
+
+def parse_seeds(text):
+    """Placement seeds from ``"1-8"``, ``"3,7,11"`` or a mix (``"1-4,9"``): distinct, in order, each
+    ``0..2**31-1``, at most ``boards.build.MAX_SEEDS``; ParameterError naming ``--seeds`` otherwise."""
+    from neuroxide.boards.build import MAX_SEEDS
+    seeds = []
+    allowed = f"seeds 0..{2**31 - 1} as a list or ranges, e.g. 1-8 or 1,5,9 (at most {MAX_SEEDS})"
+    for part in str(text).split(","):
+        try:
+            lo, _, hi = part.strip().partition("-")
+            lo, hi = int(lo), int(hi) if hi else int(lo)
+        except ValueError:
+            raise ParameterError("--seeds", text, allowed) from None
+        if not 0 <= lo <= hi < 2**31 or hi - lo >= MAX_SEEDS:
+            raise ParameterError("--seeds", text, allowed)
+        seeds += [x for x in range(lo, hi + 1) if x not in seeds]
+    if not seeds or len(seeds) > MAX_SEEDS:
+        raise ParameterError("--seeds", text, allowed)
+    return seeds

@@ -59,13 +59,13 @@ def test_a_real_build_that_misses_its_clock_fails_with_the_slack(tmp_path):
 
 @pytest.mark.parametrize("text, seeds", [("1-4", [1, 2, 3, 4]), ("3,7,3", [3, 7]), ("1-2,9", [1, 2, 9]), ("0", [0])])
 def test_seed_lists_and_ranges(text, seeds):
-    from neuroxide.boards.build import parse_seeds
+    from neuroxide.flow import parse_seeds
     assert parse_seeds(text) == seeds
 
 
 @pytest.mark.parametrize("text", ["", "x", "4-1", "-1", "1-65", f"{2**31}", "1,,2"])
 def test_bad_seed_lists_name_the_flag(text):
-    from neuroxide.boards.build import parse_seeds
+    from neuroxide.flow import parse_seeds
     with pytest.raises(ParameterError) as error:
         parse_seeds(text)
     assert error.value.field == "--seeds"
