@@ -17,6 +17,8 @@ from amaranth.sim import Simulator
 
 from neuroxide.errors import ParameterError
 from neuroxide.models.onn_registers import onn_register_map
+from neuroxide.models.plastic_registers import plastic_register_map
+from neuroxide.models.plasticity import PlasticLayer
 from neuroxide.models.register_file import register_file_map
 from neuroxide.models.registers import Field, Register, RegisterMap
 from neuroxide.models.snn_registers import MAX_LAYERS, snn_register_map
@@ -28,6 +30,7 @@ DOC_TABLES = {
     "snn_core.md": snn_register_map(2),
     "onn.md": onn_register_map(16, 256),
     "hostlink.md": register_file_map(256),
+    "plasticity.md": plastic_register_map(PlasticLayer(16, 4)),
 }
 BEGIN = "<!-- register-map {name}: generated from the map's declaration; rewrite with `.venv/bin/python tests/test_registers.py --write` -->\n"
 END = "<!-- end register-map -->\n"

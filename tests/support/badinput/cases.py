@@ -6,8 +6,10 @@ from .flow_cases import flow_cases
 from .generated import device_cases, param_cases
 from .deploy_cases import deploy_cases
 from .device_file_cases import device_file_cases
+from .learn_cases import learn_cases
 from .mnist_cases import mnist_cases
 from .onn_lanes_cases import onn_lanes_cases
+from .plasticity_cases import plasticity_cases
 from .reader_cases import reader_cases
 from .snn_capacity_cases import snn_capacity_cases
 from .snn_core2_cases import snn_core2_cases
@@ -22,7 +24,7 @@ def hand_cases():
     """Every subcommand and reader, one case per kind of bad input (see :mod:`support.badinput`)."""
     return (flow_cases() + experiment_cases() + reader_cases() + device_file_cases() + variability_cases()
             + ts_neuron_cases() + sweep_cases() + snn_capacity_cases() + snn_core2_cases()
-            + deploy_cases() + onn_lanes_cases() + mnist_cases())
+            + deploy_cases() + onn_lanes_cases() + mnist_cases() + learn_cases() + plasticity_cases())
 
 
 def catalogue(designs=None):
