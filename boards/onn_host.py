@@ -63,14 +63,11 @@ def onn_bram_estimate(core, board):
     if board not in BOARD_BRAM:
         return None
     name, available, configs = BOARD_BRAM[board]
-    from neuroxide.rtl.banked_ram import word_parts
     p = core.params
-    depth = core.bank_depth  # the coupling memory: the parts and banks of rtl.banked_ram, each mapped alone
-    coupling = 0
-    for lo, hi, block, banks in word_parts(core.word_bits, depth, core.coupling_bank_depth):
-        rows = [depth] if banks == 1 else [min(block, depth - b * block) for b in range(banks)]
-        coupling += sum(_single(r, hi - lo, configs) for r in rows)
-    parts = {"couplings": coupling,
+    wb = core.word_bits  # the core splits a word of 36k + 1..4 bits into two memories
+    cut = 36 * (wb // 36) if wb > 36 and 0 < wb % 36 <= 4 else wb
+    parts = {"couplings": _single(core.bank_depth, cut, configs) + (_single(core.bank_depth, wb - cut, configs)
+                                                                     if cut < wb else 0),
              "phases": (core.lanes + 1) * _single(2 * core.npad, p.phase_bits, configs),
              "prng": _single(core.n, 32, configs)}
     return sum(parts.values()), parts, name, available

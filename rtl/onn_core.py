@@ -34,12 +34,9 @@ Phases are double-buffered: the phase memory holds oscillator ``i`` of bank ``b`
 synchronous order. The sum over the lanes is exact (integer addition in any order; acc_bits is
 checked against Q max_i sum_j |J_ij|), so the result is bit-identical to the model for any L.
 
-**Cycles per step** (:func:`cycles_per_step`): ``W + 11 + log2 L + (R - 1)`` (W words issued, one a
-clock; the last word then takes S1, S2, S3, the two clocks of S4, the k tree levels, SA, D1, D2 and
-D3 to its write, 10 + k clocks after its issue, and one clock swaps the banks). R is the coupling
-memory's read latency: 1 while it is at most two blocks deep; a deeper memory is split into banks
-one block deep with a registered OR tree after them (``rtl.banked_ram``: R = 3 for 2-4 banks, 4 for
-5-16, 5 for 17-64, 6 for 65-256), so the read path stays short at any depth. Dense:
+**Cycles per step** (:func:`cycles_per_step`): ``W + 11 + log2 L`` (W words issued, one a clock;
+the last word then takes S1, S2, S3, the two clocks of S4, the k tree levels, SA, D1, D2 and D3 to
+its write, 10 + k clocks after its issue, and one clock swaps the banks). Dense:
 ``W = N * ceil(N / L)``; sparse: ``W = sum_i max(1, ceil(deg_i / L))``. A run of s steps is
 ``s * cycles_per_step`` clocks from the clock after ``start``.
 
@@ -53,7 +50,7 @@ them. ENTRIES counts host words (the core walks ``ceil(ENTRIES / L)`` coupling w
 
 Register map on ``bus``: declared once in :func:`neuroxide.models.onn_registers.onn_register_map`
 (``ONNCore.registers``; the table is in docs/onn.md), the decoder elaborated from it by
-:class:`~neuroxide.rtl.hostbus.RegisterDecoder`. Every access acks 3 + R clocks after stb (the memory
+:class:`~neuroxide.rtl.hostbus.RegisterDecoder`. Every access acks 4 clocks after stb (the memory
 outputs are registered before the read mux); memory writes
 only take effect while the core is idle, bus accesses never stall a run.
 """
@@ -71,14 +68,12 @@ from neuroxide.errors import ParameterError
 from neuroxide.models.onn import T_BITS, check_couplings, initial_state, onn_update, output_of, schedule, spins_of
 from neuroxide.models.onn_registers import DEFAULT_LANES, LANE_CHOICES, onn_register_map
 
-from .banked_ram import BankedRAM, banked_read_latency
 from .fixedpoint import AmaranthOps, PipelinedOps
 from .hostbus import HostBusSignature, RegisterDecoder, pack
 from .layout import shape_of
 
-__all__ = ["ONNCore", "LaneAccumulator", "coupling_words", "cycles_per_step", "coupling_depth", "coupling_word_bits",
-           "coupling_read_latency", "row_words",
-           "DEFAULT_LANES", "LANE_CHOICES", "PIPELINE_CLOCKS"]
+__all__ = ["ONNCore", "LaneAccumulator", "coupling_words", "cycles_per_step", "row_words", "DEFAULT_LANES", "LANE_CHOICES",
+           "PIPELINE_CLOCKS"]
 
 PIPELINE_CLOCKS = 11  # S0 of the last word, S1, S2, S3, S4 (2), SA, D1, D2, D3, the bank swap (+ log2 L tree levels)
 
@@ -102,30 +97,9 @@ def row_words(J, dense, lanes):
     return np.maximum(1, -(-deg // lanes)).astype(np.int64)
 
 
-def coupling_depth(J, dense, lanes, max_entries=None):
-    """Words of each coupling bank (the memory's depth) of a core on ``J`` (``max_entries``: as ONNCore)."""
-    entries = int(row_words(J, dense, check_lanes(lanes)).sum()) * lanes
-    depth = entries if dense else max(max_entries or 0, entries)
-    return -(-depth // lanes)
-
-
-def coupling_word_bits(weight_bits, n, dense, lanes):
-    """Bits of one coupling word: ``lanes`` fields of ``{col, w}`` (dense: ``w``), + the sparse row's last bit."""
-    field = weight_bits if dense else weight_bits + col_bits_for(n)
-    return lanes * field + (0 if dense else 1)
-
-
-def coupling_read_latency(weight_bits, J, dense, lanes=DEFAULT_LANES, max_entries=None, bank_depth=None):
-    """R, the coupling memory's read latency (``rtl.banked_ram``) of a core on ``J``."""
-    return banked_read_latency(coupling_word_bits(weight_bits, J.shape[0], dense, lanes),
-                               coupling_depth(J, dense, lanes, max_entries), bank_depth)
-
-
-def cycles_per_step(J, dense, lanes=DEFAULT_LANES, read_latency=1):
-    """Clocks of one step of the core on couplings ``J``: ``W + 11 + log2(lanes) + (R - 1)``, R the
-    coupling memory's read latency (:func:`coupling_read_latency`; module docstring)."""
-    words = int(row_words(J, dense, check_lanes(lanes)).sum())
-    return words + PIPELINE_CLOCKS + lanes.bit_length() - 1 + read_latency - 1
+def cycles_per_step(J, dense, lanes=DEFAULT_LANES):
+    """Clocks of one step of the core on couplings ``J``: ``W + 11 + log2(lanes)`` (module docstring)."""
+    return int(row_words(J, dense, check_lanes(lanes)).sum()) + PIPELINE_CLOCKS + lanes.bit_length() - 1
 
 
 def coupling_words(params, J, dense, lanes=DEFAULT_LANES):
@@ -228,16 +202,14 @@ class ONNCore(wiring.Component):
     """The ONN core (module docstring). ``J`` and ``seed`` give the memories' power-up contents
     (the host may overwrite them); ``phase0`` overrides the power-up phases (default: from the
     seed, as ``initial_state``); ``max_entries`` sizes the sparse coupling memory (in words, as
-    ENTRIES); ``lanes`` multiply-accumulates a clock (a power of two); ``bank_depth`` forces the
-    words per block-RAM bank of the coupling memory (a power of two; tests of the banked path).
+    ENTRIES); ``lanes`` multiply-accumulates a clock (a power of two).
 
     Ports besides ``bus``: ``start``/``run_steps`` (start a run without the bus: board and bench
     tops), ``busy``, ``t``, ``energy``, and the update stream ``upd_valid``/``upd_row``/
     ``upd_phase``/``upd_rng`` (high for one clock per oscillator update, the values written).
     """
 
-    def __init__(self, params, n, J=None, dense=True, seed=1, max_entries=None, phase0=None, lanes=DEFAULT_LANES,
-                 bank_depth=None):
+    def __init__(self, params, n, J=None, dense=True, seed=1, max_entries=None, phase0=None, lanes=DEFAULT_LANES):
         if isinstance(n, bool) or not isinstance(n, int) or n < 2:
             raise ParameterError("n", n, "an integer >= 2")
         self.lanes = check_lanes(lanes)
@@ -256,14 +228,12 @@ class ONNCore(wiring.Component):
         self.depth = self.entries if dense else max(max_entries or 0, self.entries)
         self.depth = -(-self.depth // lanes) * lanes
         self.bank_depth = self.depth // lanes
-        self.coupling_bank_depth = bank_depth  # None: one block deep (rtl.banked_ram); tests force fewer words
-        self.read_latency = coupling_read_latency(params.weight_bits, J, dense, lanes, max_entries, bank_depth)
-        self.cycles_per_step = cycles_per_step(J, dense, lanes, self.read_latency)
+        self.cycles_per_step = cycles_per_step(J, dense, lanes)
         self.registers = onn_register_map(n, self.depth, self.entries)  # the bus target's map
         self.col_bits = col_bits_for(n)
         self.lane_bits = params.weight_bits if dense else params.weight_bits + self.col_bits + 1  # host word
         self.field_bits = params.weight_bits if dense else params.weight_bits + self.col_bits  # {col, w}
-        self.word_bits = coupling_word_bits(params.weight_bits, n, dense, lanes)  # + the sparse row's last bit
+        self.word_bits = lanes * self.field_bits + (0 if dense else 1)  # + the row's last bit
         phase0_given = phase0
         if phase0_given is not None and (len(phase0_given) != n or min(phase0_given) < 0
                                          or max(phase0_given) > params.phase_mask):
@@ -304,12 +274,21 @@ class ONNCore(wiring.Component):
             if not self.dense:
                 word |= ((lane_words[0] >> FB) & 1) << (L * FB)
             init.append(word)
-        m.submodules.coupling = coup = BankedRAM(self.word_bits, self.bank_depth, init, self.coupling_bank_depth,
-                                                 name="coupling")
-        R = coup.read_latency  # 1, or more for a memory of several banks (rtl.banked_ram)
-        assert R == self.read_latency
-        coup_rd = SimpleNamespace(addr=coup.rd_addr, data=coup.rd_data)
-        coup_wr = SimpleNamespace(addr=coup.wr_addr, data=coup.wr_data, en=coup.wr_en)
+        # a word of 36k + 1..4 bits is two memories, 36k bits and the rest, so a 40-bit word takes
+        # 512 x 36 + 4096 x 4 blocks, not 40 x (16384 x 1) (yosys picks one block shape per memory)
+        coup_rd = SimpleNamespace(addr=Signal(range(max(self.bank_depth, 2)), name="coup_rd_addr"),
+                                  data=Signal(self.word_bits, name="coup_rd_data"))
+        coup_wr = SimpleNamespace(addr=Signal(range(max(self.bank_depth, 2)), name="coup_wr_addr"),
+                                  data=Signal(self.word_bits, name="coup_wr_data"), en=Signal(name="coup_wr_en"))
+        wb_ = self.word_bits
+        cut = 36 * (wb_ // 36) if wb_ > 36 and 0 < wb_ % 36 <= 4 else wb_
+        for k, (lo, hi) in enumerate([(0, cut)] + ([(cut, wb_)] if cut < wb_ else [])):
+            mask = (1 << (hi - lo)) - 1
+            mem = Memory(shape=unsigned(hi - lo), depth=self.bank_depth, init=[(x >> lo) & mask for x in init])
+            m.submodules[f"coupling{k}"] = mem
+            prd, pwr = mem.read_port(), mem.write_port()
+            m.d.comb += [prd.addr.eq(coup_rd.addr), coup_rd.data[lo:hi].eq(prd.data),
+                         pwr.addr.eq(coup_wr.addr), pwr.data.eq(coup_wr.data[lo:hi]), pwr.en.eq(coup_wr.en)]
         lane_field = [coup_rd.data[k * FB:(k + 1) * FB] for k in range(L)]
         phase_init = [0] * (2 * self.npad)
         for i, ph in enumerate(self.phase0):
@@ -341,13 +320,8 @@ class ONNCore(wiring.Component):
                 m.d.sync += issuing.eq(0)
 
         # ---- S1: bank outputs -> registers -----------------------------------------------------------
-        v1, chunk1 = issue, chunk  # the word's data leave the memory R clocks after its issue
-        read_valids = []
-        for k in range(R):
-            v_k, chunk_k = Signal(name=f"v1_{k}"), Signal.like(chunk, name=f"chunk1_{k}")
-            m.d.sync += [v_k.eq(v1), chunk_k.eq(chunk1)]
-            v1, chunk1 = v_k, chunk_k
-            read_valids.append(v_k)
+        v1, chunk1 = Signal(), Signal.like(chunk)
+        m.d.sync += [v1.eq(issue), chunk1.eq(chunk)]
         v2, last2 = Signal(), Signal()
         w2 = [Signal(signed(WB), name=f"w2_{lane}") for lane in range(L)]
         col2 = [Signal(range(self.npad), name=f"col2_{lane}") for lane in range(L)]
@@ -378,7 +352,7 @@ class ONNCore(wiring.Component):
         rowph4, rng4 = Signal(P), Signal(32)
         m.d.sync += [v4.eq(v3), last4.eq(last3), row4.eq(row3), rowph4.eq(row_rd.data), rng4.eq(rng_rd.data)]
         m.d.sync += [w4[k].eq(w3[k]) for k in range(L)] + [ph4[k].eq(col_rds[k].data) for k in range(L)]
-        valids = read_valids + [v2, v3]
+        valids = [v1, v2, v3]
 
         # ---- S4, T1..Tk, SA: products, adder tree, accumulator (LaneAccumulator) ----------------------------
         m.submodules.lanes = lanes = LaneAccumulator(p, L)
@@ -417,13 +391,12 @@ class ONNCore(wiring.Component):
         # ---- host bus: decoded from self.registers -----------------------------------------------
         bus = self.bus
         pending, pending2, pending3 = Signal(), Signal(), Signal()
-        waits = [Signal(name=f"pending_wait{k}") for k in range(R - 1)]  # a banked memory's longer read
         h_addr, h_we, h_data = Signal(24), Signal(), Signal(32)
         decoder = RegisterDecoder(regs, h_addr)
         phase_i, rng_i, coup_e = decoder.index("PHASE"), decoder.index("RNG"), decoder.index("COUPLING")
         coup_lane = coup_e[:LB] if LB else Const(0, 1)
         coup_a = coup_e[LB:]
-        with m.If(bus.stb & ~pending & ~pending2 & ~pending3 & ~Cat(*waits).any() & ~bus.ack):
+        with m.If(bus.stb & ~pending & ~pending2 & ~pending3 & ~bus.ack):
             m.d.sync += [pending.eq(1), h_addr.eq(bus.addr), h_we.eq(bus.we), h_data.eq(bus.w_data)]
         m.d.sync += bus.ack.eq(0)
         host_idle = ~self.busy
@@ -472,12 +445,8 @@ class ONNCore(wiring.Component):
                     m.d.sync += stage[lane].eq(h_data[:FB])
             m.d.comb += coup_wr.en.eq(coup_lane == L - 1)
 
-        chain = [pending] + waits + [pending2]
-        for here, nxt in zip(chain[1:-1], chain[2:]):
-            with m.If(here):
-                m.d.sync += [here.eq(0), nxt.eq(1)]
         with m.If(pending):  # addresses presented; writes happen on this clock
-            m.d.sync += [pending.eq(0), chain[1].eq(1)]
+            m.d.sync += [pending.eq(0), pending2.eq(1)]
             with m.If(h_we & host_idle):
                 decoder.write(m, h_data, {
                     "CTRL": control, "STEPS": steps_reg, "ENTRIES": None if self.dense else set_entries,

@@ -33,12 +33,11 @@ def cycles_per_run(cycles_per_sweep, sweeps):
 
 def core_cycles(params, graph, sweeps, lanes=DEFAULT_LANES):
     """``(coupling words, clocks a sweep, clocks of one anneal)`` of ``graph`` on the sparse core
-    with ``lanes`` lanes (``rtl.onn_core.cycles_per_step``: W + 11 + log2 lanes + R - 1 a sweep, R the
-    coupling memory's read latency)."""
+    with ``lanes`` lanes (``rtl.onn_core.cycles_per_step``: W + 9 + log2 lanes a sweep)."""
     from neuroxide.models.gset import ising_couplings
-    from neuroxide.rtl.onn_core import coupling_read_latency, coupling_words, cycles_per_step
+    from neuroxide.rtl.onn_core import coupling_words, cycles_per_step
     J = ising_couplings(graph)
-    per_sweep = cycles_per_step(J, False, lanes, coupling_read_latency(params.weight_bits, J, False, lanes))
+    per_sweep = cycles_per_step(J, False, lanes)
     return len(coupling_words(params, J, dense=False, lanes=lanes)), per_sweep, cycles_per_run(per_sweep, sweeps)
 
 
