@@ -77,12 +77,16 @@ class SNNHost:
                     raise ParameterError(f"layers[{k}].{field_name}", value, "the value the core was built with",
                                          why="the core's neuron parameters are fixed at build time")
             # every row, zeros included (SPRAM weights start undefined on the silicon); a recurrent
-            # layer's rows n_in + m hold its own spikes' weights
+            # layer's rows n_in + m hold its own spikes' weights; a conv layer's kernel is stored once:
+            # row i = kernel row (ci*kH + ky)*kW + kx, column j = output channel
             w_exc, w_inh = np.asarray(layer.w_exc), np.asarray(layer.w_inh)
-            if layer.recurrent:
+            if layer.conv is not None:
+                w_exc = w_exc.reshape(layer.conv.out_channels, -1).T
+                w_inh = w_inh.reshape(layer.conv.out_channels, -1).T
+            elif layer.recurrent:
                 w_exc, w_inh = np.vstack([w_exc, layer.w_rec_exc]), np.vstack([w_inh, layer.w_rec_inh])
             words = synapse.encode(w_exc=w_exc, w_inh=w_inh)
-            for i in range(layer.n_rows):  # one row: consecutive addresses j = 0 .. n_out-1
+            for i in range(w_exc.shape[0]):  # one row: consecutive addresses j = 0 .. n_out-1
                 self.regs.write("SYNAPSE", words[i], layer=k, i=i)
 
     def reset(self):

@@ -27,6 +27,11 @@ event's). ``adc_gain`` (a left shift, 0 by default) lets the membrane count in f
 level (the NIR import uses it to resolve thresholds and leaks); with 0 the ADC is the plain
 ``min(acc >> adc_shift, 2**in_bits - 1)``.
 
+A convolution layer (``CoreLayer.conv``, a :class:`~neuroxide.models.snn_conv.ConvGeometry`) stores
+its kernel once (``w_exc``/``w_inh`` of shape ``conv.kernel_shape``) and is exactly the dense layer
+whose matrices are ``unrolled(conv, w_exc)``/``unrolled(conv, w_inh)``; the model computes its column
+sums by im2col (never the ``n_in x n_out`` matrix) and counts an event's SOPs as its fan-out.
+
 :class:`SNNModel` runs a batch of independent samples at once (numpy over ``(batch, neurons)``);
 every sample starts from the same reset state, so sample b of a batch equals the same input run
 alone. The sums are computed as float64 matrix products, which are exact: every operand is a
@@ -64,6 +69,7 @@ from .fixedpoint import NUMPY
 from .layout import StateLayout
 from .lif import LIFParams, LIFState, lif_step
 from .prng import seeds_for, xorshift32
+from .snn_conv import ConvGeometry, unrolled
 from .synapse import column_currents, synapse_state_layout, synaptic_current_step
 
 __all__ = ["SNN_STREAM", "ENCODER_STREAM", "NeuronThresholds", "CoreLayer", "CoreNetwork", "SNNModel", "SNNTrace",
@@ -76,9 +82,13 @@ ENCODER_STREAM = 4  # seed_for stream of the rate encoder's input channels (host
 READOUTS = ("count", "first")
 
 
-def _int_matrix(name, w, bits):
+def _int_matrix(name, w, bits, shape=None):
+    """Weight levels validated: int, in 0..2**bits - 1, 2-D (or exactly ``shape``, a conv kernel)."""
     w = np.asarray(w)
-    if w.ndim != 2:
+    if shape is not None:
+        if w.shape != tuple(shape):
+            raise ParameterError(name, f"shape {w.shape}", f"{tuple(shape)} (the conv kernel: C_out, C_in/groups, kH, kW)")
+    elif w.ndim != 2:
         raise ParameterError(name, f"shape {w.shape}", "a 2-D array (n_in, n_out)")
     if w.dtype.kind not in "iub":
         raise ParameterError(name, w.dtype.name, "an integer array")
@@ -126,6 +136,12 @@ class CoreLayer:
     (row k: from neuron k); ``syn_decay`` (None, or 0..2**decay_bits): a synaptic-current state per
     neuron that low-passes the ADC's output (a current-based LIF); ``adc_gain`` (0..12) a left shift of the column sums
     before ``adc_shift`` (the ADC's gain: one weight level is ``2**adc_gain`` membrane LSBs).
+
+    ``conv`` (None, or a :class:`~neuroxide.models.snn_conv.ConvGeometry`): a weight-shared
+    convolution. ``w_exc``/``w_inh`` are then the kernel's levels, shape ``conv.kernel_shape``
+    (stored once), neurons are ``(c, y, x)`` of ``conv.out_shape`` in C order, and the layer's
+    arithmetic is exactly the dense layer with the matrices ``unrolled(conv, w_exc)`` /
+    ``unrolled(conv, w_inh)`` (:meth:`dense_levels`). A recurrent block on a conv layer is refused.
     """
 
     w_exc: np.ndarray
@@ -139,13 +155,20 @@ class CoreLayer:
     w_rec_inh: np.ndarray | None = None
     syn_decay: int | None = None
     v_th_neuron: np.ndarray | None = None
+    conv: ConvGeometry | None = None
 
     def __post_init__(self):
         check_int("weight_bits", self.weight_bits, 1, 8)
         if not isinstance(self.params, LIFParams):
             raise ParameterError("params", type(self.params).__name__, "a LIFParams")
-        object.__setattr__(self, "w_exc", _int_matrix("w_exc", self.w_exc, self.weight_bits))
-        object.__setattr__(self, "w_inh", _int_matrix("w_inh", self.w_inh, self.weight_bits))
+        if self.conv is not None and not isinstance(self.conv, ConvGeometry):
+            raise ParameterError("conv", type(self.conv).__name__, "None or a ConvGeometry")
+        shape = None if self.conv is None else self.conv.kernel_shape
+        object.__setattr__(self, "w_exc", _int_matrix("w_exc", self.w_exc, self.weight_bits, shape))
+        object.__setattr__(self, "w_inh", _int_matrix("w_inh", self.w_inh, self.weight_bits, shape))
+        if self.conv is not None and self.w_rec_exc is not None:
+            raise ParameterError("w_rec_exc", "a recurrent block", "None on a conv layer",
+                                 "a convolution layer has no recurrent crossbar")
         if self.w_exc.shape != self.w_inh.shape:
             raise ParameterError("w_inh", f"shape {self.w_inh.shape}", f"the shape of w_exc {self.w_exc.shape}")
         if 0 in self.w_exc.shape:
@@ -206,11 +229,30 @@ class CoreLayer:
 
     @property
     def n_in(self):
-        return self.w_exc.shape[0]
+        return self.w_exc.shape[0] if self.conv is None else self.conv.n_in
 
     @property
     def n_out(self):
-        return self.w_exc.shape[1]
+        return self.w_exc.shape[1] if self.conv is None else self.conv.n_out
+
+    @property
+    def is_conv(self):
+        return self.conv is not None
+
+    def dense_levels(self):
+        """``(w_exc, w_inh)`` as dense ``(n_in, n_out)`` level matrices: the arrays themselves for a
+        dense layer, the unrolled kernels (:func:`~neuroxide.models.snn_conv.unrolled`) for a conv
+        layer (the reference its arithmetic equals; n_in x n_out memory: for tests and small layers)."""
+        if self.conv is None:
+            return self.w_exc, self.w_inh
+        return unrolled(self.conv, self.w_exc), unrolled(self.conv, self.w_inh)
+
+    def fanout(self):
+        """int64 ``(n_in,)``: synaptic operations of one event on each input row (``n_out`` for a
+        dense layer; the output neurons it reaches through the kernel for a conv layer)."""
+        if self.conv is None:
+            return np.full(self.n_in, self.n_out, dtype=np.int64)
+        return self.conv.fanout()
 
     @property
     def weights(self):
@@ -309,7 +351,8 @@ def network_to_dict(network):
          **({"adc_gain": layer.adc_gain} if layer.adc_gain else {}),
          **({"w_rec_exc": layer.w_rec_exc.tolist(), "w_rec_inh": layer.w_rec_inh.tolist()} if layer.recurrent else {}),
          **({"syn_decay": layer.syn_decay} if layer.syn_decay is not None else {}),
-         **({"v_th_neuron": layer.v_th_neuron.tolist()} if layer.v_th_neuron is not None else {})}
+         **({"v_th_neuron": layer.v_th_neuron.tolist()} if layer.v_th_neuron is not None else {}),
+         **({"conv": layer.conv.to_dict()} if layer.conv is not None else {})}
         for layer in network.layers]}
 
 
@@ -334,7 +377,8 @@ def network_from_dict(d):
                                           _json_levels("w_rec_inh", la["w_rec_inh"]))
                                          if "w_rec_exc" in la else (None, None)), la.get("syn_decay"),
                                        _json_levels("v_th_neuron", la["v_th_neuron"])
-                                       if "v_th_neuron" in la else None)
+                                       if "v_th_neuron" in la else None,
+                                       ConvGeometry.from_dict(la["conv"]) if "conv" in la else None)
                              for la in d["layers"]), seed=d["seed"])
 
 
@@ -380,13 +424,28 @@ class SNNModel:
         self.network = network
         self.backend = backend  # "compiled": run() through models.compiled.snn_run (same bits, ~20x faster)
         self.batch = check_int("batch", batch, 1, 1 << 24)
-        # float64 copies for the exact products (see module docstring)
-        self._w_exc = [layer.w_exc.astype(np.float64) for layer in network.layers]
-        self._w_inh = [layer.w_inh.astype(np.float64) for layer in network.layers]
+        # float64 copies for the exact products (see module docstring); a conv layer keeps its
+        # kernel (per group, (C_out/groups, C_in/groups * kH * kW)): no n_in x n_out matrix
+        self._w_exc = [self._weights(layer, layer.w_exc) for layer in network.layers]
+        self._w_inh = [self._weights(layer, layer.w_inh) for layer in network.layers]
+        self._fanout = [layer.fanout() if layer.is_conv else None for layer in network.layers]
+        # conv kernels per group as one (C_in/groups*kH*kW, 2*C_out/groups) matrix: exc columns, then inh
+        # float32 where it is exact: every column sum (kernel rows x top level) below 2**24
+        self._w_conv = [np.concatenate([self._w_exc[k], self._w_inh[k]], axis=1).transpose(0, 2, 1).astype(
+                            np.float32 if self._w_exc[k].shape[2] * ((1 << layer.weight_bits) - 1) < (1 << 24)
+                            else np.float64)
+                        if layer.is_conv else None for k, layer in enumerate(network.layers)]
         self._w_rec = [(layer.w_rec_exc.astype(np.float64), layer.w_rec_inh.astype(np.float64))
                        if layer.recurrent else None for layer in network.layers]
         self._params = [layer.neuron_params() for layer in network.layers]  # per-neuron v_th where set
         self.reset()
+
+    @staticmethod
+    def _weights(layer, levels):
+        if not layer.is_conv:
+            return levels.astype(np.float64)
+        g = layer.conv
+        return levels.astype(np.float64).reshape(g.groups, g.out_per_group, -1)
 
     def reset(self):
         """Every neuron back to the initial state (v_init, ref = adapt = 0, seeded rng)."""
@@ -422,10 +481,14 @@ class SNNModel:
         s = s_in
         for k, (layer, st) in enumerate(zip(self.network.layers, self.state)):
             p = self._params[k]
-            sf = s.astype(np.float64)
-            self.sops += s.sum(axis=1) * layer.n_out
-            acc_exc = (sf @ self._w_exc[k]).astype(np.int64)
-            acc_inh = (sf @ self._w_inh[k]).astype(np.int64)
+            if layer.is_conv:
+                self.sops += s.astype(np.int64) @ self._fanout[k]
+                acc_exc, acc_inh = self._conv_sums(k, s)
+            else:
+                sf = s.astype(np.float64)
+                self.sops += s.sum(axis=1) * layer.n_out
+                acc_exc = (sf @ self._w_exc[k]).astype(np.int64)
+                acc_inh = (sf @ self._w_inh[k]).astype(np.int64)
             if self._w_rec[k] is not None:
                 prev_f = st.spike.astype(np.float64)
                 self.sops += st.spike.sum(axis=1) * layer.n_out
@@ -445,6 +508,31 @@ class SNNModel:
             s = spike
         return spikes
 
+    def _conv_sums(self, k, s):
+        """A conv layer's exact int64 column sums ``(batch, n_out)`` of the spikes ``s`` (bool
+        ``(batch, n_in)``), by im2col: every output position's input window (zero padded, strided,
+        dilated) gathered as a row, times the kernel of its group: products of 0/1 and levels, in
+        float32 where every sum stays below 2**24 (exact), else float64 (exact below 2**53)."""
+        g = self.network.layers[k].conv
+        batch = s.shape[0]
+        if not s.any():
+            z = np.zeros((batch, g.n_out), dtype=np.int64)
+            return z, z.copy()
+        (c_in, h, w), (_, ho, wo) = g.in_shape, g.out_shape
+        (kh, kw), (sh, sw), (ph, pw), (dh, dw) = g.kernel, g.stride, g.padding, g.dilation
+        x = np.zeros((batch, c_in, h + 2 * ph, w + 2 * pw), dtype=self._w_conv[k].dtype)
+        x[:, :, ph:ph + h, pw:pw + w] = s.reshape(batch, c_in, h, w)
+        win = np.lib.stride_tricks.sliding_window_view(x, (dh * (kh - 1) + 1, dw * (kw - 1) + 1), axis=(2, 3))
+        win = win[:, :, ::sh, ::sw, ::dh, ::dw][:, :, :ho, :wo]          # (batch, C_in, ho, wo, kh, kw)
+        cig, cog = g.in_per_group, g.out_per_group
+        out = np.empty((2, batch, g.groups, cog, ho * wo))
+        for grp in range(g.groups):
+            cols = win[:, grp * cig:(grp + 1) * cig].transpose(0, 2, 3, 1, 4, 5).reshape(batch * ho * wo, -1)
+            both = cols @ self._w_conv[k][grp]                               # (batch*ho*wo, 2*cog)
+            out[:, :, grp] = both.reshape(batch, ho * wo, 2, cog).transpose(2, 0, 3, 1)
+        out = out.reshape(2, batch, -1).astype(np.int64)
+        return out[0], out[1]
+
     def layer_state(self, k):
         """Layer ``k``'s state now: ``{name: (batch, n_out) array}`` over its ``state_layout``."""
         st = self.state[k]
@@ -463,7 +551,8 @@ class SNNModel:
         """
         s_in = self._check_spikes(in_spikes, steps_axis=True)
         steps = s_in.shape[0]
-        if self.backend == "compiled":
+        if self.backend == "compiled" and not any(layer.is_conv for layer in self.network.layers):
+            # conv layers run on the numpy path (same bits): the compiled kernel is dense only
             from .compiled import snn_run
             trace = snn_run(self, s_in, record_state)
             if progress is not None:

@@ -26,6 +26,13 @@ core for a network: weights, event lists, neuron state, PRNG seeds, recurrent sp
 threshold ROMs, plus ``extra`` memories a core adds (FIFOs, accumulators), and compares the
 totals with the device. It plans memory only (not LUTs).
 
+A convolution layer (``LayerShape.conv``, a :class:`~neuroxide.models.snn_conv.ConvGeometry`) stores
+its kernel once: ``C_out / conv_lanes`` chunks of ``C_in/groups * kH * kW`` words of ``conv_lanes``
+pairs; its events are event-major (each fanned out through the kernel as it is read), so its column
+sums live in ``conv_lanes`` block-RAM accumulator banks (``accumulators``: ``n_out / conv_lanes``
+words of the exc and inh sums, ``2 * conv_accumulator_bits`` bits each, read-modify-write), and
+its event list holds each event decoded (``conv_event_fields``: channel, position, taps).
+
 SPRAM weight words (:func:`spram_geometry`): lane k of a word (its ``w_exc | w_inh << wb`` pair) sits
 at bit ``k * spram_lane_bits(wb)``, the pair padded to whole nibbles so that a bus write of one lane
 is one SPRAM nibble-mask write (``MASKWREN``) and needs no read-modify-write; the word spans
@@ -35,7 +42,11 @@ is one SPRAM nibble-mask write (``MASKWREN``) and needs no read-modify-write; th
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from neuroxide.errors import ParameterError
+
+from .snn_conv import conv_accumulator_bits, conv_event_fields, conv_lanes, conv_weight_rows
 
 __all__ = ["Device", "DEVICES", "BOARD_DEVICES", "PART_DEVICES", "device_of_part", "weight_kinds", "get_device", "BLOCK_COST", "LUT_BLOCK_COST", "bram_granule",
            "SPRAM_BITS", "SPRAM_DEPTH", "bram_configs", "bram_blocks", "spram_lane_bits", "spram_max_lanes",
@@ -104,12 +115,12 @@ def weight_kinds(network, lanes, board=None):
     if board is None:
         return kinds
     left = get_device(board).spram
-    depth = [-(-s.n_out // lanes) * s.n_rows for s in shapes]
+    depth = [_weight_words(s, lanes, False) for s in shapes]
     for k in sorted(range(len(kinds)), key=lambda k: -depth[k] * shapes[k].weight_bits):
         if left == 0:
             break
         try:
-            cols, rows = spram_geometry(lanes, shapes[k].weight_bits, depth[k], spram=left)
+            cols, rows = spram_geometry(_word_lanes(shapes[k], lanes), shapes[k].weight_bits, depth[k], spram=left)
         except ParameterError:
             continue
         kinds[k], left = "spram", left - cols * rows
@@ -248,10 +259,18 @@ class LayerShape:
     state_bits: int = 0
     nonzero_rows: int | None = None   # rows with any non-zero weight (None: all)
     threshold_bits: int = 0           # per-neuron threshold ROM word (0: none)
+    conv: object = None               # a models.snn_conv.ConvGeometry: a weight-shared convolution
 
     @property
     def n_rows(self):
         return self.n_in + (self.n_out if self.recurrent else 0)
+
+    @property
+    def stored_weights(self):
+        """Weight pairs the core stores: the kernel for a conv layer, every synapse for a dense one."""
+        if self.conv is not None:
+            return int(np.prod(self.conv.kernel_shape))
+        return self.n_rows * self.n_out
 
 
 def _default_state_bits():
@@ -283,9 +302,10 @@ def layer_shape(layer):
     """The :class:`LayerShape` of a ``models.snn.CoreLayer`` (or a LayerShape, returned as is)."""
     if isinstance(layer, LayerShape):
         return layer
+    conv = getattr(layer, "conv", None)
     return LayerShape(layer.n_in, layer.n_out, layer.weight_bits, layer.recurrent, layer.state_layout.bits,
-                      int((row_index(layer) >= 0).sum()),
-                      layer.params.v_bits if layer.v_th_neuron is not None else 0)
+                      int((row_index(layer) >= 0).sum()) if conv is None else None,
+                      layer.params.v_bits if layer.v_th_neuron is not None else 0, conv)
 
 
 @dataclass(frozen=True)
@@ -303,7 +323,14 @@ class MemoryUse:
         return self.width * self.depth
 
 
+def _word_lanes(shape, lanes):
+    """Weight pairs per word: ``lanes``, or ``conv_lanes`` for a conv layer."""
+    return lanes if shape.conv is None else conv_lanes(shape.conv, lanes)
+
+
 def _weight_words(shape, lanes, skip_zero_rows):
+    if shape.conv is not None:
+        return (shape.conv.out_channels // conv_lanes(shape.conv, lanes)) * conv_weight_rows(shape.conv)
     rows = shape.n_rows if not skip_zero_rows or shape.nonzero_rows is None else shape.nonzero_rows
     return -(-shape.n_out // lanes) * rows
 
@@ -316,11 +343,15 @@ def memory_needs(network, lanes, weight_kind="bram", skip_zero_rows=False):
     :func:`weight_kinds` gives), ``row_index`` (with ``skip_zero_rows``: a table of ``n_rows`` entries
     mapping a row to its compacted word row, or "none"), ``events`` (the event list), ``state``
     (neuron state), ``seeds`` (PRNG seeds for the reset), ``rec_events`` (recurrent layers),
-    ``thresholds`` (per-neuron thresholds)."""
+    ``thresholds`` (per-neuron thresholds); a conv layer's own list (:func:`_conv_needs`) has its kernel,
+    decoded events and ``accumulators[q]`` banks instead."""
     shapes = [layer_shape(layer) for layer in (network.layers if hasattr(network, "layers") else network)]
     kinds = [weight_kind] * len(shapes) if isinstance(weight_kind, str) else list(weight_kind)
     needs = []
     for k, (s, kind) in enumerate(zip(shapes, kinds)):
+        if s.conv is not None:
+            needs += _conv_needs(k, s, lanes, kind)
+            continue
         words = _weight_words(s, lanes, skip_zero_rows)
         if kind == "spram":
             needs.append((f"layers[{k}].weights", lanes * spram_lane_bits(s.weight_bits), words, "spram", s.weight_bits))
@@ -336,6 +367,26 @@ def memory_needs(network, lanes, weight_kind="bram", skip_zero_rows=False):
             needs.append((f"layers[{k}].rec_events", _bits(s.n_out - 1), 2 * s.n_out, "bram", None))
         if s.threshold_bits:
             needs.append((f"layers[{k}].thresholds", s.threshold_bits, s.n_out, "bram", None))
+    return needs
+
+
+def _conv_needs(k, s, lanes, kind):
+    """The memories of conv layer ``k`` (module docstring): kernel, decoded event list, accumulator
+    banks, neuron state, seeds, thresholds."""
+    g = s.conv
+    lc = conv_lanes(g, lanes)
+    words = (g.out_channels // lc) * conv_weight_rows(g)
+    if kind == "spram":
+        needs = [(f"layers[{k}].weights", lc * spram_lane_bits(s.weight_bits), words, "spram", s.weight_bits)]
+    else:
+        needs = [(f"layers[{k}].weights", 2 * s.weight_bits * lc, words, "bram", bram_granule(s.weight_bits))]
+    needs.append((f"layers[{k}].events", sum(conv_event_fields(g, lanes).values()), s.n_in, "bram", None))
+    acc = 2 * conv_accumulator_bits(g, s.weight_bits)
+    needs += [(f"layers[{k}].accumulators[{q}]", acc, s.n_out // lc, "bram", None) for q in range(lc)]
+    needs.append((f"layers[{k}].state", s.state_bits or _default_state_bits(), s.n_out, "bram", None))
+    needs.append((f"layers[{k}].seeds", 32, s.n_out, "bram", None))
+    if s.threshold_bits:
+        needs.append((f"layers[{k}].thresholds", s.threshold_bits, s.n_out, "bram", None))
     return needs
 
 
@@ -394,12 +445,13 @@ def plan(network, lanes, board, weight_kind=None, skip_zero_rows=False, extra=()
             [(n, w, d, "bram", None) for n, w, d in extra]:
         if kind == "spram":
             wb = granule  # the layer's weight bits
+            word_lanes = width // spram_lane_bits(wb)   # lanes, or a conv layer's conv_lanes
             try:
-                cols, rows = spram_geometry(lanes, wb, depth, dev.spram)
+                cols, rows = spram_geometry(word_lanes, wb, depth, dev.spram)
             except ParameterError as err:
                 if err.field != "depth":
                     raise
-                cols, rows = -(-lanes * spram_lane_bits(wb) // SPRAM_BITS), -(-depth // SPRAM_DEPTH)
+                cols, rows = -(-width // SPRAM_BITS), -(-depth // SPRAM_DEPTH)
             mems.append(MemoryUse(name, width, depth, "spram", cols * rows))
         else:
             if name.endswith("weights"):
@@ -407,7 +459,7 @@ def plan(network, lanes, board, weight_kind=None, skip_zero_rows=False, extra=()
             else:
                 blocks = bram_blocks(width, depth, dev.family, granule)
             mems.append(MemoryUse(name, width, depth, "bram" if blocks else "lut", blocks))
-    synapses = sum(s.n_rows * s.n_out for s in shapes)
+    synapses = sum(s.stored_weights for s in shapes)
     kind = weight_kind if isinstance(weight_kind, str) else "+".join(sorted(set(weight_kind)))
     return Plan(dev, lanes, kind, tuple(mems), synapses)
 

@@ -91,6 +91,7 @@ def snn_register_map(n_layers):
         Register("SYNAPSE", 1 << 20, "w", count=n_layers << 20,
                  index=[("j", NEURON_INDEX_BITS), ("i", NEURON_INDEX_BITS), ("layer", LAYER_BITS)],
                  doc="synapse (i, j) of a layer (weight_bits used); rows n_in + k of a recurrent layer: "
-                 "its recurrent block (from neuron k); load while no step runs",
+                 "its recurrent block (from neuron k); for a conv layer i = kernel row (ci*kH + ky)*kW + kx, "
+                 "j = output channel; load while no step runs",
                  fields=[("w_exc", 8, 0, ""), ("w_inh", 8, 0, "")]),
     ], doc="SNN core")

@@ -52,7 +52,8 @@ Cycle cost: exact, but it depends on when spikes leave the queues, so it is a sh
 cycle for cycle against the RTL by tests/test_snn_core_rtl.py::test_cycle_formula). Cycle 0 is
 the first at which the run's first input word is read (words back to back); ``L = lanes``,
 ``P = neurons_per_clock``, ``D = L / P``, ``G = ceil(n_out / L)``, ``A = acc_latency = 3 + R``
-(R: the weight memory's ``read_latency``), ``NEURON_LATENCY = 8``, ``QUEUE_LATENCY = 1``::
+(R: :func:`weight_read_latency`, the layer's ``WeightMemory.read_latency`` beyond its first cycle),
+``NEURON_LATENCY = 8``, ``QUEUE_LATENCY = 1``::
 
     go(t)      = step_done(t-1) + 1 (go(0) = 0): the step's neuron side may run
     read0(t)   = first cycle layer 0 reads step t's words: walk_end_0(t-1) + 1 (read0(0) = 0;
@@ -106,6 +107,9 @@ from amaranth.lib.wiring import In, Out
 from neuroxide.errors import ParameterError
 from neuroxide.models.lif import lif_step
 from neuroxide.models.snn import CoreNetwork
+from neuroxide.models.snn_capacity import bram_read_latency, weight_banks
+from neuroxide.models.snn_conv import (conv_accumulator_bits, conv_axis_table, conv_chunks, conv_event_cycles,
+                                       conv_event_fields, conv_internal_order, conv_lanes, conv_weight_rows)
 from neuroxide.models.snn_registers import MAX_LAYERS, MAX_NEURONS, PARAM_REGISTERS, snn_register_map
 from neuroxide.models.synapse import adc_bound, adc_scale, lateral_inhibition, synaptic_current_step
 
@@ -117,12 +121,16 @@ from .snn_memory import MEMORY_KINDS, WeightMemory
 __all__ = ["SNNCore", "LayerUnit", "EVENT_LAYOUT", "NEURON_LATENCY", "QUEUE_LATENCY", "BUS_LATENCY", "LANES",
            "NEURONS_PER_CLOCK", "default_neurons_per_clock", "acc_latency", "layer_timing", "run_cycles",
            "step_cycles",
-           "accumulator_bits", "accumulate", "weight_words", "MAX_LAYERS", "MAX_NEURONS"]
+           "accumulator_bits", "accumulate", "weight_words", "MAX_LAYERS", "MAX_NEURONS", "ConvLayerUnit",
+           "conv_layer_timing", "conv_weight_words", "emission_order", "const_divmod", "CONV_DECODE",
+           "CONV_OUT_LATENCY", "MAX_CONV_NEURONS", "weight_read_latency"]
 
 LANES = (1, 2, 4, 8, 16, 32, 64, 128)
 NEURONS_PER_CLOCK = (1, 2, 4, 8, 16, 32)  # neuron lanes; at most `lanes`
 NEURON_LATENCY = 8  # drain cycle -> write-back: registers, ADC (2), lif_step (3 cuts + its result), write-back
 QUEUE_LATENCY = 1   # write-back -> the first of its spikes leaves the layer's spike queue
+CONV_DECODE = 3     # conv layer: an event's index -> its decoded entry in the event list (register stages)
+CONV_OUT_LATENCY = 1  # conv layer: a spike leaves one cycle after its queue emits it (index to C order)
 BUS_LATENCY = 3     # bus access: clocks from the cycle stb is seen to the cycle ack is high (EXEC, READ, ACK)
 READ_GROUP = 6      # registers/elements per first-stage read mux (two register stages, see SNNCore.elaborate)
 
@@ -135,10 +143,15 @@ def _bits(n):
     return max(1, int(n).bit_length())
 
 
-def default_neurons_per_clock(lanes):
+def default_neurons_per_clock(lanes, network=None):
     """Neuron lanes the cocotb bench (``testbench.snn_bench.run_network``) builds for ``lanes``
-    synapse lanes unless told: ``min(lanes, 16)``. (``SNNCore`` itself defaults to 1.)"""
-    return min(lanes, 16)
+    synapse lanes unless told: ``min(lanes, 16)``, halved until it divides the output channels of
+    every conv layer of ``network`` (a conv layer needs that). (``SNNCore`` itself defaults to 1.)"""
+    p = min(lanes, 16)
+    while network is not None and p > 1 and any(layer.is_conv and layer.conv.out_channels % p
+                                                   for layer in network.layers):
+        p //= 2
+    return p
 
 
 def acc_latency(read_latency=1):
@@ -147,7 +160,7 @@ def acc_latency(read_latency=1):
     return 3 + read_latency
 
 
-def layer_timing(layer, lanes, neurons_per_clock, avail, done, spikes, read_latency=1, start=0):
+def layer_timing(layer, lanes, neurons_per_clock, avail, done, spikes, read_latency=1, start=0, events=None):
     """Cycle-exact schedule of one layer in one step (absolute cycles, see the module docstring).
 
     ``avail``: the cycles at which the layer's events become readable, in walk order (recurrent
@@ -155,7 +168,10 @@ def layer_timing(layer, lanes, neurons_per_clock, avail, done, spikes, read_late
     the first cycle its neuron side may run (``go`` seen); ``spikes``: the layer's 0/1 spikes of the
     step (n_out,). Returns ``(emitted, finished, walk_end)``: the cycles at which its spikes leave
     the spike queue (in order), the layer's idle cycle (its ``finishing`` pulse) and the cycle of
-    the walk's last token."""
+    the walk's last token. ``events``: the layer's input indices in walk order (a conv layer's cost
+    depends on them; :func:`conv_layer_timing`)."""
+    if layer.is_conv:
+        return conv_layer_timing(layer, lanes, neurons_per_clock, avail, events, done, spikes, read_latency, start)
     L, P = lanes, neurons_per_clock
     n_out = layer.n_out
     G = -(-n_out // L)
@@ -187,19 +203,88 @@ def layer_timing(layer, lanes, neurons_per_clock, avail, done, spikes, read_late
     return emitted, finished, last
 
 
-def run_cycles(network, lanes, in_events, spikes, neurons_per_clock=1, read_latency=1):
+def conv_layer_timing(layer, lanes, neurons_per_clock, avail, events, done, spikes, read_latency=1, start=0):
+    """:func:`layer_timing` of a conv layer (:class:`ConvLayerUnit`; docs/snn_core.md):
+
+    ``take_n = max(avail_n + CONV_DECODE, end_(n-1), start)``, its tokens on the next ``c_n =
+    conv_event_cycles[index_n]`` cycles (``end_n = take_n + c_n``); the end token at ``T = max(end_last
+    + 1, done, start)``; accumulator word ``aw`` (of ``n_out / Lc``) read at ``T + A + aw * D`` and
+    loaded the cycle after, its ``D = max(Lc, P) / P`` state words draining on the next cycles; write-backs
+    and the spike queue as a dense layer's (in the layer's internal position-major order), each
+    spike leaving ``CONV_OUT_LATENCY`` later."""
+    g, P = layer.conv, neurons_per_clock
+    if events is None or len(events) != len(avail):
+        raise ParameterError("events", None if events is None else len(events),
+                             f"the {len(avail)} input indices of the conv layer's events, in walk order")
+    cost = conv_event_cycles(g, lanes)
+    end = -(1 << 62)
+    for a, i in zip(avail, events):
+        end = max(a + CONV_DECODE, end, start) + int(cost[int(i)])
+    last = max(end + 1, done, start)
+    D = max(conv_lanes(g, lanes), P) // P    # accumulator banks / neuron lanes
+    first_load = last + acc_latency(read_latency) + 1
+    wb_at = {w: first_load + (w // D) * D + 1 + (w % D) + NEURON_LATENCY for w in range(layer.n_out // P)}
+    s = np.asarray(spikes, dtype=bool)[conv_internal_order(g)]
+    emitted, free = [], -(1 << 62)
+    for w in range(layer.n_out // P):
+        c = int(s[w * P:(w + 1) * P].sum())
+        if c:
+            first = max(wb_at[w] + QUEUE_LATENCY, free)
+            emitted.extend(range(first + CONV_OUT_LATENCY, first + c + CONV_OUT_LATENCY))
+            free = first + c
+    finished = max(max(wb_at.values()) + 1, (emitted[-1] + 1) if emitted else 0)
+    return emitted, finished, last
+
+
+def emission_order(layer, spikes):
+    """The indices of a layer's 0/1 ``spikes`` in the order its spike queue emits them: ascending for a
+    dense layer, the internal position-major order of a conv layer."""
+    s = np.asarray(spikes, dtype=bool)
+    if not layer.is_conv:
+        return np.flatnonzero(s)
+    order = conv_internal_order(layer.conv)
+    return order[np.flatnonzero(s[order])]
+
+
+def weight_read_latency(layer, lanes, kind="bram"):
+    """The cycle model's ``read_latency`` for ``layer``'s weight memory as the core builds it: the
+    ``WeightMemory.read_latency`` beyond its first cycle (1 for SPRAM and for block RAM of one bank;
+    a banked block RAM adds its OR-tree levels: ``models.snn_capacity.bram_read_latency``)."""
+    if kind == "spram":
+        return 1
+    if layer.is_conv:
+        depth = (layer.conv.out_channels // conv_lanes(layer.conv, lanes)) * conv_weight_rows(layer.conv)
+    else:
+        depth = -(-layer.n_out // lanes) * layer.n_rows
+    return bram_read_latency(weight_banks(depth)) - 1
+
+
+def run_cycles(network, lanes, in_events, spikes, neurons_per_clock=1, read_latency=None, memory="bram"):
     """The cycle of every ``step_done`` of a run (module docstring), cycle 0 being the first at which
     the first input word is read, the words arriving back to back (no state reset in the run).
 
-    ``in_events[t]``: input events of step t; ``spikes[l][t]``: layer l's 0/1 spikes of step t (the
-    model's; recurrent layers' events of step t are their spikes of step t - 1)."""
+    ``in_events[t]``: input events of step t (a count, or for a network with conv layers the 0/1
+    input vector or the ascending input indices of the step); ``spikes[l][t]``: layer l's 0/1 spikes
+    of step t (the model's; recurrent layers' events of step t are their spikes of step t - 1). A
+    conv layer 0 reads a step's inputs only once the previous step is done (as a recurrent one).
+    ``read_latency``: one value for every layer, or None: each layer's own (:func:`weight_read_latency`
+    of its ``memory`` kind, one for all layers or a list)."""
     P = neurons_per_clock
     layers = network.layers
+    kinds = [memory] * len(layers) if isinstance(memory, str) else list(memory)
+    latency = [read_latency if read_latency is not None else weight_read_latency(layer, lanes, kind)
+               for layer, kind in zip(layers, kinds)]
     done_at = []
     read0 = 0        # the first cycle layer 0 can read the step's first word
     go = 0           # the first cycle the step's neuron side may run
-    for t, n_ev in enumerate(int(x) for x in in_events):
-        rec0 = layers[0].recurrent
+    for t, ev in enumerate(in_events):
+        ev = np.asarray(ev)
+        if ev.ndim == 0:
+            n_ev, idx = int(ev), None
+        else:
+            idx = np.flatnonzero(ev) if ev.dtype == bool else np.sort(ev.astype(np.int64))
+            n_ev = len(idx)
+        rec0 = layers[0].recurrent or layers[0].is_conv
         if rec0:
             read0 = go
         avail = [read0 + m + 1 for m in range(n_ev)]
@@ -207,23 +292,25 @@ def run_cycles(network, lanes, in_events, spikes, neurons_per_clock=1, read_late
         for k, layer in enumerate(layers):
             n_rec = int(np.sum(spikes[k][t - 1])) if (layer.recurrent and t > 0) else 0
             emitted, finished, walk_end = layer_timing(layer, lanes, P, [go] * n_rec + avail, done, spikes[k][t],
-                                                       read_latency, start=go)
+                                                       latency[k], start=go, events=idx)
             if k == 0 and not rec0:
                 next_read0 = walk_end + 1
             avail, done = [z + 1 for z in emitted], finished
+            idx = emission_order(layer, spikes[k][t])
         done_at.append(finished)
         go = finished + 1
         read0 = go if rec0 else next_read0
     return done_at
 
 
-def step_cycles(network, lanes, in_events, spikes, prev_spikes=None, neurons_per_clock=1, read_latency=1):
+def step_cycles(network, lanes, in_events, spikes, prev_spikes=None, neurons_per_clock=1, read_latency=None,
+                memory="bram"):
     """Cycles of one step run alone (from reading its first input word to its ``step_done``, both
     included): the latency of a step; a run's steps overlap (:func:`run_cycles`). ``spikes[l]``:
     layer l's 0/1 spikes of the step, ``prev_spikes[l]`` of the previous step (recurrent events)."""
     pairs = [[np.zeros_like(np.asarray(s)) if prev_spikes is None else prev_spikes[k], s]
              for k, s in enumerate(spikes)]
-    first = run_cycles(network, lanes, [0, in_events], pairs, neurons_per_clock, read_latency)
+    first = run_cycles(network, lanes, [0, in_events], pairs, neurons_per_clock, read_latency, memory)
     return first[1] - first[0]
 
 
@@ -545,6 +632,75 @@ class LayerUnit(wiring.Component):
         next_w = Signal.like(feed_w)
         m.d.comb += next_w.eq(Mux(load, load_base, feed_w + 1))
 
+        c = self._neuron_side(m, dict(layer=layer, P=P, n_out=n_out, n_rows=n_rows, wb=wb, W=W, n_t=n_t, feed=feed,
+                                      feed_left=feed_left, feed_w=feed_w, next_w=next_w, st_rd=st_rd, st_wr=st_wr,
+                                      seed_rd=seed_rd, vth_rd=vth_rd, state=state, sv=sv, layer_rt=layer_rt, p=p,
+                                      lif_fields=lif_fields, acc_w=acc_w))
+        cnt_prev, cnt_cur, lane_valid, resetting, r_j, r_end, r_we, q_w, q_r, q_ready, cur_mask = (
+            c[k] for k in ("cnt_prev", "cnt_cur", "lane_valid", "resetting", "r_j", "r_end", "r_we", "q_w", "q_r",
+                           "q_ready", "cur_mask"))
+
+        # --- control ----------------------------------------------------------------------------
+        # the step's neuron side is idle once its last group is loaded and drained, written back and its
+        # spikes are out (the accumulator pipeline may already hold the next step's tokens)
+        last_loaded = Signal()
+        with m.If(load & (load_base == (G - 1) * D)):
+            m.d.sync += last_loaded.eq(1)
+        neuron_valid = Cat(*lane_valid, self.wb_valid)
+        pipe_valid = Cat(*t_valid, neuron_valid)
+        idle = Signal()
+        m.d.comb += [idle.eq(last_loaded & ~neuron_valid.any() & (feed_left == 0) & ~q_ready & ~cur_mask.any()),
+                     self.finishing.eq(stepping & idle)]
+        with m.If(self.finishing):
+            m.d.sync += [stepping.eq(0), self.finished.eq(1)]
+        m.d.comb += self.busy.eq(stepping | resetting | r_we | pipe_valid.any() | (feed_left != 0) | q_ready |
+                                 cur_mask.any())
+
+        def arm_walker():
+            m.d.sync += [walking.eq(1), g.eq(0), e.eq(0), gbase.eq(0), ev_count.eq(0)]
+            if layer.recurrent:
+                m.d.sync += [n_rec.eq(rec_count), rec_count.eq(0), r_bank.eq(w_bank), w_bank.eq(~w_bank)]
+
+        if self.auto_arm:  # the walk of the next step starts as soon as this one's last token is out
+            m.d.comb += self.rearmed.eq(walk_end)
+            with m.If(walk_end):
+                arm_walker()
+        with m.If(self.arm):
+            arm_walker()
+        with m.If(self.go):
+            m.d.sync += [stepping.eq(1), last_loaded.eq(0), go_seen.eq(1), self.finished.eq(0),
+                         load_base.eq(0),
+                         cnt_prev.eq(cnt_cur), cnt_cur.eq(0), q_w.eq(0), q_r.eq(0)]
+        with m.If(self.clear_flags):
+            m.d.sync += self.overflow.eq(0)
+        # reset: the walker stops; the sequence lasts at least as long as the accumulator pipeline, whose
+        # last tokens land before the accumulators are cleared at its end
+        with m.If(self.reset):
+            m.d.sync += [resetting.eq(1), r_j.eq(0), ev_count.eq(0), cnt_prev.eq(0), cnt_cur.eq(0),
+                         self.overflow.eq(0), stepping.eq(0), walking.eq(0), go_seen.eq(0),
+                         last_loaded.eq(0),
+                         self.finished.eq(0)]
+            if layer.recurrent:
+                m.d.sync += rec_count.eq(0)
+        with m.If(resetting & (r_j == r_end)):
+            m.d.sync += [a.eq(0) for pair in acc for a in pair]
+        return m
+
+    def _spike_port(self, m, cur_mask, low, cur_word):
+        """Statements driving ``sp_valid``/``sp_neuron`` from the spike queue's output register
+        (lane mask ``cur_mask``, its lowest lane ``low``, state word ``cur_word``)."""
+        P = self.P
+        return [self.sp_valid.eq(cur_mask.any()),
+                self.sp_neuron.eq(Cat(low[:max(0, (P - 1).bit_length())], cur_word) if P > 1 else cur_word)]
+
+    def _neuron_side(self, m, c):
+        """Neuron lanes, write-back (and the reset sequence) and the spike queue of a layer unit, fed
+        by the feed register (``c``: the names the unit's elaborate defined; returns the ones its
+        control needs). Shared by the dense and the convolution unit."""
+        layer, P, n_out, n_rows, wb, W, n_t = (c[k] for k in ("layer", "P", "n_out", "n_rows", "wb", "W", "n_t"))
+        feed, feed_left, feed_w, next_w = (c[k] for k in ("feed", "feed_left", "feed_w", "next_w"))
+        st_rd, st_wr, seed_rd, vth_rd = (c[k] for k in ("st_rd", "st_wr", "seed_rd", "vth_rd"))
+        state, sv, layer_rt, p, lif_fields, acc_w = (c[k] for k in ("state", "sv", "layer_rt", "p", "lif_fields", "acc_w"))
         # --- neuron lanes: lane q updates neuron feed_w * P + q ---------------------------------------
         cnt_prev = Signal(range(n_out + 1))  # this layer's spikes in the previous step
         cnt_cur = Signal(range(n_out + 1))
@@ -667,9 +823,7 @@ class LayerUnit(wiring.Component):
         for q in reversed(range(P)):
             with m.If(cur_mask[q]):
                 m.d.comb += low.eq(q)
-        m.d.comb += [rest.eq(cur_mask & (cur_mask - 1)),
-                     self.sp_valid.eq(cur_mask.any()),
-                     self.sp_neuron.eq(Cat(low[:max(0, (P - 1).bit_length())], cur_word) if P > 1 else cur_word)]
+        m.d.comb += [rest.eq(cur_mask & (cur_mask - 1)), *self._spike_port(m, cur_mask, low, cur_word)]
         with m.If(rest == 0):
             with m.If(q_ready):
                 m.d.sync += [cur_mask.eq(q_data[:P]), cur_word.eq(q_data[P:]), q_r.eq(q_r + 1)]
@@ -682,50 +836,422 @@ class LayerUnit(wiring.Component):
         with m.If(self.sp_valid):
             m.d.sync += cnt_cur.eq(cnt_cur + 1)
 
+        return {"cnt_prev": cnt_prev, "cnt_cur": cnt_cur, "lane_valid": lane_valid, "resetting": resetting,
+                "r_j": r_j, "r_end": r_end, "r_we": r_we, "q_w": q_w, "q_r": q_r, "q_ready": q_ready,
+                "cur_mask": cur_mask}
+
+
+MAX_CONV_NEURONS = 1 << 12   # a conv layer's neurons: OUT_EVENT.neuron is 12 bits
+
+
+def _check_conv_layer(k, layer, lanes, neurons_per_clock):
+    """A conv layer the core can build: the register map's field widths bound it (ParameterError)."""
+    g = layer.conv
+    for name, n, hi in (("n_out", layer.n_out, MAX_CONV_NEURONS), ("n_in", layer.n_in, 1 << 16),
+                        ("conv.kernel rows (C_in/groups * kH * kW)", conv_weight_rows(g), MAX_NEURONS),
+                        ("conv.out_channels", g.out_channels, MAX_NEURONS)):
+        if n > hi:
+            raise ParameterError(f"layers[{k}].{name}", n, f"1..{hi}")
+    if g.out_channels % neurons_per_clock:
+        allowed = [n for n in NEURONS_PER_CLOCK if n <= lanes and g.out_channels % n == 0]
+        raise ParameterError("neurons_per_clock", neurons_per_clock, " | ".join(map(str, allowed)),
+                             f"a divisor of conv layer {k}'s {g.out_channels} output channels")
+
+
+def const_divmod(value, divisor, max_value):
+    """``(value // divisor, value % divisor)`` as Amaranth values, exact for ``0 <= value <=
+    max_value``: a power of two is sliced; another divisor is a multiply by the reciprocal constant
+    ``M = ceil(2**s / divisor)`` and a shift by ``s``, the smallest ``s`` exact over the range
+    (checked here for every value)."""
+    divisor, max_value = int(divisor), int(max_value)
+    q_bits, r_bits = _bits(max_value // divisor), _bits(divisor - 1)
+    if divisor & (divisor - 1) == 0:
+        s = divisor.bit_length() - 1
+        return (value >> s)[:q_bits], value[:s] if s else Const(0, 1)
+    v = np.arange(max_value + 1, dtype=np.int64)
+    for s in range(_bits(max_value), 48):
+        mult = -(-(1 << s) // divisor)
+        if np.array_equal((v * mult) >> s, v // divisor):
+            break
+    else:  # pragma: no cover - a reciprocal exists for every divisor at s <= 2 * bits
+        raise ParameterError("divisor", divisor, "a divisor with an exact reciprocal")
+    return ((value * mult) >> s)[:q_bits], (value - ((value * mult) >> s)[:q_bits] * divisor)[:r_bits]
+
+
+def conv_weight_words(layer, conv_lanes_):
+    """Kernel memory of a conv layer: word ``chunk * rows + r`` holds channels ``chunk * Lc ..`` of
+    kernel row ``r = (ci * kH + ky) * kW + kx``, lane q in the bits :func:`weight_words` uses."""
+    g, wb = layer.conv, layer.weight_bits
+    rows = conv_weight_rows(g)
+    w_exc = layer.w_exc.reshape(g.out_channels, rows)
+    w_inh = layer.w_inh.reshape(g.out_channels, rows)
+    words = []
+    for chunk in range(g.out_channels // conv_lanes_):
+        for r in range(rows):
+            word = 0
+            for q in range(conv_lanes_):
+                co = chunk * conv_lanes_ + q
+                word |= (int(w_exc[co, r]) | int(w_inh[co, r]) << wb) << (2 * wb * q)
+            words.append(word)
+    return words
+
+
+class ConvLayerUnit(LayerUnit):
+    """A weight-shared convolution layer (``CoreLayer.conv``): the ports, neuron lanes, write-back and
+    spike queue of :class:`LayerUnit`, but event-major accumulation into block-RAM accumulators.
+
+    * An event's index (C order) is decoded in ``CONV_DECODE`` register stages (two constant
+      divisions: channel, row, column; then its group, channel in the group and the tap counts of
+      its row and column, from per-axis ROMs) and written to the event list.
+    * The walker takes the list's events in order; for each it issues one token per (ky, kx) tap
+      reaching an output and per chunk of ``Lc = conv_lanes`` output channels of its group
+      (``conv_event_cycles``: at least one token per event). A token reads one kernel word (``Lc``
+      weight pairs, ``rtl.snn_memory.WeightMemory``) and read-modify-writes ``Lc`` of the ``B =
+      max(Lc, P)`` accumulator banks (channel ``co`` in bank ``co % B``, word ``pos * C_out / B + co //
+      B``; bank q takes channel lane ``q % Lc``): read ``read_latency`` cycles after the token, added
+      and written one cycle later. Successive tokens may hit one word (two events at neighbouring
+      positions): the banks' read ports are transparent for their write port, so a read in the
+      cycle of the write returns the new sum.
+    * After the step's end token has passed the pipeline, the banks are drained word by word (one
+      word of ``B`` sums every ``D = B / P`` cycles into the feed register, as a dense group),
+      each word written back to 0 the cycle after it is read: the accumulators are clear for the
+      next step. The walker of the next step starts only after the step is done (a conv layer is
+      never re-armed early), so draining and accumulating never meet.
+    * Neurons are numbered position-major inside the layer (``models.snn_conv.conv_internal_order``):
+      state bank ``j' % P``, word ``j' // P``; the write-back snoop reports that order. A spike
+      leaves one cycle after the queue emits it (``CONV_OUT_LATENCY``), its index converted to C
+      order. SOPs: ``Lc`` per token with taps (one event's tokens: its fan-out).
+    """
+
+    def __init__(self, layer, lanes, rng_seeds, neurons_per_clock=1, memory="bram", runtime_params=True):
+        g = layer.conv
+        self.layer = layer
+        self.geometry = g
+        self.runtime_params = runtime_params
+        self.auto_arm = False
+        self.lanes = lanes
+        self.conv_lanes = conv_lanes(g, lanes)
+        self.P = neurons_per_clock
+        # accumulator banks: one per channel lane, at least one per neuron lane (channel co in bank
+        # co % banks: a drained word holds `banks` channels of one position)
+        self.acc_banks = max(self.conv_lanes, self.P)
+        if g.out_channels % self.acc_banks:
+            raise ParameterError("neurons_per_clock", neurons_per_clock, f"a divisor of {g.out_channels}",
+                                 f"the conv layer's output channels {g.out_channels} spread over the neuron lanes")
+        self.memory = memory
+        order = conv_internal_order(g)
+        self.rng_seeds = [int(rng_seeds[j]) for j in order]        # internal (position-major) order
+        self.order = order
+        self.sops_per_issue = self.conv_lanes
+        self.rows = conv_weight_rows(g)
+        self.chunks = conv_chunks(g, lanes)
+        self.acc_words = layer.n_out // self.acc_banks
+        self.groups = self.acc_words
+        self.words = layer.n_out // self.P
+        self.in_bits = _bits(layer.n_in - 1)
+        self.row_bits = _bits(self.rows - 1)
+        self.out_bits = _bits(layer.n_out - 1)
+        self.word_bits = _bits(self.words - 1)
+        wb = layer.weight_bits
+        self.acc_bits = conv_accumulator_bits(g, wb)
+        depth = (g.out_channels // self.conv_lanes) * self.rows
+        self.weights = WeightMemory(lanes=self.conv_lanes, weight_bits=wb, depth=depth,
+                                    init=conv_weight_words(layer, self.conv_lanes) if memory == "bram" else (),
+                                    kind=memory)
+        P = self.P
+        wiring.Component.__init__(self, {
+            "arm": In(1), "go": In(1), "rearmed": Out(1), "in_done": In(1), "finishing": Out(1), "reset": In(1),
+            "busy": Out(1), "finished": Out(1), "issued": Out(1),
+            "ev_we": In(1), "ev_index": In(self.in_bits), "overflow": Out(1), "clear_flags": In(1),
+            "w_en": In(1), "w_addr": In(range(max(2, depth))), "w_lane": In(range(max(2, self.conv_lanes))),
+            "w_data": In(2 * wb),
+            "sp_valid": Out(1), "sp_neuron": Out(self.out_bits),
+            "wb_valid": Out(P), "wb_word": Out(self.word_bits),
+            **writeback_ports(layer.state_layout, P),
+            **({f"prm_{name.lower()}": In(shape) for name, (shape, _) in param_registers(layer).items()}
+               if runtime_params else {}),
+        })
+
+    def _spike_port(self, m, cur_mask, low, cur_word):
+        # internal j' = cur_word * P + low = pos * C_out + co  ->  C order co * H_out * W_out + pos
+        g, P = self.geometry, self.P
+        c_out, ho, wo = g.out_shape
+        pos, cw = const_divmod(cur_word, c_out // P, self.words - 1)
+        co = (cw * P + low) if P > 1 else cw
+        m.d.sync += [self.sp_valid.eq(cur_mask.any()), self.sp_neuron.eq(co * (ho * wo) + pos)]
+        return []
+
+    def elaborate(self, platform):
+        m = Module()
+        layer, g, Lc, P = self.layer, self.geometry, self.conv_lanes, self.P
+        prm = ({name: getattr(self, f"prm_{name.lower()}") for name in param_registers(layer)} if self.runtime_params
+               else {name: value for name, (_, value) in param_registers(layer).items()})
+        lif_fields = {f: prm[n] for n, (where, f) in PARAM_REGISTERS.items() if where == "params"}
+        p = _Override(layer.params, **lif_fields)
+        layer_rt = _Override(layer, adc_shift=prm["ADC_SHIFT"], params=p,
+                             **({"syn_decay": prm["SYN_DECAY"]} if "SYN_DECAY" in prm else {}))
+        n_in, n_out, wb = layer.n_in, layer.n_out, layer.weight_bits
+        rows, chunks, AW, W = self.rows, self.chunks, self.acc_words, self.words
+        acc_w = self.acc_bits
+        B = self.acc_banks
+        S = B // Lc                        # a token's channel chunk fills slot gk % S of the banks
+        D = B // P
+        c_in, h, w = g.in_shape
+        _, ho, wo = g.out_shape
+        CL = g.out_channels // B           # accumulator words per output position
+
+        # --- memories --------------------------------------------------------------------------
+        fields = conv_event_fields(g, self.lanes)
+        ev_layout = data.StructLayout({name: unsigned(bits) for name, bits in fields.items()})
+        m.submodules.events = ev_mem = Memory(shape=ev_layout, depth=n_in, init=[])
+        m.submodules.weights = w_mem = self.weights
+        R = w_mem.read_latency
+        state = layer.state_layout
+        sv = struct_of(state)
+        ev_rd, ev_wr = ev_mem.read_port(), ev_mem.write_port()
+
+        def bank(values, lane, pad):
+            return [values[wd * P + lane] for wd in range(W)]
+
+        seeds = self.rng_seeds
+        st_rd, st_wr, seed_rd, vth_rd = [], [], [], []
+        for q in range(P):
+            init_words = [state.pack(layer.initial_state((), s)) for s in bank(seeds, q, 0)]
+            m.submodules[f"state{q}"] = st_mem = Memory(shape=unsigned(state.bits), depth=W, init=init_words)
+            m.submodules[f"seeds{q}"] = seed_mem = Memory(shape=unsigned(32), depth=W, init=bank(seeds, q, 0))
+            st_rd.append(st_mem.read_port())
+            st_wr.append(st_mem.write_port())
+            seed_rd.append(seed_mem.read_port())
+            if layer.v_th_neuron is not None:
+                vth = [int(layer.v_th_neuron[j]) for j in self.order]
+                m.submodules[f"thresholds{q}"] = vth_mem = Memory(
+                    shape=unsigned(int(layer.v_th_neuron.max()).bit_length()), depth=W, init=bank(vth, q, 0))
+                vth_rd.append(vth_mem.read_port())
+        acc_rd, acc_wr = [], []
+        for q in range(B):
+            m.submodules[f"acc{q}"] = acc_mem = Memory(shape=unsigned(2 * acc_w), depth=AW, init=[])
+            wr = acc_mem.write_port()
+            acc_wr.append(wr)
+            acc_rd.append(acc_mem.read_port(transparent_for=(wr,)))
+        # per-axis tap ROMs: entry (pos, a) -> the a-th tap (k, o) reached from input position pos,
+        # stored pre-scaled as its weight-row and accumulator-address terms
+        roms = []
+        for axis, side, scale_k, scale_o in ((0, h, g.kernel[1], wo * CL), (1, w, 1, CL)):
+            table, n = conv_axis_table(g, axis)
+            a_bits = _bits(n - 1)
+            k_bits = _bits((g.kernel[axis] - 1) * scale_k)
+            o_bits = _bits((g.out_shape[1 + axis] - 1) * scale_o)
+            init = []
+            for pos in range(side):
+                taps = table[pos] + [(0, 0)] * ((1 << a_bits) - len(table[pos]))
+                init += [kk * scale_k | (o * scale_o) << k_bits for kk, o in taps]
+            m.submodules[f"taps{'yx'[axis]}"] = rom = Memory(shape=unsigned(k_bits + o_bits), depth=len(init), init=init)
+            roms.append((rom.read_port(domain="comb"), a_bits, k_bits, o_bits))
+        ny_rom, nx_rom = ([max(0, len(t) - 1) for t in conv_axis_table(g, axis)[0]] for axis in (0, 1))
+        empty_rom = [[not (conv_axis_table(g, 0)[0][yy] and conv_axis_table(g, 1)[0][xx]) for xx in range(w)]
+                     for yy in range(h)]
+
+        # --- step control ------------------------------------------------------------------------
+        stepping, walking, go_seen = Signal(), Signal(), Signal()
+
+        # --- decode: index -> (c, r) -> (group, ci, y, x) -> event entry (CONV_DECODE stages) ------
+        d_valid = [Signal(name=f"d{k}_valid") for k in range(1, CONV_DECODE + 1)]
+        d1_i = Signal(self.in_bits)
+        d2_c, d2_r = Signal(_bits(c_in - 1)), Signal(_bits(h * w - 1))
+        d3_g, d3_ci = Signal(_bits(g.groups - 1)), Signal(_bits(g.in_per_group - 1))
+        d3_y, d3_x = Signal(_bits(h - 1)), Signal(_bits(w - 1))
+        m.d.sync += [d_valid[0].eq(self.ev_we), d1_i.eq(self.ev_index), d_valid[1].eq(d_valid[0]),
+                     d_valid[2].eq(d_valid[1])]
+        c_, r_ = const_divmod(d1_i, h * w, n_in - 1)
+        m.d.sync += [d2_c.eq(c_), d2_r.eq(r_)]
+        g_, ci_ = const_divmod(d2_c, g.in_per_group, c_in - 1)
+        y_, x_ = const_divmod(d2_r, w, h * w - 1)
+        m.d.sync += [d3_g.eq(g_), d3_ci.eq(ci_), d3_y.eq(y_), d3_x.eq(x_)]
+        ny1 = Signal(fields["ny1"])
+        nx1 = Signal(fields["nx1"])
+        empty = Signal()
+        with m.Switch(d3_y):
+            for yy in range(h):
+                with m.Case(yy):
+                    m.d.comb += ny1.eq(ny_rom[yy])
+        with m.Switch(d3_x):
+            for xx in range(w):
+                with m.Case(xx):
+                    m.d.comb += nx1.eq(nx_rom[xx])
+        if any(any(row) for row in empty_rom):
+            with m.Switch(Cat(d3_x, d3_y)):
+                for yy in range(h):
+                    for xx in range(w):
+                        if empty_rom[yy][xx]:
+                            with m.Case(xx | yy << len(d3_x)):
+                                m.d.comb += empty.eq(1)
+        ev_count = Signal(range(n_in + 1))
+        entry = ev_layout(ev_wr.data)
+        m.d.comb += [ev_wr.en.eq(d_valid[2] & (ev_count != n_in)), ev_wr.addr.eq(ev_count),
+                     entry.gk0.eq(d3_g * chunks), entry.ci.eq(d3_ci), entry.y.eq(d3_y), entry.x.eq(d3_x),
+                     entry.ny1.eq(ny1), entry.nx1.eq(nx1), entry.empty.eq(empty)]
+        with m.If(d_valid[2]):
+            with m.If(ev_count == n_in):
+                m.d.sync += self.overflow.eq(1)
+            with m.Else():
+                m.d.sync += ev_count.eq(ev_count + 1)
+        decoding = Signal()
+        m.d.comb += decoding.eq(Cat(*d_valid).any())
+
+        # --- weight write port (bus) -------------------------------------------------------------
+        m.d.comb += [w_mem.wr_addr.eq(self.w_addr), w_mem.wr_lane.eq(self.w_lane), w_mem.wr_data.eq(self.w_data),
+                     w_mem.wr_en.eq(self.w_en)]
+
+        # --- walker: one token per (tap, channel chunk) of the current event; then one end token ----
+        e = Signal(range(n_in + 1))
+        cur_valid, fetched = Signal(), Signal()
+        cur = Signal(ev_layout)
+        ev = ev_layout(Mux(fetched, ev_rd.data.as_value(), cur.as_value()))
+        a = Signal(fields["ny1"])
+        b = Signal(fields["nx1"])
+        k = Signal(range(max(2, chunks)))
+        k_last, last_tok, take, tok, fire_end = Signal(), Signal(), Signal(), Signal(), Signal()
+        m.d.comb += [
+            k_last.eq((k == chunks - 1) | ev.empty),
+            last_tok.eq((a == ev.ny1) & (b == ev.nx1) & k_last),
+            tok.eq(cur_valid),
+            take.eq(walking & (e < ev_count) & (~cur_valid | last_tok)),
+            fire_end.eq(walking & ~cur_valid & (e >= ev_count) & self.in_done & go_seen & ~decoding),
+            ev_rd.addr.eq(e),
+            self.issued.eq(tok & ~ev.empty),
+        ]
+        with m.If(fetched):
+            m.d.sync += cur.eq(ev_rd.data)
+        m.d.sync += [fetched.eq(take), cur_valid.eq(take | (cur_valid & ~last_tok))]
+        with m.If(take):
+            m.d.sync += e.eq(e + 1)
+        with m.If(tok):
+            with m.If(last_tok):
+                m.d.sync += [a.eq(0), b.eq(0), k.eq(0)]
+            with m.Elif(k_last):
+                m.d.sync += k.eq(0)
+                with m.If(b == ev.nx1):
+                    m.d.sync += [b.eq(0), a.eq(a + 1)]
+                with m.Else():
+                    m.d.sync += b.eq(b + 1)
+            with m.Else():
+                m.d.sync += k.eq(k + 1)
+        with m.If(fire_end):
+            m.d.sync += [walking.eq(0), go_seen.eq(0)]
+
+        # --- token pipeline: t1 tap ROMs, t2 addresses, R cycles of kernel memory (the accumulator
+        # word read in the last of them), tA: the kernel word registered, added, written back
+        n_t = 3 + R
+        t_valid = [Signal(name=f"t{i}_valid") for i in range(1, n_t + 1)]
+        t_has = [Signal(name=f"t{i}_has") for i in range(1, n_t + 1)]
+        t_last = [Signal(name=f"t{i}_last") for i in range(1, n_t + 1)]
+        t1 = {name: Signal(bits, name=f"t1_{name}") for name, bits in
+              (("gk0", fields["gk0"]), ("k", len(k)), ("ci", fields["ci"]), ("y", fields["y"]), ("x", fields["x"]),
+               ("a", len(a)), ("b", len(b)))}
+        m.d.sync += [t_valid[0].eq(tok | fire_end), t_has[0].eq(tok & ~ev.empty), t_last[0].eq(fire_end),
+                     t1["gk0"].eq(ev.gk0), t1["k"].eq(k), t1["ci"].eq(ev.ci), t1["y"].eq(ev.y), t1["x"].eq(ev.x),
+                     t1["a"].eq(a), t1["b"].eq(b)]
+        for i in range(1, n_t):
+            m.d.sync += [t_valid[i].eq(t_valid[i - 1]), t_has[i].eq(t_has[i - 1]), t_last[i].eq(t_last[i - 1])]
+        (ry, ay, kyb, _), (rx, ax, kxb, _) = roms
+        m.d.comb += [ry.addr.eq(Cat(t1["a"][:ay], t1["y"]) if ay else t1["y"]),
+                     rx.addr.eq(Cat(t1["b"][:ax], t1["x"]) if ax else t1["x"])]
+        ky_term, oy_term = ry.data[:kyb], ry.data[kyb:]
+        kx_term, ox_term = rx.data[:kxb], rx.data[kxb:]
+        gk = Signal(_bits(g.out_channels // Lc - 1), name="t1_gk")
+        m.d.comb += gk.eq(t1["gk0"] + t1["k"])
+        t2_waddr = Signal(range(max(2, (g.out_channels // Lc) * rows)))
+        aaddr = [Signal(range(max(2, AW)), name=f"t{i}_aaddr") for i in range(2, n_t + 1)]
+        slot = [Signal(range(max(2, S)), name=f"t{i}_slot") for i in range(2, n_t + 1)]
+        s_bits = (S - 1).bit_length()
+        m.d.sync += [t2_waddr.eq(gk * rows + t1["ci"] * g.taps + ky_term + kx_term),
+                     aaddr[0].eq(oy_term + ox_term + (gk >> s_bits)), slot[0].eq(gk[:s_bits] if s_bits else 0)]
+        for i in range(1, len(aaddr)):
+            m.d.sync += [aaddr[i].eq(aaddr[i - 1]), slot[i].eq(slot[i - 1])]
+        tA_w = Signal(2 * wb * Lc)
+        m.d.sync += tA_w.eq(Mux(t_has[1 + R], w_mem.rd_data, 0))
+        m.d.comb += [w_mem.rd_addr.eq(t2_waddr), w_mem.rd_en.eq(t_valid[1] & t_has[1])]
+
+        # --- accumulator banks: token read-modify-write, then the drain ---------------------------
+        drain_go = Signal()
+        m.d.comb += drain_go.eq(t_valid[-1] & t_last[-1])
+        dr_active, da, dcool = Signal(), Signal(range(AW + 1)), Signal(range(max(2, D)))
+        rd_now, rd_addr = Signal(), Signal(range(max(2, AW)))
+        load, load_addr = Signal(), Signal(range(max(2, AW)))
+        m.d.comb += [rd_now.eq(drain_go | (dr_active & (dcool == 0))), rd_addr.eq(Mux(drain_go, 0, da))]
+        with m.If(rd_now):
+            m.d.sync += [da.eq(rd_addr + 1), dcool.eq(D - 1), dr_active.eq(rd_addr != AW - 1)]
+        with m.Elif(dcool != 0):
+            m.d.sync += dcool.eq(dcool - 1)
+        m.d.sync += [load.eq(rd_now), load_addr.eq(rd_addr)]
+        rmw = Signal()
+        m.d.comb += rmw.eq(t_valid[-1] & t_has[-1])
+        sums = []
+        for q in range(B):
+            old = acc_rd[q].data
+            s_exc = Signal(acc_w, name=f"sum_exc{q}")
+            s_inh = Signal(acc_w, name=f"sum_inh{q}")
+            lane = q % Lc    # bank q takes channel lane q % Lc of the tokens in slot q // Lc
+            mine = rmw & (slot[-1] == q // Lc) if S > 1 else rmw
+            m.d.comb += [s_exc.eq(old[:acc_w] + tA_w[2 * wb * lane: 2 * wb * lane + wb]),
+                         s_inh.eq(old[acc_w:] + tA_w[2 * wb * lane + wb: 2 * wb * (lane + 1)]),
+                         acc_rd[q].addr.eq(Mux(rd_now, rd_addr, aaddr[R])),
+                         acc_wr[q].en.eq(mine | load),
+                         acc_wr[q].addr.eq(Mux(load, load_addr, aaddr[-1])),
+                         acc_wr[q].data.eq(Mux(load, 0, Cat(s_exc, s_inh)))]
+            sums.append((old[:acc_w], old[acc_w:]))
+
+        # the feed register: a word of B sums, drained P per clock (as a dense unit's group)
+        feed = [(Signal(acc_w, name=f"feed_exc{q}"), Signal(acc_w, name=f"feed_inh{q}")) for q in range(B)]
+        feed_left = Signal(range(D + 1))
+        feed_w = Signal(range(W + 1))
+        load_base = Signal(range(W + 1))
+        for q in range(B):
+            with m.If(load):
+                m.d.sync += [feed[q][0].eq(sums[q][0]), feed[q][1].eq(sums[q][1])]
+            with m.If(~load & (feed_left != 0)):
+                if q + P < B:
+                    m.d.sync += [feed[q][0].eq(feed[q + P][0]), feed[q][1].eq(feed[q + P][1])]
+        with m.If(load):
+            m.d.sync += [feed_left.eq(D), feed_w.eq(load_base), load_base.eq(load_base + D)]
+        with m.Elif(feed_left != 0):
+            m.d.sync += [feed_left.eq(feed_left - 1), feed_w.eq(feed_w + 1)]
+        next_w = Signal.like(feed_w)
+        m.d.comb += next_w.eq(Mux(load, load_base, feed_w + 1))
+
+        c = self._neuron_side(m, dict(layer=layer, P=P, n_out=n_out, n_rows=rows, wb=wb, W=W, n_t=n_t, feed=feed,
+                                      feed_left=feed_left, feed_w=feed_w, next_w=next_w, st_rd=st_rd, st_wr=st_wr,
+                                      seed_rd=seed_rd, vth_rd=vth_rd, state=state, sv=sv, layer_rt=layer_rt, p=p,
+                                      lif_fields=lif_fields, acc_w=acc_w))
+        cnt_prev, cnt_cur, lane_valid, resetting, r_j, r_end, r_we, q_w, q_r, q_ready, cur_mask = (
+            c[k] for k in ("cnt_prev", "cnt_cur", "lane_valid", "resetting", "r_j", "r_end", "r_we", "q_w", "q_r",
+                           "q_ready", "cur_mask"))
+
         # --- control ----------------------------------------------------------------------------
-        # the step's neuron side is idle once its last group is loaded and drained, written back and its
-        # spikes are out (the accumulator pipeline may already hold the next step's tokens)
         last_loaded = Signal()
-        with m.If(load & (load_base == (G - 1) * D)):
+        with m.If(load & (load_base == (AW - 1) * D)):
             m.d.sync += last_loaded.eq(1)
         neuron_valid = Cat(*lane_valid, self.wb_valid)
         pipe_valid = Cat(*t_valid, neuron_valid)
         idle = Signal()
-        m.d.comb += [idle.eq(last_loaded & ~neuron_valid.any() & (feed_left == 0) & ~q_ready & ~cur_mask.any()),
+        m.d.comb += [idle.eq(last_loaded & ~neuron_valid.any() & (feed_left == 0) & ~q_ready & ~cur_mask.any() &
+                             ~self.sp_valid),
                      self.finishing.eq(stepping & idle)]
         with m.If(self.finishing):
             m.d.sync += [stepping.eq(0), self.finished.eq(1)]
         m.d.comb += self.busy.eq(stepping | resetting | r_we | pipe_valid.any() | (feed_left != 0) | q_ready |
-                                 cur_mask.any())
-
-        def arm_walker():
-            m.d.sync += [walking.eq(1), g.eq(0), e.eq(0), gbase.eq(0), ev_count.eq(0)]
-            if layer.recurrent:
-                m.d.sync += [n_rec.eq(rec_count), rec_count.eq(0), r_bank.eq(w_bank), w_bank.eq(~w_bank)]
-
-        if self.auto_arm:  # the walk of the next step starts as soon as this one's last token is out
-            m.d.comb += self.rearmed.eq(walk_end)
-            with m.If(walk_end):
-                arm_walker()
+                                 cur_mask.any() | self.sp_valid | decoding | dr_active | load | cur_valid)
         with m.If(self.arm):
-            arm_walker()
+            m.d.sync += [walking.eq(1), e.eq(0), ev_count.eq(0)]
         with m.If(self.go):
-            m.d.sync += [stepping.eq(1), last_loaded.eq(0), go_seen.eq(1), self.finished.eq(0),
-                         load_base.eq(0),
+            m.d.sync += [stepping.eq(1), last_loaded.eq(0), go_seen.eq(1), self.finished.eq(0), load_base.eq(0),
                          cnt_prev.eq(cnt_cur), cnt_cur.eq(0), q_w.eq(0), q_r.eq(0)]
         with m.If(self.clear_flags):
             m.d.sync += self.overflow.eq(0)
-        # reset: the walker stops; the sequence lasts at least as long as the accumulator pipeline, whose
-        # last tokens land before the accumulators are cleared at its end
         with m.If(self.reset):
             m.d.sync += [resetting.eq(1), r_j.eq(0), ev_count.eq(0), cnt_prev.eq(0), cnt_cur.eq(0),
-                         self.overflow.eq(0), stepping.eq(0), walking.eq(0), go_seen.eq(0),
-                         last_loaded.eq(0),
+                         self.overflow.eq(0), stepping.eq(0), walking.eq(0), go_seen.eq(0), last_loaded.eq(0),
                          self.finished.eq(0)]
-            if layer.recurrent:
-                m.d.sync += rec_count.eq(0)
-        with m.If(resetting & (r_j == r_end)):
-            m.d.sync += [a.eq(0) for pair in acc for a in pair]
         return m
 
 
@@ -763,6 +1289,9 @@ class SNNCore(wiring.Component):
         if len(network.layers) > MAX_LAYERS:
             raise ParameterError("layers", len(network.layers), f"1..{MAX_LAYERS}")
         for k, layer in enumerate(network.layers):
+            if layer.is_conv:
+                _check_conv_layer(k, layer, lanes, neurons_per_clock)
+                continue
             for name, n in (("n_in", layer.n_in), ("n_out", layer.n_out), ("n_in + n_out (recurrent)", layer.n_rows)):
                 if n > MAX_NEURONS:
                     raise ParameterError(f"layers[{k}].{name}", n, f"1..{MAX_NEURONS}")
@@ -783,11 +1312,14 @@ class SNNCore(wiring.Component):
         if len(kinds) != len(network.layers) or any(k not in MEMORY_KINDS for k in kinds):
             raise ParameterError("memory", memory, " | ".join(MEMORY_KINDS) + ", or one of them per layer")
         self.memory = tuple(kinds)
-        self.units = [LayerUnit(layer, lanes, seeds, P, kind, auto_arm=(k == 0), runtime_params=self.runtime_params)
+        self.units = [ConvLayerUnit(layer, lanes, seeds, P, kind, runtime_params=self.runtime_params) if layer.is_conv
+                      else LayerUnit(layer, lanes, seeds, P, kind, auto_arm=(k == 0), runtime_params=self.runtime_params)
                       for k, (layer, seeds, kind) in enumerate(zip(network.layers, network.initial_rng(), kinds))]
         n_layers = len(network.layers)
         self.neuron_bits = _bits(network.n_neurons - 1)
-        self.spike_layout = data.StructLayout({"layer": unsigned(4), "neuron": unsigned(10), "step": unsigned(32)})
+        # a neuron index of 10 bits (12 where a conv layer has more than MAX_NEURONS: OUT_EVENT's width)
+        neuron_bits = 10 if all(layer.n_out <= MAX_NEURONS for layer in network.layers) else MAX_CONV_NEURONS.bit_length() - 1
+        self.spike_layout = data.StructLayout({"layer": unsigned(4), "neuron": unsigned(neuron_bits), "step": unsigned(32)})
         super().__init__({
             "aer_in": In(stream.Signature(EVENT_LAYOUT)),
             "aer_out": Out(stream.Signature(self.spike_layout)),  # `ready` is ignored: no back-pressure
@@ -945,7 +1477,8 @@ class SNNCore(wiring.Component):
         # SOPs: n_out of a layer per event it takes (each event enters group 0 once), the sum of
         # the layers' terms and the 32-bit total in separate cycles
         sop_add = Signal(32)
-        m.d.sync += sop_add.eq(sum(Mux(unit.issued, net.layers[k].n_out, 0) for k, unit in enumerate(units)))
+        m.d.sync += sop_add.eq(sum(Mux(unit.issued, getattr(unit, "sops_per_issue", net.layers[k].n_out), 0)
+                                   for k, unit in enumerate(units)))
         m.d.sync += sops.eq(sops + sop_add)
         m.d.sync += budget.eq(budget + bus_budget_add - budget_take)
         with m.If(bus_clear):
@@ -982,6 +1515,13 @@ class SNNCore(wiring.Component):
         def write_synapse(word, at):
             for k, unit in enumerate(units):
                 layer = net.layers[k]
+                if layer.is_conv:   # (i, j): kernel row (ci * kH + ky) * kW + kx, output channel
+                    cbits = (unit.conv_lanes - 1).bit_length()
+                    m.d.sync += [w_en[k].eq((at.layer == k) & (at.i < unit.rows) & (at.j < layer.conv.out_channels)),
+                                 unit.w_addr.eq((at.j >> cbits) * unit.rows + at.i),
+                                 unit.w_lane.eq(at.j[:cbits] if cbits else 0),
+                                 unit.w_data.eq(Cat(word.w_exc[:layer.weight_bits], word.w_inh[:layer.weight_bits]))]
+                    continue
                 m.d.sync += [w_en[k].eq((at.layer == k) & (at.i < layer.n_rows) & (at.j < layer.n_out)),
                              unit.w_addr.eq((at.j >> lane_bits) * layer.n_rows + at.i),
                              unit.w_lane.eq(at.j[:lane_bits] if lane_bits else 0),

@@ -25,10 +25,13 @@ from cocotb.triggers import RisingEdge
 from neuroxide.errors import ParameterError
 from neuroxide.testbench.chunked import CLOCK_NS, report_progress, start_bench
 
-__all__ = ["run_network", "network_to_dict", "network_from_dict", "DEFAULT_LANES", "MAX_TRACE_WORDS"]
+__all__ = ["run_network", "network_to_dict", "network_from_dict", "DEFAULT_LANES", "MAX_TRACE_WORDS", "MAX_TRACE_TOTAL"]
 
 DEFAULT_LANES = 8
 MAX_TRACE_WORDS = 1 << 16  # trace memory depth: a chunk holds this many neuron write-backs
+# ... and all neuron lanes' trace memories together at most this many words (each memory is a chunk
+# deep and is written out element by element into the Verilog: Verilator's build grows with them)
+MAX_TRACE_TOTAL = 1 << 17
 
 
 def network_to_dict(network):
@@ -53,11 +56,12 @@ def run_network(network, in_spikes, simulator=None, build_dir="build/snn_rtl", p
     running steps), "sops", "sops_rtl" (the core's own SOP counter), "sop_per_cycle", "simulator",
     "steps", "batch", "lanes", "wall_s", "build_s", "cycles_per_s"}``. ``model_network``: compare
     against a different model (the negative test). ``progress(done, total)`` counts steps.
-    ``neurons_per_clock``: parallel neuron lanes (None: ``rtl.snn_core.default_neurons_per_clock(lanes)``).
+    ``neurons_per_clock``: parallel neuron lanes (None: ``rtl.snn_core.default_neurons_per_clock(lanes, network)``).
     """
     from amaranth.back import verilog
 
     from neuroxide.models.snn import CoreNetwork
+    from neuroxide.rtl.snn_core import default_neurons_per_clock
     from neuroxide.testbench.runner import default_simulator, run_bench
     from neuroxide.testbench.snn_top import SNNBenchTop, event_words
 
@@ -76,7 +80,8 @@ def run_network(network, in_spikes, simulator=None, build_dir="build/snn_rtl", p
     total = steps * batch
     n = network.n_neurons
     if chunk is None:
-        chunk = max(1, min(total, MAX_TRACE_WORDS // n))
+        lanes_p = neurons_per_clock or default_neurons_per_clock(lanes, network)
+        chunk = max(1, min(total, MAX_TRACE_WORDS // n, MAX_TRACE_TOTAL // (n * lanes_p)))
     if isinstance(chunk, bool) or not isinstance(chunk, int) or chunk < 1:
         raise ParameterError("chunk", chunk, "an integer >= 1")
     chunk = min(chunk, total)
@@ -84,8 +89,7 @@ def run_network(network, in_spikes, simulator=None, build_dir="build/snn_rtl", p
     build_dir.mkdir(parents=True, exist_ok=True)
     np.save(build_dir / "in_spikes.npy", s.astype(np.uint8))
     if neurons_per_clock is None:
-        from neuroxide.rtl.snn_core import default_neurons_per_clock
-        neurons_per_clock = default_neurons_per_clock(lanes)
+        neurons_per_clock = default_neurons_per_clock(lanes, network)
     top = SNNBenchTop(network, lanes, event_words(s), chunk, neurons_per_clock)
     text = verilog.convert(top, name="snn_bench", emit_src=False)
     config = {"network": network_to_dict(network), "lanes": lanes, "chunk": chunk,

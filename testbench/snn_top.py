@@ -5,7 +5,8 @@ event words in a ROM (``event_words``: per step the indices of the input spikes,
 marker; a reset marker between samples of a batch). On a ``go`` pulse the feeder streams words into
 the core's ``aer_in`` at one per clock until ``chunk`` end markers have gone in; the core runs
 free (``free_run`` high) and every neuron write-back (full new state and spike) is stored at word
-``step_in_chunk * n_neurons + global_neuron`` of the trace memory of its neuron lane
+``step_in_chunk * n_neurons + global_neuron`` (a conv layer's neurons in its internal
+position-major order, ``models.snn_conv.conv_internal_order``) of the trace memory of its neuron lane
 (``trace0`` .. ``trace{P-1}``, one write port each; :func:`trace_lane` says which lane writes a
 neuron). When the chunk's last step is
 written back ``done`` rises; the bench reads the trace through VPI (or the Amaranth simulator),
@@ -23,6 +24,7 @@ from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from neuroxide.errors import ParameterError
+from neuroxide.models.snn_conv import conv_internal_order
 from neuroxide.rtl.snn_core import SNNCore
 
 __all__ = ["SNNBenchTop", "event_words", "unpack_trace", "trace_lane", "WORD_END", "WORD_RESET", "run_top_amaranth"]
@@ -57,8 +59,13 @@ def unpack_trace(words, network):
     over the fields of the layer's ``state_layout`` (int64; ``spike`` bool)."""
     n = network.n_neurons
     fields = {name: col.reshape(-1, n) for name, col in network.state_layout.unpack_words(words, 1).items()}
-    return [{name: fields[name][:, o:o + layer.n_out] for name in layer.state_layout.names}
-            for o, layer in zip(network.offsets, network.layers)]
+    out = []
+    for o, layer in zip(network.offsets, network.layers):
+        cols = np.arange(o, o + layer.n_out)
+        if layer.is_conv:  # the core writes a conv layer back in its internal (position-major) order
+            cols = o + np.argsort(conv_internal_order(layer.conv))
+        out.append({name: fields[name][:, cols] for name in layer.state_layout.names})
+    return out
 
 
 class SNNBenchTop(wiring.Component):

@@ -165,7 +165,8 @@ def test_maxcut_anneal_through_the_emulated_board_equals_the_model(tmp_path):
     assert np.array_equal(board["spins"], model.spins)
 
 
-@pytest.mark.parametrize("design, params", [("hostlink", {}), ("onn-core", {"n": 8})])
+@pytest.mark.parametrize("design, params", [("hostlink", {}), ("onn-core", {"n": 8}),
+                                            ("snn-core", {"n_in": 8, "n_hidden": 0, "n_out": 4})])
 def test_baud_sets_the_uart_divisor_of_a_board_top(design, params):
     """``-p baud=N`` reaches the UART of the board top: the iCEBreaker's 12 MHz at 3 Mbaud is 4 clocks a bit,
     the ULX3S's 25 MHz at 1 Mbaud 25; a baud its clock cannot make (25 MHz / 3 Mbaud = 8.33) is refused."""

@@ -155,3 +155,31 @@ def test_recurrent_layer_rows():
     names = {m.name: m for m in p.memories}
     assert names["layers[0].weights"].depth == 2 * (6 + 5)          # 2 groups x (n_in + n_out) rows
     assert "layers[0].rec_events" in names and p.synapses == 11 * 5
+
+
+# --- convolution layers: the kernel stored once --------------------------------------------------
+
+def test_conv_layers_plan_their_kernel_once():
+    from neuroxide.designs.snn_core import make_cnn_network
+    net = make_cnn_network(weight_bits=4)
+    p = plan(net, 16, "ulx3s-85f")
+    mem = {m.name: m for m in p.memories}
+    # layer 1: conv 16 -> 16 3x3: one chunk of 16 channel lanes x 144 kernel rows; 16 accumulator banks
+    assert (mem["layers[1].weights"].depth, mem["layers[1].weights"].width) == (144, 16 * 8)
+    assert [n for n in mem if n.startswith("layers[1].accumulators")] == [f"layers[1].accumulators[{q}]" for q in range(16)]
+    acc = mem["layers[1].accumulators[0]"]
+    assert (acc.depth, acc.width) == (4096 // 16, 2 * 12)    # 144 rows x 15 levels fit 12 bits
+    # layer 2 (the pool composed into a 6x6 conv, 8 channels): 8 lanes
+    assert mem["layers[2].weights"].depth == 16 * 36 and mem["layers[2].weights"].width == 8 * 8
+    assert p.synapses == 16 * 2 * 25 + 16 * 16 * 9 + 8 * 16 * 36 + 512 * 256 + 256 * 10   # stored weights
+    assert p.fits and p.bram_needed <= 208
+    with pytest.raises(ParameterError, match=r"needs \d+ DP16KD at lanes 16, available 208"):
+        check_fits(make_cnn_network(weight_bits=8), 16, "ulx3s-85f")
+    with pytest.raises(ParameterError, match=r"available 30"):
+        check_fits(net, 4, "icebreaker")
+
+
+def test_conv_bad_input_cases():
+    from support.badinput.conv_cases import conv_cases
+    outcomes = [run_case(c) for c in conv_cases()]
+    assert [(o.case.id, o.message, o.problems) for o in outcomes if o.problems] == []

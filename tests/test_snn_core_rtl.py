@@ -273,3 +273,22 @@ def test_parameters_fixed_at_build_read_back_and_ignore_writes():
     sim.run()
     assert got == {"before": net.layers[1].params.v_th, "after": net.layers[1].params.v_th,
                    "decay": net.layers[0].params.decay}
+
+
+def test_cycle_formula_with_a_banked_weight_memory():
+    """A layer deeper than one weight bank (300 rows x 12 groups = 3,600 words: 4 banks, read latency
+    3) costs its OR tree's extra cycle per group load: run_cycles takes each layer's own latency
+    (weight_read_latency), and equals the RTL; one latency for all layers (the small layers') does not."""
+    from neuroxide.rtl.snn_core import weight_read_latency
+    rng = np.random.default_rng(0)
+    n_in, n_out = 300, 24
+    net = CoreNetwork((CoreLayer(rng.integers(0, 4, (n_in, n_out)), np.zeros((n_in, n_out), int), 2,
+                                 LIFParams(v_bits=12, in_bits=8, v_th=60)),))
+    assert weight_read_latency(net.layers[0], 2) == 2
+    s = rng.random((3, 1, n_in)) < 0.05
+    got, cycles, _ = run_top_amaranth(net, 2, s, 2)
+    trace = SNNModel(net, 1).run(s, record_state=True)
+    assert snn_core_mismatches(net, got, trace) == 0
+    args = (net, 2, s[:, 0].sum(axis=1), [trace.spikes[0][:, 0]], 2)
+    assert cycles == run_cycles(*args)[-1] + BENCH_CYCLES
+    assert cycles != run_cycles(*args, read_latency=1)[-1] + BENCH_CYCLES

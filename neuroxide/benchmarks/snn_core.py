@@ -11,7 +11,13 @@ Parts (``python -m neuroxide.bench --only PART --out results/bench.json``):
   cycles, mismatches, SOP/cycle measured on the RTL, simulated cycles per wall second.
 * ``snn-core-boards``: place and route on iCEBreaker and ULX3S-85F behind the UART host link:
   LUT/FF/BRAM/DSP, Fmax, and SOP/s at Fmax (SOP/cycle of the same configuration x Fmax).
-* ``snn-core``: all three.
+* ``snn-core-conv``: the N-MNIST CNN's shape (``designs.snn_core.make_cnn_network``: 2x34x34 -> conv
+  4096 -> conv 4096 -> conv 512 -> 256 -> 10, random kernels, weight-shared conv layers) on event-like
+  input: network build time, ``SNNModel`` time per step at batch 1 and 64 and its peak traced memory,
+  the core's cycles per step and SOP/cycle from the exact cycle model (``rtl.snn_core.run_cycles``,
+  checked against the RTL by tests/test_snn_conv_rtl.py) at several (lanes, neurons_per_clock), and
+  the memory plan (blocks needed vs available) on ULX3S-85F and iCE40UP5K at 4 and 8-bit weights.
+* ``snn-core``: the first three.
 """
 
 import numpy as np
@@ -94,5 +100,63 @@ def bench_all():
     return {"cycles": cycles, "sim": bench_sim(), "boards": bench_boards(cycles=cycles)}
 
 
+CNN_POINTS = ((4, 4), (8, 8), (16, 8), (16, 16), (32, 16))  # (lanes, neurons_per_clock)
+
+
+def bench_conv(steps=20, batch=64, points=CNN_POINTS, seed=1):
+    """The N-MNIST CNN's shape on the conv core (module docstring): model speed and memory, cycles
+    per step from the exact cycle model over the model's own spikes, memory plans."""
+    import time
+    import tracemalloc
+
+    from neuroxide.designs.snn_core import make_cnn_network, make_event_input
+    from neuroxide.errors import ParameterError
+    from neuroxide.models.snn import SNNModel
+    from neuroxide.models.snn_capacity import plan
+    from neuroxide.rtl.snn_core import run_cycles
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    net = make_cnn_network(seed=seed, weight_bits=8)
+    build_s = time.perf_counter() - t0
+    out = {"network": "-".join(map(str, net.sizes)) + " (conv 5x5/2, 3x3, 6x6/2, dense, dense; 8-bit)",
+           "stored_weights": int(sum(layer.w_exc.size for layer in net.layers)),
+           "network_build_s": round(build_s, 4), "steps": steps, "model": {}}
+    s1 = make_event_input((2, 34, 34), steps, batch=batch, seed=seed)
+    for b in (1, batch):
+        model = SNNModel(net, b)
+        t0 = time.perf_counter()
+        trace = model.run(s1[:, :b])
+        dt = time.perf_counter() - t0
+        out["model"][f"batch{b}"] = {"ms_per_step": round(1000 * dt / steps, 2),
+                                     "sample_steps_per_s": round(b * steps / dt, 1)}
+        if b == 1:
+            first = trace
+    out["model"]["peak_traced_mb"] = round(tracemalloc.get_traced_memory()[1] / 1e6, 1)
+    tracemalloc.stop()
+    x = s1[:, 0]
+    out["input_events_per_step"] = round(float(x.sum(axis=1).mean()), 1)
+    out["spikes_per_step"] = [round(float(sp[:, 0].sum(axis=1).mean()), 1) for sp in first.spikes]
+    sops = int(first.sops[0])
+    rows = []
+    for lanes, npc in points:
+        cycles = run_cycles(net, lanes, list(x.astype(bool)), [sp[:, 0] for sp in first.spikes], npc)[-1] + 1
+        rows.append({"lanes": lanes, "neurons_per_clock": npc, "cycles_per_step": round(cycles / steps, 1),
+                     "sop_per_cycle": round(sops / cycles, 2)})
+    out["cycles"] = rows
+    plans = {}
+    for board in ("ulx3s-85f", "icebreaker"):
+        for wb in (4, 8):
+            for lanes in (4, 16):
+                try:
+                    p = plan(make_cnn_network(seed=seed, weight_bits=wb), lanes, board)
+                    plans[f"{board}-{wb}bit-lanes{lanes}"] = {"fits": p.fits, "bram_needed": p.bram_needed,
+                                                              "bram_available": p.device.bram,
+                                                              "spram_needed": p.spram_needed}
+                except ParameterError as err:
+                    plans[f"{board}-{wb}bit-lanes{lanes}"] = {"fits": False, "error": str(err)}
+    out["memory_plan"] = plans
+    return out
+
+
 PARTS = {"snn-core": bench_all, "snn-core-cycles": bench_cycles, "snn-core-sim": bench_sim,
-         "snn-core-boards": bench_boards}
+         "snn-core-boards": bench_boards, "snn-core-conv": bench_conv}

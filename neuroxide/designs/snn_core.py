@@ -22,9 +22,11 @@ import numpy as np
 
 from neuroxide.designs import Design
 from neuroxide.errors import ParameterError
+from neuroxide.models.hostlink import BAUD_PARAM, DEFAULT_BAUD
 from neuroxide.overrides import check_int_params, check_known
 
-__all__ = ["SNNCoreConfig", "SNNCoreDesign", "DESIGN", "PARAMS", "make_network", "weight_kinds"]
+__all__ = ["SNNCoreConfig", "SNNCoreDesign", "DESIGN", "PARAMS", "make_network", "weight_kinds", "CNN_GEOMETRY", "make_cnn_network",
+           "make_event_input"]
 
 PARAMS = {
     "n_in": ("inputs", 64, 1, 1024),
@@ -43,6 +45,7 @@ PARAMS = {
     "adapt_inc": ("threshold adaptation per spike", 8, 0, 4095),
     "lateral": ("lateral inhibition per spike of the output layer", 4, 0, 1023),
     "adc_shift": ("column ADC right shift", 0, 0, 15),
+    "baud": BAUD_PARAM,
 }
 
 
@@ -64,6 +67,7 @@ class SNNCoreConfig:
     adapt_inc: int
     lateral: int
     adc_shift: int
+    baud: int = DEFAULT_BAUD
     network: str | None = None
 
     @property
@@ -81,11 +85,17 @@ class SNNCoreConfig:
         return 4 if _ice40(board) else 64
 
     def neurons_for(self, board=None):
-        """The neuron lanes built: ``neurons_per_clock``, or for 0 (auto) min(16, lanes), and 1 on an
-        iCE40 board (one LIF datapath already fills most of the iCE40UP5K)."""
+        """The neuron lanes built: ``neurons_per_clock``, or for 0 (auto) min(16, lanes) (halved until it
+        divides every conv layer's output channels), and 1 on an iCE40 board (one LIF datapath already
+        fills most of the iCE40UP5K)."""
         if self.neurons_per_clock:
             return self.neurons_per_clock
-        return 1 if _ice40(board) else min(16, self.lanes_for(board))
+        if _ice40(board):
+            return 1
+        if self.network is None:
+            return min(16, self.lanes_for(board))
+        from neuroxide.rtl.snn_core import default_neurons_per_clock   # halved to divide conv channels
+        return default_neurons_per_clock(self.lanes_for(board), make_network(self))
 
     def to_dict(self):
         out = {name: getattr(self, name) for name in ("design", *PARAMS)}
@@ -157,6 +167,61 @@ def make_network(cfg):
     return CoreNetwork(tuple(layers), seed=cfg.seed)
 
 
+# The NIR paper's N-MNIST CNN (cnn_sinabs.nir) as core layers: input 2x34x34 -> conv 2->16 5x5 s2 p1
+# -> conv 16->16 3x3 p1 -> (sum pool 2 composed with) conv 16->8 3x3 p1 = conv 6x6 s2 p2 -> dense
+# 512->256 (pool + flatten + affine composed) -> dense 256->10.
+CNN_GEOMETRY = (
+    dict(in_shape=(2, 34, 34), out_channels=16, kernel=(5, 5), stride=(2, 2), padding=(1, 1)),
+    dict(in_shape=(16, 16, 16), out_channels=16, kernel=(3, 3), stride=(1, 1), padding=(1, 1)),
+    dict(in_shape=(16, 16, 16), out_channels=8, kernel=(6, 6), stride=(2, 2), padding=(2, 2)),
+    512, 256, 10)
+
+
+def make_cnn_network(seed=1, weight_bits=8, geometry=CNN_GEOMETRY, v_th=None):
+    """A seeded random :class:`~neuroxide.models.snn.CoreNetwork` of the N-MNIST CNN's shape
+    (``geometry``: conv layers as ConvGeometry keyword dicts, then the dense sizes): random integer
+    kernels (excitatory levels on half the taps, inhibitory on a quarter), integrate-and-fire-like
+    LIF neurons, thresholds scaled to each layer's fan-in so that every layer spikes on event-like
+    input (:func:`make_event_input`). Builds in milliseconds: the kernels are stored once."""
+    from neuroxide.models.lif import LIFParams
+    from neuroxide.models.snn import CoreLayer, CoreNetwork
+    from neuroxide.models.snn_conv import ConvGeometry
+    rng = np.random.default_rng(seed)
+    top = (1 << weight_bits) - 1
+    layers = []
+    convs = [ConvGeometry(**g) for g in geometry if isinstance(g, dict)]
+    dense = [g for g in geometry if not isinstance(g, dict)]
+    shapes = [g.kernel_shape for g in convs] + list(zip(dense[:-1], dense[1:]))
+    for k, shape in enumerate(shapes):
+        conv = convs[k] if k < len(convs) else None
+        fan_in = int(np.prod(shape[1:])) if conv is not None else shape[0]
+        w_exc = rng.integers(0, top + 1, shape) * (rng.random(shape) < 0.5)
+        w_inh = rng.integers(0, top + 1, shape) * (rng.random(shape) < 0.25)
+        # a threshold of a twentieth of the full-scale fan-in drive: every layer spikes (5-15 %)
+        th = v_th or max(8, min(30000, fan_in * top // 20))
+        p = LIFParams(v_bits=16, in_bits=12, v_th=th, decay=4096 - 128, t_ref=0, v_min=-th)
+        layers.append(CoreLayer(w_exc, w_inh, weight_bits, p, conv=conv))
+    return CoreNetwork(tuple(layers), seed=seed)
+
+
+def make_event_input(n_in_shape, steps, batch=1, p=0.1, seed=1):
+    """Event-like random input ``(steps, batch, prod(n_in_shape))`` of 0/1: clustered like a DVS
+    sensor's (a random walk of a blob per sample; inputs near it fire with probability ``p`` x 4,
+    others with ``p`` / 4), seeded."""
+    rng = np.random.default_rng(seed)
+    c, h, w = n_in_shape
+    yy, xx = np.mgrid[0:h, 0:w]
+    out = np.zeros((steps, batch, c, h, w), dtype=np.uint8)
+    pos = rng.uniform(0, [h, w], size=(batch, 2))
+    for t in range(steps):
+        pos = np.clip(pos + rng.normal(0, 1.5, size=(batch, 2)), 0, [h - 1, w - 1])
+        for b in range(batch):
+            near = ((yy - pos[b, 0]) ** 2 + (xx - pos[b, 1]) ** 2) < (min(h, w) / 4) ** 2
+            prob = np.where(near, min(1.0, 4 * p), p / 4)
+            out[t, b] = rng.random((c, h, w)) < prob
+    return out.reshape(steps, batch, -1)
+
+
 def make_input(cfg, steps):
     """Rate-coded random input ``(steps, 1, n_in)``: every input fires with probability p_in/256."""
     from neuroxide.models.snn import encode_rate
@@ -212,7 +277,7 @@ class SNNCoreDesign(Design):
                 "sop_per_cycle", "sop_per_busy_cycle", "cycles_per_s", "build_s")
         return {"design": cfg.design, "simulator": simulator, "steps": res["steps"], "lanes": cfg.lanes_for(),
                 "neurons_per_clock": cfg.neurons_for(),
-                "neurons": net.n_neurons, "synapses": int(sum(la.n_in * la.n_out for la in net.layers)),
+                "neurons": net.n_neurons, "synapses": int(sum(la.fanout().sum() for la in net.layers)),
                 **{k: res[k] for k in keep}, "spikes": res["spikes_total"], "wall_s": round(time.perf_counter() - t0, 3),
                 "waves": str(waves) if waves else None}
 
@@ -224,7 +289,9 @@ class SNNCoreDesign(Design):
         device = device_of_part(get_board(board).device)
         if device is not None:  # a network the board's memories cannot hold: exit 2 with the numbers, before synthesis
             check_fits(net, lanes, device, weight_kinds(net, lanes, board))
-        return HostLinkTop(self.elaborate(cfg, board))
+        from neuroxide.rtl.uart import uart_divisor
+        uart_divisor(get_board(board).clock_hz, cfg.baud)  # a baud the board clock cannot make: exit 2 now
+        return HostLinkTop(self.elaborate(cfg, board), baud=cfg.baud)
 
 
 DESIGN = SNNCoreDesign()

@@ -27,7 +27,7 @@ two-phase TS neuron), :mod:`.sweep_cases` (sweep files, executors), :mod:`.snn_c
 a board's memory), :mod:`.deploy_cases` (program, emulate, boards without a UART), :mod:`.snn_core2_cases` (lanes and
 neuron lanes of the SNN core), :mod:`.onn_lanes_cases` (ONN lanes, coupling widths), :mod:`.mnist_cases`
 (``digits --dataset``), :mod:`.learn_cases` (``neuroxide learn``), :mod:`.plasticity_cases` (learning
-rules, rates, the plastic-layer design) and :mod:`.generated` (every ``-p`` of every design and every
+rules, rates, the plastic-layer design), :mod:`.conv_cases` (convolution layers of the SNN core) and :mod:`.generated` (every ``-p`` of every design and every
 device preset field), all built with the helpers of :mod:`.case`.
 
 Run ``python -m tests.support.badinput --doc docs/robustness.md`` from the repository root to try

@@ -4,6 +4,7 @@ from .experiment_cases import experiment_cases
 from .file_cases import config_cases, nir_cases
 from .flow_cases import flow_cases
 from .generated import device_cases, param_cases
+from .conv_cases import conv_cases
 from .deploy_cases import deploy_cases
 from .device_file_cases import device_file_cases
 from .learn_cases import learn_cases
@@ -24,7 +25,8 @@ def hand_cases():
     """Every subcommand and reader, one case per kind of bad input (see :mod:`support.badinput`)."""
     return (flow_cases() + experiment_cases() + reader_cases() + device_file_cases() + variability_cases()
             + ts_neuron_cases() + sweep_cases() + snn_capacity_cases() + snn_core2_cases()
-            + deploy_cases() + onn_lanes_cases() + mnist_cases() + learn_cases() + plasticity_cases())
+            + deploy_cases() + onn_lanes_cases() + mnist_cases() + learn_cases() + plasticity_cases()
+            + conv_cases())
 
 
 def catalogue(designs=None):
