@@ -8,8 +8,13 @@ float NIR semantics, discretised at ``dt``), maps it onto a fixed-point
 
 Graph rules (anything else: :class:`~neuroxide.errors.ParameterError` naming the node and why)
 ------------------------------------------------------------------------------------------------
+* files are read by the tolerant reader (:mod:`neuroxide.models.nir_read`: renamed nodes in edges,
+  a missing ``edges`` entry, nested Inputs typed with the outer width, parameters of unequal
+  shapes; each repair reported in ``FloatNetwork.repairs``);
 * one ``Input`` and one ``Output``; nested ``NIRGraph`` nodes are inlined (their inner Input and
-  Output become pass-throughs);
+  Output become pass-throughs); an Input typed ``(B, ...)`` whose consumers expect ``(...)`` (or
+  ``B = 1``) has a leading batch axis, dropped; a neuron node whose parameters are single values
+  takes its size (and shape) from its fan-in (``FloatNetwork.notes`` says so);
 * linear nodes ``Affine`` (y = W x + b), ``Linear`` (y = W x), ``Scale`` (y = s * x), ``Flatten``
   and ``Identity`` compose, along every path, into one affine map per neuron node (C-order
   flattening, as NIR's Flatten); several edges into a node add up, as in NIR;
@@ -18,14 +23,23 @@ Graph rules (anything else: :class:`~neuroxide.errors.ParameterError` naming the
   source (Input or the previous layer) plus, optionally, its own spikes (a recurrent edge through
   linear nodes, delivered one step later: snnTorch's RLeaky); ``Output`` reads the last layer
   directly;
-* ``Conv1d``/``Conv2d`` (with ``input_shape``) are unrolled into dense crossbar matrices
-  (:func:`conv_matrix`, widths up to 4096);
-* nodes NIR defines but the core has no equivalent for (``SumPool2d``, ``AvgPool2d``, ``Delay``,
-  ``I``) and algebraic loops (a cycle through linear nodes only) are
-  refused.
+* ``Conv1d``/``Conv2d`` become weight-shared convolutions (:class:`~neuroxide.models.snn_conv.ConvGeometry`
+  + kernel, ``FloatLayer.conv``; Conv1d as ``(C, 1, L)``; ``'same'`` only where it pads both sides
+  equally). ``SumPool2d``/``AvgPool2d`` (x 1/(kH kW)) are the depthwise all-ones convolution and
+  compose: pool -> conv is ONE convolution on the unpooled image (a plain pool, kernel = stride,
+  no padding, image divisible: each tap of the conv kernel repeated over the pool window, stride
+  and padding times the pool size, dilation spread into a larger kernel); pool -> neuron node is
+  the grouped all-ones convolution; pool/conv -> Flatten -> Affine is multiplied out into the
+  Affine's dense matrix (sparse intermediates). Any other chain with a convolution is multiplied
+  out into a matrix (exact, not weight-shared);
+* nodes NIR defines but the core has no equivalent for (``Delay``: no synaptic delays; ``I``) and
+  algebraic loops (a cycle through linear nodes only) are refused.
 
-Discretisation (``dt`` seconds; ``euler`` is the default and what snnTorch, Norse and Sinabs
-export against; ``exp`` is exact for inputs held constant over a step)
+Discretisation (``dt`` seconds: ``--dt``, else ``metadata['dt']``, else dt = 1 when every neuron
+node is ``IF`` (discrete time: Sinabs' IAF, ``v += r I`` per step), else DEFAULT_DT; the rule is in
+``FloatNetwork.dt_rule``/``notes``, and a ``tau < dt`` refusal names the node and, where r = tau/dt
+(snnTorch's convention) is consistent, the dt it implies. ``euler`` is the default and what
+snnTorch, Norse and Sinabs export against; ``exp`` is exact for inputs held constant over a step)
 ------------------------------------------------------------------------------------------------
 Every node's input current is ``I[t] = W x[t] + b + R z[t-1]`` (x: the feeding layer's spikes of
 the same step, z: the node's own spikes of the previous step, R its recurrent map). Per neuron,
@@ -58,11 +72,22 @@ leak ``a`` (one decay per layer), ``u_reset``, ``u_init = -v_leak_j / theta_j`` 
 ``tau_syn = dt``) the current is the input and the node is a LIF/LI with gain ``k_s w_in``;
 otherwise the layer gets the core's synaptic current (``CoreLayer.syn_decay = round(a_s *
 2**16)``, the current in membrane LSBs: ``syn = (syn * syn_decay >> 16) + i_exc - i_inh``, then
-the membrane integrates ``syn``), ``tau_syn`` uniform over the node and no bias (the core's bias
-enters the membrane, not the current). A recurrent map ``R_eff = R g`` becomes the
+the membrane integrates ``syn``), ``tau_syn`` uniform over the node; its bias goes in as an
+always-on weight row (below). A convolution's column gains must be uniform per output channel
+(they scale its kernel). A recurrent map ``R_eff = R g`` becomes the
 core's ``lateral`` when it is uniform lateral inhibition (``-c (1 - I)``, c >= 0, zero diagonal:
 one constant, no extra synapses), otherwise the layer's recurrent crossbar (``w_rec_exc``/
 ``w_rec_inh``, the same level grid as the feed-forward weights; n_in + n_out <= 1024).
+
+A bias into a synaptic current with memory (CubaLIF/CubaLI, ``a_s > 0``) is not a membrane bias (its
+response to a constant is ``b (1 - a_s^(t+1)) / (1 - a_s)``): it becomes a weight row (``g b``,
+quantised like a weight) from a source that spikes every step: an extra last core input for
+layer 0 (``CoreMapping.const_input``, :meth:`CoreMapping.core_input` adds it), for layer k > 0 a
+relay neuron appended to layer k - 1 (full weight from that layer's always-on row, threshold
+``v_reset + 1`` via ``v_th_neuron``; checked to fire in every step; a lateral inhibition of that
+layer moves into its recurrent crossbar). Exact: the same arithmetic as an explicit always-on
+input (tested). Event counts (N-MNIST frames): :func:`to_core` ``max_count`` M repeats the first
+layer's rows M times and :func:`expand_counts` spreads a count over the copies.
 
 Quantisation (``weight_bits`` B): the effective weights ``W_eff = W g`` (and ``R_eff``) are
 programmed on ideal :class:`~neuroxide.models.crossbar.Crossbar` s (differential pairs, ``2**B``
@@ -79,13 +104,21 @@ is ``w_max / (2**B - 1)`` of u. The ADC gain ``adc_gain = 14 - bits(floor(1/leve
                the membrane's reachable range fits (at least 64 thresholds for IF)
     LI/CubaLI layers get v_th = the largest v_bits value: they never fire; their output is v.
 
+``weight_scale = "neuron"`` (opt-in) gives each column (a convolution: each output channel) its own
+level grid for a spiking layer whose membrane starts and resets at 0 with no shared bias and no
+lateral constant: ``W_eff[:, j] / s_j`` with ``s_j = max|W_eff[:, j]| / w_max`` (>= 1/16), and the
+neuron's threshold ``floor(1 / (s_j lsb)) + 1`` in ``v_th_neuron``: exact in float (the membrane is
+linear in its inputs), finer weights for the columns with small weights.
+
 Errors this leaves (measured in docs/nir.md): weight rounding (half a level), the floor of the
 leak ``(v * decay) >> 16`` (up to one LSB per step) and the threshold rounding.
 
 ``--device``: NIR fixes every neuron's dynamics, so a threshold-switch preset's calibration has
 nothing to set here; the crossbar is ideal (device non-idealities belong to ``neuroxide digits``).
 
-Export (:func:`export_graph`): each core layer becomes ``Affine`` (weights ``(w_exc - w_inh) *
+Export (:func:`export_graph`): each core layer becomes ``Affine`` (a conv layer: ``Conv2d`` with its
+geometry and kernel, neurons shaped ``(C, H, W)``, a ``Flatten`` before a following ``Affine``;
+per-neuron thresholds as ``v_threshold``) (weights ``(w_exc - w_inh) *
 2**(adc_gain - adc_shift)``, bias the layer's bias) -> ``IF`` (no leak) or ``LIF`` (``tau = dt / (1 - a)``,
 ``r = tau / dt``) in LSB units (``v_threshold = v_th - 1/2``), or a ``CubaLIF`` (``tau_syn = dt /
 (1 - a_s)``, ``w_in = tau_syn / dt``) for a layer with a synaptic current, plus a recurrent
@@ -110,20 +143,18 @@ from .snn import CoreLayer, CoreNetwork, network_from_dict, network_to_dict
 
 __all__ = ["NEURON_KINDS", "LINEAR_KINDS", "DISCRETISATIONS", "DEFAULT_DT", "DECAY_BITS", "FORMAT",
            "FloatLayer", "FloatNetwork", "read_graph", "parse_graph", "load", "simulate_float", "to_core",
-           "CoreMapping", "export_graph", "write_graph", "agreement", "flatten_input"]
+           "CoreMapping", "export_graph", "write_graph", "agreement", "flatten_input", "expand_counts"]
 
 NEURON_KINDS = ("LIF", "IF", "LI", "CubaLIF", "CubaLI", "Threshold")
 SPIKING_KINDS = ("LIF", "IF", "CubaLIF", "Threshold")
-LINEAR_KINDS = ("Affine", "Linear", "Scale", "Flatten", "Identity", "Conv1d", "Conv2d")
+LINEAR_KINDS = ("Affine", "Linear", "Scale", "Flatten", "Identity", "Conv1d", "Conv2d", "SumPool2d", "AvgPool2d")
 DISCRETISATIONS = ("euler", "exp")
+WEIGHT_SCALES = ("layer", "neuron")  # one weight level grid per layer, or per neuron (per-neuron thresholds)
 DEFAULT_DT = 1e-3
 DECAY_BITS = 16
 MEMBRANE_BITS = 14  # the threshold is resolved to at least 2**13 membrane LSBs (adc_gain)
 FORMAT = "neuroxide-nir-core/1"
-MAX_UNROLL = 4096  # widths a convolution may be unrolled to (a dense crossbar of in x out)
 _WHY_UNSUPPORTED = {
-    "SumPool2d": "pooling is not mapped",
-    "AvgPool2d": "pooling is not mapped",
     "Delay": "the core has no synaptic delays",
     "I": "a pure integrator emits no spikes and has no leak; use IF or LI",
 }
@@ -133,18 +164,23 @@ _WHY_UNSUPPORTED = {
 class FloatLayer:
     """One neuron node of the chain: its input map and its per-neuron NIR parameters.
 
-    ``weight`` ``(n_in, n_out)`` and ``bias`` ``(n_out,)``: the composed affine map from the feeding
-    layer (or Input); ``rec`` ``(n_out, n_out)`` or None: from this node's own previous spikes;
-    ``params``: NIR parameter name -> float64 ``(n_out,)``.
+    ``weight`` ``(n_in, n_out)`` (a numpy array, or a ``scipy.sparse`` matrix for a convolution)
+    and ``bias`` ``(n_out,)``: the composed affine map from the feeding layer (or Input); ``conv``:
+    None, or ``(ConvGeometry, kernel)`` when that map is one weight-shared convolution (``weight`` is
+    then its unrolled matrix); ``rec`` ``(n_out, n_out)`` or None: from this node's own previous
+    spikes; ``params``: NIR parameter name -> float64 ``(n_out,)``; ``shape``: the node's neuron
+    shape (``(C, H, W)`` after a convolution).
     """
 
     name: str
     kind: str
-    weight: np.ndarray
+    weight: object
     bias: np.ndarray
     rec: np.ndarray | None
     params: dict
     metadata: dict = field(default_factory=dict)
+    conv: tuple | None = None
+    shape: tuple | None = None
 
     @property
     def n_in(self):
@@ -161,13 +197,21 @@ class FloatLayer:
 
 @dataclass
 class FloatNetwork:
-    """The chain of neuron nodes of a NIR graph with its discretisation (module docstring)."""
+    """The chain of neuron nodes of a NIR graph with its discretisation (module docstring).
+
+    ``dt_rule`` says where ``dt`` came from (``--dt``, the file, discrete-time IF, the default);
+    ``notes`` lists the rules applied to this file (one line each: the CLI prints them) and
+    ``repairs`` what the tolerant reader repaired (:mod:`neuroxide.models.nir_read`).
+    """
 
     layers: list
     input_shape: tuple
     dt: float
     discretisation: str
     metadata: dict = field(default_factory=dict)
+    dt_rule: str = "given"
+    notes: list = field(default_factory=list)
+    repairs: list = field(default_factory=list)
 
     @property
     def n_in(self):
@@ -181,17 +225,16 @@ class FloatNetwork:
 # --- reading ------------------------------------------------------------------------------------
 
 def read_graph(path):
-    """``nir.read(path)`` with every failure (missing, truncated, not HDF5, unknown node type,
-    malformed node) turned into a ParameterError naming the file."""
-    import nir
+    """``(graph, repairs)``: the tolerant reader (:func:`neuroxide.models.nir_read.read`), with an
+    unsupported node type named when that is what the file holds."""
+    from .nir_read import read
     try:
-        return nir.read(str(path), type_check=False)
-    except FileNotFoundError:
-        raise ParameterError("path", str(path), "an existing NIR file", why="no such file") from None
-    except Exception as e:  # h5py OSError, KeyError, ValueError, AssertionError, TypeError ...
-        _scan_types(path)  # name an unsupported node if that is what nir choked on
-        raise ParameterError("path", str(path), "a NIR (HDF5) file written by nir.write",
-                             why=f"{type(e).__name__}: {e}") from None
+        return read(path)
+    except ParameterError as e:
+        if e.field == "path" and e.why and "no such file" in e.why:
+            raise
+        _scan_types(path)  # name an unsupported node if that is what the reader choked on
+        raise
 
 
 def _scan_types(path):
@@ -272,46 +315,23 @@ _PARAMS = {
 }
 
 
-def _neuron_params(name, node):
-    kind = _kind(node)
-    raw = {p: getattr(node, p) for p in _PARAMS[kind]}
-    n = max(np.asarray(v).size for v in raw.values())
+def _param_shape(node):
+    """The neuron shape a neuron node's parameters state (the largest), or None when every
+    parameter is one value (shape ``()`` or ``(1,)``: the size comes from the fan-in)."""
+    shapes = [np.asarray(getattr(node, p)).shape for p in _PARAMS[_kind(node)] if getattr(node, p, None) is not None]
+    big = [s for s in shapes if int(np.prod(s)) > 1]
+    return max(big, key=lambda s: int(np.prod(s))) if big else None
+
+
+def _neuron_params(name, node, n):
+    raw = {p: getattr(node, p) for p in _PARAMS[_kind(node)]}
     params = {p: _vec(name, p, v, n) for p, v in raw.items()}
     if "tau_mem" in params:
         params["tau"] = params.pop("tau_mem")
     for p in ("tau", "tau_syn"):
         if p in params and not np.all(params[p] > 0):
             raise ParameterError(f"node {name!r}.{p}", float(params[p].min()), "> 0 seconds")
-    return n, params
-
-
-def _linear_map(name, node, width):
-    """``(apply(M) -> M', bias_out, out_width)`` of a linear node fed ``width`` values."""
-    kind = _kind(node)
-    if kind in ("Flatten", "Identity", "Input", "Output"):
-        return (lambda m: m), None, width
-    if kind in ("Affine", "Linear"):
-        w = np.asarray(node.weight, dtype=np.float64)
-        if w.ndim != 2:
-            raise ParameterError(f"node {name!r}.weight", f"shape {w.shape}", "a 2-D (n_out, n_in) matrix",
-                                 why="batched weights do not map onto one crossbar")
-        if w.shape[1] != width:
-            raise ParameterError(f"node {name!r}.weight", f"shape {w.shape}", f"(n_out, {width})",
-                                 why=f"its input carries {width} values")
-        if not np.all(np.isfinite(w)):
-            raise ParameterError(f"node {name!r}.weight", "non-finite values", "finite floats")
-        bias = None
-        if kind == "Affine":
-            bias = _vec(name, "bias", node.bias, w.shape[0])
-        wt = w.T
-        return (lambda m: m @ wt), bias, w.shape[0]
-    if kind == "Scale":
-        s = _vec(name, "scale", node.scale, width)
-        return (lambda m: m * s), None, width
-    if kind in ("Conv1d", "Conv2d"):
-        m, bias, width_out = conv_matrix(name, node, width)
-        return (lambda x: x @ m), bias, width_out
-    raise AssertionError(kind)
+    return params
 
 
 def _pair(name, field_name, value, dims):
@@ -324,72 +344,261 @@ def _pair(name, field_name, value, dims):
     return [int(x) for x in v]
 
 
-def conv_matrix(name, node, width):
-    """Unroll a Conv1d/Conv2d node into a dense ``(width_in, width_out)`` matrix and its bias.
+def _spatial(name, node, shape, dims, kernel_hint=None):
+    """``(C_in, H, W)`` of the values fed to a conv/pool node: its input ``shape`` when that has
+    ``dims`` spatial axes, else a flat input reshaped by the node's ``input_shape``."""
+    shape = tuple(int(d) for d in shape)
+    if len(shape) == dims + 1:
+        c, size = shape[0], list(shape[1:])
+    else:
+        given = getattr(node, "input_shape", None)
+        if given is None:
+            raise ParameterError(f"node {name!r}.input_shape", None, "the spatial input shape",
+                                 why=f"its input is flat ({shape}); the node does not say its image size")
+        size = _pair(name, "input_shape", np.asarray(given), dims)
+        width = int(np.prod(shape))
+        if width % int(np.prod(size)):
+            raise ParameterError(f"node {name!r}.input_shape", size, f"a size dividing its {width} input values")
+        c = width // int(np.prod(size))
+    return (c, 1, size[0]) if dims == 1 else (c, size[0], size[1])
 
-    C-order (channel, position...) flattening on both sides, as NIR's Flatten; ``out[co, y] =
-    bias[co] + sum_{ci, k} weight[co, ci - g*cin_g, k] * in[ci, y*stride - pad + k*dilation]`` with
-    zero padding, ``g = co // (C_out / groups)``; padding ``'same'`` puts the odd pad on the right.
-    """
+
+def _conv_geometry(name, node, shape):
+    """``(ConvGeometry, kernel float64 (C_out, C_in/groups, kH, kW), bias (C_out,))`` of a
+    Conv1d/Conv2d node fed values of ``shape``; padding ``'same'``/``'valid'`` resolved (an
+    asymmetric 'same' padding is refused: the core pads symmetrically)."""
+    from .snn_conv import ConvGeometry
     w = np.asarray(node.weight, dtype=np.float64)
     dims = w.ndim - 2
-    if node.input_shape is None:
-        raise ParameterError(f"node {name!r}.input_shape", None, "the spatial input shape",
-                             why="a convolution is unrolled into a crossbar, which needs its input size")
-    size = _pair(name, "input_shape", np.asarray(node.input_shape), dims)
+    if dims not in (1, 2):
+        raise ParameterError(f"node {name!r}.weight", f"shape {w.shape}", "(C_out, C_in/groups, k) or (C_out, C_in/groups, kH, kW)")
+    if not np.all(np.isfinite(w)):
+        raise ParameterError(f"node {name!r}.weight", "non-finite values", "finite floats")
+    c_in, *_ = in_shape = _spatial(name, node, shape, dims)
     groups = int(np.asarray(node.groups).reshape(-1)[0])
-    c_out, cin_g = w.shape[0], w.shape[1]
-    if groups < 1 or c_out % groups:
-        raise ParameterError(f"node {name!r}.groups", groups, f"a divisor of C_out = {c_out}")
-    c_in = cin_g * groups
-    n_in = c_in * int(np.prod(size))
-    if n_in != width:
-        raise ParameterError(f"node {name!r}.input_shape", size, f"C_in x size = {width} values",
-                             why=f"its input carries {width} values, the kernel expects {c_in} channels of {size}")
+    if groups < 1 or w.shape[0] % groups or c_in != w.shape[1] * groups:
+        raise ParameterError(f"node {name!r}.groups", groups, f"a divisor of C_out = {w.shape[0]} with C_in = "
+                             f"{w.shape[1]} x groups", why=f"its input has {c_in} channels")
     stride = _pair(name, "stride", np.asarray(node.stride), dims)
     dil = _pair(name, "dilation", np.asarray(node.dilation), dims)
     kern = list(w.shape[2:])
     pad_text = node.padding.decode() if isinstance(node.padding, bytes) else node.padding
     if isinstance(pad_text, str) and pad_text in ("same", "valid"):
-        lo = [0] * dims if pad_text == "valid" else [d * (k - 1) // 2 for d, k in zip(dil, kern)]
-        hi = [0] * dims if pad_text == "valid" else [d * (k - 1) - a for d, k, a in zip(dil, kern, lo)]
+        tot = [0] * dims if pad_text == "valid" else [d * (k - 1) for d, k in zip(dil, kern)]
+        if any(t % 2 for t in tot):
+            raise ParameterError(f"node {name!r}.padding", "same", "a symmetric padding",
+                                 why="an even kernel span pads one side more; the core pads both sides equally")
+        pad = [t // 2 for t in tot]
     else:
-        lo = _pair(name, "padding", np.asarray(pad_text), dims)
-        hi = lo
-    out_size = [(n + a + b - d * (k - 1) - 1) // st + 1 for n, a, b, d, k, st in zip(size, lo, hi, dil, kern, stride)]
-    if min(out_size) < 1:
-        raise ParameterError(f"node {name!r}.weight", f"kernel {kern}", f"a kernel that fits the input {size}")
-    n_out = c_out * int(np.prod(out_size))
-    if n_in > MAX_UNROLL or n_out > MAX_UNROLL:
-        raise ParameterError(f"node {name!r}", f"{n_in} -> {n_out} values", f"widths <= {MAX_UNROLL}",
-                             why="too large to unroll into one crossbar")
-    m = np.zeros((n_in, n_out))
-    out_pos = np.stack(np.meshgrid(*[np.arange(n) for n in out_size], indexing="ij"), -1).reshape(-1, dims)
-    out_flat = np.arange(out_pos.shape[0])
-    per_group = c_out // groups
-    for k_idx in np.ndindex(*kern):
-        src = out_pos * np.array(stride) - np.array(lo) + np.array(k_idx) * np.array(dil)
-        ok = np.all((src >= 0) & (src < np.array(size)), axis=1)
-        src_flat = np.ravel_multi_index(tuple(src[ok].T), size) if ok.any() else np.zeros(0, dtype=int)
-        for co in range(c_out):
-            g = co // per_group
-            for cl in range(cin_g):
-                ci = g * cin_g + cl
-                np.add.at(m, (ci * int(np.prod(size)) + src_flat, co * len(out_flat) + out_flat[ok]), w[(co, cl) + k_idx])
-    bias = np.repeat(_vec(name, "bias", node.bias, c_out), len(out_flat))
-    return m, bias, n_out
+        pad = _pair(name, "padding", np.asarray(pad_text), dims)
+    if dims == 1:
+        stride, pad, dil, w = [1] + stride, [0] + pad, [1] + dil, w[:, :, None, :]
+    try:
+        geom = ConvGeometry(in_shape=in_shape, out_channels=w.shape[0], kernel=tuple(w.shape[2:]), stride=tuple(stride),
+                            padding=tuple(pad), dilation=tuple(dil), groups=groups)
+    except ParameterError as e:
+        raise ParameterError(f"node {name!r}.{e.field}", e.value, e.allowed, why=e.why) from None
+    bias = _vec(name, "bias", node.bias if getattr(node, "bias", None) is not None else 0.0, w.shape[0])
+    return geom, w, bias
 
 
-def parse_graph(graph, dt=None, discretisation="euler"):
+def _pool_geometry(name, node, shape):
+    """SumPool2d / AvgPool2d fed ``shape`` -> ``(ConvGeometry, kernel, None)``: the depthwise
+    convolution with an all-ones kernel (AvgPool2d: all 1/(kH kW))."""
+    from .snn_conv import ConvGeometry
+    c, h, w = _spatial(name, node, shape, 2)
+    k = _pair(name, "kernel_size", np.asarray(node.kernel_size), 2)
+    s = _pair(name, "stride", np.asarray(node.stride), 2)
+    p = _pair(name, "padding", np.asarray(node.padding), 2)
+    if _kind(node) == "AvgPool2d" and any(p):
+        raise ParameterError(f"node {name!r}.padding", p, "0", why="an average over a padded window is not one kernel")
+    try:
+        geom = ConvGeometry(in_shape=(c, h, w), out_channels=c, kernel=tuple(k), stride=tuple(s), padding=tuple(p),
+                            groups=c)
+    except ParameterError as e:
+        raise ParameterError(f"node {name!r}.{e.field}", e.value, e.allowed, why=e.why) from None
+    value = 1.0 if _kind(node) == "SumPool2d" else 1.0 / (k[0] * k[1])
+    return geom, np.full(geom.kernel_shape, value), None
+
+
+class _Map:
+    """A linear map from one source's flattened output to a node's output, of output ``shape``:
+    the identity (``ident``), a convolution (``conv`` geometry + ``kernel``; ``pool`` when it is a
+    plain non-overlapping pooling), or a matrix ``mat`` (numpy or scipy.sparse, ``(n_src, width)``)."""
+
+    def __init__(self, shape, mat=None, conv=None, kernel=None, ident=False, pool=False):
+        self.shape, self.mat, self.conv, self.kernel, self.ident, self.pool = tuple(shape), mat, conv, kernel, ident, pool
+
+    @property
+    def width(self):
+        return int(np.prod(self.shape))
+
+    def matrix(self):
+        import scipy.sparse as sp
+
+        from .snn_conv import unrolled_sparse
+        if self.ident:
+            return sp.identity(self.width, format="csr")
+        if self.conv is not None:
+            return unrolled_sparse(self.conv, self.kernel, np.float64)
+        return self.mat
+
+    def reshaped(self, shape):
+        return _Map(shape, self.mat, self.conv, self.kernel, self.ident, self.pool)
+
+
+def _dense_or_sparse(m):
+    """A matrix product result kept sparse only where that saves memory."""
+    import scipy.sparse as sp
+    if sp.issparse(m) and m.shape[0] * m.shape[1] <= 1 << 20:
+        return m.toarray()
+    return m
+
+
+def _add_maps(a, b):
+    if a.shape != b.shape and a.width != b.width:
+        raise AssertionError((a.shape, b.shape))
+    import scipy.sparse as sp
+    m = a.matrix() + b.matrix()
+    return _Map(a.shape, _dense_or_sparse(sp.csr_matrix(m) if sp.issparse(m) else m))
+
+
+def _compose_pool_conv(pool, geom, kernel):
+    """A plain pooling (kernel = stride, no padding, image divisible by it) followed by a
+    convolution -> one convolution on the unpooled image: each kernel tap repeated over the pool
+    window (times the pool's value), stride and padding multiplied by the pool size, dilation
+    spread into the kernel (module docstring). None when the pooling is not plain."""
+    from .snn_conv import ConvGeometry
+    pg = pool.conv
+    kp = pg.kernel
+    c, h, w = pg.in_shape
+    if pg.stride != kp or any(pg.padding) or h % kp[0] or w % kp[1]:
+        return None
+    value = float(pool.kernel.reshape(-1)[0])
+    co, cig, kh, kw = kernel.shape
+    dh, dw = geom.dilation
+    big = np.zeros((co, cig, (kh - 1) * dh * kp[0] + kp[0], (kw - 1) * dw * kp[1] + kp[1]))
+    for a in range(kh):
+        for b in range(kw):
+            y0, x0 = a * dh * kp[0], b * dw * kp[1]
+            big[:, :, y0:y0 + kp[0], x0:x0 + kp[1]] = kernel[:, :, a:a + 1, b:b + 1] * value
+    g = ConvGeometry(in_shape=(c, h, w), out_channels=co, kernel=big.shape[2:],
+                     stride=(geom.stride[0] * kp[0], geom.stride[1] * kp[1]),
+                     padding=(geom.padding[0] * kp[0], geom.padding[1] * kp[1]), groups=geom.groups)
+    assert g.out_shape == geom.out_shape, (g.out_shape, geom.out_shape)
+    return g, big
+
+
+def _apply(name, node, m, bias):
+    """``(map', bias')`` of linear node ``name`` applied to the map ``m`` (and to the summed bias
+    vector ``bias`` of its input, or None)."""
+    import scipy.sparse as sp
+    kind = _kind(node)
+    if kind in ("Identity", "Input", "Output"):
+        return m, bias
+    if kind == "Flatten":
+        return m.reshaped((m.width,)), bias
+    if kind in ("Affine", "Linear"):
+        w = np.asarray(node.weight, dtype=np.float64)
+        if w.ndim != 2:
+            raise ParameterError(f"node {name!r}.weight", f"shape {w.shape}", "a 2-D (n_out, n_in) matrix",
+                                 why="batched weights do not map onto one crossbar")
+        if w.shape[1] != m.width:
+            raise ParameterError(f"node {name!r}.weight", f"shape {w.shape}", f"(n_out, {m.width})",
+                                 why=f"its input carries {m.width} values")
+        if not np.all(np.isfinite(w)):
+            raise ParameterError(f"node {name!r}.weight", "non-finite values", "finite floats")
+        mat = w.T.copy() if m.ident else m.matrix() @ w.T
+        mat = np.asarray(mat.toarray() if sp.issparse(mat) else mat)
+        out_bias = None if bias is None else bias @ w.T
+        if kind == "Affine":
+            b = _vec(name, "bias", node.bias, w.shape[0])
+            out_bias = b if out_bias is None else out_bias + b
+        return _Map((w.shape[0],), mat), out_bias
+    if kind == "Scale":
+        s = _vec(name, "scale", node.scale, m.width)
+        if m.ident:
+            mat = sp.diags(s, format="csr")
+        else:
+            base = m.matrix()
+            mat = sp.csr_matrix(base.multiply(s[None, :])) if sp.issparse(base) else base * s
+        return _Map(m.shape, _dense_or_sparse(mat)), None if bias is None else bias * s
+    if kind in ("Conv1d", "Conv2d", "SumPool2d", "AvgPool2d"):
+        pool = kind in ("SumPool2d", "AvgPool2d")
+        geom, kernel, cbias = (_pool_geometry if pool else _conv_geometry)(name, node, m.shape)
+        new = None
+        if m.ident:
+            new = _Map(geom.out_shape, conv=geom, kernel=kernel,
+                       pool=pool and geom.stride == geom.kernel and not any(geom.padding))
+        elif m.pool and not pool:
+            composed = _compose_pool_conv(m, geom, kernel)
+            if composed is not None:
+                new = _Map(geom.out_shape, conv=composed[0], kernel=composed[1])
+        if new is None:  # anything else: the product of the unrolled maps (a dense/sparse crossbar)
+            from .snn_conv import unrolled_sparse
+            mat = m.matrix() @ unrolled_sparse(geom, kernel, np.float64)
+            new = _Map(geom.out_shape, _dense_or_sparse(sp.csr_matrix(mat) if sp.issparse(mat) else mat))
+        out_bias = None
+        if bias is not None:
+            from .snn_conv import unrolled_sparse
+            out_bias = np.asarray(unrolled_sparse(geom, kernel, np.float64).T @ bias).reshape(-1)
+        if cbias is not None and np.any(cbias):
+            per = np.repeat(cbias, geom.n_out // geom.out_channels)
+            out_bias = per if out_bias is None else out_bias + per
+        return new, out_bias
+    raise AssertionError(kind)
+
+
+def _input_shape(name, node, nodes, edges, notes):
+    """The Input's shape, a leading batch axis dropped (with a note) when the nodes it feeds
+    expect the remaining axes (or it is a batch of one)."""
+    shape = tuple(int(d) for d in np.asarray(node.input_type["input"]).reshape(-1))
+    if not shape or min(shape) < 1:
+        raise ParameterError(f"node {name!r}.shape", shape, "positive dimensions")
+    if len(shape) < 2:
+        return shape
+    expect = set()
+    for a, b in edges:
+        if a != name:
+            continue
+        nxt = nodes[b]
+        k = _kind(nxt)
+        if k in ("Affine", "Linear"):
+            expect.add(int(np.asarray(nxt.weight).shape[-1]))
+        elif k in ("Conv1d", "Conv2d"):
+            w = np.asarray(nxt.weight)
+            expect.add(len(shape) - 1 if len(shape) - 1 == w.ndim - 1 else -1)
+    rest = shape[1:]
+    drop = False
+    if shape[0] == 1:
+        drop = True
+    elif expect and all(e == int(np.prod(rest)) or e == len(rest) for e in expect) and int(np.prod(shape)) not in expect:
+        drop = True
+    if drop:
+        notes.append(f"node {name!r}: Input shape {shape} read as a leading batch axis of {shape[0]} over {rest}")
+        return rest
+    return shape
+
+
+def _choose_dt(dt, meta, neuron_kinds):
+    """``(dt, rule)``: ``--dt``; else the file's ``metadata['dt']``; else, when every neuron node
+    is IF (no time constant: Sinabs' IAF and other discrete-time exports), dt = 1 so that
+    ``v += r I`` per step; else DEFAULT_DT."""
+    if dt is not None:
+        return dt, "--dt"
+    if "dt" in meta:
+        return float(np.asarray(meta["dt"]).reshape(-1)[0]), "the file's metadata"
+    if neuron_kinds and all(k == "IF" for k in neuron_kinds):
+        return 1.0, ("no dt in the file and every neuron node is IF: discrete time, dt = 1 "
+                     "(Sinabs' IAF semantics, v += r I per step)")
+    return DEFAULT_DT, f"no dt in the file: the default {DEFAULT_DT:g} s"
+
+
+def parse_graph(graph, dt=None, discretisation="euler", repairs=()):
     """A NIR graph -> :class:`FloatNetwork` (module docstring's graph rules), or ParameterError."""
     if discretisation not in DISCRETISATIONS:
         raise ParameterError("discretisation", discretisation, " | ".join(DISCRETISATIONS))
     meta = dict(getattr(graph, "metadata", None) or {})
-    if dt is None:
-        dt = float(meta["dt"]) if "dt" in meta else DEFAULT_DT
-    if isinstance(dt, bool) or not isinstance(dt, (int, float)) or not (math.isfinite(dt) and 0 < dt <= 1e3):
-        raise ParameterError("dt", dt, "a time step in seconds, 0 < dt <= 1000")
-    dt = float(dt)
     nodes, edges, passthrough = _flatten_graph(graph)
     for name, node in nodes.items():
         kind = _kind(node)
@@ -399,6 +608,11 @@ def parse_graph(graph, dt=None, discretisation="euler"):
         if kind not in ("Input", "Output") + LINEAR_KINDS + NEURON_KINDS:
             raise ParameterError(f"node {name!r}", kind, "Input, Output, " + ", ".join(LINEAR_KINDS + NEURON_KINDS),
                                  why="unknown node type")
+    dt, rule = _choose_dt(dt, meta, [_kind(v) for v in nodes.values() if _kind(v) in NEURON_KINDS])
+    if isinstance(dt, bool) or not isinstance(dt, (int, float)) or not (math.isfinite(dt) and 0 < dt <= 1e3):
+        raise ParameterError("dt", dt, "a time step in seconds, 0 < dt <= 1000")
+    dt = float(dt)
+    notes = [f"dt = {dt:g} s ({rule})"]
     for a, b in edges:
         for end in (a, b):
             if end not in nodes:
@@ -410,72 +624,110 @@ def parse_graph(graph, dt=None, discretisation="euler"):
         raise ParameterError("graph", f"{len(top_in)} Input and {len(top_out)} Output nodes",
                              "exactly one Input and one Output", why="the core has one input port and one output layer")
     inp, out = top_in[0], top_out[0]
-    shape = tuple(int(d) for d in np.asarray(nodes[inp].input_type["input"]).reshape(-1))
-    if not shape or min(shape) < 1:
-        raise ParameterError(f"node {inp!r}.shape", shape, "positive dimensions")
-    n_input = int(np.prod(shape))
+    shape = _input_shape(inp, nodes[inp], nodes, edges, notes)
 
     preds = {n: [] for n in nodes}
     for a, b in edges:
         preds[b].append(a)
     neurons = {n for n, v in nodes.items() if _kind(v) in NEURON_KINDS}
-    sizes, params = {inp: n_input}, {}
+    shapes, params = {inp: shape}, {}
     for n in neurons:
-        sizes[n], params[n] = _neuron_params(n, nodes[n])
+        s = _param_shape(nodes[n])
+        if s is not None:
+            shapes[n] = s
 
-    memo, visiting, used = {}, set(), set()
+    memo, visiting, used, sizing = {}, set(), set(), set()
+
+    class _Unsized(Exception):
+        pass
+
+    def neuron_shape(n):
+        if n in shapes:
+            return shapes[n]
+        if n in sizing:
+            raise _Unsized(n)
+        sizing.add(n)
+        try:
+            terms, _, m_shape = summed_input(n, skip_unsized=True)
+        finally:
+            sizing.discard(n)
+        shapes[n] = m_shape
+        if int(np.prod(m_shape)) > 1:
+            notes.append(f"node {n!r}: one value per parameter, broadcast over its fan-in of "
+                         f"{int(np.prod(m_shape))} neurons")
+        return m_shape
 
     def source_terms(name):
-        """Affine map from sources (Input, neuron nodes) to the OUTPUT of ``name``:
-        ``({source: matrix (n_source, width)}, bias (width,) or None, width)``."""
+        """Maps from sources (Input, neuron nodes) to the OUTPUT of ``name``:
+        ``({source: _Map}, bias (width,) or None, shape)``."""
         used.add(name)
         if name == inp or name in neurons:
-            return {name: np.eye(sizes[name])}, None, sizes[name]
+            s = shape if name == inp else neuron_shape(name)
+            return {name: _Map(s, ident=True)}, None, s
         if name in memo:
             return memo[name]
         if name in visiting:
             raise ParameterError(f"node {name!r}", "a cycle through linear nodes only",
                                  "cycles that pass through a neuron node", why="an algebraic loop has no time step")
         visiting.add(name)
-        terms, bias, width = summed_input(name)
-        apply, b_node, width_out = _linear_map(name, nodes[name], width)
-        terms = {s: apply(m) for s, m in terms.items()}
-        bias = None if bias is None else apply(bias[None, :])[0]
-        if b_node is not None:
-            bias = b_node if bias is None else bias + b_node
-        visiting.discard(name)
-        memo[name] = (terms, bias, width_out)
+        try:
+            terms, bias, _ = summed_input(name)
+            new_terms, new_bias = {}, None
+            for i, (s, m) in enumerate(terms.items()):  # the input bias goes through once, with the first term
+                m2, b2 = _apply(name, nodes[name], m, bias if i == 0 else None)
+                new_terms[s] = m2
+                if i == 0:
+                    new_bias = b2
+            width_shape = next(iter(new_terms.values())).shape
+        finally:
+            visiting.discard(name)
+        memo[name] = (new_terms, new_bias, width_shape)
         return memo[name]
 
-    def summed_input(name):
+    def summed_input(name, skip_unsized=False):
         if not preds[name]:
             raise ParameterError(f"node {name!r}", "no incoming edge", "a node fed by the Input through the chain",
                                  why="missing edge")
-        terms, bias, width = {}, None, None
+        terms, bias, s_shape = {}, None, None
         for p in preds[name]:
-            t, b, w = source_terms(p)
-            if width is not None and w != width:
-                raise ParameterError(f"node {name!r}", f"inputs of widths {width} and {w}", "edges of equal width")
-            width = w
-            for s, m in t.items():
-                terms[s] = terms[s] + m if s in terms else m
+            try:
+                t, b, s = source_terms(p)
+            except _Unsized:
+                if skip_unsized:
+                    continue
+                raise
+            if s_shape is not None and int(np.prod(s)) != int(np.prod(s_shape)):
+                raise ParameterError(f"node {name!r}", f"inputs of widths {int(np.prod(s_shape))} and {int(np.prod(s))}",
+                                     "edges of equal width")
+            s_shape = s if s_shape is None or len(s) > len(s_shape) else s_shape
+            for src, m in t.items():
+                terms[src] = _add_maps(terms[src], m) if src in terms else m
             if b is not None:
                 bias = b if bias is None else bias + b
-        return terms, bias, width
+        if s_shape is None:
+            raise ParameterError(f"node {name!r}", "no input of known width", "a node fed by the Input")
+        return terms, bias, s_shape
 
     inputs = {}
     for n in sorted(neurons):
         used.add(n)
-        terms, bias, width = summed_input(n)
-        if width != sizes[n]:
-            raise ParameterError(f"node {n!r}", f"{sizes[n]} neurons fed {width} values",
-                                 f"an input of width {sizes[n]}", why="shape mismatch")
+        n_shape = neuron_shape(n)
+        terms, bias, in_shape = summed_input(n)
+        width = int(np.prod(in_shape))
+        size = int(np.prod(n_shape))
+        if width != size:
+            raise ParameterError(f"node {n!r}", f"{size} neurons fed {width} values",
+                                 f"an input of width {size}", why="shape mismatch")
+        if len(in_shape) > len(n_shape):
+            shapes[n] = n_shape = in_shape
+        params[n] = _neuron_params(n, nodes[n], size)
         feed = sorted(set(terms) - {n})
         if len(feed) != 1:
             raise ParameterError(f"node {n!r}", f"inputs from {feed}", "exactly one feeding layer (or Input)",
                                  why="the core's layers form one feed-forward chain; only a layer's own previous "
                                      "spikes may feed back (as uniform lateral inhibition)")
-        inputs[n] = (feed[0], terms[feed[0]], np.zeros(width) if bias is None else bias, terms.get(n))
+        inputs[n] = (feed[0], terms[feed[0]], np.zeros(width) if bias is None else np.asarray(bias, dtype=np.float64),
+                     terms.get(n))
     out_terms, out_bias, _ = summed_input(out)
     chain, cur = [], inp
     while True:
@@ -498,8 +750,7 @@ def parse_graph(graph, dt=None, discretisation="euler"):
     if set(out_terms) != {last}:
         raise ParameterError(f"node {out!r}", f"reads {sorted(out_terms)}", f"the last layer {last!r}",
                              why="Output must read the last neuron layer of the chain")
-    m = out_terms[last]
-    if m.shape[0] != m.shape[1] or not np.allclose(m, np.eye(m.shape[0])) or (out_bias is not None and np.any(out_bias)):
+    if not out_terms[last].ident or (out_bias is not None and np.any(out_bias)):
         raise ParameterError(f"node {out!r}", "a linear map after the last neuron layer", "the last layer's spikes",
                              why="the core outputs spikes (or LI potentials); end the graph with a neuron node")
     unused = sorted(set(nodes) - used - {out} - passthrough)
@@ -512,28 +763,43 @@ def parse_graph(graph, dt=None, discretisation="euler"):
                                  why="a non-spiking node (LI, CubaLI) can only be the last layer")
     layers = []
     for n in chain:
-        feed, w, b, rec = inputs[n]
-        layers.append(FloatLayer(n, _kind(nodes[n]), w, b, rec, params[n], dict(nodes[n].metadata or {})))
-    net = FloatNetwork(layers, shape, dt, discretisation, meta)
+        feed, m, b, rec = inputs[n]
+        if rec is not None:
+            rec = rec.matrix()
+            rec = np.asarray(rec.toarray() if hasattr(rec, "toarray") else rec, dtype=np.float64)
+        conv = (m.conv, m.kernel) if m.conv is not None else None
+        w = m.matrix()
+        if not hasattr(w, "toarray") or (conv is None and w.shape[0] * w.shape[1] <= 1 << 22):
+            w = np.asarray(w.toarray() if hasattr(w, "toarray") else w, dtype=np.float64)
+        layers.append(FloatLayer(n, _kind(nodes[n]), w, b, rec, params[n], dict(nodes[n].metadata or {}), conv,
+                                 tuple(shapes[n])))
+    net = FloatNetwork(layers, shape, dt, discretisation, meta, rule, notes, list(repairs))
     for layer in layers:
         _discrete(net, layer)  # stability checks now
     return net
 
 
 def load(path, dt=None, discretisation="euler"):
-    """Read and parse a NIR file -> :class:`FloatNetwork`."""
-    return parse_graph(read_graph(path), dt, discretisation)
+    """Read (tolerantly: :mod:`neuroxide.models.nir_read`) and parse a NIR file -> :class:`FloatNetwork`."""
+    graph, repairs = read_graph(path)
+    return parse_graph(graph, dt, discretisation, repairs)
 
 
 # --- float NIR semantics ------------------------------------------------------------------------
 
-def _leak(net, tau, name, pname):
+def _leak(net, tau, name, pname, r=None):
     """``(a, k)`` of ``tau dv/dt = -v + ...`` at ``net.dt`` (module docstring)."""
     if net.discretisation == "euler":
         a = 1.0 - net.dt / tau
         if np.any(a < -1e-12):
-            raise ParameterError(f"node {name!r}.{pname}", float(tau.min()), f">= dt = {net.dt} s",
-                                 why="forward Euler with dt > tau overshoots; use discretisation 'exp' or a smaller dt")
+            why = "forward Euler with dt > tau overshoots; pass a smaller --dt or --discretisation exp"
+            if getattr(net, "dt_rule", "").startswith("no dt"):
+                why += f"; the file has no dt, so the default {net.dt:g} s was used"
+            if r is not None and np.all(r > 0):
+                guess = np.unique(np.round(tau / r, 12))
+                if guess.size == 1 and guess[0] <= float(tau.min()):
+                    why += (f"; r = tau / dt (snnTorch's export convention) would mean dt = {guess[0]:.6g} s")
+            raise ParameterError(f"node {name!r}.{pname}", float(tau.min()), f">= dt = {net.dt:g} s", why=why)
         a = np.maximum(a, 0.0)
         return a, net.dt / tau
     a = np.exp(-net.dt / tau)
@@ -545,14 +811,14 @@ def _discrete(net, layer):
     p, kind, n = layer.params, layer.kind, layer.n_out
     d = {"a_s": None}
     if kind in ("LIF", "LI", "CubaLIF", "CubaLI"):
-        a, k = _leak(net, p["tau"], layer.name, "tau")
+        a, k = _leak(net, p["tau"], layer.name, "tau", p.get("r"))
         d.update(a=a, gain=k * p["r"], v_leak=p["v_leak"])
     elif kind == "IF":
         d.update(a=np.ones(n), gain=net.dt * p["r"], v_leak=np.zeros(n))
     else:  # Threshold
         d.update(a=np.zeros(n), gain=np.ones(n), v_leak=np.zeros(n))
     if kind in ("CubaLIF", "CubaLI"):
-        d["a_s"], d["k_s"] = _leak(net, p["tau_syn"], layer.name, "tau_syn")
+        d["a_s"], d["k_s"] = _leak(net, p["tau_syn"], layer.name, "tau_syn", p.get("w_in"))
         d["w_in"] = p["w_in"]
     if kind in ("LIF", "IF", "CubaLIF"):
         d.update(v_th=p["v_threshold"], v_reset=p["v_reset"])
@@ -561,34 +827,58 @@ def _discrete(net, layer):
     return d
 
 
-def flatten_input(net, spikes):
-    """Input spikes ``(steps, n_in)``, ``(steps, batch, n_in)`` or ``(steps, batch, *input_shape)``
-    -> bool ``(steps, batch, n_in)``; anything else is a ParameterError."""
+def flatten_input(net, spikes, max_count=1):
+    """Input ``(steps, n_in)``, ``(steps, batch, n_in)`` or ``(steps, batch, *input_shape)`` (and
+    ``(steps, *input_shape)``: one sample) -> int8 ``(steps, batch, n_in)`` event counts in
+    ``0..max_count`` (1: spikes); anything else is a ParameterError."""
     s = np.asarray(spikes)
-    if s.dtype.kind not in "iub" and not (s.dtype.kind == "f" and np.all((s == 0) | (s == 1))):
-        raise ParameterError("spikes", s.dtype.name, "0/1 spikes (bool, integer or 0.0/1.0 floats)")
-    if s.size and (s.min() < 0 or s.max() > 1):
-        raise ParameterError("spikes", float(s.max() if s.max() > 1 else s.min()), "0 or 1 (spikes)")
+    if s.dtype.kind not in "iub" and not (s.dtype.kind == "f" and np.all(s == np.round(s))):
+        raise ParameterError("spikes", s.dtype.name, "0/1 spikes or event counts (bool, integer or whole floats)")
+    if s.size and (s.min() < 0 or s.max() > max_count):
+        raise ParameterError("spikes", float(s.max() if s.max() > max_count else s.min()),
+                             f"0..{max_count} events per input and step" + (" (spikes)" if max_count == 1 else ""))
     n = net.n_in
+    shape = tuple(net.input_shape)
     if s.ndim == 2 and s.shape[1] == n:
         s = s[:, None, :]
-    elif s.ndim >= 3 and int(np.prod(s.shape[2:])) == n and (s.ndim == 3 or tuple(s.shape[2:]) == net.input_shape):
+    elif s.ndim >= 2 and tuple(s.shape[1:]) == shape and len(shape) > 1:
+        s = s.reshape(s.shape[0], 1, n)
+    elif s.ndim >= 3 and int(np.prod(s.shape[2:])) == n and (s.ndim == 3 or tuple(s.shape[2:]) == shape):
         s = s.reshape(s.shape[0], s.shape[1], n)
     else:
         raise ParameterError("spikes", f"shape {s.shape}",
-                             f"(steps, {n}), (steps, batch, {n}) or (steps, batch, *{net.input_shape})")
+                             f"(steps, {n}), (steps, batch, {n}), (steps, *{shape}) or (steps, batch, *{shape})")
     if s.shape[0] < 1 or s.shape[1] < 1:
         raise ParameterError("spikes", f"shape {s.shape}", "at least one step and one sample")
-    return s.astype(bool)
+    return s.astype(bool) if max_count == 1 else s.astype(np.int16)
 
 
-def simulate_float(net, in_spikes, progress=None):
-    """Run the float NIR semantics (module docstring) over ``in_spikes`` ``(steps, batch, n_in)``.
+def expand_counts(counts, copies):
+    """Event counts ``(steps, batch, n_in)`` in 0..copies -> 0/1 spikes ``(steps, batch, copies *
+    n_in)``: copy m of input i (index ``m * n_in + i``) spikes when the count exceeds m. With the
+    first layer's rows repeated per copy (:func:`to_core` ``max_count``) the core sums exactly the
+    counts."""
+    c = np.asarray(counts)
+    if copies == 1:
+        return c.astype(bool)
+    return np.concatenate([c > m for m in range(copies)], axis=-1)
+
+
+def _mm(x, w):
+    """``x @ w`` for a numpy or scipy.sparse ``w``."""
+    if hasattr(w, "toarray"):
+        return np.asarray((w.T @ x.T).T)
+    return x @ w
+
+
+def simulate_float(net, in_spikes, progress=None, max_count=1):
+    """Run the float NIR semantics (module docstring) over ``in_spikes`` ``(steps, batch, n_in)``
+    (0/1 spikes, or event counts up to ``max_count``: the input term is ``W x`` either way).
 
     Returns ``{"spikes": [per layer bool (steps, batch, n_out)], "v": float (steps, batch, n_out) of
     the last layer (its membrane after the step, before a reset is visible only for LI)}``.
     """
-    s = flatten_input(net, in_spikes)
+    s = flatten_input(net, in_spikes, max_count)
     steps, batch = s.shape[:2]
     coef = [_discrete(net, layer) for layer in net.layers]
     v = [np.zeros((batch, la.n_out)) for la in net.layers]
@@ -599,7 +889,7 @@ def simulate_float(net, in_spikes, progress=None):
     for t in range(steps):
         x = s[t].astype(np.float64)
         for k, (la, c) in enumerate(zip(net.layers, coef)):
-            cur = x @ la.weight + la.bias
+            cur = _mm(x, la.weight) + la.bias
             if la.rec is not None:
                 cur = cur + prev[k] @ la.rec
             if c["a_s"] is not None:
@@ -638,6 +928,22 @@ class CoreMapping:
     network: CoreNetwork
     layers: list
     exact: bool
+    max_count: int = 1
+    const_input: bool = False
+
+    def core_input(self, spikes):
+        """The core's 0/1 input events for NIR input ``spikes`` (``(steps, batch, n_in)`` spikes or
+        counts): counts spread over ``max_count`` copies (:func:`expand_counts`), then the always-on
+        channel when a layer takes a bias into its synaptic current."""
+        s = expand_counts(spikes, self.max_count)
+        if self.const_input:
+            s = np.concatenate([s, np.ones(s.shape[:2] + (1,), dtype=bool)], axis=-1)
+        return s
+
+    def node_counts(self, k, counts):
+        """Layer k's core counts ``(..., n_out)`` restricted to the NIR node's neurons (a bias relay
+        neuron dropped)."""
+        return np.asarray(counts)[..., :self.layers[k].get("n_node", self.network.layers[k].n_out)]
 
     def v_float(self, k, v_core):
         """Core membrane ``v_core`` (int, ``(..., n_out)``) of layer k in the NIR node's volts."""
@@ -646,6 +952,7 @@ class CoreMapping:
 
     def to_dict(self):
         return {"format": FORMAT, "network": network_to_dict(self.network), "exact_from_metadata": self.exact,
+                "max_count": self.max_count, "const_input": self.const_input,
                 "layers": [{k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in la.items()}
                            for la in self.layers]}
 
@@ -664,19 +971,26 @@ def _bits_signed(x):
     return int(math.ceil(x)).bit_length() + 1
 
 
-def _layer_to_core(net, layer, weight_bits):
+def _layer_to_core(net, layer, weight_bits, copies=1, const_row=False, relay=False, weight_scale="layer"):
+    """One core layer (module docstring). ``copies``: input rows repeated per event count;
+    ``const_row``: the last input row is an always-on source (the Input's extra channel, or the
+    previous layer's relay neuron) that carries a bias into the synaptic current; ``relay``: add
+    one neuron that fires every step (it feeds the next layer's ``const_row``); ``weight_scale``:
+    ``layer`` (one level grid) or ``neuron`` (one grid per column, the thresholds scaled with it)."""
     c = _discrete(net, layer)
     n = layer.n_out
     gain = c["gain"].copy()
-    a_syn = None
+    a_syn, syn_bias = None, False
     if c["a_s"] is not None:
         gain = gain * c["k_s"] * c["w_in"]
         if np.any(c["a_s"] > 1e-12):  # synaptic memory: the core layer's synaptic current (syn_decay)
             a_syn = _uniform(layer, "tau_syn", c["a_s"])
-            if np.any(layer.bias):
+            syn_bias = bool(np.any(layer.bias))
+            if syn_bias and (not const_row or layer.conv is not None):
                 raise ParameterError(f"node {layer.name!r}", "a bias into a synaptic current with memory",
-                                     "bias 0 (or tau_syn = dt)",
-                                     why="the core adds its bias to the membrane, not to the synaptic current")
+                                     "bias 0 (or tau_syn = dt), or a dense layer",
+                                     why="the core adds its bias to the membrane; a bias into the current is a "
+                                         "weight row from an always-on source, which a convolution does not have")
     if layer.spiking:
         theta = c["v_th"] - c["v_leak"]
         if np.any(theta <= 0):
@@ -688,12 +1002,39 @@ def _layer_to_core(net, layer, weight_bits):
             raise ParameterError(f"node {layer.name!r}.r", 0.0, "non-zero", why="an LI node with r = 0 never moves")
     g = gain / theta
     a = _uniform(layer, "tau (its leak factor a)", c["a"])
-    b_eff = _uniform(layer, "bias", layer.bias * g)
+    b_eff = 0.0 if syn_bias else _uniform(layer, "bias", layer.bias * g)
     u_init = _uniform(layer, "v_leak", -c["v_leak"] / theta)
     u_reset = _uniform(layer, "v_reset", (c["v_reset"] - c["v_leak"]) / theta) if layer.spiking else 0.0
-    w_eff = layer.weight * g
+    conv, kernel_eff = None, None
+    if layer.conv is not None:
+        conv, kernel = layer.conv
+        g_ch = g.reshape(conv.out_channels, -1)
+        if np.ptp(g_ch, axis=1).max() > 1e-9 * max(1.0, float(np.abs(g_ch).max())):
+            raise ParameterError(f"node {layer.name!r}", "gains (r, w_in, v_threshold) that vary within a channel",
+                                 "one gain per output channel", why="a convolution's kernel is shared by a channel's positions")
+        kernel_eff = kernel * g_ch[:, 0][:, None, None, None]
+        if copies > 1:
+            if conv.groups != 1:
+                raise ParameterError("max_count", copies, "1 for a grouped first convolution",
+                                     why="input counts are spread over copies of the input channels")
+            conv = type(conv)(**(conv.to_dict() | {"in_shape": (conv.in_shape[0] * copies, *conv.in_shape[1:])}))
+            kernel_eff = np.concatenate([kernel_eff] * copies, axis=1)
+        w_eff = kernel_eff.reshape(conv.out_channels, -1).T   # rows: (ci, ky, kx) of a column's kernel
+    else:
+        dense = layer.weight.toarray() if hasattr(layer.weight, "toarray") else np.asarray(layer.weight)
+        w_eff = dense * g
+        if copies > 1:
+            w_eff = np.tile(w_eff, (copies, 1))
+        if const_row:  # the always-on row: the bias into the synaptic current (else unused, zeros)
+            w_eff = np.vstack([w_eff, (layer.bias * g)[None, :] if syn_bias else np.zeros((1, n))])
+    if relay and conv is not None:
+        raise ParameterError(f"node {layer.name!r}", "a convolution feeding a bias into a synaptic current",
+                             "a dense layer before it", why="the bias relay neuron is one extra neuron of a dense layer")
     lat, r_eff = 0.0, None
     if layer.rec is not None:
+        if conv is not None:
+            raise ParameterError(f"node {layer.name!r}", "a recurrent edge on a convolution", "no recurrence",
+                                 why="the core's conv layers have no recurrent crossbar")
         if not layer.spiking:
             raise ParameterError(f"node {layer.name!r}", "recurrent LI", "a spiking node", why="LI emits no spikes")
         r_eff = layer.rec * g
@@ -704,17 +1045,38 @@ def _layer_to_core(net, layer, weight_bits):
             lat, r_eff = c_lat, None   # uniform lateral inhibition: the cheap path
         elif not np.any(r_eff):
             r_eff = None
+    scale = np.ones(w_eff.shape[1])  # per core column (a conv: per output channel)
+    if weight_scale == "neuron" and layer.spiking and not (u_reset or u_init or b_eff or lat):
+        # each column on its own level grid: weights / s_j, threshold / s_j (exact for a linear
+        # membrane that starts and resets at 0 with no shared bias)
+        top = np.abs(w_eff).max(axis=0)
+        if r_eff is not None:
+            top = np.maximum(top, np.abs(r_eff).max(axis=0))
+        if top.max() > 0:
+            scale = np.where(top > 0, np.maximum(top / top.max(), 1.0 / 16), 1.0)
+            w_eff = w_eff / scale
+            if r_eff is not None:
+                r_eff = r_eff / scale
     w_max = max(float(np.abs(w_eff).max()) if w_eff.size else 0.0, lat,
                 float(np.abs(r_eff).max()) if r_eff is not None else 0.0)
     if w_max == 0.0:
         w_max = 1.0
-    xb = Crossbar(layer.n_in, n, DeviceParams(weight_bits=weight_bits)).program(w_eff, w_max=w_max)
+    if relay:  # one more neuron: full weight from the always-on row, fires every step
+        if lat:  # its spikes would count as another neuron's for lateral inhibition: use the recurrent crossbar
+            r_eff, lat = -lat * (1.0 - np.eye(n)), 0.0
+        col = np.zeros((w_eff.shape[0], 1))
+        col[-1, 0] = w_max
+        w_eff = np.hstack([w_eff, col])
+        if r_eff is not None:
+            r_eff = np.pad(r_eff, ((0, 1), (0, 1)))
+    n_core = n + int(relay)
+    xb = Crossbar(w_eff.shape[0], w_eff.shape[1], DeviceParams(weight_bits=weight_bits)).program(w_eff, w_max=w_max)
     rec = None
     if r_eff is not None:
-        if layer.n_in + n > 1024:
-            raise ParameterError(f"node {layer.name!r}", f"{layer.n_in} inputs + {n} recurrent rows",
+        if w_eff.shape[0] + n_core > 1024:
+            raise ParameterError(f"node {layer.name!r}", f"{w_eff.shape[0]} inputs + {n_core} recurrent rows",
                                  "n_in + n_out <= 1024 for a recurrent layer", why="the core's synapse address")
-        rec = Crossbar(n, n, DeviceParams(weight_bits=weight_bits)).program(r_eff, w_max=w_max)
+        rec = Crossbar(n_core, n_core, DeviceParams(weight_bits=weight_bits)).program(r_eff, w_max=w_max)
     gain_bits = min(max(MEMBRANE_BITS - (int(1.0 / xb.scale) + 1).bit_length(), 0), 12)
     lsb = xb.scale / (1 << gain_bits)
     inv = 1.0 / lsb
@@ -733,7 +1095,9 @@ def _layer_to_core(net, layer, weight_bits):
         drive = int(math.ceil(drive * min(64.0, 1.0 / max(1.0 - a_syn, 1e-9)))) + 1
         pos = neg = drive
     v_th = int(math.floor(inv)) + 1
-    span = max(v_th, abs(v_reset), abs(v_init), drive)
+    per_pos = 1 if conv is None else conv.n_out // conv.out_channels
+    v_th_cols = np.floor(inv / scale).astype(np.int64) + 1       # = v_th where the scale is 1
+    span = max(int(v_th_cols.max()), v_th, abs(v_reset), abs(v_init), drive)
     span = span * (64.0 if a > 1.0 - 1.0 / 64 else 1.0 / (1.0 - a)) + drive
     v_bits = min(max(_bits_signed(2 * span), 16), 32)
     in_bits = min(max(pos, neg, 1).bit_length(), v_bits - 1)
@@ -747,12 +1111,30 @@ def _layer_to_core(net, layer, weight_bits):
     params = LIFParams(v_bits=v_bits, in_bits=in_bits, decay_bits=DECAY_BITS, ref_bits=1, adapt_bits=1, decay=decay,
                        bias=bias, v_th=v_th, v_reset=min(v_reset, v_th - 1), v_init=v_init, reset_mode="value",
                        t_ref=0, adapt_inc=0, adapt_shift=1, noise_bits=0)
-    core = CoreLayer(xb.w_exc, xb.w_inh, weight_bits, params, adc_shift=0, lateral=min(lateral, params.in_max),
+    v_th_neuron = None
+    if np.any(scale != 1.0):
+        v_th_neuron = np.repeat(v_th_cols, per_pos)
+    if relay:  # the relay's threshold: the lowest the core allows; it must fire in every step
+        v_th_neuron = np.concatenate([np.full(n, params.v_th, dtype=np.int64) if v_th_neuron is None
+                                      else v_th_neuron, [params.v_reset + 1]])
+        i_relay = int(xb.w_exc[-1, -1] - xb.w_inh[-1, -1]) << gain_bits
+        worst = min((params.v_reset * decay) >> DECAY_BITS, (v_init * decay) >> DECAY_BITS) + bias + i_relay
+        if worst < params.v_reset + 1:
+            raise ParameterError(f"node {layer.name!r}", f"a bias relay reaching {worst} LSBs",
+                                 f">= v_reset + 1 = {params.v_reset + 1}",
+                                 why="its shared bias is too negative for a neuron that must fire every step")
+    w_exc, w_inh = xb.w_exc, xb.w_inh
+    if conv is not None:  # back to the kernel's shape: stored once
+        w_exc = w_exc.T.reshape(conv.kernel_shape)
+        w_inh = w_inh.T.reshape(conv.kernel_shape)
+    core = CoreLayer(w_exc, w_inh, weight_bits, params, adc_shift=0, lateral=min(lateral, params.in_max),
                      adc_gain=gain_bits, w_rec_exc=None if rec is None else rec.w_exc,
                      w_rec_inh=None if rec is None else rec.w_inh,
-                     syn_decay=None if a_syn is None else int(round(a_syn * (1 << DECAY_BITS))))
-    info = {"node": layer.name, "kind": layer.kind, "lsb": lsb, "level": xb.scale, "col_gain": g, "theta": theta,
-            "v_leak": c["v_leak"], "exact": False}
+                     syn_decay=None if a_syn is None else int(round(a_syn * (1 << DECAY_BITS))), conv=conv,
+                     v_th_neuron=v_th_neuron)
+    info = {"node": layer.name, "kind": layer.kind, "lsb": lsb, "level": xb.scale,
+            "col_gain": g / np.repeat(scale, per_pos), "theta": theta,
+            "v_leak": c["v_leak"], "exact": False, "n_node": n, "relay": relay, "syn_bias": syn_bias}
     return core, info
 
 
@@ -767,14 +1149,29 @@ def _exact_layer(layer):
     except (ValueError, TypeError, KeyError, ParameterError):
         return None
     w = core.weights.astype(np.float64) * 2.0 ** (core.adc_gain - core.adc_shift)
-    if w.shape != layer.weight.shape or not np.allclose(w, layer.weight, rtol=1e-12, atol=1e-12):
+    if core.conv is not None:  # a convolution: the same geometry and kernel
+        if layer.conv is None or layer.conv[0] != core.conv:
+            return None
+        have = layer.conv[1]
+    else:
+        have = layer.weight
+        if hasattr(have, "toarray"):
+            return None
+    if w.shape != have.shape or not np.allclose(w, have, rtol=1e-12, atol=1e-12):
         return None
     return core
 
 
-def to_core(net, weight_bits=8, seed=1, requantise=False):
-    """Map a :class:`FloatNetwork` onto the core -> :class:`CoreMapping` (module docstring)."""
+def to_core(net, weight_bits=8, seed=1, requantise=False, max_count=1, weight_scale="layer"):
+    """Map a :class:`FloatNetwork` onto the core -> :class:`CoreMapping` (module docstring).
+
+    ``max_count``: the most events one input may carry in one step (N-MNIST frames hold counts);
+    the core takes 0/1 events, so the first layer's input rows are repeated ``max_count`` times and
+    :func:`expand_counts` spreads a count c over the first c copies (exact)."""
     check_int("weight_bits", weight_bits, 1, 8)
+    check_int("max_count", max_count, 1, 255)
+    if weight_scale not in WEIGHT_SCALES:
+        raise ParameterError("weight_scale", weight_scale, " | ".join(WEIGHT_SCALES))
     check_int("seed", seed, 0, 0xFFFF_FFFF)
     exact = None if requantise else [_exact_layer(la) for la in net.layers]
     if exact is not None and all(e is not None for e in exact):
@@ -783,13 +1180,24 @@ def to_core(net, weight_bits=8, seed=1, requantise=False):
                   "v_leak": np.zeros(la.n_out), "exact": True} for la, e in zip(net.layers, exact)]
         meta_seed = net.metadata.get("neuroxide_seed")
         seed = int(meta_seed) if meta_seed is not None else seed
+        if max_count != 1:
+            raise ParameterError("max_count", max_count, "1 for a network rebuilt from neuroxide's exact layers")
         return CoreMapping(CoreNetwork(tuple(exact), seed=seed), infos, True)
     cores, infos = [], []
-    for la in net.layers:
-        core, info = _layer_to_core(net, la, weight_bits)
+    # a bias into a synaptic current: a weight row from an always-on source (the Input's extra
+    # channel for layer 0, a relay neuron of the previous layer otherwise)
+    need = [la.kind in ("CubaLIF", "CubaLI") and bool(np.any(la.bias)) and bool(np.any(_discrete(net, la)["a_s"] > 1e-12))
+            for la in net.layers]
+    const_in = list(need)
+    for k in range(len(net.layers) - 2, -1, -1):
+        const_in[k] = need[k] or const_in[k + 1]
+    for k, la in enumerate(net.layers):
+        relay = k + 1 < len(net.layers) and const_in[k + 1]
+        core, info = _layer_to_core(net, la, weight_bits, max_count if k == 0 else 1, const_in[k], relay,
+                                    weight_scale)
         cores.append(core)
         infos.append(info)
-    return CoreMapping(CoreNetwork(tuple(cores), seed=seed), infos, False)
+    return CoreMapping(CoreNetwork(tuple(cores), seed=seed), infos, False, max_count, bool(const_in[0]))
 
 
 # --- export ---------------------------------------------------------------------------------------
@@ -799,18 +1207,35 @@ def export_graph(network, dt=DEFAULT_DT):
     import nir
     if not isinstance(network, CoreNetwork):
         raise ParameterError("network", type(network).__name__, "a CoreNetwork")
-    nodes = {"input": nir.Input(input_type={"input": np.array([network.n_in])})}
+    first = network.layers[0].conv
+    shape = tuple(first.in_shape) if first is not None else (network.n_in,)
+    nodes = {"input": nir.Input(input_type={"input": np.array(shape)})}
     edges, lossy, prev = [], set(), "input"
     net_dict = network_to_dict(network)
     for k, layer in enumerate(network.layers):
         p = layer.params
-        n = layer.n_out
         unit = 2.0 ** (layer.adc_gain - layer.adc_shift)
-        w = (layer.weights.astype(np.float64) * unit).T
         a = p.decay / (1 << p.decay_bits)
-        ones = np.ones(n)
-        nodes[f"affine{k}"] = nir.Affine(weight=w, bias=np.full(n, float(p.bias)))
-        common = dict(v_threshold=ones * (p.v_th - 0.5), v_reset=ones * float(p.v_reset),
+        if layer.conv is not None:  # a weight-shared convolution: Conv2d (C-order neurons (c, y, x))
+            g = layer.conv
+            nodes[f"conv{k}"] = nir.Conv2d(input_shape=np.array(g.in_shape[1:]),
+                                           weight=layer.weights.astype(np.float64) * unit, stride=np.array(g.stride),
+                                           padding=np.array(g.padding), dilation=np.array(g.dilation),
+                                           groups=g.groups, bias=np.full(g.out_channels, float(p.bias)))
+            edges.append((prev, f"conv{k}"))
+            syn, shape = f"conv{k}", tuple(g.out_shape)
+        else:
+            if len(shape) > 1:  # after a convolution layer: NIR's Flatten (C order, as the core's addresses)
+                nodes[f"flatten{k}"] = nir.Flatten(input_type={"input": np.array(shape)}, start_dim=0, end_dim=-1)
+                edges.append((prev, f"flatten{k}"))
+                prev = f"flatten{k}"
+            w = (layer.weights.astype(np.float64) * unit).T
+            nodes[f"affine{k}"] = nir.Affine(weight=w, bias=np.full(layer.n_out, float(p.bias)))
+            edges.append((prev, f"affine{k}"))
+            syn, shape = f"affine{k}", (layer.n_out,)
+        n = shape
+        ones = np.ones(shape)
+        common = dict(v_threshold=layer.thresholds.reshape(shape) - 0.5, v_reset=ones * float(p.v_reset),
                       metadata={"neuroxide_layer": json.dumps(net_dict["layers"][k], sort_keys=True)})
         if layer.syn_decay is not None:
             a_s = layer.syn_decay / (1 << p.decay_bits)
@@ -825,9 +1250,9 @@ def export_graph(network, dt=DEFAULT_DT):
         else:
             tau = dt / (1.0 - a)
             nodes[f"lif{k}"] = nir.LIF(tau=ones * tau, r=ones * tau / dt, v_leak=np.zeros(n), **common)
-        edges += [(prev, f"affine{k}"), (f"affine{k}", f"lif{k}")]
+        edges.append((syn, f"lif{k}"))
         if layer.lateral or layer.recurrent:
-            w_rec = -float(layer.lateral) * (1.0 - np.eye(n))
+            w_rec = -float(layer.lateral) * (1.0 - np.eye(layer.n_out))
             if layer.recurrent:
                 w_rec = w_rec + (layer.w_rec_exc - layer.w_rec_inh)
             nodes[f"recurrent{k}"] = nir.Linear(weight=(w_rec * unit).T)
@@ -847,7 +1272,7 @@ def export_graph(network, dt=DEFAULT_DT):
         if p.v_min is not None:
             lossy.add("v_min")
         prev = f"lif{k}"
-    nodes["output"] = nir.Output(output_type={"output": np.array([network.n_out])})
+    nodes["output"] = nir.Output(output_type={"output": np.array(shape)})
     edges.append((prev, "output"))
     meta = {"dt": float(dt), "neuroxide_format": FORMAT, "neuroxide_seed": int(network.seed),
             "neuroxide_lossy": ", ".join(sorted(lossy)) or "none"}

@@ -11,16 +11,30 @@ the weights alone cause; the model against that weights-only float network (what
 membrane, leak and threshold add); and the per-neuron totals over all samples (1 - sum_j
 |sum_b dc| / sum c: whether quantisation biases a neuron's rate). Plot: ``docs/img/nir_agreement.png``.
 
+Part ``nir-paper``: every graph of models/data/nir_paper (the NIR paper's files, as the frameworks
+wrote them) imported at 8-bit weights (dt 1e-4 for LIF and Braille, as the paper; the CNN: IF ->
+dt = 1) and run on float and model: the cost of the import in a fresh interpreter (time, peak
+RSS, core JSON size); LIF: the spike steps on the paper's input against the framework's trace;
+Braille: ``batch`` random inputs, agreement per layer (model vs float, weights-only float vs float,
+model vs weights-only float) and the memory plan on iCE40UP5K / ULX3S-85F; CNN: the N-MNIST sample
+and ``batch`` event-like random count frames, the same figures, the predicted class, the plan.
+Braille and CNN also with ``weight_scale="neuron"`` (one level grid per neuron).
+Part ``nir-paper-rtl``: the LIF files on the paper's input and the Braille graphs on short random
+inputs through the cocotb bench (every installed simulator): mismatches and cycles.
+
 Part ``nir-rtl``: one imported 3-layer graph (bias, a recurrent crossbar on the first layer,
 adc_gain) through the cocotb bench on every installed simulator: mismatches (full state, every
 step) and cycles.
 """
 
 import copy
+from pathlib import Path
 
 import numpy as np
 
-__all__ = ["PARTS", "FAMILIES", "make_graph", "nir_agreement", "nir_rtl"]
+import neuroxide.models
+
+__all__ = ["PARTS", "FAMILIES", "make_graph", "nir_agreement", "nir_rtl", "nir_paper", "nir_paper_rtl"]
 
 DT = 1e-3
 FAMILIES = {
@@ -71,13 +85,25 @@ def make_graph(sizes, kind, lateral, gain, seed, tau=0.01):
 
 
 def _weights_only(net, mapping):
-    """The float network with only its weights (feed-forward and recurrent crossbars) replaced by
-    what the crossbars hold."""
+    """The float network with only its weights (feed-forward and recurrent crossbars, conv kernels,
+    the always-on row of a bias into a synaptic current) replaced by what the core holds."""
+    from neuroxide.models.snn_conv import unrolled_sparse
     q = copy.deepcopy(net)
-    for fl, core, info in zip(q.layers, mapping.network.layers, mapping.layers):
-        fl.weight = core.weights * info["level"] / info["col_gain"]
+    for k, (fl, core, info) in enumerate(zip(q.layers, mapping.network.layers, mapping.layers)):
+        n = info.get("n_node", core.n_out)
+        if core.conv is not None:
+            geom, _ = fl.conv
+            kern = core.weights.astype(np.float64) * info["level"]
+            kern = kern[:, :geom.in_per_group]   # one copy of a count-expanded first layer
+            g = info["col_gain"].reshape(geom.out_channels, -1)[:, 0]
+            fl.weight = unrolled_sparse(geom, kern / g[:, None, None, None], np.float64)
+            continue
+        w = core.weights[:fl.n_in, :n]   # one copy of count-expanded inputs; no always-on row or relay
+        fl.weight = w * info["level"] / info["col_gain"]
+        if info.get("syn_bias"):  # the bias into the synaptic current: the always-on (last) row
+            fl.bias = core.weights[-1, :n] * info["level"] / info["col_gain"]
         if core.recurrent:
-            fl.rec = (core.w_rec_exc - core.w_rec_inh) * info["level"] / info["col_gain"]
+            fl.rec = (core.w_rec_exc - core.w_rec_inh)[:n, :n] * info["level"] / info["col_gain"]
     return q
 
 
@@ -164,4 +190,133 @@ def nir_rtl(steps=200, batch=4, progress=True):
     return out
 
 
-PARTS = {"nir-agreement": nir_agreement, "nir-rtl": nir_rtl}
+PAPER = str(Path(neuroxide.models.__file__).parent / "data" / "nir_paper")  # the package data
+PAPER_DT = {"lif": 1e-4, "braille": 1e-4, "cnn": None}  # the paper's dt (the files carry none); cnn: IF -> dt = 1
+
+
+def _import_cost(path, dt, max_count):
+    """Wall time, peak RSS (VmHWM: ru_maxrss would carry the parent's peak across exec) and core-JSON
+    size of ``load`` + ``to_core`` in a fresh interpreter."""
+    import json
+    import subprocess
+    import sys
+    code = ("import json, resource, sys, time\n"
+            "t0 = time.perf_counter()\n"
+            "from neuroxide.models.nir_map import load, to_core\n"
+            "t1 = time.perf_counter()\n"
+            f"net = load({str(path)!r}, {dt!r})\n"
+            f"m = to_core(net, 8, max_count={max_count})\n"
+            "t2 = time.perf_counter()\n"
+            "size = len(json.dumps(m.to_dict()))\n"
+            "hwm = [int(x.split()[1]) for x in open('/proc/self/status') if x.startswith('VmHWM')]\n"
+            "peak = hwm[0] if hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+            "print(json.dumps({'import_s': round(t2 - t1, 3), 'python_and_modules_s': round(t1 - t0, 3),"
+            " 'peak_rss_mb': round(peak / 1024, 1), 'core_json_bytes': size}))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _agree(net, mapping, x, max_count=1):
+    """Per layer: model vs float, weights-only float vs float, model vs weights-only float."""
+    from neuroxide.models.nir_map import agreement, simulate_float
+    from neuroxide.models.snn import SNNModel
+    fl = simulate_float(net, x, max_count=max_count)
+    fq = simulate_float(_weights_only(net, mapping), x, max_count=max_count)
+    tr = SNNModel(mapping.network, x.shape[1]).run(mapping.core_input(x))
+    layers = []
+    for k in range(len(net.layers)):
+        cm, cf, cq = mapping.node_counts(k, tr.counts(k)), fl["spikes"][k].sum(0), fq["spikes"][k].sum(0)
+        layers.append({"node": net.layers[k].name, "model_vs_float": round(agreement(cm, cf)["overall"], 5),
+                       "weights_only_vs_float": round(agreement(cq, cf)["overall"], 5),
+                       "model_vs_weights_only": round(agreement(cm, cq)["overall"], 5),
+                       "spikes_float": int(cf.sum()), "spikes_model": int(cm.sum())})
+    cm, cf = tr.counts(), fl["spikes"][-1].sum(0)
+    return {"layers": layers, "output": layers[-1],
+            "class_agreement": round(float((cm.argmax(-1) == cf.argmax(-1)).mean()), 5),
+            "class_float": cf.argmax(-1).tolist()[:8], "class_model": cm.argmax(-1).tolist()[:8]}
+
+
+def nir_paper(batch=32, braille_steps=200, braille_rate=0.1, cnn_rate=0.23 / 8, progress=True):
+    """Every graph of models/data/nir_paper imported and run on float and model (module docstring)."""
+    from neuroxide.experiments.nir import random_input
+    from neuroxide.models.nir_map import load, simulate_float, to_core
+    from neuroxide.models.snn import SNNModel
+    from neuroxide.models.snn_capacity import plan
+    out = {"batch": batch, "files": {}}
+    for path in sorted(Path(PAPER).glob("*.nir")):
+        name = path.stem
+        family = name.split("_")[0]
+        dt = PAPER_DT[family]
+        max_count = 8 if family == "cnn" else 1
+        net = load(path, dt)
+        mapping = to_core(net, 8, max_count=max_count)
+        rec = {"dt": net.dt, "repairs": net.repairs, "notes": net.notes,
+               "layers": [f"{la.kind} {la.n_in}->{la.n_out}" + (" conv" if la.conv else "") for la in net.layers],
+               "core_layers": [(c.n_in, c.n_out, "conv" if c.is_conv else "dense") for c in mapping.network.layers],
+               "cost": _import_cost(path, dt, max_count)}
+        if family == "lif":
+            csv = np.loadtxt(Path(PAPER) / f"{name}_trace.csv", delimiter=",")
+            x = csv[:, 0].astype(bool)[:, None, None]
+            fl = simulate_float(net, x)
+            tr = SNNModel(mapping.network).run(mapping.core_input(x))
+            rec |= {"paper_input_spikes": int(x.sum()),
+                    "float_steps": np.nonzero(fl["spikes"][-1][:, 0, 0])[0].tolist(),
+                    "model_steps": np.nonzero(tr.spikes[-1][:, 0, 0])[0].tolist(),
+                    "framework_trace_steps": np.nonzero(csv[:, 2])[0].tolist(),
+                    "float_vs_trace_membrane_max_abs": float(np.abs(fl["v"][:, 0, 0] - csv[:, 1]).max())}
+        elif family == "braille":
+            x = random_input(net.n_in, braille_steps, batch, braille_rate, 1)
+            rec |= {"input": f"{batch} x {braille_steps} steps, Bernoulli rate {braille_rate}",
+                    **_agree(net, mapping, x)}
+            per = _agree(net, to_core(net, 8, weight_scale="neuron"), x)
+            rec["weight_scale_neuron"] = {"layers": per["layers"], "class_agreement": per["class_agreement"]}
+            for board, lanes in (("icebreaker", 4), ("ulx3s-85f", 16)):
+                p = plan(mapping.network, lanes, board)
+                rec[f"plan_{board}_lanes{lanes}"] = {"fits": p.fits, "bram": p.bram_needed, "bram_available": p.device.bram,
+                                                     "spram": p.spram_needed, "weights": p.weight_kind}
+        else:
+            sample = np.load(Path(PAPER) / "nmnist_sample_counts.npy")[:, None]
+            rec["nmnist_sample"] = _agree(net, mapping, sample.reshape(10, 1, -1).astype(np.int16), max_count)
+            x = random_input(net.n_in, 10, batch, cnn_rate, 1, max_count)
+            rec["event_like_random"] = {"input": f"{batch} x 10 bins, Binomial({max_count}, {cnn_rate:.4f}) counts",
+                                        **_agree(net, mapping, x, max_count)}
+            per = _agree(net, to_core(net, 8, max_count=max_count, weight_scale="neuron"), x, max_count)
+            rec["event_like_random_weight_scale_neuron"] = {"layers": per["layers"],
+                                                            "class_agreement": per["class_agreement"]}
+            for board, lanes in (("ulx3s-85f", 16), ("ulx3s-85f", 4)):
+                p = plan(mapping.network, lanes, board)
+                top = sorted(p.memories, key=lambda m: -m.blocks)[:3]
+                rec[f"plan_{board}_lanes{lanes}"] = {"fits": p.fits, "bram": p.bram_needed,
+                                                     "bram_available": p.device.bram,
+                                                     "largest": [f"{m.name} {m.blocks}" for m in top]}
+        out["files"][name] = rec
+    return out
+
+
+def nir_paper_rtl(steps=60, batch=2):
+    """The LIF files on the paper's input and the four Braille graphs (``steps`` x ``batch`` random
+    inputs) through the cocotb bench on every installed simulator: mismatches and cycles."""
+    from neuroxide.experiments.nir import random_input
+    from neuroxide.models.nir_map import load, to_core
+    from neuroxide.testbench.runner import available_simulators
+    from neuroxide.testbench.snn_bench import run_network
+    out = {}
+    for path in sorted(Path(PAPER).glob("*.nir")):
+        family = path.stem.split("_")[0]
+        if family == "cnn":
+            continue  # the CNN's RTL run: docs/nir.md (minutes per sample)
+        net = load(path, PAPER_DT[family])
+        mapping = to_core(net, 8)
+        if family == "lif":
+            x = np.loadtxt(Path(PAPER) / f"{path.stem}_trace.csv", delimiter=",")[:, 0].astype(bool)[:, None, None]
+        else:
+            x = random_input(net.n_in, steps, batch, 0.1, 1)
+        out[path.stem] = {}
+        for sim in available_simulators():
+            res = run_network(mapping.network, mapping.core_input(x).astype(np.uint8), simulator=sim,
+                              build_dir=f"build/bench/nir_paper_rtl/{path.stem}/{sim}", lanes=8)
+            out[path.stem][sim] = {k: res[k] for k in ("mismatches", "cycles", "wall_s", "spikes_total")}
+    return out
+
+
+PARTS = {"nir-agreement": nir_agreement, "nir-rtl": nir_rtl, "nir-paper": nir_paper, "nir-paper-rtl": nir_paper_rtl}

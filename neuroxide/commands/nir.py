@@ -19,31 +19,50 @@ from neuroxide.commands import add_backend, add_json, emit, flags_of, naming_fla
 from neuroxide.errors import ParameterError
 from neuroxide.experiments.backends import Backend
 from neuroxide.experiments.checks import check_range
-from neuroxide.experiments.nir import BACKENDS, MAX_SEED, NIRImportSetup
+from neuroxide.experiments.nir import BACKENDS, MAX_COUNT, MAX_SEED, NIRImportSetup
 
 __all__ = ["register"]
 
 # the arguments of the experiment and of neuroxide.models.nir_map, by the flag that gives them
 FLAGS = flags_of(NIRImportSetup, path="FILE") | {"spikes": "--input", "steps": "--random-steps", "batch": "--batch",
-                                                 "rate": "--rate", "lanes": "--lanes"}
+                                                 "rate": "--rate", "lanes": "--lanes", "max_count": "--max-count"}
 
 
 def _fmt():
     return lambda prog: argparse.RawDescriptionHelpFormatter(prog, width=100)
 
 
-def _load(args):
+def _load(args, max_count=None):
     """``(FloatNetwork, CoreMapping)`` of the file and import options of ``args``."""
     from neuroxide.experiments.nir import import_nir
+    count = args.max_count if max_count is None else max_count
     return import_nir(NIRImportSetup(args.file, args.dt, args.discretisation, args.weight_bits, args.seed,
-                                     args.requantise))
+                                     args.requantise, 1 if count is None else count, args.weight_scale))
+
+
+def _rule_lines(net, mapping):
+    """One line per repair of the tolerant reader and per import rule applied to this file."""
+    lines = [f"repaired: {r}" for r in net.repairs] + [f"rule: {n}" for n in net.notes]
+    if mapping.max_count > 1:
+        lines.append(f"rule: up to {mapping.max_count} events per input and step: the first layer's input rows "
+                     f"repeated {mapping.max_count} times ({mapping.network.n_in} core inputs)")
+    for info in mapping.layers:
+        if info.get("syn_bias"):
+            lines.append(f"rule: node {info['node']!r}: its bias enters the synaptic current as a weight row from an "
+                         "always-on source")
+        if info.get("relay"):
+            lines.append(f"rule: node {info['node']!r}: one extra neuron that fires every step (the next layer's "
+                         "always-on source)")
+    if mapping.const_input:
+        lines.append(f"rule: core input {mapping.network.n_in - 1} is always on (every step)")
+    return lines
 
 
 def _layer_rows(net, mapping):
     rows = []
     for fl, core, info in zip(net.layers, mapping.network.layers, mapping.layers):
         p = core.params
-        rows.append([fl.name, fl.kind, f"{core.n_in}->{core.n_out}", p.v_th, f"{p.decay}/2^{p.decay_bits}",
+        rows.append([fl.name, fl.kind + (" conv" if core.conv is not None else ""), f"{core.n_in}->{core.n_out}", p.v_th, f"{p.decay}/2^{p.decay_bits}",
                      "-" if core.syn_decay is None else core.syn_decay, p.bias, p.v_reset, core.lateral,
                      "yes" if core.recurrent else "-", core.adc_gain, p.v_bits, p.in_bits])
     return table(rows, ["node", "kind", "shape", "v_th", "decay", "syn_decay", "bias", "v_reset", "lateral",
@@ -58,7 +77,9 @@ def _layers_json(net, mapping):
                     "decay": p.decay, "decay_bits": p.decay_bits, "bias": p.bias, "v_reset": p.v_reset,
                     "v_init": p.v_init, "lateral": core.lateral, "adc_gain": core.adc_gain, "v_bits": p.v_bits,
                     "in_bits": p.in_bits, "weight_bits": core.weight_bits, "lsb": info["lsb"],
-                    "syn_decay": core.syn_decay, "recurrent": core.recurrent})
+                    "syn_decay": core.syn_decay, "recurrent": core.recurrent,
+                    "conv": core.conv.to_dict() if core.conv is not None else None,
+                    "stored_weights": int(core.w_exc.size), "bias_relay": bool(info.get("relay"))})
     return out
 
 
@@ -77,11 +98,13 @@ def cmd_import(args):
               "weight_bits": args.weight_bits, "exact_from_metadata": mapping.exact, "n_in": net.n_in,
               "n_out": net.n_out, "neurons": mapping.network.n_neurons,
               "synapses": int(sum(la.n_in * la.n_out for la in mapping.network.layers)),
-              "layers": _layers_json(net, mapping), "wall_s": round(time.perf_counter() - t0, 3)}
+              "layers": _layers_json(net, mapping), "repairs": net.repairs, "notes": _rule_lines(net, mapping),
+              "max_count": mapping.max_count, "const_input": mapping.const_input,
+              "wall_s": round(time.perf_counter() - t0, 3)}
     lines = [f"{args.file}: {len(net.layers)} layer(s), {net.n_in} inputs -> {net.n_out} outputs, dt = {net.dt:g} s "
              f"({net.discretisation}), {args.weight_bits}-bit weights"
              + (" (exact fixed-point layers from the file's neuroxide metadata)" if mapping.exact else ""),
-             _layer_rows(net, mapping)]
+             *_rule_lines(net, mapping), _layer_rows(net, mapping)]
     if args.output:
         lines.append(f"core configuration: {args.output}  (neuroxide simulate|build snn-core -p network={args.output})")
     emit(args, report, "\n".join(lines))
@@ -101,15 +124,23 @@ def cmd_run(args):
         raise ParameterError("--input", args.input, "exactly one of --input SPIKES.npy and --random-steps T")
     with naming_flags(FLAGS):
         check_lanes(args.lanes)
-        net, mapping = _load(args)
+        count = args.max_count
+        raw = None
         if args.input is not None:
             try:
                 raw = np.load(args.input, allow_pickle=False)
             except (OSError, ValueError, EOFError) as e:
-                raise ParameterError("--input", args.input, "a .npy file of 0/1 spikes", why=str(e)) from None
-            spikes = flatten_input(net, raw)
+                raise ParameterError("--input", args.input, "a .npy file of 0/1 spikes or event counts",
+                                     why=str(e)) from None
+            if count is None and raw.dtype.kind in "iuf" and raw.size and np.isfinite(raw).all() and raw.max() > 1:
+                if raw.max() > MAX_COUNT:
+                    raise ParameterError("--input", float(raw.max()), f"0..{MAX_COUNT} events per input and step")
+                count = int(raw.max())  # event counts: the first layer's input rows repeated per event
+        net, mapping = _load(args, count)
+        if raw is not None:
+            spikes = flatten_input(net, raw, mapping.max_count)
         else:
-            spikes = random_input(net.n_in, args.random_steps, args.batch, args.rate, args.seed)
+            spikes = random_input(net.n_in, args.random_steps, args.batch, args.rate, args.seed, mapping.max_count)
     steps, batch = spikes.shape[:2]
     status(f"nir run: {args.backend} back end, {batch} sample(s) x {steps} steps, {net.n_in} -> {net.n_out}")
     bar = tqdm(total=steps if args.backend != "rtl" else steps * batch, desc=f"{args.backend} steps",
@@ -128,8 +159,9 @@ def cmd_run(args):
             np.savez(f, **result.outputs)
     if args.plot:
         plot_run(result, args.plot)
-    report = result.to_dict() | {"file": str(args.file), "plot": args.plot, "output": args.output}
-    lines = [table([[k, v] for k, v in report["spikes"].items()], ["backend", "output spikes"])]
+    report = result.to_dict() | {"file": str(args.file), "plot": args.plot, "output": args.output,
+                                 "repairs": net.repairs, "notes": _rule_lines(net, mapping), "dt": net.dt}
+    lines = [*_rule_lines(net, mapping), table([[k, v] for k, v in report["spikes"].items()], ["backend", "output spikes"])]
     if "agreement_model_float" in report:
         a = report["agreement_model_float"]
         lines.append(f"spike-count agreement model vs float: {100 * a['overall']:.2f} % "
@@ -191,13 +223,20 @@ def cmd_export(args):
 def _add_import_options(p):
     p.add_argument("file", metavar="FILE.nir", help="a NIR graph (HDF5, nir.write)")
     p.add_argument("--dt", type=float, default=None, metavar="SECONDS",
-                   help="time step; default: the graph's metadata 'dt', else 1e-3")
+                   help="time step; default: the graph's metadata 'dt', else 1 when every neuron node is IF "
+                        "(discrete time, Sinabs), else 1e-3")
     p.add_argument("--discretisation", choices=("euler", "exp"), default="euler",
                    help="euler: a = 1 - dt/tau (what snnTorch/Norse/Sinabs export against); exp: a = exp(-dt/tau)")
     p.add_argument("--weight-bits", type=int, default=8, metavar="B", help="conductance levels 2**B per device, 1..8 (default 8)")
     p.add_argument("--seed", type=int, default=1, metavar="S", help="seed of the core's neuron PRNGs (and --random-steps input)")
     p.add_argument("--requantise", action="store_true",
                    help="quantise the float weights even when the file carries neuroxide's exact layers")
+    p.add_argument("--weight-scale", choices=("layer", "neuron"), default="layer",
+                   help="one weight level grid per layer (default), or per neuron with its threshold scaled "
+                        "alike (finer weights; layers that start and reset at 0 without a shared bias)")
+    p.add_argument("--max-count", type=int, default=None, metavar="M",
+                   help=f"events one input may carry per step, 1..{MAX_COUNT} (the core's input rows repeated M "
+                        "times; run: default the --input's largest count, else 1)")
 
 
 def register(sub):
@@ -219,20 +258,24 @@ def register(sub):
     pi = nsub.add_parser("import", help="NIR file -> core configuration JSON", formatter_class=_fmt(),
                          description=textwrap.dedent("""\
             Map a NIR graph onto the SNN core: Input, Output, Affine, Linear, Scale, Flatten (and Identity,
-            nested graphs, Conv1d/Conv2d unrolled) compose into one crossbar per neuron node; LIF, IF, LI,
-            CubaLIF, CubaLI (synaptic current) and Threshold become core layers (forward-Euler or
-            exact-exponential discretisation at --dt, reset to v_reset when v > v_threshold), weights
-            quantised to 2**--weight-bits conductance levels. A node's recurrent edge becomes lateral
-            inhibition or a recurrent crossbar. Anything the core cannot hold exits 2 naming the node
-            and why."""),
+            nested graphs) compose into one crossbar per neuron node; Conv1d/Conv2d become weight-shared
+            conv layers, SumPool2d/AvgPool2d fold into the next convolution or Affine (or a grouped
+            all-ones convolution); LIF, IF, LI, CubaLIF, CubaLI (synaptic current; a bias into it via an
+            always-on source) and Threshold become core layers (forward-Euler or exact-exponential
+            discretisation at --dt, reset to v_reset when v > v_threshold), weights quantised to
+            2**--weight-bits conductance levels. A node's recurrent edge becomes lateral inhibition or a
+            recurrent crossbar. Files nir.read rejects are repaired where that is unambiguous (one
+            "repaired:" line each); the rules applied are printed ("rule:"). Anything the core cannot
+            hold exits 2 naming the node and why."""),
                          epilog=textwrap.dedent("""\
             examples:
               neuroxide nir import net.nir
               neuroxide nir import net.nir --dt 1e-4 --weight-bits 6 -o build/net_core.json --json
 
             JSON keys: file, output, dt, discretisation, weight_bits, exact_from_metadata, n_in, n_out,
-            neurons, synapses, layers (node, kind, v_th, decay, syn_decay, bias, lateral, recurrent,
-            adc_gain, v_bits, lsb ...)"""))
+            neurons, synapses, repairs, notes, max_count, const_input, layers (node, kind, v_th, decay,
+            syn_decay, bias, lateral, recurrent, adc_gain, v_bits, lsb, conv, stored_weights,
+            bias_relay ...)"""))
     _add_import_options(pi)
     pi.add_argument("-o", "--output", metavar="CONFIG.json", help="write the core configuration here")
     add_json(pi)
@@ -246,7 +289,8 @@ def register(sub):
             and float). Spike-count agreement = 1 - sum|a - b| / sum max(a, b) over samples and neurons."""),
                          epilog=textwrap.dedent("""\
             examples:
-              neuroxide nir run net.nir --input spikes.npy                  spikes: (steps, n_in) or (steps, batch, n_in)
+              neuroxide nir run net.nir --input spikes.npy                  spikes: (steps, [batch,] n_in or input shape)
+              neuroxide nir run cnn_sinabs.nir --input nmnist_sample_counts.npy   counts (10, 2, 34, 34): 8 copies per input
               neuroxide nir run net.nir --random-steps 100 --batch 32 --rate 0.2 --plot run.png
               neuroxide nir run net.nir --random-steps 50 --backend rtl --simulator verilator --json
 
@@ -254,8 +298,11 @@ def register(sub):
             per_neuron, exact), hidden_agreement_model_float, mismatches, cycles, agreement_rtl_model,
             li_rms_error_relative, li_class_agreement (LI outputs), wall_s"""))
     _add_import_options(pr)
-    pr.add_argument("--input", metavar="SPIKES.npy", help="0/1 input spikes (steps, [batch,] n_in or input shape)")
-    pr.add_argument("--random-steps", type=int, metavar="T", help="instead of --input: T steps of Bernoulli spikes")
+    pr.add_argument("--input", metavar="SPIKES.npy",
+                    help="0/1 spikes or event counts: (steps, n_in), (steps, batch, n_in), (steps, *input shape) "
+                         "or (steps, batch, *input shape)")
+    pr.add_argument("--random-steps", type=int, metavar="T",
+                    help="instead of --input: T steps of Bernoulli spikes (with --max-count M: Binomial(M, P) counts)")
     pr.add_argument("--batch", type=int, default=16, metavar="B", help="samples of --random-steps input (default 16)")
     pr.add_argument("--rate", type=float, default=0.2, metavar="P", help="spike probability of --random-steps input (default 0.2)")
     add_backend(pr, BACKENDS, Backend.MODEL)

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 from neuroxide.errors import ParameterError
 from neuroxide.experiments.backends import Backend, check_backend
-from neuroxide.experiments.checks import check_range
+from neuroxide.experiments.checks import check_choice, check_range
 
-__all__ = ["BACKENDS", "LANES", "MAX_SEED", "NIRImportSetup", "NIRRunResult", "import_nir", "random_input",
+__all__ = ["BACKENDS", "LANES", "MAX_SEED", "MAX_COUNT", "NIRImportSetup", "NIRRunResult", "import_nir", "random_input",
            "check_lanes", "run_nir", "plot_run"]
 
 BACKENDS = {
@@ -25,14 +25,18 @@ BACKENDS = {
 LANES = (1, 2, 4, 8, 16, 32)  # synapses per clock of the core
 MAX_SEED = 0xFFFF_FFFF
 MAX_RANDOM = 1 << 16  # steps and samples of generated input
+MAX_COUNT = 255  # events one input may carry in one step (input rows repeated per event on the core)
 
 
 @dataclass(frozen=True)
 class NIRImportSetup:
     """``path`` of a NIR (HDF5) file; ``dt``: time step in seconds (None: the graph's metadata
-    ``dt``, else 1e-3); ``discretisation``: euler or exp; ``weight_bits``: conductance levels 2**B per
-    device; ``seed``: the core's neuron PRNGs; ``requantise``: quantise the float weights even when
-    the file carries neuroxide's exact layers."""
+    ``dt``, else dt = 1 when every neuron node is IF, else 1e-3); ``discretisation``: euler or exp;
+    ``weight_bits``: conductance levels 2**B per device; ``seed``: the core's neuron PRNGs;
+    ``requantise``: quantise the float weights even when the file carries neuroxide's exact layers;
+    ``max_count``: the most events one input carries in one step (the core's input rows are
+    repeated that often, ``nir_map.to_core``); ``weight_scale``: ``layer`` (one weight level grid
+    per layer) or ``neuron`` (one per neuron, thresholds scaled with it)."""
 
     path: str
     dt: float | None = None
@@ -40,28 +44,39 @@ class NIRImportSetup:
     weight_bits: int = 8
     seed: int = 1
     requantise: bool = False
+    max_count: int = 1
+    weight_scale: str = "layer"
 
     def __post_init__(self):
         if self.dt is not None:
             check_range("dt", self.dt, 1e-9, 1e3, kind=float)
         check_range("weight_bits", self.weight_bits, 1, 8)
         check_range("seed", self.seed, 0, MAX_SEED)
+        check_range("max_count", self.max_count, 1, MAX_COUNT)
+        check_choice("weight_scale", self.weight_scale, ("layer", "neuron"))
 
 
 def import_nir(setup):
     """Read and map ``setup.path`` -> ``(FloatNetwork, CoreMapping)`` (``neuroxide.models.nir_map``)."""
     from neuroxide.models.nir_map import load, to_core
     net = load(setup.path, setup.dt, setup.discretisation)
-    return net, to_core(net, setup.weight_bits, setup.seed, requantise=setup.requantise)
+    return net, to_core(net, setup.weight_bits, setup.seed, requantise=setup.requantise, max_count=setup.max_count,
+                        weight_scale=setup.weight_scale)
 
 
-def random_input(n_in, steps, batch, rate, seed):
-    """Bernoulli spikes ``(steps, batch, n_in)`` with probability ``rate`` per input and step."""
+def random_input(n_in, steps, batch, rate, seed, max_count=1):
+    """Random input ``(steps, batch, n_in)``: Bernoulli spikes with probability ``rate`` per input
+    and step (bool), or with ``max_count`` > 1 event counts ~ Binomial(max_count, rate) (int16:
+    event-like frames, as N-MNIST's binned counts)."""
     import numpy as np
     check_range("steps", steps, 1, MAX_RANDOM)
     check_range("batch", batch, 1, MAX_RANDOM)
     check_range("rate", rate, 0.0, 1.0, kind=float)
-    return np.random.default_rng([seed, 6]).random((steps, batch, n_in)) < rate
+    check_range("max_count", max_count, 1, MAX_COUNT)
+    rng = np.random.default_rng([seed, 6])
+    if max_count == 1:
+        return rng.random((steps, batch, n_in)) < rate
+    return rng.binomial(max_count, rate, (steps, batch, n_in)).astype(np.int16)
 
 
 @dataclass
@@ -117,7 +132,8 @@ def check_lanes(lanes):
 
 def run_nir(net, mapping, spikes, backend=Backend.MODEL, simulator=None, build_dir="build/nir", lanes=None,
             progress=None):
-    """Run ``spikes`` (bool ``(steps, batch, n_in)``) on float, and model / rtl as ``backend`` asks
+    """Run ``spikes`` (bool ``(steps, batch, n_in)``, or event counts up to ``mapping.max_count``)
+    on float, and model / rtl as ``backend`` asks
     -> :class:`NIRRunResult`. Agreement (:func:`~neuroxide.models.nir_map.agreement`) of the model
     with float, and of the RTL with the model. ``lanes``: synapses per clock of the RTL (None: the
     bench's default); ``progress(done, total)`` as the back end asked finishes steps."""
@@ -131,11 +147,13 @@ def run_nir(net, mapping, spikes, backend=Backend.MODEL, simulator=None, build_d
     steps, batch = spikes.shape[:2]
     spiking = net.layers[-1].spiking
     res = NIRRunResult(backend, int(steps), int(batch), spiking, mapping.exact, {}, None, {})
-    fl = simulate_float(net, spikes, progress=progress if backend is Backend.FLOAT else None)
+    fl = simulate_float(net, spikes, progress=progress if backend is Backend.FLOAT else None,
+                        max_count=mapping.max_count)
+    core_in = mapping.core_input(spikes)
     res.outputs["float"] = fl["spikes"][-1]
     counts = {"float": fl["spikes"][-1].sum(axis=0)}
     if backend in (Backend.MODEL, Backend.RTL):
-        trace = SNNModel(mapping.network, batch).run(spikes, record_state=not spiking,
+        trace = SNNModel(mapping.network, batch).run(core_in, record_state=not spiking,
                                                      progress=progress if backend is Backend.MODEL else None)
         res.outputs["model"] = trace.spikes[-1]
         counts["model"] = trace.counts()
@@ -149,11 +167,12 @@ def run_nir(net, mapping, spikes, backend=Backend.MODEL, simulator=None, build_d
             res.li_rms_error_relative = float(np.sqrt(np.mean((v_model - v_float) ** 2)) / span)
             res.li_class_agreement = float(np.mean(v_model.sum(axis=0).argmax(-1) == v_float.sum(axis=0).argmax(-1)))
             res.outputs["v_model"], res.outputs["v_float"] = v_model, v_float
-        res.hidden_agreement_model_float = [agreement(trace.counts(k), fl["spikes"][k].sum(axis=0))["overall"]
+        res.hidden_agreement_model_float = [agreement(mapping.node_counts(k, trace.counts(k)),
+                                                      fl["spikes"][k].sum(axis=0))["overall"]
                                             for k in range(len(net.layers) - 1)]
     if backend is Backend.RTL:
         from neuroxide.testbench.snn_bench import DEFAULT_LANES, run_network
-        out = run_network(mapping.network, spikes.astype(np.uint8), simulator=simulator, build_dir=f"{build_dir}/rtl",
+        out = run_network(mapping.network, core_in.astype(np.uint8), simulator=simulator, build_dir=f"{build_dir}/rtl",
                           progress=progress, lanes=lanes or DEFAULT_LANES)
         rtl = np.asarray(out["spikes"][-1], dtype=bool)
         res.outputs["rtl"] = rtl

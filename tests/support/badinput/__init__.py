@@ -21,7 +21,8 @@ What a case must show (:func:`run_case`), the CLI contract for bad input:
 Where the cases live: :mod:`.flow_cases` (top level, list, boards, verilog, simulate, build, demo,
 device), :mod:`.experiment_cases` (digits, hh, hopfield, izhikevich, link), :mod:`.reader_cases`
 (maxcut and the G-set reader, preset lookup, host-link frames), :mod:`.file_cases` (core
-configuration JSON, NIR files), :mod:`.device_file_cases` (device preset files, measurement CSVs of
+configuration JSON, NIR files), :mod:`.nir_cases` (the NIR paper's files, reader refusals, event counts, --max-count,
+--weight-scale), :mod:`.device_file_cases` (device preset files, measurement CSVs of
 ``device fit``), :mod:`.variability_cases` (digits' device spreads), :mod:`.ts_neuron_cases` (the
 two-phase TS neuron), :mod:`.sweep_cases` (sweep files, executors), :mod:`.snn_capacity_cases` (networks that do not fit
 a board's memory), :mod:`.deploy_cases` (program, emulate, boards without a UART), :mod:`.snn_core2_cases` (lanes and

@@ -9,6 +9,7 @@ from .deploy_cases import deploy_cases
 from .device_file_cases import device_file_cases
 from .learn_cases import learn_cases
 from .mnist_cases import mnist_cases
+from .nir_cases import nir_paper_cases
 from .onn_lanes_cases import onn_lanes_cases
 from .plasticity_cases import plasticity_cases
 from .reader_cases import reader_cases
@@ -31,4 +32,5 @@ def hand_cases():
 
 def catalogue(designs=None):
     """Every case: the hand-written ones, the input files, then the generated ``-p`` sweeps."""
-    return hand_cases() + nir_cases() + config_cases() + param_cases(designs) + device_cases()
+    return (hand_cases() + nir_cases() + nir_paper_cases() + config_cases() + param_cases(designs)
+            + device_cases())
