@@ -45,7 +45,7 @@ def network_from_dict(d):
 
 
 def run_network(network, in_spikes, simulator=None, build_dir="build/snn_rtl", progress=None, lanes=DEFAULT_LANES,
-                waves=None, model_network=None, chunk=None, neurons_per_clock=None):
+                waves=None, model_network=None, chunk=None, neurons_per_clock=None, netlist=None):
     """Run ``network`` on the SNN core's Verilog in ``simulator`` (icarus | verilator, default: the
     first available) over ``in_spikes`` (0/1 ``(steps, batch, n_in)``; samples one after another,
     state reset between them) and compare with ``SNNModel`` at every step.
@@ -57,6 +57,8 @@ def run_network(network, in_spikes, simulator=None, build_dir="build/snn_rtl", p
     "steps", "batch", "lanes", "wall_s", "build_s", "cycles_per_s"}``. ``model_network``: compare
     against a different model (the negative test). ``progress(done, total)`` counts steps.
     ``neurons_per_clock``: parallel neuron lanes (None: ``rtl.snn_core.default_neurons_per_clock(lanes, network)``).
+    ``netlist(verilog_text, build_dir) -> (verilog_text, extra_sources, includes)``: replace the core by
+    another netlist before the run (the post-synthesis one: :func:`neuroxide.testbench.gatelevel.snn_netlist_hook`).
     """
     from amaranth.back import verilog
 
@@ -98,8 +100,11 @@ def run_network(network, in_spikes, simulator=None, build_dir="build/snn_rtl", p
               "spikes_out": str((build_dir / "rtl_spikes.npz").resolve())}
     if model_network is not None:
         config["model_network"] = network_to_dict(model_network)
+    extra_sources, includes = (), ()
+    if netlist is not None:  # the post-synthesis core instead of its RTL (testbench.gatelevel.snn_netlist_hook)
+        text, extra_sources, includes = netlist(text, build_dir)
     res = run_bench(simulator, text, "snn_bench", "neuroxide.testbench.snn_bench", config, build_dir,
-                    waves=waves, progress=progress)
+                    waves=waves, progress=progress, extra_sources=extra_sources, includes=includes)
     with np.load(config["spikes_out"]) as z:
         spikes = [z[f"layer{k}"].astype(bool) for k in range(len(network.layers))]
     return res | {"spikes": spikes, "simulator": simulator, "lanes": lanes,

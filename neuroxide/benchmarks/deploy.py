@@ -117,15 +117,87 @@ def bench_maxcut(graph="G1", sweeps=200, restarts=2, seed=1, board="ulx3s-85f", 
 PARTS = {"deploy-link": bench_link, "deploy-digits": bench_digits, "deploy-maxcut": bench_maxcut}
 
 
-def bench_gatelevel(steps=10_000, family="ice40", build_dir="build/bench/gatelevel"):
-    """The lif bench (4 neurons, defaults) on the post-synthesis iCE40 netlist, ``steps`` steps."""
+GATELEVEL_BUILD = "build/bench/gatelevel"
+GATELEVEL_FAMILIES = ("ice40", "ecp5")
+
+
+def _netlist_figures(info):
+    return {"synthesis_s": info["synthesis_s"], "cells": info["cells"], "synthesis_flows": info["flows"]}
+
+
+def bench_gatelevel(steps=10_000, families=GATELEVEL_FAMILIES, build_dir=GATELEVEL_BUILD):
+    """The lif bench (4 neurons, defaults) on the post-synthesis netlist of each family, ``steps`` steps
+    (Icarus; the iCE40 and ECP5 cell models, :mod:`neuroxide.testbench.gatelevel`)."""
     from neuroxide.designs import configure
     from neuroxide.testbench.gatelevel import simulate_gate_level
-    from neuroxide.testbench.runner import default_simulator
 
-    res = simulate_gate_level(configure("lif", {}), family, default_simulator(), steps, build_dir)
-    return {k: res[k] for k in ("design", "simulator", "steps", "cycles", "mismatches", "spikes", "first_mismatch",
-                                "wall_s", "build_s", "netlist")}
+    out = {"design": "lif", "steps": steps, "families": {}}
+    for family in families:
+        res = simulate_gate_level(configure("lif", {}), family, "icarus", steps, build_dir)
+        out["families"][family] = {k: res[k] for k in ("simulator", "steps", "cycles", "mismatches", "spikes",
+                                                       "first_mismatch", "wall_s", "build_s", "cycles_per_s")}
+        out["families"][family] |= _netlist_figures(res["netlist_info"])
+    return out
+
+
+def bench_gatelevel_hostlink(frames=10_000, families=GATELEVEL_FAMILIES, seed=11, build_dir=GATELEVEL_BUILD):
+    """The host link's byte-stream fuzz (random and mutated frames against the reference, then the
+    whole RAM read back) on the post-synthesis netlist of the link engine and register-file core."""
+    from neuroxide.designs import configure
+    from neuroxide.testbench.gatelevel import simulate_hostlink_gate_level
+
+    out = {"design": "hostlink", "frames": frames, "seed": seed, "families": {}}
+    for family in families:
+        res = simulate_hostlink_gate_level(configure("hostlink", {"seed": seed}), family, "icarus", frames, build_dir)
+        out["families"][family] = {k: res[k] for k in ("simulator", "frames", "responses", "cycles", "mismatches",
+                                                       "first_mismatch", "bus_writes", "wall_s", "cycles_per_s")}
+        out["families"][family] |= _netlist_figures(res["netlist"])
+    return out
+
+
+def bench_gatelevel_onn(sweeps=200, overrides=(("n", 64), ("anneal_steps", 200), ("seed", 1)),
+                        families=GATELEVEL_FAMILIES, build_dir=GATELEVEL_BUILD):
+    """The ONN core (coupling and state block RAMs with their initial values) on the post-synthesis
+    netlist: every oscillator's phase and PRNG state and the energy compared at every one of
+    ``sweeps`` steps. ``overrides``: the onn-core configuration (``(("graph", "G1"),)`` for G1)."""
+    from neuroxide.designs import configure
+    from neuroxide.testbench.gatelevel import simulate_onn_gate_level
+
+    cfg = configure("onn-core", dict(overrides))
+    out = {"design": "onn-core", "graph": cfg.graph, "nodes": cfg.n, "sweeps": sweeps, "families": {}}
+    for family in families:
+        res = simulate_onn_gate_level(cfg, family, "icarus", sweeps, build_dir)
+        out["families"][family] = {k: res[k] for k in ("simulator", "steps", "cycles", "mismatches", "field_mismatches",
+                                                       "first_mismatch", "wall_s", "cycles_per_s", "cut")}
+        out["families"][family] |= _netlist_figures(res["netlist"])
+    return out
+
+
+def bench_gatelevel_snn(images=10, families=GATELEVEL_FAMILIES, build_dir=GATELEVEL_BUILD):
+    """The digits network on the SNN core's post-synthesis netlist: ``images`` test images, every
+    neuron's state and spikes at every step against the model."""
+    import inspect
+
+    from neuroxide.experiments.digits import digits_network
+    from neuroxide.models.train import DEFAULT_STEPS, encode, load_digits_split
+    from neuroxide.testbench.gatelevel import simulate_snn_gate_level
+    from neuroxide.testbench.snn_bench import run_network
+
+    out = {"design": "snn-core", "network": "digits", "images": images, "steps": DEFAULT_STEPS, "families": {}}
+    if "netlist" not in inspect.signature(run_network).parameters:
+        return out | {"not_run": "testbench/snn_bench.py run_network has no netlist= argument yet"}
+    network = digits_network()[0]
+    _, _, x, _ = load_digits_split()
+    s_in = encode(x[:images], DEFAULT_STEPS, "rate", 1).astype(np.uint8)
+    for family in families:
+        res = simulate_snn_gate_level(network, s_in, family, "icarus", build_dir)
+        out["families"][family] = {k: res[k] for k in ("simulator", "steps", "batch", "cycles", "mismatches",
+                                                       "first_mismatch", "wall_s", "cycles_per_s")}
+        out["families"][family] |= _netlist_figures(res["netlist"])
+    return out
 
 
 PARTS["deploy-gatelevel"] = bench_gatelevel
+PARTS["deploy-gatelevel-hostlink"] = bench_gatelevel_hostlink
+PARTS["deploy-gatelevel-onn"] = bench_gatelevel_onn
+PARTS["deploy-gatelevel-snn"] = bench_gatelevel_snn
