@@ -37,7 +37,7 @@ from .plasticity import GAIN_BITS, PlasticLayer, PlasticModel
 __all__ = ["DATASETS", "load_learning_data", "downsample", "LETTERS", "letter_patterns", "noisy_letters",
            "to_p256", "sample_seeds", "encode_sample", "assign_labels", "predict", "predict_max", "accuracy",
            "confusion", "run_float", "FixedRun", "a_post_of", "WTAConfig", "SDSPConfig", "Training",
-           "train_and_test", "has_a_post", "has_wta", "warm_up", "CURVE_POINTS"]
+           "train_and_test", "initial_levels", "training_schedule", "has_a_post", "has_wta", "warm_up", "CURVE_POINTS"]
 
 DATASETS = ("digits", "mnist", "mnist16", "letters")
 CURVE_POINTS = 1025  # the float back end's device curves, linearly interpolated
@@ -270,7 +270,7 @@ class FixedRun:
     """A learning layer and its state across calls of :meth:`run` (the compiled loop, or
     ``PlasticModel`` itself with ``reference=True``)."""
 
-    def __init__(self, layer, w_init, reference=False, preview=None):
+    def __init__(self, layer, w_init, reference=False):
         if not isinstance(layer, PlasticLayer):
             raise ParameterError("layer", type(layer).__name__, "PlasticLayer")
         if GAIN_BITS != 8:
@@ -279,12 +279,6 @@ class FixedRun:
         self.reference = reference
         self.model = PlasticModel(layer, w_init)  # checks w_init; the state's one source
         self._params = _kernel_params(layer)
-        if preview:  # features the core does not have yet: the compiled loop only, never the reference
-            if reference:
-                raise ValueError("PlasticModel has no preview features")
-            vec = self._params[0]
-            for name, value in preview.items():
-                vec[_P[name]] = int(value)
 
     @property
     def w(self):
@@ -568,15 +562,44 @@ class Training:
     extra: dict = dataclass_field(default_factory=dict)
 
 
+def initial_levels(kind, cfg, layer, seed):
+    """The levels a run of :func:`train_and_test` starts from: uniform in ``0..init_max W`` (seeded)
+    for ``wta``, ``w_zero`` everywhere for ``sdsp``."""
+    if kind == "wta":
+        top = (1 << cfg.weight_bits) - 1
+        return np.random.default_rng(seed).integers(0, int(cfg.init_max * top) + 1, (layer.n_in, cfg.n_out))
+    return np.full((layer.n_in, cfg.n_out), layer.w_zero, np.int64)
+
+
+def training_schedule(kind, cfg, data, device=None, epochs=1, n_train=None, seed=1):
+    """``(layer, w0, LearningSchedule)``: the training phase of :func:`train_and_test` (same samples,
+    order, encoder seeds, teachers and sample boundaries) as one schedule of steps for the learning
+    core's bench; running it on ``PlasticModel`` gives the weights and state the model back end has
+    after training (tests/test_learning.py)."""
+    from .plasticity import LearningSchedule
+    x_tr, y_tr = data[0], data[1]
+    n_train = len(x_tr) if n_train is None else min(n_train, len(x_tr))
+    p_tr = to_p256(x_tr, cfg.rate)
+    layer, _ = cfg.layer(x_tr.shape[1], device, seed)
+    w0 = initial_levels(kind, cfg, layer, seed)
+    samples, teachers = [], []
+    for epoch in range(epochs):
+        order = np.random.default_rng([seed, epoch]).permutation(n_train)
+        seeds = sample_seeds(seed, epoch * n_train + order)
+        for k, s in zip(order, seeds):
+            samples.append(encode_sample(p_tr[k], cfg.steps, int(s)))
+            if kind == "sdsp":
+                teachers.append(np.arange(cfg.n_out) == y_tr[k])
+    return layer, w0, LearningSchedule.from_samples(samples, teachers if kind == "sdsp" else None)
+
+
 def train_and_test(kind, cfg, data, backend="model", device=None, epochs=1, n_train=None, n_test=None, seed=1,
                    progress=None, n_snapshots=8, eval_train=None):
     """Train the layer of ``cfg`` (:class:`WTAConfig` for ``kind="wta"``, :class:`SDSPConfig` for
     ``"sdsp"``) on ``data`` = ``(x_train, y_train, x_test, y_test)`` (x in [0, 1]) and score it.
 
     ``backend``: ``"model"`` (the fixed-point layer, compiled loop equal to ``PlasticModel``),
-    ``"reference"`` (``PlasticModel`` itself, slow), ``"float"`` (:func:`run_float`), ``"preview"`` (the
-    compiled fixed-point loop with the features the core lacks -- one winner per step, ``a_post`` --
-    switched on: a forecast, not the core's model). ``epochs``
+    ``"reference"`` (``PlasticModel`` itself, slow), ``"float"`` (:func:`run_float`). ``epochs``
     passes over the first ``n_train`` training samples in a fresh seeded order each; then the
     adaptive thresholds are frozen and (unsupervised) the first ``eval_train`` (default
     ``n_train``) training samples assign the labels, the first ``n_test`` test samples are scored.
@@ -590,12 +613,7 @@ def train_and_test(kind, cfg, data, backend="model", device=None, epochs=1, n_tr
     y_te = np.asarray(y_te[:n_test])
     n_in = x_tr.shape[1]
     layer, a_post = cfg.layer(n_in, device, seed)
-    top = (1 << cfg.weight_bits) - 1
-    rng = np.random.default_rng(seed)
-    if kind == "wta":
-        w0 = rng.integers(0, int(cfg.init_max * top) + 1, (n_in, cfg.n_out))
-    else:
-        w0 = np.full((n_in, cfg.n_out), layer.w_zero, np.int64)
+    w0 = initial_levels(kind, cfg, layer, seed)
     total = epochs * n_train + eval_train * (kind == "wta") + n_test
     done = 0
     chunk = max(1, min(200, n_train // max(1, n_snapshots)))
@@ -612,12 +630,7 @@ def train_and_test(kind, cfg, data, backend="model", device=None, epochs=1, n_tr
             return run_float(float_layer, w, adapt, p, seeds, cfg.steps, learn, teacher, fixed, device, gains, noise,
                              a_post=a_post_float, wta=kind == "wta")
     else:
-        preview = None
-        if backend == "preview" and kind == "wta":
-            # what the fixed-point layer learns once the core has one winner per step and a_post
-            # (the compiled loop's implementation of both; not yet checked against PlasticModel)
-            preview = {"wta": 1, "a_post": a_post}
-        runner = FixedRun(layer, w0, reference=(backend == "reference"), preview=preview)
+        runner = FixedRun(layer, w0, reference=(backend == "reference"))
 
         def run(p, seeds, learn, teacher=None, fixed=None, noise=0):
             return runner.run(p, seeds, cfg.steps, learn, teacher, fixed)

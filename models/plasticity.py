@@ -33,6 +33,12 @@ with ``f+ = 1, G = 0`` (add), ``f+ = W - w, G = weight_bits`` (mult), or the dev
 ``f+ = up[w], G = tables.frac_bits`` when ``tables`` is given (which then replace the rule's own
 bound). ``m+``, ``m-`` are steps in ``2**-F`` levels.
 
+**Post-spike depression** ``a_post`` (STDP only; 0, the default, builds nothing): Diehl & Cook's
+offset, every synapse of a spiking column is depressed, also those of silent inputs::
+
+    dw = s_post * (A+ * x_pre * f+(w) - A_post * f-(w)) - s_pre * A- * x_post * f-(w)
+    m- = (s_pre ? (a_minus * post_trace * f-) >> (T + G) : 0) + (s_post ? (a_post * f-) >> G : 0)
+
 **SDSP** (``sdsp``, ODIN, Frenkel et al. 2019), evaluated on a pre spike against the post neuron's
 membrane ``V`` and calcium ``Ca`` at the start of the step::
 
@@ -78,7 +84,9 @@ One step of :class:`PlasticModel` (the order the RTL follows)
    ``i_inh = clamp(max(-net, 0) * 2**w_shift + lateral * (k - spike_j) + inhibited_j, 0, in_max)``
    (``k``: spikes of the layer on the previous step, ``spike_j``: neuron j's; ``inhibited_j`` is
    ``teacher_inh`` for a neuron not taught when a teacher vector is given).
-2. The LIF neurons step (``lif_step``): post spikes ``s_post``.
+2. The LIF neurons step (``lif_step``): post spikes ``s_post``. With ``PlasticLayer.wta`` only the
+   crossing neuron with the largest ``v_int - theta`` (lowest index on ties) fires; the others take
+   the not-fired branch (:func:`lif_quiet`, :func:`wta_margin`, :func:`wta_winner`).
 3. If ``learn``: every weight by :func:`weight_update` with ``s_pre``, ``s_post``, and the traces,
    membrane and calcium at the start of the step.
 4. Traces and calcium advance with this step's spikes (also when not learning).
@@ -99,7 +107,8 @@ from .prng import seeds_for, xorshift32
 
 __all__ = ["RULES", "TRACE_MODES", "PlasticityParams", "UpdateTables", "tables_from_device", "DEVICE_PRESETS",
            "trace_step", "calcium_step", "weight_update", "learning_steps", "PlasticLayer", "PlasticModel",
-           "column_gains", "GAIN_BITS", "RNG_STREAM_ROW", "RNG_STREAM_COL", "lookup", "layer_drive",
+           "column_gains", "GAIN_BITS", "lif_quiet", "wta_margin", "wta_winner", "RNG_STREAM_ROW", "RNG_STREAM_COL",
+           "lookup", "layer_drive",
            "layer_to_dict", "layer_from_dict", "LearningSchedule", "run_schedule",
            "WEIGHT_UPDATE_STAGES"]
 
@@ -193,6 +202,8 @@ class PlasticityParams(FixedPointParams):
     trace_mode: str = "add"       # "add" (all-to-all) | "nearest" (a spike sets the trace to trace_inc)
     a_plus: int = 128             # potentiation at full pre trace, levels * 2**frac_bits
     a_minus: int = 96             # depression at full post trace, levels * 2**frac_bits
+    a_post: int = 0               # depression of every synapse of a column on its post spike (STDP only),
+                                  # levels * 2**frac_bits (Diehl & Cook's x_tar offset)
     # SDSP (calcium, thresholds)
     ca_bits: int = 8
     ca_decay: int = 248           # floor decay: at least 1 per step below 2**decay_bits / (2**decay_bits - ca_decay)
@@ -247,6 +258,8 @@ class PlasticityParams(FixedPointParams):
         fit = f"at most the weight range, {self.w_max} levels x 2**frac_bits (weight_bits={self.weight_bits})"
         self._check("a_plus", 0, self.step_max, fit)
         self._check("a_minus", 0, self.step_max, fit)
+        self._check("a_post", 0, self.step_max if self.rule != "sdsp" else 0,
+                    fit if self.rule != "sdsp" else "an STDP offset: 0 with rule sdsp")
         self._check("ca_bits", 1, 12)
         self._check("ca_decay", 0, (1 << self.decay_bits) - 1, f"a factor < 1 with decay_bits={self.decay_bits}")
         self._check("ca_inc", 0, self.ca_max, f"ca_bits={self.ca_bits}")
@@ -320,13 +333,19 @@ def learning_steps(ops, w, pre_spike, post_spike, pre_trace, post_trace, v_post,
         rate_down = ops.let("rate_down", p.a_minus * post_trace)
         shift = p.trace_bits + g
     gains = () if gain is None else (gain,)
+    offset = p.rule != "sdsp" and p.a_post != 0  # a_post: nothing in the gates when 0
+    posts = (ops.let("rate_post", ops.select(post_spike, p.a_post, 0)),) if offset else ()
     gate_up, gate_down, rate_up, rate_down, f_up, f_down, *rest = ops.stage(
-        gate_up, gate_down, rate_up, rate_down, f_up, f_down, *gains, *live)
+        gate_up, gate_down, rate_up, rate_down, f_up, f_down, *posts, *gains, *live)
+    if offset:
+        rate_post, *rest = rest
     if gain is not None:
         gain, *rest = rest
     live = rest
     m_up = ops.select(gate_up, (rate_up * f_up) >> shift, 0)
     m_down = ops.select(gate_down, (rate_down * f_down) >> shift, 0)
+    if offset:
+        m_down = m_down + ((rate_post * f_down) >> g)
     if gain is not None:
         m_up, m_down = (m_up * gain) >> GAIN_BITS, (m_down * gain) >> GAIN_BITS
     return (ops.let("m_up", m_up), ops.let("m_down", m_down), *live)
@@ -375,7 +394,10 @@ class PlasticLayer:
     ``homeostasis``: the LIF adaptation (``params.adapt_inc``, ``adapt_shift``) acts as Diehl &
     Cook's adaptive threshold: :meth:`PlasticModel.rest` keeps it between samples (a large
     ``adapt_shift`` makes it decay slowly; floor decay leaves values below ``2**adapt_shift`` for
-    good). ``column_gain``: per-column device gain (:func:`column_gains`) or None.
+    good). ``column_gain``: per-column device gain (:func:`column_gains`) or None. ``wta``: one
+    winner per step (:func:`wta_winner`): of the neurons that cross their threshold, only the one
+    with the largest margin ``v_int - theta`` (lowest index on ties) fires; the others take
+    ``lif_step``'s not-fired branch (``v' = v_int``, ``ref' = 0``, no threshold increase).
     """
 
     n_in: int
@@ -391,6 +413,7 @@ class PlasticLayer:
     homeostasis: bool = False
     column_gain: tuple | None = None
     seed: int = 1
+    wta: bool = False
 
     def __post_init__(self):
         from neuroxide.errors import check_int
@@ -413,6 +436,8 @@ class PlasticLayer:
         check_int("teacher_inh", self.teacher_inh, 0, in_max, f"in_bits={self.params.in_bits}")
         if not isinstance(self.homeostasis, bool):
             raise ParameterError("homeostasis", self.homeostasis, "true | false")
+        if not isinstance(self.wta, bool):
+            raise ParameterError("wta", self.wta, "true | false")
         check_int("seed", self.seed, 0, 0xFFFF_FFFF)
         lo, hi = signed_range(self.params.v_bits)
         check_int("plasticity.theta_m", self.plasticity.theta_m, lo, hi, f"v_bits={self.params.v_bits}")
@@ -451,6 +476,37 @@ class PlasticLayer:
                                        rng_col=seeds_for(self.seed, RNG_STREAM_COL, self.n_out))
         s.update(self.row_layout.initial((self.n_in,), rng_row=seeds_for(self.seed, RNG_STREAM_ROW, self.n_in)))
         return s
+
+
+def lif_quiet(p):
+    """``LIFParams`` ``p`` with a threshold no membrane reaches: ``lif_step`` on it gives every
+    neuron's not-fired branch (``v' = v_int``, ``ref' = 0`` or the refractory count down, ``adapt' =
+    a_dec``, the same PRNG word), the state of a neuron that crossed but lost the ``wta`` vote. Only
+    ``v_th`` differs (a constant beyond the ``v_bits`` range, so it bypasses validation)."""
+    import copy
+    q = copy.copy(p)
+    object.__setattr__(q, "v_th", p.v_hi + (1 << max(p.noise_bits - 1, 0)) + 1)
+    return q
+
+
+def wta_margin(ops, p, v_int, a_dec, rng_n):
+    """``v_int - theta`` of ``lif_step`` (``theta = v_th + a_dec + noise``), from the not-fired branch
+    of :func:`lif_quiet`: ``v_int`` (its ``v'`` for a neuron not refractory), ``a_dec`` (its
+    ``adapt'``) and the advanced PRNG word (its ``rng'``)."""
+    theta = p.v_th + a_dec
+    if p.noise_bits:
+        theta = theta + (rng_n >> (32 - p.noise_bits)) - (1 << (p.noise_bits - 1))
+    return v_int - theta
+
+
+def wta_winner(fire, margin):
+    """One-hot ``(n,)`` bool: of the neurons with ``fire``, the one with the largest ``margin``, the
+    lowest index on ties; all False when none fires (numpy; the RTL reduces the same way)."""
+    fire = np.asarray(fire, dtype=bool)
+    out = np.zeros(fire.shape, dtype=bool)
+    if fire.any():
+        out[int(np.argmax(np.where(fire, margin, np.iinfo(np.int64).min)))] = True
+    return out
 
 
 def layer_drive(ops, layer, net, teacher_on, taught, spike_prev_self, spikes_prev):
@@ -528,6 +584,11 @@ class PlasticModel:
         v_old, ca_old = s["v"], s["ca"]
         v, ref, adapt, rng, post = lif_step(NUMPY, layer.params, s["v"], s["ref"], s["adapt"], s["rng"], i_exc, i_inh)
         post = np.asarray(post, dtype=bool)
+        if layer.wta:  # one winner: the others take the not-fired branch
+            vq, refq, adaptq, _, _ = lif_step(NUMPY, lif_quiet(layer.params), s["v"], s["ref"], s["adapt"], s["rng"],
+                                              i_exc, i_inh)
+            post = wta_winner(post, wta_margin(NUMPY, layer.params, vq, adaptq, rng))
+            v, ref, adapt = np.where(post, v, vq), np.where(post, ref, refq), np.where(post, adapt, adaptq)
         # 3. learning: random words advance every step
         rng_row = xorshift32(NUMPY, s["rng_row"])
         rng_col = xorshift32(NUMPY, s["rng_col"])

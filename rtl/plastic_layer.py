@@ -42,7 +42,8 @@ from amaranth.lib.wiring import In, Out
 
 from neuroxide.errors import ParameterError
 from neuroxide.models.lif import lif_step
-from neuroxide.models.plasticity import GAIN_BITS, WEIGHT_UPDATE_STAGES, PlasticLayer, layer_drive
+from neuroxide.models.plasticity import (GAIN_BITS, WEIGHT_UPDATE_STAGES, PlasticLayer, layer_drive, lif_quiet,
+                                        wta_margin)
 from neuroxide.models.prng import xorshift32
 
 from .fixedpoint import AmaranthOps, PipelinedOps
@@ -130,7 +131,7 @@ class PlasticLayerCore(wiring.Component):
         # registered, then lif_step's pipeline cuts (PipelinedOps). Its inputs hold still from the end
         # of ACC to COMMIT, so the outputs are settled lif_depth cycles after FIRE begins.
         spikes_prev = sum(self.spike[j] for j in range(n_out))
-        lif_next = []
+        lif_next, lif_quiet_next = [], []
         for j in range(n_out):
             ops = AmaranthOps(m, f"n{j}_")
             i_exc, i_inh = layer_drive(ops, layer, acc[j], t_on, t_vec[j], self.spike[j], spikes_prev)
@@ -139,10 +140,17 @@ class PlasticLayerCore(wiring.Component):
             m.d.sync += [r_exc.eq(i_exc), r_inh.eq(i_inh)]
             pops = PipelinedOps(m, f"n{j}_")
             lif_next.append(lif_step(pops, lp, self.v[j], self.ref[j], self.adapt[j], self.rng[j], r_exc, r_inh))
+            if layer.wta:  # the not-fired branch of every neuron, for the losers of the vote
+                qops = PipelinedOps(m, f"n{j}_q_")
+                lif_quiet_next.append(lif_step(qops, lif_quiet(lp), self.v[j], self.ref[j], self.adapt[j],
+                                               self.rng[j], r_exc, r_inh))
+                assert qops.depth == LIF_STAGES
         assert pops.depth == LIF_STAGES, "step_cycles assumes lif_step's three pipeline cuts"
         lif_depth = pops.depth + 2  # the drive register, the cuts, and the cycle that latches the spikes
         fire_wait = Signal(range(lif_depth + 1))
         fire = Cat(*(state[4] for state in lif_next))
+        if layer.wta:
+            fire = self._wta(m, fire, lif_quiet_next)
 
         # scan engine shared by ACC and LEARN: issue address k (row i, column j); the data stage
         # one clock later has the level of (d_i, d_j) at address d_k
@@ -259,6 +267,11 @@ class PlasticLayerCore(wiring.Component):
             with m.State("COMMIT"):
                 for c in range(n_out):
                     v_n, ref_n, adapt_n, rng_n, fire_n = lif_next[c]
+                    if layer.wta:  # the winner fired (post), every other neuron takes the not-fired branch
+                        v_q, ref_q, adapt_q, _, _ = lif_quiet_next[c]
+                        v_n, ref_n, adapt_n = (Mux(post[c], v_n, v_q), Mux(post[c], ref_n, ref_q),
+                                               Mux(post[c], adapt_n, adapt_q))
+                        fire_n = post[c]
                     m.d.sync += [self.v[c].eq(v_n), self.ref[c].eq(ref_n), self.adapt[c].eq(adapt_n),
                                  self.rng[c].eq(rng_n), self.spike[c].eq(fire_n),
                                  self.post_trace[c].eq(post_next[c]), self.ca[c].eq(ca_next[c]),
@@ -268,6 +281,32 @@ class PlasticLayerCore(wiring.Component):
                 m.d.sync += [self.busy.eq(0), self.step_done.eq(1)]
                 m.next = "IDLE"
         return m
+
+    def _wta(self, m, fire, lif_quiet_next):
+        """One-hot spikes of the single winner (``wta_winner``): a balanced tree of compare-and-select
+        over ``(crossed, margin, index)`` (the left operand, lower indices, kept on ties), combinational
+        after lif_step's last cut (the spikes are latched at the end of FIRE as without ``wta``)."""
+        layer, lp = self.layer, self.layer.params
+        n_out = layer.n_out
+        nodes = []
+        for j, (v_q, _, adapt_q, rng_q, _) in enumerate(lif_quiet_next):
+            ops = AmaranthOps(m, f"n{j}_w_")
+            nodes.append((fire[j], ops.let("margin", wta_margin(ops, lp, v_q, adapt_q, rng_q)), Const(j, range(n_out))))
+        level = 0
+        while len(nodes) > 1:
+            nxt = []
+            for a in range(0, len(nodes) - 1, 2):
+                (va, ma, ia), (vb, mb, ib) = nodes[a], nodes[a + 1]
+                take_b = Signal(name=f"wta_l{level}_{a // 2}_b")
+                m.d.comb += take_b.eq(vb & (~va | (mb > ma)))
+                nxt.append((va | vb, Mux(take_b, mb, ma), Mux(take_b, ib, ia)))
+            if len(nodes) % 2:
+                nxt.append(nodes[-1])
+            nodes, level = nxt, level + 1
+        valid, _, index = nodes[0]
+        win = Signal(range(n_out), name="wta_index")
+        m.d.comb += win.eq(index)
+        return Cat(*((valid & (win == j)) for j in range(n_out)))
 
 
 # a column gain is an unsigned GAIN_BITS + 3 bit constant (0..4 * 2**GAIN_BITS)

@@ -97,6 +97,8 @@ class SynapseUpdateProperties(wiring.Component):
         else:
             m_up = Mux(self.post_spike, (s.a_plus * self.pre_trace * f_up) >> (s.trace_bits + g), 0)
             m_down = Mux(self.pre_spike, (s.a_minus * self.post_trace * f_down) >> (s.trace_bits + g), 0)
+            if s.a_post:  # Diehl & Cook's offset: every synapse of a spiking column
+                m_down = m_down + Mux(self.post_spike, (s.a_post * f_down) >> g, 0)
         if self.with_gain:
             m_up, m_down = (m_up * self.gain) >> GAIN_BITS, (m_down * self.gain) >> GAIN_BITS
         m_up = wire(m, "spec_m_up", m_up, signed(WIDE))
@@ -144,6 +146,7 @@ def _cases():
             P(rule="stdp-add", stochastic=False,
               tables=UpdateTables((16, 14, 12, 9, 7, 4, 2, 0), (0, 3, 6, 9, 12, 15, 18, 21), 4),
               **NARROW | {"a_plus": 112, "a_minus": 112})),
+        "plasticity-stdp-add-a-post": SynapseUpdateProperties(P(rule="stdp-add", a_post=60, **NARROW)),
     }
 
 

@@ -21,7 +21,8 @@ def _random_layer(rng, trial):
     p = PlasticityParams(rule=rule, weight_bits=wb, trace_mode=("add", "nearest")[trial % 2], tables=tables,
                          theta_m=int(rng.integers(100, 500)), a_plus=int(rng.integers(0, 400)),
                          a_minus=int(rng.integers(0, 200)), stochastic=bool(trial % 4 != 3),
-                         trace_decay=int(rng.integers(150, 250)), ca_inc=int(rng.integers(8, 64)))
+                         trace_decay=int(rng.integers(150, 250)), ca_inc=int(rng.integers(8, 64)),
+                         a_post=0 if rule == "sdsp" or trial % 4 == 2 else int(rng.integers(1, 120)))
     lp = LIFParams(v_th=int(rng.integers(60, 300)), adapt_inc=int(rng.integers(0, 80)), adapt_shift=6,
                    noise_bits=int(rng.integers(0, 4)), t_ref=int(rng.integers(0, 3)),
                    reset_mode=("value", "subtract")[trial % 2])
@@ -31,13 +32,15 @@ def _random_layer(rng, trial):
                         w_shift=int(rng.integers(3, 6)), w_zero=int(rng.integers(0, 2)),
                         homeostasis=bool(trial % 2 == 0), teacher_drive=300 if sdsp else 0,
                         teacher_inh=150 if sdsp else 0,
-                        column_gain=column_gains(n_out, 0.3, trial) if trial % 3 == 1 else None, seed=trial + 1)
+                        column_gain=column_gains(n_out, 0.3, trial) if trial % 3 == 1 else None, seed=trial + 1,
+                        wta=trial % 4 < 2)
 
 
 @pytest.mark.parametrize("trial", range(8))
 def test_compiled_loop_equals_plastic_model(trial):
     """Every weight, every state array and every spike count equal after each call, from random layers,
-    rules, device tables, gains, teachers and frozen thresholds (the `model` back end's proof)."""
+    rules, device tables, gains, teachers, frozen thresholds, one winner per step (``wta``, trials
+    0, 1, 4, 5) and the post-spike depression ``a_post`` (STDP trials but 2, 6): the `model` back end's proof."""
     rng = np.random.default_rng(100 + trial)
     layer = _random_layer(rng, trial)
     w0 = rng.integers(0, layer.w_max + 1, (layer.n_in, layer.n_out))
@@ -179,9 +182,34 @@ def test_model_sdsp_learns_letters_above_chance():
     assert layer.plasticity.rule == "sdsp" and (r.w != layer.w_zero).any()
 
 
+@pytest.mark.parametrize("kind", ["wta", "sdsp"])
+def test_training_schedule_is_the_model_training(kind):
+    """The schedule the RTL back end feeds the core's bench, run on PlasticModel, ends in the weights and
+    adaptive thresholds of the model back end's training (same samples, order, seeds, teachers)."""
+    from neuroxide.models.learning import training_schedule
+    from neuroxide.models.plasticity import PlasticModel, run_schedule
+    cfg = (WTAConfig(n_out=8, v_th=3.0, theta_inc=0.3, x_tar=0.2, steps=12, weight_bits=4) if kind == "wta"
+           else SDSPConfig(n_out=4, teacher_drive=0.3, teacher_inh=3.0, theta_m=0.2, theta_l=0.3, theta_h_up=5.0,
+                           theta_h_down=4.0, step=0.1, step_down=0.025, reset="subtract", leak=1.0, v_th=2.0,
+                           ca_decay=0.9, steps=12))
+    data = load_learning_data("letters", letters="NEUX")
+    layer, w0, sched = training_schedule(kind, cfg, data, epochs=2, n_train=6, seed=3)
+    assert sched.steps == 2 * 6 * 12 and sched.rest.sum() == 2 * 6 - 1
+    model = PlasticModel(layer, w0)
+    trace = run_schedule(model, sched)
+    run = FixedRun(layer, w0)
+    x_tr, y_tr = data[0], data[1]
+    for epoch in range(2):
+        order = np.random.default_rng([3, epoch]).permutation(6)
+        run.run(to_p256(x_tr[order], cfg.rate), sample_seeds(3, epoch * 6 + order), cfg.steps, True,
+                y_tr[order] if kind == "sdsp" else None)
+    assert np.array_equal(model.w, run.w) and np.array_equal(model.state["adapt"], run.state["adapt"])
+    assert (trace["w"][-1] != w0).any()
+
+
 def test_setup_validation_names_the_field():
     from neuroxide.experiments.learn import LearnSetup
-    cases = {"demo": dict(demo="cifar"), "backend": dict(backend="rtl"), "device": dict(device="unobtainium"),
+    cases = {"demo": dict(demo="cifar"), "backend": dict(backend="board"), "device": dict(device="unobtainium"),
              "epochs": dict(epochs=0), "train": dict(train=5000), "test": dict(test=541),
              "learning_rate": dict(learning_rate=2.0), "weight_bits": dict(weight_bits=9), "steps": dict(steps=2),
              "seed": dict(seed=-1)}
@@ -189,7 +217,14 @@ def test_setup_validation_names_the_field():
         with pytest.raises(ParameterError) as e:
             LearnSetup(**kw)
         assert e.value.field == field
-    LearnSetup(demo="letters", device="pcmo", epochs=1)  # a valid one
+    # the rtl back end simulates every clock: a small layer (letters) and a bounded budget
+    for field, kw in {"backend": dict(demo="digits", backend="rtl"), "train": dict(demo="letters", backend="rtl",
+                                                                               epochs=100)}.items():
+        with pytest.raises(ParameterError) as e:
+            LearnSetup(**kw)
+        assert e.value.field == field
+    LearnSetup(demo="letters", device="pcmo", epochs=1)  # valid ones
+    LearnSetup(demo="letters", backend="rtl")
 
 
 def test_cli_letters_json_and_plots(cli, tmp_path):

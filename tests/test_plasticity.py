@@ -42,6 +42,7 @@ def plasticity_params(draw, rule=None):
         trace_decay=draw(st.integers(0, (1 << db) - 1)), trace_inc=draw(st.integers(0, (1 << tb) - 1)),
         trace_mode=draw(st.sampled_from(["add", "nearest"])),
         a_plus=draw(st.integers(0, step_max)), a_minus=draw(st.integers(0, step_max)),
+        a_post=0 if rule == "sdsp" else draw(st.just(0) | st.integers(0, step_max)),
         ca_bits=cb, ca_decay=draw(st.integers(0, (1 << db) - 1)), ca_inc=draw(st.integers(0, (1 << cb) - 1)),
         theta_m=draw(st.integers(-2000, 2000)), theta_l=theta_l,
         theta_h_up=draw(st.integers(theta_l, 1 << cb)), theta_h_down=draw(st.integers(theta_l, 1 << cb)),
@@ -164,6 +165,42 @@ def test_stdp_add_hand_computed():
     assert _wu(p.replace(a_minus=15 << 8), 0, 1, 0, post_tr=255) == 0
 
 
+def test_a_post_hand_computed():
+    """dw = s_post (A+ x_pre f+ - A_post f-) - s_pre A- x_post f-: the offset depresses every synapse
+    of a spiking column, also those without a pre trace (Diehl & Cook's x_tar)."""
+    p = PlasticityParams(rule="stdp-add", weight_bits=4, frac_bits=8, stochastic=False, trace_bits=8,
+                         a_plus=512, a_minus=256, a_post=512)
+    assert _wu(p, 5, 0, 1, pre_tr=0) == 3          # post spike, no pre trace: -2 levels
+    assert _wu(p, 5, 0, 1, pre_tr=255) == 4        # m+ = 512 * 255 >> 8 = 510 -> +1, m- = 512 -> -2
+    assert _wu(p, 5, 0, 0, pre_tr=255) == 5        # no post spike: no offset
+    assert _wu(p, 1, 0, 1) == 0                    # saturates at 0
+    # stdp-mult: the offset scales with w (f- = w / 2**weight_bits): a_post * 8 >> 4 = 256 -> -1 at w=8
+    m = p.replace(rule="stdp-mult", a_post=512)
+    assert _wu(m, 8, 0, 1) == 7 and _wu(m, 0, 0, 1) == 0
+    # the offset is added to the pre-spike depression before rounding: 255 + 200 -> one level (each alone: 0)
+    assert _wu(p.replace(a_post=200), 5, 1, 1, post_tr=255) == 4
+
+
+def test_wta_one_winner_largest_margin_lowest_index():
+    """``wta``: of the neurons that cross, the largest v_int - theta fires (lowest index on ties); the
+    others keep v_int, take no refractory period and no threshold increase."""
+    lp = LIFParams(v_th=60, decay=0, adapt_inc=30, t_ref=2)
+    layer = PlasticLayer(1, 4, params=lp, w_shift=4, wta=True, homeostasis=True,
+                         plasticity=PlasticityParams(a_plus=0, a_minus=0))
+    w = np.array([[5, 8, 8, 3]])  # v_int = 16 w = 80 128 128 48: margins 20 68 68 -, neurons 1 and 2 tie
+    m = PlasticModel(layer, w)
+    assert m.step(np.ones(1, bool)).tolist() == [False, True, False, False]
+    assert m.state["v"][[0, 2, 3]].tolist() == [80, 128, 48] and m.state["ref"].tolist() == [0, 2, 0, 0]
+    assert m.state["adapt"].tolist() == [0, 30, 0, 0]
+    free = PlasticModel(PlasticLayer(**{**layer.__dict__, "wta": False}), w)
+    assert free.step(np.ones(1, bool)).tolist() == [True, True, True, False]
+    high = PlasticModel(PlasticLayer(**{**layer.__dict__, "params": lp.replace(v_th=200)}), w)
+    assert not high.step(np.ones(1, bool)).any()  # nobody crosses: no winner
+    with pytest.raises(ParameterError) as e:
+        PlasticLayer(3, 4, wta=1)
+    assert e.value.field == "wta"
+
+
 def test_stdp_mult_soft_bounds():
     p = PlasticityParams(rule="stdp-mult", weight_bits=4, frac_bits=8, stochastic=False, trace_bits=8,
                          a_plus=15 << 8, a_minus=15 << 8)
@@ -233,6 +270,9 @@ def test_column_gains_scale_steps():
     ({"sdsp_up": 1 << 20}, "sdsp_up"),
     ({"tables": UpdateTables((256,) * 8, (256,) * 8)}, "tables.up"),  # 8 levels for 4-bit weights
     ({"trace_mode": "pairs"}, "trace_mode"),
+    ({"a_post": (15 << 8) + 1}, "a_post"),
+    ({"a_post": -1}, "a_post"),
+    ({"rule": "sdsp", "a_post": 1}, "a_post"),     # an STDP offset only
 ])
 def test_bad_params_name_the_field(change, field):
     with pytest.raises(ParameterError) as e:

@@ -30,6 +30,17 @@ def _layer(rule, n_in=6, n_out=3, **extra):
     return PlasticLayer(n_in, n_out, params=NEURON, plasticity=p, homeostasis=rule != "sdsp", **(kw | extra))
 
 
+def _wta_layer(n_in=6, n_out=4):
+    """One winner per step and the post-spike depression on: several neurons cross on the same
+    step (no lateral inhibition), so the vote and the losers' not-fired branch are exercised."""
+    layer = _layer("stdp-mult", n_in, n_out, lateral=0, wta=True)
+    return PlasticLayer(**{**layer.__dict__, "plasticity": layer.plasticity.replace(a_post=3 << 8)})
+
+
+def _layer_of(rule, **kw):
+    return _wta_layer(**kw) if rule == "wta-apost" else _layer(rule, **kw)
+
+
 def _schedule(layer, samples, steps, seed, p_spike=0.4):
     rng = np.random.default_rng(seed)
     spikes = [rng.random((steps, layer.n_in)) < p_spike for _ in range(samples)]
@@ -44,15 +55,19 @@ def _mismatches(got, want, steps):
     return {f: int((got[f] != want[f]).reshape(steps, -1).any(axis=1).sum()) for f in want}
 
 
-@pytest.mark.parametrize("rule", ["stdp-add", "stdp-mult", "sdsp"])
+@pytest.mark.parametrize("rule", ["stdp-add", "stdp-mult", "sdsp", "wta-apost"])
 def test_core_equals_model_every_step(rule):
-    layer = _layer(rule)
+    layer = _layer_of(rule)
     w0 = np.random.default_rng(1).integers(0, 16, (layer.n_in, layer.n_out))
     sched = _schedule(layer, samples=2, steps=8, seed=5)
     got, busy = run_top_amaranth(layer, w0, sched)
     want = run_schedule(PlasticModel(layer, w0), sched)
     assert _mismatches(got, want, sched.steps) == {f: 0 for f in want}
     assert want["spike"].sum() > 3 and (want["w"][-1] != w0).any()  # the run fires and learns
+    if layer.wta:  # at most one spike per step, and steps where the vote decided (several crossed)
+        assert want["spike"].sum(axis=1).max() == 1
+        crossed = run_schedule(PlasticModel(PlasticLayer(**{**layer.__dict__, "wta": False}), w0), sched)
+        assert crossed["spike"].sum(axis=1).max() > 1
     learn_steps = int(sched.learn.sum())
     assert busy == learn_steps * step_cycles(layer) + (sched.steps - learn_steps) * step_cycles(layer, learn=False)
 
@@ -102,6 +117,15 @@ def test_cocotb_bench_short_run(tmp_path, any_simulator):
     assert res["mismatches"] == 0, res["first_mismatch"]
 
 
+def test_cocotb_bench_wta_a_post(tmp_path, any_simulator):
+    layer = _wta_layer()
+    w0 = np.random.default_rng(4).integers(0, 16, (layer.n_in, layer.n_out))
+    sched = _schedule(layer, samples=2, steps=8, seed=9)
+    res = simulate_plastic(layer, w0, sched, any_simulator, tmp_path, chunk=16)
+    assert res["spikes"] > 0 and res["weight_changes"] > 0
+    assert res["mismatches"] == 0, res["first_mismatch"]
+
+
 def test_cocotb_bench_detects_a_difference(tmp_path, any_simulator):
     layer = _layer("stdp-add")
     w0 = np.random.default_rng(3).integers(0, 16, (layer.n_in, layer.n_out))
@@ -111,7 +135,7 @@ def test_cocotb_bench_detects_a_difference(tmp_path, any_simulator):
     assert res["mismatches"] > 0 and res["field_mismatches"]["w"] > 0
 
 
-LONG = {rule: dict(samples=200, steps=20) for rule in ("stdp-add", "stdp-mult", "sdsp")}
+LONG = {rule: dict(samples=200, steps=20) for rule in ("stdp-add", "stdp-mult", "sdsp", "wta-apost")}
 
 
 @pytest.mark.slow
@@ -119,7 +143,7 @@ LONG = {rule: dict(samples=200, steps=20) for rule in ("stdp-add", "stdp-mult", 
 @pytest.mark.parametrize("rule", sorted(LONG))
 def test_verilator_200_learning_samples(rule, tmp_path):
     """>= 200 learning samples (16 inputs x 4 neurons), every weight and state at every step."""
-    layer = _layer(rule, n_in=16, n_out=4)
+    layer = _layer_of(rule, n_in=16, n_out=4)
     w0 = np.random.default_rng(11).integers(0, 16, (16, 4))
     sched = _schedule(layer, seed=13, p_spike=0.25, **LONG[rule])
     res = simulate_plastic(layer, w0, sched, "verilator", tmp_path, chunk=1000)

@@ -7,16 +7,14 @@ Parts:
   default budget on both back ends (``float`` and ``model`` = the core's golden model), one seed:
   accuracy, train accuracy, samples, epochs, learning wall time; beside the issue's targets
   (unsupervised digits >= 85 %, MNIST subset >= 80 %, supervised SDSP on MNIST >= 84.5 %) and
-  ``core_features`` (what the core's rule offers of what the demo needs); for the unsupervised demos
-  also ``model-preview``: the compiled fixed-point loop with the two features the core lacks (one
-  winner per step, ``a_post``) switched on -- a forecast, not the core's model. About 10 minutes.
+  ``core_features`` (what the core's rule offers of what the demo needs: one winner per step
+  ``wta`` and the post-spike depression ``a_post``). About 10 minutes.
 * ``learn-device-sweep``: digits (float back end, 2 epochs: the sweep's 20 runs stay near 2
   minutes) on devices of non-linearity 0..6 x asymmetry 0.5 / 1 / 2 and on each synapse preset;
   the plot ``docs/img/learn_device_sweep.png``.
 * ``learn-speed``: samples and synapse-steps per second of learning on this CPU: the core's model
-  as ``PlasticModel`` itself (numpy, one step per call) and as the compiled loop equal to it, the
-  compiled loop with the preview features (one winner per step: far fewer spikes, so far fewer weight
-  updates), and the float loop (which has one winner per step too), on the MNIST layer (784 x 100).
+  as ``PlasticModel`` itself (numpy, one step per call) and as the compiled loop equal to it, and the
+  float loop, on the MNIST layer (784 x 100).
 """
 
 import time
@@ -28,10 +26,8 @@ __all__ = ["PARTS", "TARGETS", "learn_accuracy", "learn_device_sweep", "learn_sp
 TARGETS = {"digits": 0.85, "mnist": 0.80, "sdsp-mnist": 0.845}
 
 
-def learn_accuracy(demos=("digits", "mnist", "sdsp-mnist", "letters"), backends=("float", "model"), seed=1,
-                   preview=True):
-    from neuroxide.experiments.learn import LearnSetup, demo_spec, run_learn
-    from neuroxide.models.learning import load_learning_data, train_and_test
+def learn_accuracy(demos=("digits", "mnist", "sdsp-mnist", "letters"), backends=("float", "model"), seed=1):
+    from neuroxide.experiments.learn import LearnSetup, run_learn
     out = {}
     for demo in demos:
         for backend in backends:
@@ -42,15 +38,6 @@ def learn_accuracy(demos=("digits", "mnist", "sdsp-mnist", "letters"), backends=
             target = TARGETS.get(demo)
             out[f"{demo}/{backend}"]["target"] = target
             out[f"{demo}/{backend}"]["meets_target"] = None if target is None else bool(r["accuracy"] >= target)
-        if preview and demo_spec(demo).kind == "wta":
-            setup = LearnSetup(demo, "model", seed=seed)
-            spec = setup.spec
-            data = load_learning_data(spec.dataset, letters="".join(spec.classes))
-            tr = train_and_test(spec.kind, setup.config, data, "preview", None, setup.epochs_used, None, None, seed)
-            out[f"{demo}/model-preview"] = {
-                "accuracy": tr.accuracy, "train_accuracy": tr.train_accuracy, "learn_s": round(tr.learn_s, 3),
-                "target": TARGETS.get(demo), "what": "the compiled fixed-point loop with one winner per step and "
-                "a_post switched on (features the core lacks): a forecast, not the core's model"}
     return out
 
 
@@ -84,8 +71,6 @@ def learn_speed(samples=200, reference_samples=10, seed=1):
     runs = (("model_numpy_PlasticModel", reference_samples, lambda n: FixedRun(layer, w0, True).run(p[:n], seeds[:n],
                                                                                                     cfg.steps)),
             ("model_compiled", samples, lambda n: FixedRun(layer, w0).run(p[:n], seeds[:n], cfg.steps)),
-            ("model_compiled_preview", samples, lambda n: FixedRun(layer, w0, preview={"wta": 1, "a_post": a_post}).run(
-                p[:n], seeds[:n], cfg.steps)),
             ("float_compiled", samples, lambda n: run_float(layer, w0.astype(float), np.zeros(cfg.n_out), p[:n],
                                                             seeds[:n], cfg.steps, a_post=a_post, wta=True)))
     for name, n, fn in runs:

@@ -71,6 +71,11 @@ def cmd_learn(args):
         if missing and setup.backend is Backend.MODEL:
             lines.append("note: the learning core lacks " + " and ".join(missing) + " (see docs/learning.md): "
                          "this model run uses the rule without them")
+    if report.get("rtl"):
+        r = report["rtl"]
+        lines.append(f"rtl ({r['simulator']}): {r['steps']:,} training steps, {r['cycles']:,} clock cycles, "
+                     f"{r['mismatches']} mismatches with the model (every level and state, every step), "
+                     f"{r['weight_changes']:,} level changes, {r['wall_s']:.0f} s")
     if "device_sweep" in report:
         srows = [[p["device"] or "-", p["nonlinearity"], p["asymmetry"], f"{100 * p['accuracy']:.1f} %"]
                  for p in report["device_sweep"]]
@@ -95,19 +100,21 @@ def register(sub):
             demos:
             """) + "\n".join(f"  {k:<11} {v}" for k, v in DEMOS.items()) + "\n\nback ends: "
         + "\n           ".join(f"{b.value:<6} {meaning}" for b, meaning in BACKENDS.items())
-        + "\n           (rtl: the learning layer's RTL is compared with the model by its own bench, not here)",
+        + "\n           (rtl: the training on the RTL equals the model's, so the test score is the model's)",
         epilog=textwrap.dedent("""\
             examples:
               neuroxide learn digits                              the core's model, 5 epochs
               neuroxide learn mnist --backend float --plot-dir build/learn
               neuroxide learn sdsp-mnist --epochs 1 --train 1000 --json
               neuroxide learn letters --device pcmo --plot-dir build/learn
+              neuroxide learn letters --backend rtl --epochs 1 --train 40
               neuroxide learn digits --backend float --sweep --plot-dir build/learn
 
             JSON keys: demo, dataset, kind, backend, device, device_model, accuracy, train_accuracy, n_train,
             n_test, epochs, seed, steps_per_sample, n_in, n_out, weight_bits, labels, neurons_per_class,
             confusion, learn_s, eval_s, wall_s, samples_per_s, time_steps_per_s, synapse_steps_per_s,
-            weight_changes, core_features, plots, device_sweep (with --sweep)"""))
+            weight_changes, core_features, plots, device_sweep (with --sweep), rtl (--backend rtl: simulator,
+            steps, mismatches, cycles, cycles_per_step_learning, weight_changes, spikes, wall_s)"""))
     p.add_argument("demo", metavar="DEMO", help="one of " + ", ".join(DEMOS))
     add_backend(p, BACKENDS, Backend.MODEL)
     p.add_argument("--device", metavar="PRESET",

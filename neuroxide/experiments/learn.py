@@ -14,8 +14,9 @@ trained from rate-coded samples by its own plasticity rule, then scored:
 
 Back ends (:data:`BACKENDS`): ``model`` runs the core's golden model (``PlasticModel``; a compiled
 loop proven equal to it by tests/test_learning.py); ``float`` the same network in floating point
-(``neuroxide.models.learning.run_float``). The core's RTL is checked against ``PlasticModel`` by its
-own bench (``neuroxide simulate`` of the learning layer); running a whole demo on it is not offered.
+(``neuroxide.models.learning.run_float``); ``rtl`` (small budgets) runs the training on the
+learning layer's RTL through its cocotb bench, compared with ``PlasticModel`` at every step, and
+scores the (then identical) learned state with the model.
 
 ``device``: a synapse preset of ``neuroxide.models.synapse_update`` whose update curve becomes the
 core's step tables (and per-column gains); None: the rule's own bounds. :func:`run_device_sweep`
@@ -37,7 +38,11 @@ __all__ = ["BACKENDS", "DEMOS", "DemoSpec", "demo_spec", "MAX_EPOCHS", "MAX_SEED
 BACKENDS = {
     Backend.FLOAT: "the same network in float (real levels, membranes and steps; no rounding)",
     Backend.MODEL: "the learning core's bit-exact fixed-point model (PlasticModel; compiled loop equal to it)",
+    Backend.RTL: "the training on the learning layer's RTL (cocotb bench, Icarus or Verilator), every level "
+                 "and state compared with the model at every step; small budgets (letters)",
 }
+RTL_MAX_CYCLES = 20_000_000  # core clock cycles of an rtl training run (steps x step_cycles)
+RTL_MAX_SYNAPSES = 4096      # the bench's trace word holds every level
 MAX_EPOCHS = 100
 MAX_SEED = 0xFFFF_FFFF
 SWEEP_NONLINEARITY = (0.0, 1.0, 2.0, 4.0, 6.0)
@@ -66,7 +71,7 @@ def _demos():
         "digits": DemoSpec("digits", "wta", WTAConfig(n_out=100, v_th=8.0, theta_inc=0.3, x_tar=0.2), 5, None, 8,
                            tuple(str(k) for k in range(10)),
                            "unsupervised STDP + WTA, 100 neurons, 8x8 digits (1,257 train / 540 test)"),
-        "mnist": DemoSpec("mnist", "wta", WTAConfig(n_out=100, v_th=30.0, theta_inc=0.1, x_tar=0.5), 2, None, 28,
+        "mnist": DemoSpec("mnist", "wta", WTAConfig(n_out=100, v_th=30.0, theta_inc=0.1, x_tar=0.5), 3, None, 28,
                           tuple(str(k) for k in range(10)),
                           "unsupervised STDP + WTA, 100 neurons, MNIST subset 28x28 (4,000 train / 1,000 test)"),
         "sdsp-mnist": DemoSpec("mnist16", "sdsp", SDSPConfig(teacher_drive=0.5, teacher_inh=0.1, theta_m=0.6,
@@ -154,8 +159,25 @@ class LearnSetup:
             check_range("weight_bits", self.weight_bits, 1, 8)
         if self.steps is not None:
             check_range("steps", self.steps, 4, 1024)
-        self.layer()  # the rule must fit the weight width: ParameterError naming the field otherwise
+        layer = self.layer()  # the rule must fit the weight width: ParameterError naming the field otherwise
+        if self.backend is Backend.RTL:
+            self._check_rtl_budget(layer)
 
+    def _check_rtl_budget(self, layer):
+        """The rtl back end simulates every clock of the training: a bounded layer and budget."""
+        from neuroxide.errors import ParameterError
+        from neuroxide.rtl.plastic_layer import step_cycles
+        n_syn = layer.n_in * layer.n_out
+        if n_syn > RTL_MAX_SYNAPSES:
+            raise ParameterError("backend", "rtl", "float | model",
+                                 f"the {self.demo} layer has {n_syn} synapses; the rtl bench takes up to "
+                                 f"{RTL_MAX_SYNAPSES} (use demo letters)")
+        per_sample = self.config.steps * step_cycles(layer)
+        n_max = RTL_MAX_CYCLES // (per_sample * self.epochs_used)
+        n_train = _n_train_max(self.spec) if self.train is None else self.train
+        if n_train > n_max:
+            raise ParameterError("train", n_train, f"1..{max(1, n_max)}",
+                                 f"the rtl back end simulates at most {RTL_MAX_CYCLES:,} clock cycles of training")
     @property
     def spec(self):
         return demo_spec(self.demo)
@@ -213,6 +235,7 @@ class LearnResult:
     steps: int = 0
     core_features: dict = field(default_factory=dict)
     weight_changes: int = 0
+    rtl: dict | None = None
 
     @property
     def samples_per_s(self):
@@ -237,6 +260,8 @@ class LearnResult:
                "synapse_steps_per_s": None if not self.learn_s else round(
                    self.n_train * self.epochs * self.steps * self.w.size / self.learn_s, 1),
                "weight_changes": self.weight_changes, "core_features": self.core_features}
+        if self.rtl is not None:
+            out["rtl"] = self.rtl
         return out
 
 
@@ -258,12 +283,45 @@ def run_learn(setup, progress=None):
     backend = "float" if setup.backend is Backend.FLOAT else "model"
     tr = train_and_test(spec.kind, setup.config, data, backend, setup.synapse_device, setup.epochs_used,
                         setup.train, setup.test, setup.seed, progress=progress)
+    rtl = _train_on_rtl(setup, data, tr.extra["layer"]) if setup.backend is Backend.RTL else None
     n_classes = len(spec.classes)
     changes = int(sum((np.asarray(b) != np.asarray(a)).sum() for a, b in zip(tr.snapshots[:-1], tr.snapshots[1:])))
     return LearnResult(setup, tr.accuracy, tr.train_accuracy, len(data[0]) if setup.train is None else setup.train,
                        len(tr.y_test), setup.epochs_used, tr.labels, confusion(tr.y_test, tr.predictions, n_classes),
                        tr.w, tr.snapshots, tr.snapshot_samples, tr.learn_s, tr.eval_s,
-                       time.perf_counter() - t0, tr.steps, _core_features(spec), changes)
+                       time.perf_counter() - t0, tr.steps, _core_features(spec), changes, rtl)
+
+
+def _train_on_rtl(setup, data, layer_model, simulator=None, build_dir=None):
+    """The training phase of ``setup`` on the learning layer's RTL: the schedule of every training step
+    (``training_schedule``) runs on the cocotb bench, which compares every level and every neuron and
+    row state with ``PlasticModel`` after every step. Zero mismatches make the learned state the model
+    back end's, so the labels and the test score of the model run are the RTL's; any mismatch is an
+    error. Returns the bench summary."""
+    import tempfile
+
+    from neuroxide.errors import NeuroxideError
+    from neuroxide.models.learning import training_schedule
+    from neuroxide.rtl.plastic_layer import step_cycles
+    from neuroxide.testbench.plastic_top import simulate_plastic
+    from neuroxide.testbench.runner import default_simulator
+    layer, w0, sched = training_schedule(setup.spec.kind, setup.config, data, setup.synapse_device,
+                                         setup.epochs_used, setup.train, setup.seed)
+    if layer != layer_model:
+        raise AssertionError("the rtl schedule's layer differs from the model run's")
+    simulator = simulator or default_simulator()
+    word_bits = (layer.neuron_layout.bits * layer.n_out + layer.row_layout.bits * layer.n_in
+                 + layer.n_in * layer.n_out * layer.weight_bits)
+    chunk = max(1, min(1024, 4_000_000 // word_bits))
+    with tempfile.TemporaryDirectory(prefix="neuroxide-learn-rtl-") as tmp:
+        res = simulate_plastic(layer, w0, sched, simulator, build_dir or tmp, chunk=chunk)
+    if res["mismatches"]:
+        raise NeuroxideError(f"the learning layer's RTL differs from the model: {res['mismatches']} of "
+                             f"{res['steps']} steps, first {res['first_mismatch']}")
+    return {"simulator": simulator, "steps": int(res["steps"]), "mismatches": int(res["mismatches"]),
+            "cycles": int(res["cycles"]), "cycles_per_step_learning": step_cycles(layer),
+            "weight_changes": int(res["weight_changes"]), "spikes": int(res["spikes"]),
+            "wall_s": res["wall_s"]}
 
 
 # --- figures ----------------------------------------------------------------------------------------
