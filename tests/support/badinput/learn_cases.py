@@ -14,7 +14,10 @@ def learn_cases():
     return [
         ln("unknown-name", "DEMO cifar10", "DEMO", "cifar10"),
         ln("empty", "DEMO ''", "DEMO", ""),
-        ln("unknown-name", "--backend rtl (not offered by learn)", "--backend", "digits", "--backend", "rtl"),
+        ln("huge", "--backend rtl on digits (6,400 synapses; the rtl bench takes up to 4,096)", "--backend",
+           "digits", "--backend", "rtl"),
+        ln("huge", "--backend rtl --epochs 100 on letters (over 20 M simulated clocks)", "--train",
+           "letters", "--backend", "rtl", "--epochs", "100"),
         ln("unknown-name", "--device unobtainium", "--device", "digits", "--device", "unobtainium"),
         ln("out-of-range", "--learning-rate 5 (STDP eta above 1)", "--learning-rate", "digits", "--learning-rate", "5"),
         ln("out-of-range", "--learning-rate 0", "--learning-rate", "sdsp-mnist", "--learning-rate", "0"),
