@@ -139,6 +139,7 @@ from neuroxide.errors import ParameterError, check_int
 
 from .crossbar import Crossbar, DeviceParams
 from .lif import LIFParams
+from .nir_read import NEURON_PARAMS
 from .snn import CoreLayer, CoreNetwork, network_from_dict, network_to_dict
 
 __all__ = ["NEURON_KINDS", "LINEAR_KINDS", "DISCRETISATIONS", "DEFAULT_DT", "DECAY_BITS", "FORMAT",
@@ -305,26 +306,18 @@ def _vec(node_name, pname, value, n=None):
     return a
 
 
-_PARAMS = {
-    "LIF": ("tau", "r", "v_leak", "v_threshold", "v_reset"),
-    "IF": ("r", "v_threshold", "v_reset"),
-    "LI": ("tau", "r", "v_leak"),
-    "CubaLIF": ("tau_syn", "tau_mem", "r", "v_leak", "v_threshold", "v_reset", "w_in"),
-    "CubaLI": ("tau_syn", "tau_mem", "r", "v_leak", "w_in"),
-    "Threshold": ("threshold",),
-}
 
 
 def _param_shape(node):
     """The neuron shape a neuron node's parameters state (the largest), or None when every
     parameter is one value (shape ``()`` or ``(1,)``: the size comes from the fan-in)."""
-    shapes = [np.asarray(getattr(node, p)).shape for p in _PARAMS[_kind(node)] if getattr(node, p, None) is not None]
+    shapes = [np.asarray(getattr(node, p)).shape for p in NEURON_PARAMS[_kind(node)] if getattr(node, p, None) is not None]
     big = [s for s in shapes if int(np.prod(s)) > 1]
     return max(big, key=lambda s: int(np.prod(s))) if big else None
 
 
 def _neuron_params(name, node, n):
-    raw = {p: getattr(node, p) for p in _PARAMS[_kind(node)]}
+    raw = {p: getattr(node, p) for p in NEURON_PARAMS[_kind(node)]}
     params = {p: _vec(name, p, v, n) for p, v in raw.items()}
     if "tau_mem" in params:
         params["tau"] = params.pop("tau_mem")

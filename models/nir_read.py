@@ -33,9 +33,10 @@ import numpy as np
 
 from neuroxide.errors import ParameterError
 
-__all__ = ["read", "read_dict", "repair", "build_graph"]
+__all__ = ["read", "read_dict", "repair", "build_graph", "NEURON_PARAMS"]
 
-_NEURON_PARAMS = {
+# the parameters of each NIR neuron node, as nir names them (read here and mapped by nir_map)
+NEURON_PARAMS = {
     "LIF": ("tau", "r", "v_leak", "v_threshold", "v_reset"),
     "IF": ("r", "v_threshold", "v_reset"),
     "LI": ("tau", "r", "v_leak"),
@@ -89,8 +90,8 @@ def _width(node):
             return int(np.asarray(node["weight"]).shape[0])
         if kind == "Input" or kind == "Output":
             return int(np.prod(np.asarray(node["shape"]).reshape(-1)))
-        if kind in _NEURON_PARAMS:
-            sizes = [np.asarray(node[p]).size for p in _NEURON_PARAMS[kind] if p in node]
+        if kind in NEURON_PARAMS:
+            sizes = [np.asarray(node[p]).size for p in NEURON_PARAMS[kind] if p in node]
             return max(sizes) if sizes and max(sizes) > 1 else None
     except (KeyError, ValueError, TypeError):
         return None
@@ -110,7 +111,7 @@ def repair(d, graph_path=""):
         node["type"] = _s(node["type"])
         if node["type"] == "NIRGraph":
             lines += repair(node, _where(graph_path, name))
-        elif node["type"] in _NEURON_PARAMS:
+        elif node["type"] in NEURON_PARAMS:
             lines += _repair_params(node, _where(graph_path, name))
     if "edges" not in d:
         keys = set(nodes)
@@ -167,8 +168,8 @@ def repair(d, graph_path=""):
 def _repair_params(node, where):
     kind = node["type"]
     lines = []
-    present = [p for p in _NEURON_PARAMS[kind] if p in node]
-    if "v_reset" in _NEURON_PARAMS[kind] and "v_reset" not in node and "v_threshold" in node:
+    present = [p for p in NEURON_PARAMS[kind] if p in node]
+    if "v_reset" in NEURON_PARAMS[kind] and "v_reset" not in node and "v_threshold" in node:
         node["v_reset"] = np.zeros_like(np.asarray(node["v_threshold"], dtype=np.float64))
         lines.append(f"node {where!r}: no v_reset stored: 0 (nir's default)")
         present.append("v_reset")
