@@ -25,7 +25,7 @@ from neuroxide.errors import ParameterError
 from neuroxide.rtl.hostlink import DEFAULT_BUS_TIMEOUT, HostLinkUART
 from neuroxide.rtl.uart import uart_divisor
 
-from .platforms import board_for_platform, require_uart
+from .platforms import board_for_platform, get_board, require_uart
 
 __all__ = ["HostLinkTop"]
 
@@ -36,13 +36,13 @@ class HostLinkTop(Elaboratable):
     Parameters: ``core`` (a component with a ``bus`` port), ``baud`` (bit rate; the divisor
     ``round(clock / baud)`` must be within 2 % and >= 4), ``frame_timeout_ms`` (silence that
     abandons a half-received frame), ``bus_timeout`` (clocks), ``clock_hz`` (only without a
-    platform). Attributes: ``link`` (:class:`~neuroxide.rtl.hostlink.HostLinkUART`, created at
+    platform), ``board`` (a board name: its clock must make ``baud``, checked now, before synthesis). Attributes: ``link`` (:class:`~neuroxide.rtl.hostlink.HostLinkUART`, created at
     elaboration), ``uart_rx``/``uart_tx`` (pins used when there is no platform), ``led_activity``
     and ``led_error`` (the stretched LED signals).
     """
 
     def __init__(self, core, baud=115200, *, frame_timeout_ms=20, bus_timeout=DEFAULT_BUS_TIMEOUT,
-                 clock_hz=None):
+                 clock_hz=None, board=None):
         if not hasattr(core, "bus"):
             raise TypeError(f"core must have a `bus` port (HostBusSignature target), not {core!r}")
         if not isinstance(frame_timeout_ms, (int, float)) or not frame_timeout_ms > 0:
@@ -54,6 +54,8 @@ class HostLinkTop(Elaboratable):
         self.clock_hz = clock_hz
         if clock_hz is not None:
             uart_divisor(clock_hz, baud)  # validate early
+        if board is not None:  # a baud the board clock cannot make: exit 2 before synthesis
+            uart_divisor(get_board(board).clock_hz, baud)
         self.uart_rx = Signal(init=1)
         self.uart_tx = Signal(init=1)
         self.led_activity = Signal()

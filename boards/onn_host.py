@@ -37,10 +37,7 @@ def onn_board_top(cfg, board, baud=DEFAULT_BAUD):
     entries = None if cfg.dense else (need if board == "icebreaker" else max(4096, need))
     core = ONNCore(cfg.params, cfg.n, J, dense=bool(cfg.dense), seed=cfg.seed, max_entries=entries, lanes=lanes)
     check_fits(core, board, "graph" if cfg.graph else "n")
-    from neuroxide.boards.platforms import get_board
-    from neuroxide.rtl.uart import uart_divisor
-    uart_divisor(get_board(board).clock_hz, baud)  # a baud the board clock cannot make: exit 2 before synthesis
-    return HostLinkTop(core, baud=baud)
+    return HostLinkTop(core, baud=baud, board=board)
 
 
 # block RAM of each board's FPGA: (name, blocks, {(depth, width) configurations of one block})

@@ -122,11 +122,8 @@ class HostLinkDesign(Design):
     def board_top(self, cfg, board):
         from neuroxide.boards.linktop import HostLinkTop
         from neuroxide.rtl.register_file import RegisterFileCore
-        from neuroxide.boards.platforms import get_board
-        from neuroxide.rtl.uart import uart_divisor
-        uart_divisor(get_board(board).clock_hz, cfg.baud)  # a baud the board clock cannot make: exit 2 now
         return HostLinkTop(RegisterFileCore(cfg.ram_depth), baud=cfg.baud,
-                           frame_timeout_ms=cfg.frame_timeout_ms)
+                           frame_timeout_ms=cfg.frame_timeout_ms, board=board)
 
 
 DESIGN = HostLinkDesign()

@@ -289,9 +289,7 @@ class SNNCoreDesign(Design):
         device = device_of_part(get_board(board).device)
         if device is not None:  # a network the board's memories cannot hold: exit 2 with the numbers, before synthesis
             check_fits(net, lanes, device, weight_kinds(net, lanes, board))
-        from neuroxide.rtl.uart import uart_divisor
-        uart_divisor(get_board(board).clock_hz, cfg.baud)  # a baud the board clock cannot make: exit 2 now
-        return HostLinkTop(self.elaborate(cfg, board), baud=cfg.baud)
+        return HostLinkTop(self.elaborate(cfg, board), baud=cfg.baud, board=board)
 
 
 DESIGN = SNNCoreDesign()
