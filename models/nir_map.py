@@ -53,9 +53,21 @@ with ``a = 1 - dt/tau, k = dt/tau`` (euler) or ``a = exp(-dt/tau), k = 1 - a`` (
     Threshold  z = I > threshold                       (stateless)
 
 State starts at ``v = 0``, ``i_syn = 0``. Reset semantics: NIR's reset-to-value (``v_reset``)
-in the step the neuron fires; the spike test is NIR's strict ``v > v_threshold``. Layers of one
-step run in chain order, so a spike crosses the whole chain within the step it was made (NIR has
-no delays); a recurrent edge delivers the previous step's spikes. :func:`simulate_float` runs
+in the step the neuron fires; the spike test is NIR's strict ``v > v_threshold``.
+
+Reset by subtraction (``reset="subtract"``, opt-in: :func:`parse_graph`/:func:`load`; NIR has no
+field for it): in the step a LIF/IF/CubaLIF neuron fires, ``v = v - v_threshold`` instead of
+``v_reset`` (snnTorch's ``reset_mechanism="subtract"``, Spyx's reset, Sinabs' default
+``MembraneSubtract``; one spike and one subtraction per step: Sinabs' default ``MultiSpike``, which
+emits several spikes in a step, is not modelled). It needs ``v_reset = 0`` and ``v_leak = 0`` on
+every such node (else a ParameterError naming ``node.v_reset`` / ``node.v_leak``: a file that
+states a non-zero reset value asks for a reset to it, and with ``v_leak != 0`` the subtraction of
+``v_threshold`` is not the core's subtraction of ``v_threshold - v_leak``). ``Threshold`` nodes
+are stateless and LI/CubaLI never fire: unaffected. The rule is in ``FloatNetwork.reset`` and
+``notes``; layers rebuilt from neuroxide's exact export metadata keep their own stored reset.
+
+Layers of one step run in chain order, so a spike crosses the whole chain within the step it was
+made (NIR has no delays); a recurrent edge delivers the previous step's spikes. :func:`simulate_float` runs
 exactly these equations in float64 (the ``float`` backend).
 
 Mapping onto the core (:func:`to_core`), per neuron node; j indexes the node's neurons
@@ -64,10 +76,11 @@ Normalise the membrane: ``u_j = (v_j - v_leak_j) / theta_j`` with ``theta_j = v_
 v_leak_j`` (> 0; for LI/CubaLI ``theta_j = k r_j``, for Threshold ``theta_j = threshold_j`` and
 ``v_leak = 0``). Then ``u' = a u + g_j I`` with ``g_j = k r_j w_in_j / theta_j`` (IF: ``dt r_j /
 theta_j``, ``a = 1``; Threshold: ``1 / theta_j``, ``a = 0``) and the neuron fires when ``u > 1``,
-resetting to ``u_reset_j = (v_reset_j - v_leak_j) / theta_j``. Per-neuron thresholds, gains and
-resistances thus become column scales of the weights, which is exact. What the core shares per
-layer must then be uniform over the node, or the import is refused naming the parameter: the
-leak ``a`` (one decay per layer), ``u_reset``, ``u_init = -v_leak_j / theta_j`` and the bias
+resetting to ``u_reset_j = (v_reset_j - v_leak_j) / theta_j`` (``reset="subtract"``: ``u -= 1``,
+the core layer's ``LIFParams.reset_mode = "subtract"``, ``v -= v_th`` in membrane LSBs).
+Per-neuron thresholds, gains and resistances thus become column scales of the weights, which is
+exact. What the core shares per layer must then be uniform over the node, or the import is
+refused naming the parameter: the leak ``a`` (one decay per layer), ``u_reset``, ``u_init = -v_leak_j / theta_j`` and the bias
 ``g_j b_j`` (one ``LIFParams.bias`` per layer). CubaLIF/CubaLI: with ``a_s = 0`` (euler,
 ``tau_syn = dt``) the current is the input and the node is a LIF/LI with gain ``k_s w_in``;
 otherwise the layer gets the core's synaptic current (``CoreLayer.syn_decay = round(a_s *
@@ -111,7 +124,9 @@ neuron's threshold ``floor(1 / (s_j lsb)) + 1`` in ``v_th_neuron``: exact in flo
 linear in its inputs), finer weights for the columns with small weights.
 
 Errors this leaves (measured in docs/nir.md): weight rounding (half a level), the floor of the
-leak ``(v * decay) >> 16`` (up to one LSB per step) and the threshold rounding.
+leak ``(v * decay) >> 16`` (up to one LSB per step) and the threshold rounding (with
+``reset="subtract"`` also in what a spike subtracts: ``v_th = floor(1/lsb) + 1`` LSBs for ``1/lsb``,
+at most one LSB of the >= 2**13 of a threshold per spike).
 
 ``--device``: NIR fixes every neuron's dynamics, so a threshold-switch preset's calibration has
 nothing to set here; the crossbar is ideal (device non-idealities belong to ``neuroxide digits``).
@@ -123,7 +138,8 @@ per-neuron thresholds as ``v_threshold``) (weights ``(w_exc - w_inh) *
 ``r = tau / dt``) in LSB units (``v_threshold = v_th - 1/2``), or a ``CubaLIF`` (``tau_syn = dt /
 (1 - a_s)``, ``w_in = tau_syn / dt``) for a layer with a synaptic current, plus a recurrent
 ``Linear`` for ``lateral`` and the recurrent block. Features NIR cannot state (subtract reset, ``v_init``, refractory steps, adaptation,
-threshold noise, the ADC's floor) are listed in the graph's ``neuroxide_lossy`` metadata, and each
+threshold noise, the ADC's floor) are listed in the graph's ``neuroxide_lossy`` metadata (a
+subtract reset: run the file with ``reset="subtract"`` to get it in float), and each
 neuron node carries the exact fixed-point layer (``neuroxide_layer``, JSON). On import, a graph
 whose float weights still equal that layer's is rebuilt from it bit for bit (unless
 ``requantise``), so export -> import returns the identical fixed-point network.
@@ -142,14 +158,17 @@ from .lif import LIFParams
 from .nir_read import NEURON_PARAMS
 from .snn import CoreLayer, CoreNetwork, network_from_dict, network_to_dict
 
-__all__ = ["NEURON_KINDS", "LINEAR_KINDS", "DISCRETISATIONS", "DEFAULT_DT", "DECAY_BITS", "FORMAT",
-           "FloatLayer", "FloatNetwork", "read_graph", "parse_graph", "load", "simulate_float", "to_core",
-           "CoreMapping", "export_graph", "write_graph", "agreement", "flatten_input", "expand_counts"]
+__all__ = ["NEURON_KINDS", "LINEAR_KINDS", "DISCRETISATIONS", "RESETS", "RESET_SUBTRACT_NOTE", "DEFAULT_DT",
+           "DECAY_BITS", "FORMAT", "FloatLayer", "FloatNetwork", "read_graph", "parse_graph", "load", "simulate_float",
+           "to_core", "CoreMapping", "export_graph", "write_graph", "agreement", "flatten_input", "expand_counts"]
 
 NEURON_KINDS = ("LIF", "IF", "LI", "CubaLIF", "CubaLI", "Threshold")
 SPIKING_KINDS = ("LIF", "IF", "CubaLIF", "Threshold")
 LINEAR_KINDS = ("Affine", "Linear", "Scale", "Flatten", "Identity", "Conv1d", "Conv2d", "SumPool2d", "AvgPool2d")
 DISCRETISATIONS = ("euler", "exp")
+RESETS = ("value", "subtract")  # NIR's reset to v_reset, or (opt-in: NIR cannot state it) v -= v_threshold
+RESET_SUBTRACT_NOTE = "reset by subtraction: v -= v_threshold after a spike; NIR itself states reset to v_reset"
+RESETTING_KINDS = ("LIF", "IF", "CubaLIF")  # the neuron nodes a reset rule applies to (Threshold: stateless)
 WEIGHT_SCALES = ("layer", "neuron")  # one weight level grid per layer, or per neuron (per-neuron thresholds)
 DEFAULT_DT = 1e-3
 DECAY_BITS = 16
@@ -201,7 +220,9 @@ class FloatNetwork:
     """The chain of neuron nodes of a NIR graph with its discretisation (module docstring).
 
     ``dt_rule`` says where ``dt`` came from (``--dt``, the file, discrete-time IF, the default);
-    ``notes`` lists the rules applied to this file (one line each: the CLI prints them) and
+    ``reset``: ``"value"`` (NIR's reset to ``v_reset``) or ``"subtract"`` (``v -= v_threshold``,
+    opt-in; module docstring); ``notes`` lists the rules applied to this file (one line each: the
+    CLI prints them) and
     ``repairs`` what the tolerant reader repaired (:mod:`neuroxide.models.nir_read`).
     """
 
@@ -213,6 +234,7 @@ class FloatNetwork:
     dt_rule: str = "given"
     notes: list = field(default_factory=list)
     repairs: list = field(default_factory=list)
+    reset: str = "value"
 
     @property
     def n_in(self):
@@ -587,10 +609,30 @@ def _choose_dt(dt, meta, neuron_kinds):
     return DEFAULT_DT, f"no dt in the file: the default {DEFAULT_DT:g} s"
 
 
-def parse_graph(graph, dt=None, discretisation="euler", repairs=()):
-    """A NIR graph -> :class:`FloatNetwork` (module docstring's graph rules), or ParameterError."""
+def _check_subtract(layers):
+    """``reset="subtract"`` needs ``v_reset = 0`` and ``v_leak = 0`` on every node it resets
+    (module docstring); a ParameterError naming the node's field otherwise."""
+    for la in layers:
+        if la.kind not in RESETTING_KINDS:
+            continue
+        for pname, why in (("v_reset", "a reset by subtraction has no reset value, and the file states a reset to a "
+                                       "non-zero one"),
+                           ("v_leak", "v -= v_threshold is the core's subtraction of its threshold above the leak "
+                                      "potential only for v_leak = 0")):
+            vals = la.params.get(pname)
+            if vals is not None and np.any(vals != 0.0):
+                bad = float(vals[np.argmax(np.abs(vals))])
+                raise ParameterError(f"node {la.name!r}.{pname}", bad, "0 with reset 'subtract'", why=why)
+
+
+def parse_graph(graph, dt=None, discretisation="euler", repairs=(), reset="value"):
+    """A NIR graph -> :class:`FloatNetwork` (module docstring's graph rules), or ParameterError.
+    ``reset``: ``"value"`` (NIR's semantics) or ``"subtract"`` (``v -= v_threshold`` after a spike,
+    what NIR cannot state; opt-in)."""
     if discretisation not in DISCRETISATIONS:
         raise ParameterError("discretisation", discretisation, " | ".join(DISCRETISATIONS))
+    if reset not in RESETS:
+        raise ParameterError("reset", reset, " | ".join(RESETS))
     meta = dict(getattr(graph, "metadata", None) or {})
     nodes, edges, passthrough = _flatten_graph(graph)
     for name, node in nodes.items():
@@ -766,16 +808,21 @@ def parse_graph(graph, dt=None, discretisation="euler", repairs=()):
             w = np.asarray(w.toarray() if hasattr(w, "toarray") else w, dtype=np.float64)
         layers.append(FloatLayer(n, _kind(nodes[n]), w, b, rec, params[n], dict(nodes[n].metadata or {}), conv,
                                  tuple(shapes[n])))
-    net = FloatNetwork(layers, shape, dt, discretisation, meta, rule, notes, list(repairs))
+    if reset == "subtract":
+        _check_subtract(layers)
+        notes.append(RESET_SUBTRACT_NOTE)
+    net = FloatNetwork(layers, shape, dt, discretisation, meta, rule, notes, list(repairs), reset)
     for layer in layers:
         _discrete(net, layer)  # stability checks now
     return net
 
 
-def load(path, dt=None, discretisation="euler"):
+def load(path, dt=None, discretisation="euler", reset="value"):
     """Read (tolerantly: :mod:`neuroxide.models.nir_read`) and parse a NIR file -> :class:`FloatNetwork`."""
+    if reset not in RESETS:  # before reading the file
+        raise ParameterError("reset", reset, " | ".join(RESETS))
     graph, repairs = read_graph(path)
-    return parse_graph(graph, dt, discretisation, repairs)
+    return parse_graph(graph, dt, discretisation, repairs, reset)
 
 
 # --- float NIR semantics ------------------------------------------------------------------------
@@ -874,6 +921,7 @@ def simulate_float(net, in_spikes, progress=None, max_count=1):
     s = flatten_input(net, in_spikes, max_count)
     steps, batch = s.shape[:2]
     coef = [_discrete(net, layer) for layer in net.layers]
+    subtract = net.reset == "subtract"
     v = [np.zeros((batch, la.n_out)) for la in net.layers]
     i_syn = [np.zeros((batch, la.n_out)) for la in net.layers]
     prev = [np.zeros((batch, la.n_out)) for la in net.layers]
@@ -895,7 +943,7 @@ def simulate_float(net, in_spikes, progress=None, max_count=1):
                 v[k] = c["v_leak"] + c["a"] * (v[k] - c["v_leak"]) + c["gain"] * cur
                 if la.spiking:
                     z = v[k] > c["v_th"]
-                    v[k] = np.where(z, c["v_reset"], v[k])
+                    v[k] = np.where(z, v[k] - c["v_th"] if subtract else c["v_reset"], v[k])
                 else:
                     z = np.zeros_like(v[k], dtype=bool)
             spikes[k][t] = z
@@ -997,7 +1045,8 @@ def _layer_to_core(net, layer, weight_bits, copies=1, const_row=False, relay=Fal
     a = _uniform(layer, "tau (its leak factor a)", c["a"])
     b_eff = 0.0 if syn_bias else _uniform(layer, "bias", layer.bias * g)
     u_init = _uniform(layer, "v_leak", -c["v_leak"] / theta)
-    u_reset = _uniform(layer, "v_reset", (c["v_reset"] - c["v_leak"]) / theta) if layer.spiking else 0.0
+    subtract = net.reset == "subtract" and layer.kind in RESETTING_KINDS
+    u_reset = 0.0 if subtract or not layer.spiking else _uniform(layer, "v_reset", (c["v_reset"] - c["v_leak"]) / theta)
     conv, kernel_eff = None, None
     if layer.conv is not None:
         conv, kernel = layer.conv
@@ -1102,7 +1151,8 @@ def _layer_to_core(net, layer, weight_bits, copies=1, const_row=False, relay=Fal
             raise ParameterError(f"node {layer.name!r}.{name}", value, f"|value| <= {v_hi} membrane LSBs",
                                  why="does not fit the core's 32-bit membrane at this weight scale")
     params = LIFParams(v_bits=v_bits, in_bits=in_bits, decay_bits=DECAY_BITS, ref_bits=1, adapt_bits=1, decay=decay,
-                       bias=bias, v_th=v_th, v_reset=min(v_reset, v_th - 1), v_init=v_init, reset_mode="value",
+                       bias=bias, v_th=v_th, v_reset=min(v_reset, v_th - 1), v_init=v_init,
+                       reset_mode="subtract" if subtract else "value",
                        t_ref=0, adapt_inc=0, adapt_shift=1, noise_bits=0)
     v_th_neuron = None
     if np.any(scale != 1.0):

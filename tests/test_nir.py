@@ -660,3 +660,166 @@ def test_export_of_a_synaptic_layer_is_a_cubalif_with_the_same_float_semantics()
     fl = simulate_float(parse_graph(graph), s)  # the exported float graph, metadata unused
     assert tr.spikes[0].sum() > 100
     assert agreement(tr.counts(), fl["spikes"][0].sum(0))["overall"] > 0.99
+
+
+# --- reset by subtraction (opt-in: NIR cannot state it) ------------------------------------------------
+
+def one_if(w, v_reset=0.0, dt=1.0):
+    """Input -> Linear(w) -> IF (r = 1, threshold 1) -> Output, at dt = 1: v += w per input spike."""
+    return nir.NIRGraph(nodes={"input": nir.Input(np.array([1])), "fc": nir.Linear(np.array([[w]])),
+                               "if": nir.IF(r=np.ones(1), v_threshold=np.ones(1), v_reset=np.full(1, v_reset)),
+                               "output": nir.Output(np.array([1]))},
+                        edges=[("input", "fc"), ("fc", "if"), ("if", "output")], metadata={"dt": dt}, type_check=False)
+
+
+def test_subtract_reset_by_hand_on_float_and_model():
+    """v += 3/8 every step, threshold 1 (strict), worked out in eighths: reset to 0 fires every third
+    step; v -= 1 keeps the overshoot (3 spikes per 8 steps). Float and model give both by hand."""
+    steps = 40
+    x = np.ones((steps, 1, 1), dtype=bool)
+
+    def by_hand(subtract):
+        v, out = 0, []
+        for t in range(steps):
+            v += 3
+            if v > 8:
+                out.append(t)
+                v = v - 8 if subtract else 0
+        return out
+    assert by_hand(False) != by_hand(True)
+    from neuroxide.models.nir_map import RESET_SUBTRACT_NOTE
+    for reset in ("value", "subtract"):
+        net = parse_graph(one_if(0.375), reset=reset)
+        assert net.reset == reset and (RESET_SUBTRACT_NOTE in net.notes) == (reset == "subtract")
+        m = to_core(net)
+        assert m.network.layers[0].params.reset_mode == reset
+        fl = simulate_float(net, x)
+        tr = SNNModel(m.network).run(m.core_input(x))
+        assert np.nonzero(fl["spikes"][0][:, 0, 0])[0].tolist() == by_hand(reset == "subtract")
+        assert np.nonzero(tr.spikes[0][:, 0, 0])[0].tolist() == by_hand(reset == "subtract")
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_subtract_reset_on_the_level_grid_is_bit_exact_while_the_threshold_rounding_is_below_one_lsb(seed):
+    """IF with grid weights and per-neuron thresholds (as the value-reset test): with reset='subtract'
+    the core subtracts v_th = floor(1/lsb) + 1 LSBs where float subtracts 1/lsb, so the membranes part
+    by (v_th - 1/lsb) per spike; while that stays below the 1 - frac(1/lsb) that separates an integer
+    membrane from the threshold, model spikes == float spikes bit for bit, and they differ from the
+    value-reset run. The grid's w_max puts 1/lsb = 13376.995 (fraction 0.995: 0.005 LSB per spike)."""
+    rng = np.random.default_rng(seed)
+    n_in, n_out, dt = 12, 7, 1e-3
+    v_th = 2.0 ** rng.integers(-1, 2, n_out)
+    graph = nir.NIRGraph(nodes={"input": nir.Input(np.array([n_in])),
+                                "fc": nir.Linear(grid_weights(rng, (n_out, n_in), w_max=255 * 32 / 13376.995)),
+                                "if": nir.IF(r=v_th / dt, v_threshold=v_th, v_reset=np.zeros(n_out)),
+                                "output": nir.Output(np.array([n_out]))},
+                         edges=[("input", "fc"), ("fc", "if"), ("if", "output")], metadata={"dt": dt})
+    s = rng.random((60, 3, n_in)) < 0.3
+    net, m, fl, tr = run_both(graph, s, reset="subtract")
+    assert m.network.layers[0].params.reset_mode == "subtract"
+    inv = 1.0 / m.layers[0]["lsb"]
+    per_spike = m.network.layers[0].params.v_th - inv       # what the core subtracts beyond float, LSBs
+    assert 0 < per_spike < 0.01
+    most = int(fl["spikes"][0].sum(axis=0).max())
+    assert (most + 1) * per_spike < 1, "too many spikes for the exactness argument"
+    np.testing.assert_array_equal(tr.spikes[0], fl["spikes"][0])
+    value = simulate_float(parse_graph(graph), s)["spikes"][0]
+    assert value.sum() < fl["spikes"][0].sum()              # the overshoot kept: more spikes
+
+
+def test_subtract_reset_refuses_what_makes_no_sense(tmp_path):
+    from neuroxide.experiments.nir import NIRImportSetup
+    rng = np.random.default_rng(3)
+    with pytest.raises(ParameterError) as e:
+        parse_graph(chain([6, 4], rng), reset="zero")
+    assert e.value.field == "reset" and "value | subtract" in str(e.value)
+    with pytest.raises(ParameterError) as e:
+        load(tmp_path / "nothing.nir", reset="zero")                   # refused before the file is read
+    assert e.value.field == "reset"
+    with pytest.raises(ParameterError) as e:
+        NIRImportSetup("x.nir", reset="hard")
+    assert e.value.field == "reset"
+    with pytest.raises(ParameterError) as e:
+        parse_graph(chain([6, 4], rng, neuron=lambda n: lif(n, v_reset=-0.2)), reset="subtract")
+    assert e.value.field == "node 'n0'.v_reset" and "0 with reset 'subtract'" in str(e.value)
+    with pytest.raises(ParameterError) as e:
+        parse_graph(chain([6, 4], rng, neuron=lambda n: lif(n, v_leak=0.1, v_th=1.1)), reset="subtract")
+    assert e.value.field == "node 'n0'.v_leak"
+    # the same graphs import as they always did with NIR's own reset (the default)
+    assert to_core(parse_graph(chain([6, 4], rng, neuron=lambda n: lif(n, v_reset=-0.2)))).network
+    # stateless Threshold and non-spiking LI nodes are not reset: nothing to refuse
+    g = chain([6, 5, 3], rng, neuron=lambda n: nir.Threshold(np.full(n, 0.3)))
+    assert [la.params.reset_mode for la in to_core(parse_graph(g, reset="subtract")).network.layers] == ["value"] * 2
+
+
+@st.composite
+def subtract_network(draw):
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    sizes = [draw(st.integers(1, 8)) for _ in range(draw(st.integers(1, 3)) + 1)]
+    kind = draw(st.sampled_from(["lif", "if", "cuba"]))
+    neuron = {"lif": lambda n: lif(n, tau=draw(st.floats(0.002, 0.05))),
+              "cuba": lambda n: nir.CubaLIF(tau_syn=np.full(n, draw(st.floats(0.001, 0.02))), tau_mem=np.full(n, 0.01),
+                                            r=np.full(n, 10.0), v_leak=np.zeros(n), v_threshold=np.ones(n),
+                                            v_reset=np.zeros(n), w_in=np.ones(n)),
+              "if": lambda n: nir.IF(r=np.full(n, 1e3), v_threshold=np.ones(n), v_reset=np.zeros(n))}[kind]
+    g = chain(sizes, rng, neuron=neuron, w_scale=draw(st.floats(0.5, 3.0)),
+              bias=draw(st.floats(-0.2, 0.4)) if kind != "cuba" else None,
+              lateral=draw(st.none() | st.floats(0.0, 1.0)), recurrent=draw(st.none() | st.floats(0.05, 1.0)))
+    net = to_core(parse_graph(g, reset="subtract"), draw(st.integers(1, 8))).network
+    s = rng.random((draw(st.integers(1, 12)), draw(st.integers(1, 2)), sizes[0])) < draw(st.floats(0.2, 0.9))
+    return net, draw(st.sampled_from([1, 2, 4])), s
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(subtract_network())
+def test_rtl_equals_model_with_the_subtract_reset(case):
+    """The core's existing subtract reset (LIFParams.reset_mode) is what the import maps onto: the
+    Amaranth simulator equals the model on the full state of every neuron at every step."""
+    from neuroxide.testbench.snn_top import run_top_amaranth
+    net, lanes, s = case
+    assert all(la.params.reset_mode == "subtract" for la in net.layers)
+    got, _, _ = run_top_amaranth(net, lanes, s)
+    trace = SNNModel(net, s.shape[1]).run(s, record_state=True)
+    for b, sample in enumerate(got):
+        for k, layer in enumerate(sample):
+            for f in ("v", "ref", "adapt", "rng"):
+                np.testing.assert_array_equal(layer[f], trace.state[k][f][:, b], err_msg=f"layer {k} {f}")
+            np.testing.assert_array_equal(layer["spike"].astype(bool), trace.spikes[k][:, b])
+
+
+def test_cli_reset_subtract_runs_on_the_rtl_and_export_warns(cli, tmp_path, any_simulator):
+    """``nir run --reset subtract --backend rtl`` (cocotb): 0 mismatches, the rule printed; the core
+    network exported warns that NIR cannot state the reset and round-trips exactly."""
+    rng = np.random.default_rng(12)
+    path = _write(chain([8, 6, 4], rng, w_scale=1.2, bias=0.05), tmp_path / "net.nir")
+    r = cli("nir", "run", path, "--reset", "subtract", "--random-steps", "12", "--batch", "2", "--rate", "0.5",
+            "--backend", "rtl", "--simulator", any_simulator, "--build-dir", tmp_path / "rtl", "--json")
+    assert r.code == 0, r.stderr
+    rep = r.json
+    assert rep["reset"] == "subtract" and rep["mismatches"] == 0 and rep["spikes"]["rtl"] == rep["spikes"]["model"] > 0
+    assert ("rule: reset by subtraction (--reset subtract): v -= v_threshold after a spike; NIR itself states "
+            "reset to v_reset") in rep["notes"]
+    r = cli("nir", "import", path, "--reset", "subtract", "-o", tmp_path / "core.json")
+    assert r.code == 0, r.stderr
+    assert "rule: reset by subtraction (--reset subtract)" in r.stdout and "subtract" in r.stdout.split("v_reset")[-1]
+    r = cli("nir", "import", path, "--json")
+    assert r.json["reset"] == "value" and not any("subtraction" in n for n in r.json["notes"])
+    assert {la["reset_mode"] for la in r.json["layers"]} == {"value"}
+    r = cli("nir", "export", tmp_path / "core.json", "-o", tmp_path / "back.nir")
+    assert r.code == 0, r.stderr
+    assert "warning: layer(s) 0, 1 reset by subtraction" in r.stdout and "--reset subtract" in r.stdout
+    first = network_from_json(tmp_path / "core.json")
+    same_network(first, to_core(load(tmp_path / "back.nir")).network)
+    r = cli("nir", "import", path, "--reset", "hard")
+    assert r.code == 2 and "--reset" in r.stderr
+    bad = _write(chain([8, 4], rng, neuron=lambda n: lif(n, v_reset=0.25)), tmp_path / "vreset.nir")
+    r = cli("nir", "run", bad, "--reset", "subtract", "--random-steps", "5", "-o", tmp_path / "never.npz")
+    assert r.code == 2 and "node 'n0'.v_reset" in r.stderr and not (tmp_path / "never.npz").exists()
+
+
+def network_from_json(path):
+    from neuroxide.models.snn import network_from_dict
+    d = json.loads(path.read_text())
+    return network_from_dict(d["network"])

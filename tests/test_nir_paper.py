@@ -330,6 +330,32 @@ def test_braille_graphs_import_at_the_paper_dt_and_agree_with_float():
         assert agreement(tr.counts(), fl["spikes"][-1].sum(0))["overall"] > 0.85
 
 
+def test_subtract_reset_on_the_paper_files():
+    """reset='subtract' (opt-in; the file cannot say it): the Braille noBias_subtract network and
+    cnn_sinabs (Sinabs' IAF subtracts by default) map every spiking layer onto the core's subtract
+    reset; float keeps the overshoot (more hidden spikes than with NIR's reset to 0) and the model
+    follows it."""
+    rng = np.random.default_rng(2)
+    x = rng.random((200, 8, 12)) < 0.1
+    value = load(DATA / "braille_noDelay_noBias_subtract.nir", dt=1e-4)
+    net = load(DATA / "braille_noDelay_noBias_subtract.nir", dt=1e-4, reset="subtract")
+    assert net.reset == "subtract" and value.reset == "value"
+    m = to_core(net)
+    assert [la.params.reset_mode for la in m.network.layers] == ["subtract", "subtract"]
+    fl = simulate_float(net, x)
+    fv = simulate_float(value, x)
+    assert fl["spikes"][0].sum() > fv["spikes"][0].sum()
+    tr = SNNModel(m.network, 8).run(m.core_input(x))
+    assert agreement(tr.counts(), fl["spikes"][-1].sum(0))["overall"] > 0.88
+    cnn = load(DATA / "cnn_sinabs.nir", reset="subtract")
+    mc = to_core(cnn, max_count=8)
+    assert {la.params.reset_mode for la in mc.network.layers} == {"subtract"}
+    sample = np.load(DATA / "nmnist_sample_counts.npy")[:, None].reshape(10, 1, -1).astype(np.int16)
+    fl = simulate_float(cnn, sample, max_count=8)
+    tr = SNNModel(mc.network, 1).run(mc.core_input(sample))
+    assert agreement(mc.node_counts(0, tr.counts(0)), fl["spikes"][0].sum(0))["overall"] > 0.97
+
+
 # --- shapes ---------------------------------------------------------------------------------------
 
 def test_scalar_parameters_and_a_leading_batch_axis():

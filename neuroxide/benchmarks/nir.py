@@ -18,7 +18,11 @@ RSS, core JSON size); LIF: the spike steps on the paper's input against the fram
 Braille: ``batch`` random inputs, agreement per layer (model vs float, weights-only float vs float,
 model vs weights-only float) and the memory plan on iCE40UP5K / ULX3S-85F; CNN: the N-MNIST sample
 and ``batch`` event-like random count frames, the same figures, the predicted class, the plan.
-Braille and CNN also with ``weight_scale="neuron"`` (one level grid per neuron).
+Braille and CNN also with ``weight_scale="neuron"`` (one level grid per neuron), and with
+``reset="subtract"`` (v -= v_threshold after a spike on float and model: snnTorch's subtract reset,
+Sinabs' default MembraneSubtract; NIR cannot state it), at both weight scales (``reset_subtract``,
+``reset_subtract_weight_scale_neuron``; the CNN's per input set; Braille: the ``noBias_subtract``
+files, the ones trained with that reset).
 Part ``nir-paper-rtl``: the LIF files on the paper's input and the Braille graphs on short random
 inputs through the cocotb bench (every installed simulator): mismatches and cycles.
 
@@ -270,6 +274,11 @@ def nir_paper(batch=32, braille_steps=200, braille_rate=0.1, cnn_rate=0.23 / 8, 
                     **_agree(net, mapping, x)}
             per = _agree(net, to_core(net, 8, weight_scale="neuron"), x)
             rec["weight_scale_neuron"] = {"layers": per["layers"], "class_agreement": per["class_agreement"]}
+            if "subtract" in name:  # trained with snnTorch's subtract reset (bias_zero: reset to zero, as NIR says)
+                sub = load(path, dt, reset="subtract")
+                for key, scale in (("reset_subtract", "layer"), ("reset_subtract_weight_scale_neuron", "neuron")):
+                    per = _agree(sub, to_core(sub, 8, weight_scale=scale), x)
+                    rec[key] = {"layers": per["layers"], "class_agreement": per["class_agreement"]}
             for board, lanes in (("icebreaker", 4), ("ulx3s-85f", 16)):
                 p = plan(mapping.network, lanes, board)
                 rec[f"plan_{board}_lanes{lanes}"] = {"fits": p.fits, "bram": p.bram_needed, "bram_available": p.device.bram,
@@ -283,6 +292,11 @@ def nir_paper(batch=32, braille_steps=200, braille_rate=0.1, cnn_rate=0.23 / 8, 
             per = _agree(net, to_core(net, 8, max_count=max_count, weight_scale="neuron"), x, max_count)
             rec["event_like_random_weight_scale_neuron"] = {"layers": per["layers"],
                                                             "class_agreement": per["class_agreement"]}
+            sub = load(path, dt, reset="subtract")
+            for key, scale in (("reset_subtract", "layer"), ("reset_subtract_weight_scale_neuron", "neuron")):
+                m_sub = to_core(sub, 8, max_count=max_count, weight_scale=scale)
+                rec[key] = {"nmnist_sample": _agree(sub, m_sub, sample.reshape(10, 1, -1).astype(np.int16), max_count),
+                            "event_like_random": _agree(sub, m_sub, x, max_count)}
             for board, lanes in (("ulx3s-85f", 16), ("ulx3s-85f", 4)):
                 p = plan(mapping.network, lanes, board)
                 top = sorted(p.memories, key=lambda m: -m.blocks)[:3]

@@ -283,6 +283,14 @@ def compare(nir_path, run_npz, dt, weight_bits=8):
             "layers": [{"framework_vs_float_aligned": spike_match(fw[k], fl_r[k], k + 1),
                         "framework_vs_model_aligned": spike_match(fw[k], model_r[k], k + 1),
                         "float_vs_model": spike_match(fl_r[k], model_r[k])} for k in range(len(net.layers))]}
+    # the framework's reset, opt-in on import (NIR cannot state it); LIF with r = tau / dt as above
+    net_s, _ = _r_as_integrated(load(nir_path, dt, reset="subtract"))
+    fl_s, model_s = _float_and_model(net_s, x, weight_bits)
+    out["reset_subtract"] = {
+        "r_as_integrated": bool(changed),
+        "layers": [{"framework_vs_float_aligned": spike_match(fw[k], fl_s[k], k + 1),
+                    "framework_vs_model_aligned": spike_match(fw[k], model_s[k], k + 1),
+                    "float_vs_model": spike_match(fl_s[k], model_s[k])} for k in range(len(net.layers))]}
     return out
 
 

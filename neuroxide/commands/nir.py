@@ -28,6 +28,10 @@ FLAGS = flags_of(NIRImportSetup, path="FILE") | {"spikes": "--input", "steps": "
                                                  "rate": "--rate", "lanes": "--lanes", "max_count": "--max-count"}
 
 
+RESET_SUBTRACT_SHOWN = ("reset by subtraction (--reset subtract): v -= v_threshold after a spike; NIR itself states "
+                        "reset to v_reset")
+
+
 def _fmt():
     return lambda prog: argparse.RawDescriptionHelpFormatter(prog, width=100)
 
@@ -37,12 +41,14 @@ def _load(args, max_count=None):
     from neuroxide.experiments.nir import import_nir
     count = args.max_count if max_count is None else max_count
     return import_nir(NIRImportSetup(args.file, args.dt, args.discretisation, args.weight_bits, args.seed,
-                                     args.requantise, 1 if count is None else count, args.weight_scale))
+                                     args.requantise, 1 if count is None else count, args.weight_scale, args.reset))
 
 
 def _rule_lines(net, mapping):
     """One line per repair of the tolerant reader and per import rule applied to this file."""
-    lines = [f"repaired: {r}" for r in net.repairs] + [f"rule: {n}" for n in net.notes]
+    from neuroxide.models.nir_map import RESET_SUBTRACT_NOTE
+    lines = [f"repaired: {r}" for r in net.repairs]
+    lines += [f"rule: {RESET_SUBTRACT_SHOWN}" if n == RESET_SUBTRACT_NOTE else f"rule: {n}" for n in net.notes]
     if mapping.max_count > 1:
         lines.append(f"rule: up to {mapping.max_count} events per input and step: the first layer's input rows "
                      f"repeated {mapping.max_count} times ({mapping.network.n_in} core inputs)")
@@ -63,7 +69,8 @@ def _layer_rows(net, mapping):
     for fl, core, info in zip(net.layers, mapping.network.layers, mapping.layers):
         p = core.params
         rows.append([fl.name, fl.kind + (" conv" if core.conv is not None else ""), f"{core.n_in}->{core.n_out}", p.v_th, f"{p.decay}/2^{p.decay_bits}",
-                     "-" if core.syn_decay is None else core.syn_decay, p.bias, p.v_reset, core.lateral,
+                     "-" if core.syn_decay is None else core.syn_decay, p.bias,
+                     p.v_reset if p.reset_mode == "value" else "subtract", core.lateral,
                      "yes" if core.recurrent else "-", core.adc_gain, p.v_bits, p.in_bits])
     return table(rows, ["node", "kind", "shape", "v_th", "decay", "syn_decay", "bias", "v_reset", "lateral",
                         "recurrent", "adc_gain", "v_bits", "in_bits"])
@@ -75,6 +82,7 @@ def _layers_json(net, mapping):
         p = core.params
         out.append({"node": fl.name, "kind": fl.kind, "n_in": core.n_in, "n_out": core.n_out, "v_th": p.v_th,
                     "decay": p.decay, "decay_bits": p.decay_bits, "bias": p.bias, "v_reset": p.v_reset,
+                    "reset_mode": p.reset_mode,
                     "v_init": p.v_init, "lateral": core.lateral, "adc_gain": core.adc_gain, "v_bits": p.v_bits,
                     "in_bits": p.in_bits, "weight_bits": core.weight_bits, "lsb": info["lsb"],
                     "syn_decay": core.syn_decay, "recurrent": core.recurrent,
@@ -95,6 +103,7 @@ def cmd_import(args):
     if args.output:
         write_json(args.output, config)
     report = {"file": str(args.file), "output": args.output, "dt": net.dt, "discretisation": net.discretisation,
+              "reset": net.reset,
               "weight_bits": args.weight_bits, "exact_from_metadata": mapping.exact, "n_in": net.n_in,
               "n_out": net.n_out, "neurons": mapping.network.n_neurons,
               "synapses": int(sum(la.n_in * la.n_out for la in mapping.network.layers)),
@@ -160,7 +169,8 @@ def cmd_run(args):
     if args.plot:
         plot_run(result, args.plot)
     report = result.to_dict() | {"file": str(args.file), "plot": args.plot, "output": args.output,
-                                 "repairs": net.repairs, "notes": _rule_lines(net, mapping), "dt": net.dt}
+                                 "repairs": net.repairs, "notes": _rule_lines(net, mapping), "dt": net.dt,
+                                 "reset": net.reset}
     lines = [*_rule_lines(net, mapping), table([[k, v] for k, v in report["spikes"].items()], ["backend", "output spikes"])]
     if "agreement_model_float" in report:
         a = report["agreement_model_float"]
@@ -210,10 +220,17 @@ def cmd_export(args):
     write_graph(graph, args.output)
     report = {"network": args.network, "output": args.output, "dt": dt, "layers": len(network.layers),
               "n_in": network.n_in, "n_out": network.n_out, "lossy": lossy, "nodes": sorted(graph.nodes)}
+    subtract = [k for k, la in enumerate(network.layers) if la.params.reset_mode == "subtract"]
+    report["reset_subtract_layers"] = subtract
     lines = [f"{args.output}: {len(network.layers)} layer(s), {network.n_in} -> {network.n_out}, nodes "
              f"{', '.join(sorted(graph.nodes))}",
              "NIR cannot state: " + (", ".join(lossy) if lossy else "nothing (the float graph is the network)")
              + "; the exact fixed-point layers travel in each neuron node's neuroxide_layer metadata"]
+    if subtract:
+        lines.append(f"warning: layer(s) {', '.join(map(str, subtract))} reset by subtraction (v -= v_th), which NIR "
+                     "cannot state: the file says reset to v_reset, and that is what another framework (and "
+                     "neuroxide's float backend) will run; neuroxide nir run|import FILE --reset subtract runs the "
+                     "subtraction")
     emit(args, report, "\n".join(lines))
     return 0
 
@@ -234,6 +251,10 @@ def _add_import_options(p):
     p.add_argument("--weight-scale", choices=("layer", "neuron"), default="layer",
                    help="one weight level grid per layer (default), or per neuron with its threshold scaled "
                         "alike (finer weights; layers that start and reset at 0 without a shared bias)")
+    p.add_argument("--reset", choices=("value", "subtract"), default="value",
+                   help="after a spike: value (default, NIR's semantics: v = v_reset) or subtract (v -= v_threshold: "
+                        "snnTorch's reset_mechanism='subtract', Spyx, Sinabs' MembraneSubtract; NIR cannot state "
+                        "it; LIF/IF/CubaLIF nodes need v_reset = 0 and v_leak = 0) on float, model and rtl")
     p.add_argument("--max-count", type=int, default=None, metavar="M",
                    help=f"events one input may carry per step, 1..{MAX_COUNT} (the core's input rows repeated M "
                         "times; run: default the --input's largest count, else 1)")
@@ -262,9 +283,10 @@ def register(sub):
             conv layers, SumPool2d/AvgPool2d fold into the next convolution or Affine (or a grouped
             all-ones convolution); LIF, IF, LI, CubaLIF, CubaLI (synaptic current; a bias into it via an
             always-on source) and Threshold become core layers (forward-Euler or exact-exponential
-            discretisation at --dt, reset to v_reset when v > v_threshold), weights quantised to
-            2**--weight-bits conductance levels. A node's recurrent edge becomes lateral inhibition or a
-            recurrent crossbar. Files nir.read rejects are repaired where that is unambiguous (one
+            discretisation at --dt, reset to v_reset when v > v_threshold, or with --reset subtract
+            v -= v_threshold, which NIR cannot state), weights quantised to 2**--weight-bits
+            conductance levels. A node's recurrent edge becomes lateral inhibition or a recurrent
+            crossbar. Files nir.read rejects are repaired where that is unambiguous (one
             "repaired:" line each); the rules applied are printed ("rule:"). Anything the core cannot
             hold exits 2 naming the node and why."""),
                          epilog=textwrap.dedent("""\
@@ -272,9 +294,9 @@ def register(sub):
               neuroxide nir import net.nir
               neuroxide nir import net.nir --dt 1e-4 --weight-bits 6 -o build/net_core.json --json
 
-            JSON keys: file, output, dt, discretisation, weight_bits, exact_from_metadata, n_in, n_out,
+            JSON keys: file, output, dt, discretisation, reset, weight_bits, exact_from_metadata, n_in, n_out,
             neurons, synapses, repairs, notes, max_count, const_input, layers (node, kind, v_th, decay,
-            syn_decay, bias, lateral, recurrent, adc_gain, v_bits, lsb, conv, stored_weights,
+            syn_decay, bias, reset_mode, lateral, recurrent, adc_gain, v_bits, lsb, conv, stored_weights,
             bias_relay ...)"""))
     _add_import_options(pi)
     pi.add_argument("-o", "--output", metavar="CONFIG.json", help="write the core configuration here")
@@ -294,7 +316,7 @@ def register(sub):
               neuroxide nir run net.nir --random-steps 100 --batch 32 --rate 0.2 --plot run.png
               neuroxide nir run net.nir --random-steps 50 --backend rtl --simulator verilator --json
 
-            JSON keys: steps, batch, backend, spikes (per backend), counts, agreement_model_float (overall,
+            JSON keys: steps, batch, backend, reset, spikes (per backend), counts, agreement_model_float (overall,
             per_neuron, exact), hidden_agreement_model_float, mismatches, cycles, agreement_rtl_model,
             li_rms_error_relative, li_class_agreement (LI outputs), wall_s"""))
     _add_import_options(pr)
@@ -325,7 +347,7 @@ def register(sub):
               neuroxide nir export digits -o digits.nir                     the digits network (neuroxide digits)
               neuroxide nir export build/net_core.json -o again.nir         a configuration from nir import
 
-            JSON keys: network, output, dt, layers, n_in, n_out, lossy, nodes"""))
+            JSON keys: network, output, dt, layers, n_in, n_out, lossy, nodes, reset_subtract_layers"""))
     pe.add_argument("network", metavar="NETWORK", help="digits | CONFIG.json (nir import -o, or {seed, layers})")
     pe.add_argument("-o", "--output", required=True, metavar="FILE.nir", help="the NIR file to write")
     pe.add_argument("--dt", type=float, default=None, metavar="SECONDS", help="time step written (default 1e-3)")

@@ -36,7 +36,9 @@ class NIRImportSetup:
     ``requantise``: quantise the float weights even when the file carries neuroxide's exact layers;
     ``max_count``: the most events one input carries in one step (the core's input rows are
     repeated that often, ``nir_map.to_core``); ``weight_scale``: ``layer`` (one weight level grid
-    per layer) or ``neuron`` (one per neuron, thresholds scaled with it)."""
+    per layer) or ``neuron`` (one per neuron, thresholds scaled with it); ``reset``: ``value``
+    (NIR's reset to v_reset) or ``subtract`` (v -= v_threshold after a spike on float, model and RTL:
+    the rule NIR cannot state, opt-in; ``nir_map`` module docstring)."""
 
     path: str
     dt: float | None = None
@@ -46,6 +48,7 @@ class NIRImportSetup:
     requantise: bool = False
     max_count: int = 1
     weight_scale: str = "layer"
+    reset: str = "value"
 
     def __post_init__(self):
         if self.dt is not None:
@@ -54,12 +57,13 @@ class NIRImportSetup:
         check_range("seed", self.seed, 0, MAX_SEED)
         check_range("max_count", self.max_count, 1, MAX_COUNT)
         check_choice("weight_scale", self.weight_scale, ("layer", "neuron"))
+        check_choice("reset", self.reset, ("value", "subtract"))
 
 
 def import_nir(setup):
     """Read and map ``setup.path`` -> ``(FloatNetwork, CoreMapping)`` (``neuroxide.models.nir_map``)."""
     from neuroxide.models.nir_map import load, to_core
-    net = load(setup.path, setup.dt, setup.discretisation)
+    net = load(setup.path, setup.dt, setup.discretisation, setup.reset)
     return net, to_core(net, setup.weight_bits, setup.seed, requantise=setup.requantise, max_count=setup.max_count,
                         weight_scale=setup.weight_scale)
 

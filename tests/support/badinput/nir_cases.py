@@ -27,7 +27,7 @@ def _graph(kind):
         rng = np.random.default_rng(0)
         n = 4
         lif = nir.LIF(tau=np.full(n, 0.01), r=np.full(n, 10.0), v_leak=np.zeros(n), v_threshold=np.ones(n),
-                      v_reset=np.zeros(n))
+                      v_reset=np.full(n, 0.2 if kind == "vreset" else 0.0))
         nodes = {"input": nir.Input(np.array([6])), "fc": nir.Affine(rng.normal(size=(n, 6)), np.zeros(n)),
                  "lif": lif, "output": nir.Output(np.array([n]))}
         edges = [("input", "fc"), ("fc", "lif"), ("lif", "output")]
@@ -93,6 +93,10 @@ def nir_paper_cases():
         "--dt", "1e-4", "--max-count", "256")
     imp("unknown-name", "--weight-scale column", "--weight-scale", "braille.nir",
         _paper("braille_noDelay_noBias_subtract.nir"), "--dt", "1e-4", "--weight-scale", "column")
+    imp("unknown-name", "--reset zero", "--reset", "braille.nir", _paper("braille_noDelay_noBias_subtract.nir"),
+        "--dt", "1e-4", "--reset", "zero")
+    imp("out-of-range", "--reset subtract on a LIF whose v_reset is not 0", "node 'lif'.v_reset", "vreset.nir",
+        _graph("vreset"), "--reset", "subtract")
 
     def run(cat, what, fld, kind, *extra):
         add(Case("nir", cat, f"run: {what}", fld, argv=("nir", "run", f"{T}/braille.nir", "--dt", "1e-4", "--input",
