@@ -509,42 +509,53 @@ def _onn_source(p):
     t_max = (1 << T_BITS) - 1
     source = f"""
 @njit(cache=True, nogil=True)
-def onn_run(P, indptr, indices, data, phase_s, rng_s, t0, steps, phase_t, rng_t):
-    # P: parameters; (indptr, indices, data): the couplings J as CSR; phase_s, rng_s: (n, R) state,
-    # updated in place; t0: the step index; phase_t/rng_t: (steps, n, R) trace or (0, n, R).
-    # Returns the step index after the run. Jacobi order: every h from the outputs at the step's start.
+def onn_run(P, indptr, indices, data, order, bounds, phase_s, rng_s, t0, steps, phase_t, rng_t):
+    # P: parameters; (indptr, indices, data): the couplings J as CSR; order, bounds: the update
+    # groups, group k = order[bounds[k]:bounds[k + 1]] (synchronous mode: one group, every
+    # oscillator; colour mode: one group a colour); phase_s, rng_s: (n, R) state, updated in place;
+    # t0: the step index; phase_t/rng_t: (steps, n, R) trace or (0, n, R). Returns the step index
+    # after the run. Every h of a group from the outputs at the group's start (synchronous: Jacobi).
 {_prologue(ops)}
     n, restarts = phase_s.shape
     record = phase_t.shape[0] == steps
     outs = np.empty((n, restarts), dtype=np.int64)
     h_row = np.empty(restarts, dtype=np.int64)
+    groups = bounds.shape[0] - 1
+    for i in range(n):
+        for r in range(restarts):
+            phase = phase_s[i, r]
+{_body(out_lines, 12)}
+            outs[i, r] = {ops.code(out)}
     t = t0
     for step in range(steps):
 {_body(sched_lines, 8)}
         inj = {ops.code(inj)}
         amp = {ops.code(amp)}
-        for i in range(n):
-            for r in range(restarts):
-                phase = phase_s[i, r]
-{_body(out_lines, 16)}
-                outs[i, r] = {ops.code(out)}
-        for i in range(n):
-            h_row[:] = 0
-            for e in range(indptr[i], indptr[i + 1]):
-                j = indices[e]
-                w = data[e]
+        for g in range(groups):
+            for k in range(bounds[g], bounds[g + 1]):
+                i = order[k]
+                h_row[:] = 0
+                for e in range(indptr[i], indptr[i + 1]):
+                    j = indices[e]
+                    w = data[e]
+                    for r in range(restarts):
+                        h_row[r] += w * outs[j, r]
                 for r in range(restarts):
-                    h_row[r] += w * outs[j, r]
-            for r in range(restarts):
-                phase = phase_s[i, r]
-                rng = rng_s[i, r]
-                h = h_row[r]
-{_body(upd_lines, 16)}
-                phase_s[i, r] = {ops.code(phase_n)}
-                rng_s[i, r] = {ops.code(rng_n)}
-                if record:
-                    phase_t[step, i, r] = phase_s[i, r]
-                    rng_t[step, i, r] = rng_s[i, r]
+                    phase = phase_s[i, r]
+                    rng = rng_s[i, r]
+                    h = h_row[r]
+{_body(upd_lines, 20)}
+                    phase_s[i, r] = {ops.code(phase_n)}
+                    rng_s[i, r] = {ops.code(rng_n)}
+                    if record:
+                        phase_t[step, i, r] = phase_s[i, r]
+                        rng_t[step, i, r] = rng_s[i, r]
+            for k in range(bounds[g], bounds[g + 1]):  # the group's new outputs, seen by the next
+                i = order[k]
+                for r in range(restarts):
+                    phase = phase_s[i, r]
+{_body(out_lines, 20)}
+                    outs[i, r] = {ops.code(out)}
         t = min(t + 1, {t_max})
     return t
 """
@@ -563,12 +574,17 @@ def onn_run(model, steps, trace=False):
     if csr is None:
         J = model.J.tocsr() if model.sparse else sp.csr_matrix(model.J)
         csr = model._csr = (J.indptr.astype(np.int64), J.indices.astype(np.int64), J.data.astype(np.int64))
+    if getattr(model, "colours", None) is None:
+        order, bounds = np.arange(model.n, dtype=np.int64), np.array([0, model.n], dtype=np.int64)
+    else:
+        from .gset import colour_classes
+        order, bounds = colour_classes(model.colours)
     phase = np.array(model.phase, dtype=np.int64, order="C")
     rng = np.array(model.rng, dtype=np.int64, order="C")
     rows = steps if trace else 0
     phase_t = np.empty((rows, model.n, model.restarts), dtype=np.int64)
     rng_t = np.empty((rows, model.n, model.restarts), dtype=np.int64)
-    model.t = int(kernel(pvec, *csr, phase, rng, model.t, steps, phase_t, rng_t))
+    model.t = int(kernel(pvec, *csr, order, bounds, phase, rng, model.t, steps, phase_t, rng_t))
     model.phase, model.rng = phase, rng
     return ONNTrace(phase=phase_t, rng=rng_t) if trace else None
 

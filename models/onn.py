@@ -49,7 +49,7 @@ from .layout import StateField, StateLayout
 from .prng import RNG_STATE, seed_for, xorshift32
 
 __all__ = ["ONNParams", "ONNModel", "ONNTrace", "onn_update", "output_of", "spins_of", "schedule", "check_couplings",
-           "anneal_params", "solve_maxcut", "maxcut_params", "auto_couple_shift", "MaxCutResult", "RNG_STREAM", "SCHED_SHIFT", "T_BITS", "PARAM_DOCS", "initial_state"]
+           "anneal_params", "solve_maxcut", "UPDATE_MODES", "colour_step_energy", "MaxcutSchedule", "DEFAULT_SCHEDULE", "TUNED_SCHEDULE", "maxcut_params", "auto_couple_shift", "MaxCutResult", "RNG_STREAM", "SCHED_SHIFT", "T_BITS", "PARAM_DOCS", "initial_state"]
 
 RNG_STREAM = 7  # stream id of the ONN's PRNG in prng.seed_for
 SCHED_SHIFT = 12
@@ -213,15 +213,27 @@ ONNTrace = ONNParams().state_layout.record(
     "ONNTrace", "Phases (and PRNG states) after every step: shape (steps, N, restarts).", __name__)
 
 
+UPDATE_MODES = ("sync", "colour")
+
+
 class ONNModel:
     """N oscillators x ``restarts`` independent runs (columns), vectorised over both.
 
     ``backend`` is ``"numpy"`` (the default) or ``"compiled"``: :meth:`run` then runs the same rules
     traced and JIT-compiled (:func:`neuroxide.models.compiled.onn_run`), with the same phases, PRNG
     states and step index bit for bit; :meth:`step` is numpy on both.
+
+    ``colours`` (default None: the synchronous mode of the module docstring) selects the second
+    update mode, *colour order*: a proper colouring of the coupling graph (one colour 0..C-1 an
+    oscillator, no coupled pair in one colour; ``gset.greedy_colouring``). A step then updates
+    colour 0, then colour 1, ..., each colour's oscillators together from the phases *current* at
+    the start of that colour (Gauss-Seidel by colour: colour k sees colours < k already updated in
+    this step); within a colour the order is immaterial, as no oscillator reads another of its
+    colour. Schedule (t), PRNG draws (one per oscillator a step) and the rule are the same; with one
+    colour (no couplings) both modes coincide.
     """
 
-    def __init__(self, params, couplings, seed=1, restarts=1, backend="numpy"):
+    def __init__(self, params, couplings, seed=1, restarts=1, backend="numpy", colours=None):
         from .compiled import BACKENDS
         if backend not in BACKENDS:
             raise ParameterError("backend", backend, " | ".join(BACKENDS))
@@ -237,6 +249,19 @@ class ONNModel:
         self.restarts = restarts
         self.phase, self.rng = initial_state(params, self.n, seed, restarts)
         self.t = 0
+        self.colours = None
+        if colours is not None:
+            from .gset import check_colouring, colour_classes
+            self.colours = check_colouring(self.J, colours)
+            order, bounds = colour_classes(self.colours)
+            self.colour_rows = [order[bounds[k]:bounds[k + 1]] for k in range(len(bounds) - 1)]
+            Jc = sp.csr_matrix(self.J)
+            self._colour_J = [Jc[rows] for rows in self.colour_rows]
+
+    @property
+    def mode(self):
+        """``"sync"`` (every oscillator from the step's start) or ``"colour"`` (colour by colour)."""
+        return "sync" if self.colours is None else "colour"
 
     def spins(self):
         """Spins (+1/-1 int64, shape (N, restarts)) of the current phases."""
@@ -251,9 +276,15 @@ class ONNModel:
 
     def step(self):
         p = self.params
-        h = self.field()
         inj, amp = schedule(NUMPY, p, np.int64(self.t))
-        self.phase, self.rng = onn_update(NUMPY, p, self.phase, h, self.rng, inj, amp)
+        if self.colours is None:
+            h = self.field()
+            self.phase, self.rng = onn_update(NUMPY, p, self.phase, h, self.rng, inj, amp)
+        else:
+            for rows, Jk in zip(self.colour_rows, self._colour_J):
+                h = Jk @ self.outputs()
+                ph, rg = onn_update(NUMPY, p, self.phase[rows], h, self.rng[rows], inj, amp)
+                self.phase[rows], self.rng[rows] = ph, rg
         self.t = min(self.t + 1, (1 << T_BITS) - 1)
 
     def run(self, steps, trace=False):
@@ -274,6 +305,24 @@ class ONNModel:
         return -(s * (self.J @ s)).sum(axis=0) // 2
 
 
+def colour_step_energy(params, J, colours, phase_before, phase_after):
+    """What the core's ENERGY register holds after a colour-mode step (the synchronous mode's is
+    the Ising energy of the phases before the step, :meth:`ONNModel.energy`): ``-(sum_i s_i
+    sum_j J_ij s'_j) >> 1`` with ``s`` the spins before the step and ``s'_j`` the spin of j as
+    oscillator i's colour read it: after the step if j's colour comes before i's, else before.
+    (The core writes phases in place, so the energy of the phases before the step is not at hand;
+    the host reads the phases for the true energy.) Phases of shape (N,) or (N, R)."""
+    from .gset import check_colouring
+    c = check_colouring(J, colours)
+    s0 = np.where(spins_of(NUMPY, params, np.asarray(phase_before)), 1, -1).astype(np.int64)
+    s1 = np.where(spins_of(NUMPY, params, np.asarray(phase_after)), 1, -1).astype(np.int64)
+    A = sp.coo_matrix(J)
+    after = c[A.col] < c[A.row]
+    seen = np.where(after.reshape((-1,) + (1,) * (s0.ndim - 1)), s1[A.col], s0[A.col])
+    total = (A.data.astype(np.int64).reshape(seen.shape[:1] + (1,) * (s0.ndim - 1)) * s0[A.row] * seen).sum(axis=0)
+    return -(total >> 1)
+
+
 def anneal_params(steps, base=None):
     """``base`` (default :class:`ONNParams`) with the schedule rates set so that the noise decays
     from noise_max to noise_min and the injection ramps to inj_max over ``steps`` steps."""
@@ -283,6 +332,48 @@ def anneal_params(steps, base=None):
     inj_rate = min(0xFFFF, -(-(base.inj_max << SCHED_SHIFT) // steps))
     noise_rate = min(0xFFFF, -(-((base.noise_max - base.noise_min) << SCHED_SHIFT) // steps))
     return base.replace(inj_rate=inj_rate, noise_rate=noise_rate)
+
+
+@dataclass(frozen=True)
+class MaxcutSchedule:
+    """An annealing schedule for max-cut, relative to the graph and the run's length: the core's
+    ``phase_bits``, ``couple_max``, ``inj_max``, ``noise_max`` (noise_min 0); the coupling shift
+    ``auto_couple_shift(J) + shift_offset`` (at least 0); the injection reaches ``inj_max`` after
+    ``inj_fraction`` of the sweeps and the noise reaches 0 after ``noise_fraction`` of them
+    (:meth:`params`). The default is the documented default (``anneal_params(sweeps,
+    maxcut_params(J))``); :data:`TUNED_SCHEDULE` the one the tuning run chose."""
+
+    phase_bits: int = 6
+    couple_max: int = 8
+    inj_max: int = 2
+    noise_max: int = 15
+    shift_offset: int = 0
+    inj_fraction: float = 1.0
+    noise_fraction: float = 1.0
+
+    def params(self, J, sweeps):
+        """:class:`ONNParams` of this schedule for couplings ``J`` and a run of ``sweeps`` steps."""
+        if not 0 < self.inj_fraction <= 1 or not 0 < self.noise_fraction <= 1:
+            raise ParameterError("schedule fraction", (self.inj_fraction, self.noise_fraction), "0 < f <= 1")
+        base = ONNParams(phase_bits=self.phase_bits, couple_max=self.couple_max, inj_max=self.inj_max,
+                         noise_max=self.noise_max, couple_shift=max(0, auto_couple_shift(J) + self.shift_offset))
+        base.validate()
+        inj_steps = max(1, int(round(sweeps * self.inj_fraction)))
+        noise_steps = max(1, int(round(sweeps * self.noise_fraction)))
+        return base.replace(inj_rate=anneal_params(inj_steps, base).inj_rate,
+                            noise_rate=anneal_params(noise_steps, base).noise_rate)
+
+    def to_dict(self):
+        import dataclasses
+        return dataclasses.asdict(self)
+
+
+DEFAULT_SCHEDULE = MaxcutSchedule()
+# chosen by the tuning run (``python -m neuroxide.bench --only onn_tune``: coordinate search, colour
+# mode, 10000 sweeps x 8 runs, seeds 101..108, graphs G6 G11 G12 G18 G22; score = mean cut ratio of
+# single anneals 99.23 % against the default's 99.17 %; 16 schedules tried; docs/onn.md): the
+# default with the noise starting at 12 counts instead of 15
+TUNED_SCHEDULE = MaxcutSchedule(noise_max=12)
 
 
 def maxcut_params(J):
@@ -317,22 +408,32 @@ def auto_couple_shift(J):
     return max(0, int(np.floor(np.log2(mean / 4)))) if mean >= 8 else 0
 
 
-def solve_maxcut(graph, steps=2000, restarts=8, seed=1, params=None, sparse=True, backend="numpy"):
+def solve_maxcut(graph, steps=2000, restarts=8, seed=1, params=None, sparse=True, backend="numpy", mode="sync",
+                 schedule=None):
     """Anneal ``restarts`` independent runs of the ONN on ``graph`` (a ``gset.Graph``) and return
     the best cut. Restart ``r`` is column ``r``, the same as a run with seed ``seed + r``.
-    Without ``params`` the defaults are used with :func:`auto_couple_shift` for the graph;
-    ``backend`` is :class:`ONNModel`'s (the same result on both)."""
+    Without ``params`` the defaults are used with :func:`auto_couple_shift` for the graph, or
+    ``schedule`` (a :class:`MaxcutSchedule`) when given; ``backend`` is :class:`ONNModel`'s (the
+    same result on both); ``mode`` ``"sync"`` or ``"colour"`` (:class:`ONNModel`, colours from
+    ``gset.greedy_colouring``)."""
     import time
 
-    from .gset import cut_value, ising_couplings
+    from .gset import cut_value, greedy_colouring, ising_couplings
     if isinstance(restarts, bool) or not isinstance(restarts, int) or not 1 <= restarts <= 1024:
         raise ParameterError("restarts", restarts, "1..1024")
+    if mode not in UPDATE_MODES:
+        raise ParameterError("mode", mode, " | ".join(UPDATE_MODES))
     J = ising_couplings(graph)
-    p = anneal_params(steps, params or maxcut_params(J))
+    if params is None and schedule is not None:
+        anneal_params(steps)  # the sweeps' range check
+        p = schedule.params(J, steps)
+    else:
+        p = anneal_params(steps, params or maxcut_params(J))
+    colours = greedy_colouring(J) if mode == "colour" else None
     if not sparse:
         J = J.toarray()
     t0 = time.perf_counter()
-    model = ONNModel(p, J, seed, restarts, backend)
+    model = ONNModel(p, J, seed, restarts, backend, colours)
     model.run(steps)
     spins = model.spins()
     cuts = cut_value(graph, spins)

@@ -40,6 +40,19 @@ its write, 10 + k clocks after its issue, and one clock swaps the banks). Dense:
 ``W = N * ceil(N / L)``; sparse: ``W = sum_i max(1, ceil(deg_i / L))``. A run of s steps is
 ``s * cycles_per_step`` clocks from the clock after ``start``.
 
+**Colour mode** (``colour_rows``, default None: the synchronous mode above, whose Verilog is
+unchanged): the second update order, ``ONNModel(..., colours=...)``. The host permutes the rows so
+every colour of a proper colouring (``gset.greedy_colouring``) is contiguous: colour k is rows
+``r_k .. r_{k+1} - 1`` (``colour_rows = (r_0 = 0, r_1, ..., r_C = N)``, fixed at build; the table of
+each colour's last coupling word is a constant array). One phase bank is used and written in
+place: within a colour no row reads another row of its colour (no coupling between them), so
+every h of colour k sees the phases colours < k wrote this step and colours >= k left from the
+last. At a colour's last word the issue stops and the pipeline drains (the write of its last row)
+before the next colour's first read. **Cycles per step** ``W + C (11 + log2 L)`` (C colours: each
+colour pays the drain that the synchronous step pays once). ENERGY in colour mode is
+``models.onn.colour_step_energy`` (each row's spins as its colour read them), not the Ising energy
+of the phases before the step: the host reads the phases for that.
+
 Coupling memory words as the host sees them (COUPLING e): ``e = a * L + l`` is bank ``l`` of word
 ``a`` (dense: ``e = i * Npad + j``, ``Npad = L ceil(N / L)``, the weight; sparse: ``{last, col, w}``
 = bits ``[weight_bits + col_bits]``, ``[weight_bits +: col_bits]``, ``[0 +: weight_bits]``, ``last``
@@ -59,7 +72,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import scipy.sparse as sp
-from amaranth.hdl import Cat, Const, Module, Mux, Signal, signed, unsigned
+from amaranth.hdl import Array, Cat, Const, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
@@ -72,7 +85,7 @@ from .fixedpoint import AmaranthOps, PipelinedOps
 from .hostbus import HostBusSignature, RegisterDecoder, pack
 from .layout import shape_of
 
-__all__ = ["ONNCore", "LaneAccumulator", "coupling_words", "cycles_per_step", "row_words", "DEFAULT_LANES", "LANE_CHOICES",
+__all__ = ["ONNCore", "LaneAccumulator", "coupling_words", "cycles_per_step", "row_words", "check_colour_rows", "DEFAULT_LANES", "LANE_CHOICES",
            "PIPELINE_CLOCKS"]
 
 PIPELINE_CLOCKS = 11  # S0 of the last word, S1, S2, S3, S4 (2), SA, D1, D2, D3, the bank swap (+ log2 L tree levels)
@@ -97,9 +110,24 @@ def row_words(J, dense, lanes):
     return np.maximum(1, -(-deg // lanes)).astype(np.int64)
 
 
-def cycles_per_step(J, dense, lanes=DEFAULT_LANES):
-    """Clocks of one step of the core on couplings ``J``: ``W + 11 + log2(lanes)`` (module docstring)."""
-    return int(row_words(J, dense, check_lanes(lanes)).sum()) + PIPELINE_CLOCKS + lanes.bit_length() - 1
+def cycles_per_step(J, dense, lanes=DEFAULT_LANES, colours=1):
+    """Clocks of one step of the core on couplings ``J``: ``W + 11 + log2(lanes)`` (module docstring);
+    in colour mode with ``colours`` colours ``W + colours * (11 + log2(lanes))`` (the pipeline drains
+    at every colour's end)."""
+    return int(row_words(J, dense, check_lanes(lanes)).sum()) + colours * (PIPELINE_CLOCKS + lanes.bit_length() - 1)
+
+
+def check_colour_rows(J, colour_rows):
+    """``colour_rows`` (row boundaries ``0 = r_0 < r_1 < ... < r_C = N``: colour k is rows r_k..r_{k+1}-1)
+    as a tuple if no two rows of one colour are coupled (off the diagonal), else ParameterError."""
+    n = J.shape[0]
+    b = [int(x) for x in colour_rows]
+    if len(b) < 2 or b[0] != 0 or b[-1] != n or any(y <= x for x, y in zip(b, b[1:])):
+        raise ParameterError("colour_rows", b[:6], f"increasing row boundaries 0 < ... < {n}")
+    colours = np.repeat(np.arange(len(b) - 1), np.diff(b))
+    from neuroxide.models.gset import check_colouring
+    check_colouring(J, colours)
+    return tuple(b)
 
 
 def coupling_words(params, J, dense, lanes=DEFAULT_LANES):
@@ -209,7 +237,8 @@ class ONNCore(wiring.Component):
     ``upd_phase``/``upd_rng`` (high for one clock per oscillator update, the values written).
     """
 
-    def __init__(self, params, n, J=None, dense=True, seed=1, max_entries=None, phase0=None, lanes=DEFAULT_LANES):
+    def __init__(self, params, n, J=None, dense=True, seed=1, max_entries=None, phase0=None, lanes=DEFAULT_LANES,
+                 colour_rows=None):
         if isinstance(n, bool) or not isinstance(n, int) or n < 2:
             raise ParameterError("n", n, "an integer >= 2")
         self.lanes = check_lanes(lanes)
@@ -218,6 +247,8 @@ class ONNCore(wiring.Component):
             J = sp.csr_matrix((n, n), dtype=np.int64)
         if J.shape != (n, n):
             raise ParameterError("couplings", J.shape, f"({n}, {n})")
+        # colour mode (None: the synchronous mode): the colours' row boundaries, fixed at build
+        self.colour_rows = None if colour_rows is None else check_colour_rows(J, colour_rows)
         check_couplings(params, J)  # weights fit weight_bits, h fits acc_bits: no accumulator wraps
         total = int(abs(J).sum()) if sp.issparse(J) else int(np.abs(np.asarray(J)).sum())
         if total >= 1 << 31:
@@ -228,7 +259,12 @@ class ONNCore(wiring.Component):
         self.depth = self.entries if dense else max(max_entries or 0, self.entries)
         self.depth = -(-self.depth // lanes) * lanes
         self.bank_depth = self.depth // lanes
-        self.cycles_per_step = cycles_per_step(J, dense, lanes)
+        if self.colour_rows is None:
+            self.cycles_per_step = cycles_per_step(J, dense, lanes)
+        else:
+            ends = np.cumsum(row_words(J, dense, lanes)) - 1  # word address of every row's last word
+            self.colour_end_words = [int(ends[r - 1]) for r in self.colour_rows[1:]]
+            self.cycles_per_step = cycles_per_step(J, dense, lanes, len(self.colour_end_words))
         self.registers = onn_register_map(n, self.depth, self.entries)  # the bus target's map
         self.col_bits = col_bits_for(n)
         self.lane_bits = params.weight_bits if dense else params.weight_bits + self.col_bits + 1  # host word
@@ -314,9 +350,15 @@ class ONNCore(wiring.Component):
         # ---- S0: issue --------------------------------------------------------------------------
         issue = Signal()
         m.d.comb += issue.eq(self.busy & issuing)
+        colour = self.colour_rows is not None
+        if colour:  # colour mode: issue stops at every colour's last word, the pipeline drains
+            ncol = len(self.colour_end_words)
+            colour_ends = Array(Const(x, range(max(self.bank_depth, 2))) for x in self.colour_end_words + [0])
+            colour_idx = Signal(range(ncol + 1), name="colour_idx")
+            colour_end = Signal(range(max(self.bank_depth, 2)), init=self.colour_end_words[0], name="colour_end")
         with m.If(issue):
             m.d.sync += [a.eq(a + 1), chunk.eq(Mux(chunk == chunks - 1, 0, chunk + 1))]
-            with m.If(a == last_word):
+            with m.If(a == (colour_end if colour else last_word)):
                 m.d.sync += issuing.eq(0)
 
         # ---- S1: bank outputs -> registers -----------------------------------------------------------
@@ -408,7 +450,7 @@ class ONNCore(wiring.Component):
             m.d.comb += [
                 row_rd.addr.eq(Cat(bank, row2)),
                 rng_rd.addr.eq(row2),
-                ph_wr.addr.eq(Cat(~bank, self.upd_row)),
+                ph_wr.addr.eq(Cat(bank if colour else ~bank, self.upd_row)),  # colour mode: in place
                 ph_wr.data.eq(self.upd_phase), ph_wr.en.eq(self.upd_valid),
                 rng_wr.addr.eq(self.upd_row), rng_wr.data.eq(self.upd_rng), rng_wr.en.eq(self.upd_valid),
             ]
@@ -487,17 +529,33 @@ class ONNCore(wiring.Component):
         with m.If(start & (start_steps != 0)):
             m.d.sync += [self.busy.eq(1), issuing.eq(1), a.eq(0), chunk.eq(0), row2.eq(0),
                          steps_left.eq(start_steps), energy_acc.eq(0)]
+            if colour:
+                m.d.sync += [colour_idx.eq(0), colour_end.eq(self.colour_end_words[0])]
         drained = Signal()
         m.d.comb += drained.eq(~issuing & ~Cat(*valids).any())
         m.d.comb += [self.probe_issue.eq(issue), self.probe_addr.eq(a), self.probe_swap.eq(self.busy & drained),
                      self.probe_words.eq(last_word + 1)]
+        if not colour:
+            with m.If(self.busy & drained):
+                # step done: the new bank becomes current
+                m.d.sync += [bank.eq(~bank), energy_acc.eq(0), self.energy.eq(-(energy_acc >> 1)),
+                             self.t.eq(Mux(self.t == (1 << T_BITS) - 1, self.t, self.t + 1)),
+                             steps_left.eq(steps_left - 1), a.eq(0), chunk.eq(0), row2.eq(0)]
+                with m.If(steps_left == 1):
+                    m.d.sync += self.busy.eq(0)
+                with m.Else():
+                    m.d.sync += issuing.eq(1)
+            return m
         with m.If(self.busy & drained):
-            # step done: the new bank becomes current
-            m.d.sync += [bank.eq(~bank), energy_acc.eq(0), self.energy.eq(-(energy_acc >> 1)),
-                         self.t.eq(Mux(self.t == (1 << T_BITS) - 1, self.t, self.t + 1)),
-                         steps_left.eq(steps_left - 1), a.eq(0), chunk.eq(0), row2.eq(0)]
-            with m.If(steps_left == 1):
-                m.d.sync += self.busy.eq(0)
-            with m.Else():
-                m.d.sync += issuing.eq(1)
+            with m.If(colour_idx != ncol - 1):  # colour done: the next colour reads its phases
+                m.d.sync += [issuing.eq(1), colour_idx.eq(colour_idx + 1), colour_end.eq(colour_ends[colour_idx + 1])]
+            with m.Else():  # step done (one bank, written in place: no swap)
+                m.d.sync += [energy_acc.eq(0), self.energy.eq(-(energy_acc >> 1)),
+                             self.t.eq(Mux(self.t == (1 << T_BITS) - 1, self.t, self.t + 1)),
+                             steps_left.eq(steps_left - 1), a.eq(0), chunk.eq(0), row2.eq(0),
+                             colour_idx.eq(0), colour_end.eq(self.colour_end_words[0])]
+                with m.If(steps_left == 1):
+                    m.d.sync += self.busy.eq(0)
+                with m.Else():
+                    m.d.sync += issuing.eq(1)
         return m

@@ -17,7 +17,7 @@ def cmd_maxcut(args):
     from neuroxide.experiments.maxcut import run_maxcut
     with naming_flags(flags_of(MaxcutSetup, graph="graph")):
         setup = MaxcutSetup(args.graph, args.backend, args.sweeps, args.restarts, args.seed, args.fmax_mhz, args.lanes,
-                            args.port, args.baud)
+                            args.port, args.baud, args.mode, args.schedule)
     check_folder("--build-dir", args.build_dir)
     result = run_maxcut(setup, args.simulator, args.build_dir, on_status=status)
     report = result.to_dict()
@@ -39,7 +39,8 @@ def register(sub):
         description="Anneal the ONN on a graph (J = -W): injection locking at 2f binarises the phases into spins "
         "while the noise decays; the best cut over the restarts is reported with the cycles the core "
         "needs and the time at the ECP5 Fmax.\n\nexamples:\n  neuroxide maxcut G11\n"
-        "  neuroxide maxcut G22 --sweeps 2000 --restarts 16 --json\n  neuroxide maxcut my_graph.txt --backend rtl",
+        "  neuroxide maxcut G22 --sweeps 2000 --restarts 16 --json\n"
+        "  neuroxide maxcut G12 --mode colour --schedule tuned --sweeps 10000 --restarts 16\n  neuroxide maxcut my_graph.txt --backend rtl",
         formatter_class=__import__("argparse").RawDescriptionHelpFormatter)
     p.add_argument("graph", help="G-set name (G1..G22, packaged) or a graph file ('N E' then 'i j w' lines)")
     add_backend(p, BACKENDS, Backend.MODEL)
@@ -51,6 +52,10 @@ def register(sub):
     p.add_argument("--lanes", type=int, default=DEFAULT_LANES,
                    help=f"multiply-accumulate lanes of the core, {' | '.join(map(str, LANE_CHOICES))} "
                    f"(the clock count; default {DEFAULT_LANES})")
+    p.add_argument("--mode", default="sync", help="update order of the core: sync (every oscillator from the sweep's "
+                   "start, default) | colour (colour by colour of a greedy colouring; model back end)")
+    p.add_argument("--schedule", default="default", help="annealing schedule: default | tuned (chosen by the onn_tune "
+                   "bench part; model and rtl back ends)")
     p.add_argument("--build-dir", default="build/maxcut", help="rtl backend build folder")
     p.add_argument("--port", help="board backend: the serial port of the board (or of `neuroxide emulate onn-core`)")
     p.add_argument("--baud", type=int, default=115200, help="board backend: the link's baud rate (default 115200)")

@@ -12,7 +12,7 @@ from neuroxide.experiments.backends import Backend, check_backend
 from neuroxide.experiments.checks import check_range
 from neuroxide.models.onn_registers import DEFAULT_LANES, LANE_CHOICES
 
-__all__ = ["BACKENDS", "ECP5_FMAX_MHZ", "MaxcutSetup", "MaxcutResult", "run_maxcut", "cycles_per_run",
+__all__ = ["BACKENDS", "ECP5_FMAX_MHZ", "SCHEDULES", "MaxcutSetup", "MaxcutResult", "run_maxcut", "cycles_per_run",
            "core_cycles"]
 
 BACKENDS = {
@@ -24,6 +24,7 @@ BACKENDS = {
 # with `neuroxide build onn-core --board ulx3s-85f -p graph=G22 -p lanes=8` (see docs/onn.md; the
 # default 16-oscillator core reaches 112.5 MHz); the time to solution is the cycle count at this clock.
 ECP5_FMAX_MHZ = 83.9
+SCHEDULES = ("default", "tuned")
 
 
 def cycles_per_run(cycles_per_sweep, sweeps):
@@ -31,13 +32,14 @@ def cycles_per_run(cycles_per_sweep, sweeps):
     return 1 + sweeps * cycles_per_sweep
 
 
-def core_cycles(params, graph, sweeps, lanes=DEFAULT_LANES):
+def core_cycles(params, graph, sweeps, lanes=DEFAULT_LANES, colours=1):
     """``(coupling words, clocks a sweep, clocks of one anneal)`` of ``graph`` on the sparse core
-    with ``lanes`` lanes (``rtl.onn_core.cycles_per_step``: W + 9 + log2 lanes a sweep)."""
+    with ``lanes`` lanes (``rtl.onn_core.cycles_per_step``: W + 11 + log2 lanes a sweep; in colour
+    mode with ``colours`` colours W + colours (11 + log2 lanes))."""
     from neuroxide.models.gset import ising_couplings
     from neuroxide.rtl.onn_core import coupling_words, cycles_per_step
     J = ising_couplings(graph)
-    per_sweep = cycles_per_step(J, False, lanes)
+    per_sweep = cycles_per_step(J, False, lanes, colours)
     return len(coupling_words(params, J, dense=False, lanes=lanes)), per_sweep, cycles_per_run(per_sweep, sweeps)
 
 
@@ -46,7 +48,10 @@ class MaxcutSetup:
     """``graph``: a G-set name (G1..G22, packaged) or a graph file; ``sweeps``: steps of one anneal;
     ``restarts``: independent anneals, best kept (restart r uses ``seed + r``); ``fmax_mhz``: clock of
     the time to solution (None: :data:`ECP5_FMAX_MHZ`); ``lanes``: the core's multiply-accumulate
-    lanes (the clock count; the result is the same for any)."""
+    lanes (the clock count; the result is the same for any); ``mode``: the core's update order,
+    ``sync`` (every oscillator from the sweep's start) or ``colour`` (colour by colour, a greedy
+    colouring: the second mode, model only here); ``schedule``: ``default`` (``anneal_params``) or
+    ``tuned`` (``models.onn.TUNED_SCHEDULE``, chosen by the ``onn_tune`` bench part)."""
 
     graph: str
     backend: Backend = Backend.MODEL
@@ -57,6 +62,8 @@ class MaxcutSetup:
     lanes: int = DEFAULT_LANES
     port: str | None = None
     baud: int = 115200
+    mode: str = "sync"
+    schedule: str = "default"
 
     def __post_init__(self):
         check_range("sweeps", self.sweeps, 1, 65535)
@@ -70,6 +77,21 @@ class MaxcutSetup:
         if self.backend is Backend.BOARD and not self.port:
             raise ParameterError("port", self.port, "a serial port (a board, or the path `neuroxide emulate` prints)")
         check_range("baud", self.baud, 300, 12_000_000)
+        from neuroxide.models.onn import UPDATE_MODES
+        if self.mode not in UPDATE_MODES:
+            raise ParameterError("mode", self.mode, " | ".join(UPDATE_MODES))
+        if self.schedule not in SCHEDULES:
+            raise ParameterError("schedule", self.schedule, " | ".join(SCHEDULES))
+        if self.mode != "sync" and self.backend is not Backend.MODEL:
+            raise ParameterError("mode", self.mode, "sync", why=f"the {self.backend.value} back end runs the synchronous "
+                                 "core (the colour-mode core is checked in Amaranth's simulator only)")
+        if self.schedule != "default" and self.backend is Backend.BOARD:
+            raise ParameterError("schedule", self.schedule, "default", why="the board back end loads the default schedule")
+
+    @property
+    def anneal_schedule(self):
+        from neuroxide.models.onn import DEFAULT_SCHEDULE, TUNED_SCHEDULE
+        return TUNED_SCHEDULE if self.schedule == "tuned" else DEFAULT_SCHEDULE
 
     @property
     def clock_mhz(self):
@@ -95,6 +117,7 @@ class MaxcutResult:
     wall_s: float
     spins: object = field(default=None, repr=False)
     mismatches: int | None = None
+    colours: int = 1
 
     @property
     def time_to_solution_s(self):
@@ -108,7 +131,8 @@ class MaxcutResult:
                "cuts": [int(c) for c in self.cuts], "backend": s.backend.value, "sweeps": s.sweeps,
                "restarts": s.restarts, "seed": s.seed, "cycles": self.cycles, "cycles_per_sweep": self.cycles_per_sweep, "lanes": s.lanes,
                "fmax_mhz": s.clock_mhz, "time_to_solution_s": self.time_to_solution_s,
-               "couple_shift": self.couple_shift, "wall_s": round(self.wall_s, 3)}
+               "couple_shift": self.couple_shift, "mode": s.mode, "colours": self.colours, "schedule": s.schedule,
+               "wall_s": round(self.wall_s, 3)}
         if s.backend is Backend.RTL:
             out["mismatches"] = self.mismatches
         return out
@@ -140,9 +164,17 @@ def run_maxcut(setup, simulator=None, build_dir="build/maxcut", on_status=None):
     gset_name = known_gset(setup.graph)
     known = best_known().get(gset_name) if gset_name else None
     mismatches = None
+    colours = 1
     if setup.backend is Backend.MODEL:
-        res = _naming_graph(setup.graph, solve_maxcut, graph, setup.sweeps, setup.restarts, setup.seed)
+        if setup.mode == "sync" and setup.schedule == "default":
+            res = _naming_graph(setup.graph, solve_maxcut, graph, setup.sweeps, setup.restarts, setup.seed)
+        else:  # the compiled model (bit-exact with numpy) for the long tuned anneals
+            res = _naming_graph(setup.graph, solve_maxcut, graph, setup.sweeps, setup.restarts, setup.seed, None, True,
+                                "compiled", setup.mode, setup.anneal_schedule)
         cut, cuts, params, wall, spins = res.cut, res.cuts, res.params, res.wall_s, res.spins
+        if setup.mode == "colour":
+            from neuroxide.models.gset import greedy_colouring, ising_couplings
+            colours = int(greedy_colouring(ising_couplings(graph)).max()) + 1
     elif setup.backend is Backend.BOARD:
         from neuroxide.experiments.board_backend import run_maxcut_on_board
         res = run_maxcut_on_board(graph, setup.sweeps, setup.restarts, setup.seed, setup.port, setup.baud,
@@ -155,8 +187,14 @@ def run_maxcut(setup, simulator=None, build_dir="build/maxcut", on_status=None):
         sim = simulator or ("verilator" if "verilator" in available_simulators() else None)
         cuts, wall, mismatches, spins = [], 0.0, 0, None
         for r in range(setup.restarts):
+            over = {}
+            if setup.schedule != "default":
+                from neuroxide.models.gset import ising_couplings
+                sp_ = setup.anneal_schedule.params(ising_couplings(graph), setup.sweeps)
+                over = {k: getattr(sp_, k) for k in ("phase_bits", "couple_max", "inj_max", "noise_max", "couple_shift",
+                                                     "inj_rate", "noise_rate")}
             cfg = configure("onn-core", {"graph": str(setup.graph), "anneal_steps": setup.sweeps,
-                                         "seed": (setup.seed + r) & 0xFFFF_FFFF, "lanes": setup.lanes})
+                                         "seed": (setup.seed + r) & 0xFFFF_FFFF, "lanes": setup.lanes} | over)
             if on_status:
                 on_status(f"maxcut: RTL restart {r + 1}/{setup.restarts} on {sim or 'default simulator'}")
             out = simulate_design(cfg, sim, setup.sweeps, build_dir)
@@ -168,6 +206,7 @@ def run_maxcut(setup, simulator=None, build_dir="build/maxcut", on_status=None):
         params = cfg.params
         cut = max(cuts)
         assert cut == cut_value(graph, spins)
-    entries, per_sweep, one_anneal = core_cycles(params, graph, setup.sweeps, setup.lanes)
+    entries, per_sweep, one_anneal = core_cycles(params, graph, setup.sweeps, setup.lanes, colours)
     return MaxcutResult(setup, graph.name, graph.nodes, graph.n_edges, int(cut), [int(c) for c in cuts], known,
-                        params.couple_shift, entries, per_sweep, setup.restarts * one_anneal, wall, spins, mismatches)
+                        params.couple_shift, entries, per_sweep, setup.restarts * one_anneal, wall, spins, mismatches,
+                        colours)

@@ -21,6 +21,10 @@ def onn_lanes_cases():
         v("out-of-range", "-p graph=w9.txt -p weight_bits=3 (edge 2 has w = 9)", "edge 2", "-p",
           f"graph={T}/w9.txt", "-p", "weight_bits=3", files=graph),
         mc("out-of-range", "G11 --lanes 3", "--lanes", "G11", "--lanes", "3"),
+        mc("unknown-name", "--mode gauss", "--mode", "G11", "--mode", "gauss"),
+        mc("unknown-name", "--schedule fast", "--schedule", "G11", "--schedule", "fast"),
+        mc("out-of-range", "--mode colour --backend rtl (the colour core has no cocotb bench)", "--mode", "G11",
+           "--mode", "colour", "--backend", "rtl"),
         b("huge", "-p n=1024 -p dense=1 -p lanes=8 (299 DP16KD > 208, refused before synthesis)", "n",
           "-p", "n=1024", "-p", "dense=1", "-p", "lanes=8"),
     ]

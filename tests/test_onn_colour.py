@@ -1,0 +1,217 @@
+"""The ONN's second update mode, colour order (Gauss-Seidel by colour): the colouring, the model
+(numpy == compiled, colour by colour from the current phases), the core in Amaranth's simulator
+(every phase and PRNG state every step, the cycle formula, the energy register) and refusals."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from amaranth.sim import Simulator
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from neuroxide.errors import ParameterError
+from neuroxide.models.fixedpoint import NUMPY
+from neuroxide.models.gset import (best_known, check_colouring, colour_classes, greedy_colouring, ising_couplings,
+                                   load_graph)
+from neuroxide.models.onn import (ONNModel, ONNParams, anneal_params, colour_step_energy, onn_update, output_of,
+                                  schedule, solve_maxcut)
+from neuroxide.rtl.onn_core import ONNCore, cycles_per_step, row_words
+
+
+def rand_J(n, seed, density, wb):
+    rng = np.random.default_rng(seed)
+    a = rng.integers(-(1 << (wb - 1)), 1 << (wb - 1), size=(n, n)) * (rng.random((n, n)) < density)
+    a = np.triu(a, 1)
+    return a + a.T
+
+
+def coloured(J):
+    """``J`` with its rows and columns permuted so every colour is contiguous, the permuted colours
+    and the colours' row boundaries (what the host does before loading the core)."""
+    c = greedy_colouring(J)
+    order, bounds = colour_classes(c)
+    return J[np.ix_(order, order)], c[order], bounds
+
+
+@given(n=st.integers(1, 40), seed=st.integers(0, 10**6), density=st.floats(0, 1))
+@settings(max_examples=40, deadline=None)
+def test_greedy_colouring_is_proper(n, seed, density):
+    J = rand_J(n, seed, density, 3)
+    c = greedy_colouring(sp.csr_matrix(J))
+    check_colouring(J, c)  # raises if two coupled oscillators share a colour
+    deg = np.count_nonzero(J, axis=1).max() if n else 0
+    assert c.max() + 1 <= deg + 1  # greedy never needs more than max degree + 1
+
+
+def test_the_tori_are_coloured_minimally():
+    """G11 and G12 are bipartite toroidal grids: DSatur (exact on bipartite graphs) finds 2 colours;
+    G13's grid has odd cycles: 3."""
+    for name, colours in (("G11", 2), ("G12", 2), ("G13", 3)):
+        assert greedy_colouring(ising_couplings(load_graph(name))).max() + 1 == colours
+
+
+def test_colour_step_is_gauss_seidel_by_colour():
+    """One colour-mode step written out here: colour 0 from the start phases, colour 1 from the
+    phases colour 0 left, ... (against ONNModel's step, numpy and compiled)."""
+    p = anneal_params(20, ONNParams(acc_bits=16))
+    J = rand_J(25, 4, 0.3, 5)
+    c = greedy_colouring(J)
+    assert c.max() >= 2
+    m = ONNModel(p, J, 3, 2, colours=c)
+    phase, rng = m.phase.copy(), m.rng.copy()
+    inj, amp = schedule(NUMPY, p, np.int64(0))
+    for k in range(c.max() + 1):
+        rows = np.nonzero(c == k)[0]
+        h = J[rows] @ output_of(NUMPY, p, phase)
+        phase[rows], rng[rows] = onn_update(NUMPY, p, phase[rows], h, rng[rows], inj, amp)
+    m.step()
+    assert np.array_equal(m.phase, phase) and np.array_equal(m.rng, rng)
+    sync = ONNModel(p, J, 3, 2)
+    sync.step()
+    assert not np.array_equal(sync.phase, phase)  # the modes differ
+
+
+@given(n=st.integers(2, 30), seed=st.integers(0, 10**6), density=st.floats(0, 1), steps=st.integers(1, 30),
+       restarts=st.integers(1, 3))
+@settings(max_examples=15, deadline=None)
+def test_compiled_colour_mode_equals_numpy(n, seed, density, steps, restarts):
+    p = anneal_params(max(1, steps // 2), ONNParams(acc_bits=16))
+    J = rand_J(n, seed, density, 5)
+    c = greedy_colouring(J)
+    a = ONNModel(p, sp.csr_matrix(J), seed, restarts, colours=c)
+    b = ONNModel(p, J, seed, restarts, backend="compiled", colours=c)
+    ta, tb = a.run(steps, trace=True), b.run(steps, trace=True)
+    assert np.array_equal(ta.phase, tb.phase) and np.array_equal(ta.rng, tb.rng) and a.t == b.t
+
+
+def test_one_colour_is_the_synchronous_mode():
+    p = anneal_params(10, ONNParams())
+    J = np.zeros((6, 6), dtype=int)
+    a, b = ONNModel(p, J, 2, 2), ONNModel(p, J, 2, 2, colours=np.zeros(6, dtype=int))
+    assert np.array_equal(a.run(10, trace=True).phase, b.run(10, trace=True).phase)
+
+
+def run_core(p, J, dense, seed, steps, lanes, colour_rows):
+    n = J.shape[0]
+    dut = ONNCore(p, n, J if dense else sp.csr_matrix(J), dense=dense, seed=seed, lanes=lanes, colour_rows=colour_rows)
+    got, info = [], {}
+
+    async def bench(ctx):
+        ctx.set(dut.run_steps, steps)
+        ctx.set(dut.start, 1)
+        await ctx.tick()
+        ctx.set(dut.start, 0)
+        cycles = 0
+        while True:
+            await ctx.tick()
+            cycles += 1
+            if ctx.get(dut.upd_valid):
+                got.append((ctx.get(dut.upd_row), ctx.get(dut.upd_phase), ctx.get(dut.upd_rng)))
+            if not ctx.get(dut.busy):
+                break
+        info.update(cycles=cycles, energy=ctx.get(dut.energy), t=ctx.get(dut.t))
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-6)
+    sim.add_testbench(bench)
+    sim.run()
+    return np.array(got).reshape(steps, n, 3), info, dut
+
+
+@settings(max_examples=10, deadline=None)
+@given(n=st.integers(2, 9), dense=st.booleans(), seed=st.integers(0, 2**32 - 1), density=st.floats(0.0, 1.0),
+       wb=st.integers(2, 6), phase_bits=st.integers(4, 7), steps=st.integers(1, 8),
+       lanes=st.sampled_from([1, 2, 4, 8, 16]))
+def test_colour_core_equals_colour_model(n, dense, seed, density, wb, phase_bits, steps, lanes):
+    """The core in colour mode from random states (couplings, seeds, widths, lanes) equals the
+    colour-mode model on every phase and PRNG state at every step; a step costs
+    W + C (11 + log2 L) clocks; ENERGY is colour_step_energy."""
+    q = 1 << (phase_bits - 2)
+    p = anneal_params(max(steps // 2, 1), ONNParams(phase_bits=phase_bits, weight_bits=wb, acc_bits=16,
+                                                    couple_max=min(8, q - 1), inj_max=min(2, q - 1), noise_max=q - 1))
+    Jp, cp, bounds = coloured(rand_J(n, seed % 1000, density, wb))
+    got, info, dut = run_core(p, Jp, dense, seed, steps, lanes, bounds)
+    model = ONNModel(p, Jp, seed, 1, colours=cp)
+    start = model.phase[:, 0].copy()
+    tr = model.run(steps, trace=True)
+    assert np.array_equal(got[:, :, 0], np.tile(np.arange(n), (steps, 1)))
+    assert np.array_equal(got[:, :, 1], tr.phase[:, :, 0])
+    assert np.array_equal(got[:, :, 2], tr.rng[:, :, 0])
+    words = sum(max(1, -(-int(np.count_nonzero(Jp[i])) // lanes)) for i in range(n)) if not dense \
+        else n * -(-n // lanes)
+    colours = len(bounds) - 1
+    assert info["cycles"] == steps * (words + colours * (11 + lanes.bit_length() - 1))
+    assert info["cycles"] == steps * dut.cycles_per_step
+    before = tr.phase[steps - 2, :, 0] if steps >= 2 else start
+    assert info["energy"] == colour_step_energy(p, Jp, cp, before, tr.phase[steps - 1, :, 0])
+    assert info["t"] == steps
+
+
+def test_colour_core_differs_from_the_synchronous_model():
+    """The check can fail: the colour-mode core is not the synchronous model (nor a wrong colour order)."""
+    p = anneal_params(6, ONNParams())
+    Jp, cp, bounds = coloured(rand_J(8, 5, 0.6, 5))
+    got, _, _ = run_core(p, Jp, False, 3, 6, 4, bounds)
+    assert not np.array_equal(got[:, :, 1], ONNModel(p, Jp, 3, 1).run(6, trace=True).phase[:, :, 0])
+    flipped = cp.max() - cp  # the colours in reverse order
+    assert not np.array_equal(got[:, :, 1], ONNModel(p, Jp, 3, 1, colours=flipped).run(6, trace=True).phase[:, :, 0])
+
+
+def test_cycle_formula_on_g22():
+    J = ising_couplings(load_graph("G22"))
+    c = greedy_colouring(J)
+    C = int(c.max()) + 1
+    for lanes in (4, 8, 16):
+        assert cycles_per_step(J, False, lanes, C) == cycles_per_step(J, False, lanes) + (C - 1) * (11 + lanes.bit_length() - 1)
+        assert cycles_per_step(J, False, lanes, C) == int(row_words(J, False, lanes).sum()) + C * (11 + lanes.bit_length() - 1)
+
+
+def test_bad_colourings_are_refused():
+    J = rand_J(6, 1, 0.8, 3)
+    with pytest.raises(ParameterError) as e:
+        ONNModel(ONNParams(), J, colours=np.zeros(6, dtype=int))
+    assert e.value.field == "colours" and "coupled" in str(e.value)
+    with pytest.raises(ParameterError):
+        ONNModel(ONNParams(), J, colours=np.arange(5))
+    with pytest.raises(ParameterError) as e:
+        ONNCore(ONNParams(), 6, sp.csr_matrix(J), dense=False, colour_rows=(0, 6))
+    assert e.value.field == "colours"
+    with pytest.raises(ParameterError) as e:
+        ONNCore(ONNParams(), 6, sp.csr_matrix(J), dense=False, colour_rows=(0, 3, 2, 6))
+    assert e.value.field == "colour_rows"
+    with pytest.raises(ParameterError) as e:
+        solve_maxcut(load_graph("G11"), steps=10, restarts=1, mode="gauss")
+    assert e.value.field == "mode"
+
+
+def test_colour_mode_quality_on_a_torus():
+    """G12 (torus): colour mode, 1000 sweeps x 8 restarts, compiled model."""
+    r = solve_maxcut(load_graph("G12"), steps=1000, restarts=8, seed=1, backend="compiled", mode="colour")
+    assert r.cut >= 0.975 * best_known()["G12"]  # a broken colour order gives ~50-90 %
+
+
+def test_default_schedule_is_the_documented_default():
+    """MaxcutSchedule() gives anneal_params(sweeps, maxcut_params(J)) exactly (the first tables' runs)."""
+    from neuroxide.models.onn import DEFAULT_SCHEDULE, TUNED_SCHEDULE, maxcut_params
+    for name in ("G1", "G11", "G22"):
+        J = ising_couplings(load_graph(name))
+        for sweeps in (1, 300, 10000):
+            assert DEFAULT_SCHEDULE.params(J, sweeps) == anneal_params(sweeps, maxcut_params(J))
+        p = TUNED_SCHEDULE.params(J, 1000)
+        assert p.phase_bits == TUNED_SCHEDULE.phase_bits and p.couple_max == TUNED_SCHEDULE.couple_max
+
+
+def test_maxcut_experiment_in_colour_mode():
+    """``neuroxide maxcut G11 --mode colour``: 2 colours, the colour-mode clocks a sweep."""
+    from neuroxide.experiments.maxcut import MaxcutSetup, run_maxcut
+    r = run_maxcut(MaxcutSetup("G11", sweeps=50, restarts=2, lanes=8, mode="colour", schedule="tuned"))
+    J = ising_couplings(load_graph("G11"))
+    assert r.colours == 2 and r.cycles_per_sweep == cycles_per_step(J, False, 8, 2) == cycles_per_step(J, False, 8) + 14
+    d = r.to_dict()
+    assert d["mode"] == "colour" and d["schedule"] == "tuned" and d["cycles"] == 2 * (1 + 50 * r.cycles_per_sweep)
+    with pytest.raises(ParameterError) as e:
+        MaxcutSetup("G11", mode="colour", backend="rtl")
+    assert e.value.field == "mode"
+    with pytest.raises(ParameterError) as e:
+        MaxcutSetup("G11", schedule="fast")
+    assert e.value.field == "schedule"
