@@ -35,9 +35,15 @@ class SNNHost:
     """The SNN core's registers through a :class:`~neuroxide.boards.host.HostLink`.
 
     ``regs``: the registers by name; the map is the one of the largest core (its addresses do not
-    depend on the layer count), :meth:`info` reads the actual layers."""
+    depend on the layer count), :meth:`info` reads the actual layers. ``weight_format``: how the
+    core stores its weights (``neuroxide build snn-core`` ``weight_format``; no register reports
+    it): under ``signed`` (``rtl.snn_memory.WeightMemory``: one level w_exc - w_inh per synapse)
+    :meth:`load_network` refuses, before any write, a network with a synapse whose w_exc and
+    w_inh are both non-zero (the core would store the difference and no longer equal the model)."""
 
-    def __init__(self, link, step_timeout_s=2.0):
+    def __init__(self, link, step_timeout_s=2.0, weight_format="pair"):
+        from neuroxide.models.snn_capacity import check_weight_format
+        self.weight_format = check_weight_format(weight_format)
         self.link = link
         self.regs = CoreRegisters(link, snn_register_map(MAX_LAYERS))
         self.step_timeout_s = step_timeout_s
@@ -60,11 +66,16 @@ class SNNHost:
 
     def load_network(self, network):
         """Write every weight and run-time neuron parameter of ``network`` (a CoreNetwork whose shapes
-        match the core; its other parameters must be the ones the core was built with)."""
+        match the core; its other parameters must be the ones the core was built with). A core of the
+        ``signed`` weight format refuses a synapse with both levels non-zero (ParameterError naming
+        the layer and the synapse, nothing written)."""
         shapes = self._shapes or self.info()["shapes"]
         want = [(layer.n_in, layer.n_out) for layer in network.layers]
         if want != shapes:
             raise ParameterError("network", want, f"layer shapes {shapes}", why="the core was built for other sizes")
+        if self.weight_format == "signed":   # before any write: the core keeps what it had
+            from neuroxide.models.snn_capacity import check_signed_weights
+            check_signed_weights(network)
         synapse = self.regs.registers["SYNAPSE"]
         for k, layer in enumerate(network.layers):
             for name, (where, field_name) in PARAM_REGISTERS.items():

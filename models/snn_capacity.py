@@ -33,6 +33,14 @@ sums live in ``conv_lanes`` block-RAM accumulator banks (``accumulators``: ``n_o
 words of the exc and inh sums, ``2 * conv_accumulator_bits`` bits each, read-modify-write), and
 its event list holds each event decoded (``conv_event_fields``: channel, position, taps).
 
+Weight formats (:data:`WEIGHT_FORMATS`, :func:`weight_lane_bits`): ``pair`` stores each synapse's
+differential pair ``w_exc | w_inh << wb`` (``2 * wb`` bits a lane); ``signed`` stores its signed level
+``w = w_exc - w_inh`` in ``wb + 1`` bits (sign and magnitude: bits ``[0, wb)`` ``|w|``, bit ``wb`` set
+for ``w < 0``), which carries the same information wherever ``min(w_exc, w_inh) = 0`` at every synapse
+(:func:`check_signed_weights`); the weight memory decodes it back to the pair on read
+(``rtl.snn_memory.WeightMemory``). At 8-bit weights a lane is 9 bits instead of 16: one 9-bit byte
+group of a DP16KD instead of two.
+
 SPRAM weight words (:func:`spram_geometry`): lane k of a word (its ``w_exc | w_inh << wb`` pair) sits
 at bit ``k * spram_lane_bits(wb)``, the pair padded to whole nibbles so that a bus write of one lane
 is one SPRAM nibble-mask write (``MASKWREN``) and needs no read-modify-write; the word spans
@@ -53,12 +61,14 @@ __all__ = ["Device", "DEVICES", "BOARD_DEVICES", "PART_DEVICES", "device_of_part
            "spram_geometry",
            "LayerShape", "layer_shape", "MemoryUse", "Plan", "memory_needs", "plan", "check_fits",
            "largest_dense", "row_index", "WEIGHT_KINDS", "WEIGHT_BANK_DEPTH", "weight_banks",
-           "bram_read_latency", "weight_bram_blocks"]
+           "bram_read_latency", "weight_bram_blocks", "WEIGHT_FORMATS", "weight_lane_bits",
+           "signed_weight_violation", "check_signed_weights", "check_weight_format"]
 
 SPRAM_BITS = 16         # SB_SPRAM256KA data width
 WEIGHT_BANK_DEPTH = 1024  # words per bank of a deep block-RAM weight memory (18 x 1024 on a DP16KD)
 SPRAM_DEPTH = 16384     # SB_SPRAM256KA words
 WEIGHT_KINDS = ("bram", "spram")
+WEIGHT_FORMATS = ("pair", "signed")  # a lane stores (w_exc, w_inh) | the signed level w_exc - w_inh
 
 # (width, depth) of one block in each aspect ratio; ECP5's 36-bit mode is the pseudo-dual-port one
 # (one read and one write port), which is how every memory of the core is used
@@ -105,7 +115,7 @@ def device_of_part(part):
     return DEVICES[key] if key else None
 
 
-def weight_kinds(network, lanes, board=None):
+def weight_kinds(network, lanes, board=None, weight_format="pair"):
     """Weight memory kind per layer of ``network`` at ``lanes`` on ``board`` (device or board name,
     None: no board): on a device with SPRAM, ``spram`` for the layers with the most weight bits
     first while SPRAM blocks are left (each layer its own blocks: the core's layers read at the same
@@ -120,7 +130,8 @@ def weight_kinds(network, lanes, board=None):
         if left == 0:
             break
         try:
-            cols, rows = spram_geometry(_word_lanes(shapes[k], lanes), shapes[k].weight_bits, depth[k], spram=left)
+            cols, rows = spram_geometry(_word_lanes(shapes[k], lanes), shapes[k].weight_bits, depth[k], spram=left,
+                                        weight_format=weight_format)
         except ParameterError:
             continue
         kinds[k], left = "spram", left - cols * rows
@@ -150,11 +161,27 @@ def _lut_ram_cost(width, depth, family):
     return 2 * -(-width // 4) * -(-depth // 16) + width * (-(-depth // 16) - 1)
 
 
-def bram_granule(weight_bits):
-    """Write-enable granule of a block-RAM weight word: the lane (``2 * weight_bits``) when it fits
-    one 9-bit byte group of a DP16KD, else each weight of the pair (``weight_bits``; both enabled
-    by a lane write), so that no lane needs a block of its own."""
-    return 2 * weight_bits if 2 * weight_bits <= 9 else weight_bits
+def check_weight_format(weight_format):
+    """``weight_format`` if it is one of :data:`WEIGHT_FORMATS`, else ParameterError."""
+    if weight_format not in WEIGHT_FORMATS:
+        raise ParameterError("weight_format", weight_format, " | ".join(WEIGHT_FORMATS))
+    return weight_format
+
+
+def weight_lane_bits(weight_bits, weight_format="pair"):
+    """Bits one synapse (a lane of a weight word) takes in block RAM: ``2 * weight_bits`` for the
+    ``pair`` format (w_exc, w_inh), ``weight_bits + 1`` for ``signed`` (sign and magnitude)."""
+    check_weight_format(weight_format)
+    return 2 * weight_bits if weight_format == "pair" else weight_bits + 1
+
+
+def bram_granule(weight_bits, weight_format="pair"):
+    """Write-enable granule of a block-RAM weight word: the lane (:func:`weight_lane_bits`) when it
+    fits one 9-bit byte group of a DP16KD, else each weight of the pair (``weight_bits``; both
+    enabled by a lane write), so that no lane needs a block of its own. A ``signed`` lane
+    (``weight_bits + 1 <= 9``) always fits one group."""
+    lane = weight_lane_bits(weight_bits, weight_format)
+    return lane if lane <= 9 else weight_bits
 
 
 def _block_columns(width, granule, w, family):
@@ -216,24 +243,25 @@ def weight_bram_blocks(width, depth, family, granule):
     return full * bram_blocks(width, WEIGHT_BANK_DEPTH, family, granule) + bram_blocks(width, rest, family, granule)
 
 
-def spram_lane_bits(weight_bits):
-    """Bits one lane (w_exc, w_inh pair) takes in an SPRAM word: ``2 * weight_bits`` rounded up to
-    whole nibbles (the SPRAM's write mask), so that a one-lane write is a masked write."""
-    return 4 * -(-2 * weight_bits // 4)
+def spram_lane_bits(weight_bits, weight_format="pair"):
+    """Bits one lane takes in an SPRAM word: :func:`weight_lane_bits` (the pair's ``2 * weight_bits``
+    or the signed level's ``weight_bits + 1``) rounded up to whole nibbles (the SPRAM's write mask),
+    so that a one-lane write is a masked write."""
+    return 4 * -(-weight_lane_bits(weight_bits, weight_format) // 4)
 
 
-def spram_max_lanes(weight_bits, spram=4):
+def spram_max_lanes(weight_bits, spram=4, weight_format="pair"):
     """Most lanes per word the ``spram`` SPRAMs side by side hold at ``weight_bits``."""
-    return spram * SPRAM_BITS // spram_lane_bits(weight_bits)
+    return spram * SPRAM_BITS // spram_lane_bits(weight_bits, weight_format)
 
 
-def spram_geometry(lanes, weight_bits, depth, spram=4):
+def spram_geometry(lanes, weight_bits, depth, spram=4, weight_format="pair"):
     """``(cols, rows)`` of SPRAM blocks for ``depth`` words of ``lanes`` lanes: ``cols`` side by side
     make a word, ``rows`` of them stack in depth. ParameterError when more than ``spram`` are needed."""
-    lane = spram_lane_bits(weight_bits)
+    lane = spram_lane_bits(weight_bits, weight_format)
     cols = -(-lanes * lane // SPRAM_BITS)
     if cols > spram:
-        raise ParameterError("lanes", lanes, f"1..{spram_max_lanes(weight_bits, spram)}",
+        raise ParameterError("lanes", lanes, f"1..{spram_max_lanes(weight_bits, spram, weight_format)}",
                              f"a word of {lanes} lanes x {lane} bits (weight_bits={weight_bits}) is wider than "
                              f"{spram} SPRAMs x {SPRAM_BITS} bits")
     rows = max(1, -(-depth // SPRAM_DEPTH))
@@ -287,6 +315,50 @@ def _layer_rows(layer):
     return np.concatenate(rows)
 
 
+def _synapse_matrices(layer):
+    """``(w_exc, w_inh)`` of a CoreLayer as the SYNAPSE register addresses them, ``(rows, cols)``:
+    a dense layer's rows (recurrent rows ``n_in + m`` last) x output neurons; a conv layer's kernel
+    rows ``(ci * kH + ky) * kW + kx`` x output channels."""
+    w_exc, w_inh = np.asarray(layer.w_exc), np.asarray(layer.w_inh)
+    if getattr(layer, "conv", None) is not None:
+        return w_exc.reshape(layer.conv.out_channels, -1).T, w_inh.reshape(layer.conv.out_channels, -1).T
+    if getattr(layer, "recurrent", False):
+        return np.vstack([w_exc, layer.w_rec_exc]), np.vstack([w_inh, layer.w_rec_inh])
+    return w_exc, w_inh
+
+
+def signed_weight_violation(layer):
+    """The first synapse of ``layer`` (a CoreLayer) that the ``signed`` weight format cannot store:
+    ``(row, col, w_exc, w_inh)`` with both levels non-zero (row, col as the SYNAPSE register
+    addresses it: :func:`_synapse_matrices`), or None when ``min(w_exc, w_inh) = 0`` everywhere."""
+    w_exc, w_inh = _synapse_matrices(layer)
+    bad = np.argwhere((w_exc != 0) & (w_inh != 0))
+    if not len(bad):
+        return None
+    i, j = (int(x) for x in bad[0])
+    return i, j, int(w_exc[i, j]), int(w_inh[i, j])
+
+
+def check_signed_weights(network):
+    """ParameterError (field ``layers[k].weights``, the synapse (row, col) and both levels) for the
+    first layer of ``network`` (a CoreNetwork or a list of CoreLayer) with a synapse whose w_exc and
+    w_inh are both non-zero: the ``signed`` weight format stores only ``w_exc - w_inh``, so the
+    core would no longer equal the model, which sums w_exc and w_inh apart. Returns ``network``."""
+    layers = network.layers if hasattr(network, "layers") else network
+    for k, layer in enumerate(layers):
+        bad = signed_weight_violation(layer)
+        if bad is not None:
+            i, j, e, h = bad
+            where = "kernel row" if getattr(layer, "conv", None) is not None else "row"
+            what = "output channel" if getattr(layer, "conv", None) is not None else "neuron"
+            raise ParameterError(
+                f"layers[{k}].weights", f"synapse ({where} {i}, {what} {j}): w_exc={e}, w_inh={h}",
+                "min(w_exc, w_inh) = 0 at every synapse (weight_format='signed'), or weight_format='pair'",
+                "the signed weight format stores one level w_exc - w_inh per synapse; the model sums "
+                "w_exc and w_inh apart")
+    return network
+
+
 def row_index(layer):
     """The row-index table of a layer with its all-zero rows skipped: int64 ``(n_rows,)``, row i's
     compacted word row (weight word ``g * n_kept + row_index[i]``), or -1 for a row whose weights
@@ -335,7 +407,20 @@ def _weight_words(shape, lanes, skip_zero_rows):
     return -(-shape.n_out // lanes) * rows
 
 
-def memory_needs(network, lanes, weight_kind="bram", skip_zero_rows=False):
+def _neuron_needs(k, s, neurons_per_clock):
+    """A layer's neuron state, seed and threshold memories: one each of ``n_out`` words, or with
+    ``neurons_per_clock`` P > 1 the core's P banks of ``ceil(n_out / P)`` words (``state[q]`` ..)."""
+    P = neurons_per_clock
+    mems = [("state", s.state_bits or _default_state_bits()), ("seeds", 32)]
+    if s.threshold_bits:
+        mems.append(("thresholds", s.threshold_bits))
+    if P == 1:
+        return [(f"layers[{k}].{name}", width, s.n_out, "bram", None) for name, width in mems]
+    words = -(-s.n_out // P)
+    return [(f"layers[{k}].{name}[{q}]", width, words, "bram", None) for name, width in mems for q in range(P)]
+
+
+def memory_needs(network, lanes, weight_kind="bram", skip_zero_rows=False, weight_format="pair", neurons_per_clock=1):
     """``[(name, width, depth, kind, granule)]`` of every memory of the core for ``network`` at ``lanes``.
 
     Per layer: ``weights`` (``ceil(n_out / lanes) * n_rows`` words of ``lanes`` pairs, in block RAM or
@@ -344,50 +429,54 @@ def memory_needs(network, lanes, weight_kind="bram", skip_zero_rows=False):
     mapping a row to its compacted word row, or "none"), ``events`` (the event list), ``state``
     (neuron state), ``seeds`` (PRNG seeds for the reset), ``rec_events`` (recurrent layers),
     ``thresholds`` (per-neuron thresholds); a conv layer's own list (:func:`_conv_needs`) has its kernel,
-    decoded events and ``accumulators[q]`` banks instead."""
+    decoded events and ``accumulators[q]`` banks instead. ``weight_format``: the weight lanes'
+    format (:data:`WEIGHT_FORMATS`: the pair in ``2 * weight_bits`` bits or the signed level in
+    ``weight_bits + 1``). ``neurons_per_clock``: the core's neuron lanes P; state, seeds and
+    thresholds are banked P ways (``state[q]``: ``ceil(n_out / P)`` words each; P = 1: one memory)."""
+    check_weight_format(weight_format)
+    if isinstance(neurons_per_clock, bool) or not isinstance(neurons_per_clock, int) or neurons_per_clock < 1:
+        raise ParameterError("neurons_per_clock", neurons_per_clock, "1, 2, 4 ... 32")
     shapes = [layer_shape(layer) for layer in (network.layers if hasattr(network, "layers") else network)]
     kinds = [weight_kind] * len(shapes) if isinstance(weight_kind, str) else list(weight_kind)
     needs = []
     for k, (s, kind) in enumerate(zip(shapes, kinds)):
         if s.conv is not None:
-            needs += _conv_needs(k, s, lanes, kind)
+            needs += _conv_needs(k, s, lanes, kind, weight_format, neurons_per_clock)
             continue
         words = _weight_words(s, lanes, skip_zero_rows)
         if kind == "spram":
-            needs.append((f"layers[{k}].weights", lanes * spram_lane_bits(s.weight_bits), words, "spram", s.weight_bits))
+            needs.append((f"layers[{k}].weights", lanes * spram_lane_bits(s.weight_bits, weight_format), words,
+                          "spram", s.weight_bits))
         else:
-            needs.append((f"layers[{k}].weights", 2 * s.weight_bits * lanes, words, "bram",
-                          bram_granule(s.weight_bits)))
+            needs.append((f"layers[{k}].weights", weight_lane_bits(s.weight_bits, weight_format) * lanes, words,
+                          "bram", bram_granule(s.weight_bits, weight_format)))
         if skip_zero_rows and s.nonzero_rows is not None and s.nonzero_rows < s.n_rows:
             needs.append((f"layers[{k}].row_index", _bits(s.nonzero_rows), s.n_rows, "bram", None))
         needs.append((f"layers[{k}].events", _bits(s.n_in - 1), s.n_in, "bram", None))
-        needs.append((f"layers[{k}].state", s.state_bits or _default_state_bits(), s.n_out, "bram", None))
-        needs.append((f"layers[{k}].seeds", 32, s.n_out, "bram", None))
+        neuron = _neuron_needs(k, s, neurons_per_clock)
+        needs += [n for n in neuron if ".thresholds" not in n[0]]
         if s.recurrent:
             needs.append((f"layers[{k}].rec_events", _bits(s.n_out - 1), 2 * s.n_out, "bram", None))
-        if s.threshold_bits:
-            needs.append((f"layers[{k}].thresholds", s.threshold_bits, s.n_out, "bram", None))
+        needs += [n for n in neuron if ".thresholds" in n[0]]
     return needs
 
 
-def _conv_needs(k, s, lanes, kind):
+def _conv_needs(k, s, lanes, kind, weight_format="pair", neurons_per_clock=1):
     """The memories of conv layer ``k`` (module docstring): kernel, decoded event list, accumulator
     banks, neuron state, seeds, thresholds."""
     g = s.conv
     lc = conv_lanes(g, lanes)
     words = (g.out_channels // lc) * conv_weight_rows(g)
     if kind == "spram":
-        needs = [(f"layers[{k}].weights", lc * spram_lane_bits(s.weight_bits), words, "spram", s.weight_bits)]
+        needs = [(f"layers[{k}].weights", lc * spram_lane_bits(s.weight_bits, weight_format), words, "spram",
+                  s.weight_bits)]
     else:
-        needs = [(f"layers[{k}].weights", 2 * s.weight_bits * lc, words, "bram", bram_granule(s.weight_bits))]
+        needs = [(f"layers[{k}].weights", weight_lane_bits(s.weight_bits, weight_format) * lc, words, "bram",
+                  bram_granule(s.weight_bits, weight_format))]
     needs.append((f"layers[{k}].events", sum(conv_event_fields(g, lanes).values()), s.n_in, "bram", None))
     acc = 2 * conv_accumulator_bits(g, s.weight_bits)
     needs += [(f"layers[{k}].accumulators[{q}]", acc, s.n_out // lc, "bram", None) for q in range(lc)]
-    needs.append((f"layers[{k}].state", s.state_bits or _default_state_bits(), s.n_out, "bram", None))
-    needs.append((f"layers[{k}].seeds", 32, s.n_out, "bram", None))
-    if s.threshold_bits:
-        needs.append((f"layers[{k}].thresholds", s.threshold_bits, s.n_out, "bram", None))
-    return needs
+    return needs + _neuron_needs(k, s, neurons_per_clock)
 
 
 @dataclass(frozen=True)
@@ -399,6 +488,7 @@ class Plan:
     weight_kind: str
     memories: tuple
     synapses: int
+    weight_format: str = "pair"
     bram_needed: int = field(init=False)
     spram_needed: int = field(init=False)
 
@@ -412,6 +502,7 @@ class Plan:
 
     def as_dict(self):
         return {"device": self.device.name, "lanes": self.lanes, "weight_kind": self.weight_kind,
+                **({"weight_format": self.weight_format} if self.weight_format != "pair" else {}),
                 "synapses": self.synapses,
                 "bram": {"needed": self.bram_needed, "available": self.device.bram, "cell": self.device.bram_cell},
                 "spram": {"needed": self.spram_needed, "available": self.device.spram},
@@ -424,30 +515,36 @@ def _check_lanes(lanes):
         raise ParameterError("lanes", lanes, "an integer in 1..128")
 
 
-def plan(network, lanes, board, weight_kind=None, skip_zero_rows=False, extra=()):
+def plan(network, lanes, board, weight_kind=None, skip_zero_rows=False, extra=(), weight_format="pair",
+         neurons_per_clock=1):
     """The :class:`Plan` of ``network`` (a CoreNetwork, or a list of CoreLayer / LayerShape) at
     ``lanes`` on ``board`` (device or board name). ``weight_kind``: ``bram`` or ``spram`` (default:
     ``spram`` where the device has SPRAM). ``extra``: more ``(name, width, depth)`` block-RAM memories
-    of the core (FIFOs, accumulators). Raises ParameterError only for an impossible geometry
-    (SPRAM word too wide or too deep); :func:`check_fits` also refuses a plan that does not fit."""
+    of the core (FIFOs, accumulators). ``weight_format``: ``pair`` (w_exc, w_inh: ``2 * weight_bits``
+    bits a synapse) or ``signed`` (``weight_bits + 1``; the network is not checked here:
+    :func:`check_signed_weights`). ``neurons_per_clock``: the core's neuron lanes (its state, seed
+    and threshold memories banked that many ways; 1: one each). Raises ParameterError only for an
+    impossible geometry (SPRAM word too wide or too deep); :func:`check_fits` also refuses a plan that does not fit."""
     dev = get_device(board)
     _check_lanes(lanes)
+    check_weight_format(weight_format)
     shapes = [layer_shape(layer) for layer in (network.layers if hasattr(network, "layers") else network)]
     if weight_kind is None:
-        weight_kind = weight_kinds(shapes, lanes, dev)
+        weight_kind = weight_kinds(shapes, lanes, dev, weight_format)
     for kind in ([weight_kind] if isinstance(weight_kind, str) else weight_kind):
         if kind not in WEIGHT_KINDS:
             raise ParameterError("weight_kind", kind, " | ".join(WEIGHT_KINDS))
         if kind == "spram" and not dev.spram:
             raise ParameterError("weight_kind", kind, "bram", f"{dev.name} has no SPRAM")
     mems = []
-    for name, width, depth, kind, granule in memory_needs(shapes, lanes, weight_kind, skip_zero_rows) + \
+    for name, width, depth, kind, granule in memory_needs(shapes, lanes, weight_kind, skip_zero_rows, weight_format,
+                                                         neurons_per_clock) + \
             [(n, w, d, "bram", None) for n, w, d in extra]:
         if kind == "spram":
             wb = granule  # the layer's weight bits
-            word_lanes = width // spram_lane_bits(wb)   # lanes, or a conv layer's conv_lanes
+            word_lanes = width // spram_lane_bits(wb, weight_format)   # lanes, or a conv layer's conv_lanes
             try:
-                cols, rows = spram_geometry(word_lanes, wb, depth, dev.spram)
+                cols, rows = spram_geometry(word_lanes, wb, depth, dev.spram, weight_format)
             except ParameterError as err:
                 if err.field != "depth":
                     raise
@@ -461,7 +558,7 @@ def plan(network, lanes, board, weight_kind=None, skip_zero_rows=False, extra=()
             mems.append(MemoryUse(name, width, depth, "bram" if blocks else "lut", blocks))
     synapses = sum(s.stored_weights for s in shapes)
     kind = weight_kind if isinstance(weight_kind, str) else "+".join(sorted(set(weight_kind)))
-    return Plan(dev, lanes, kind, tuple(mems), synapses)
+    return Plan(dev, lanes, kind, tuple(mems), synapses, weight_format)
 
 
 def _describe(shapes):
@@ -469,10 +566,11 @@ def _describe(shapes):
     return "-".join(map(str, sizes)) + f" ({'/'.join(sorted({str(s.weight_bits) for s in shapes}))}-bit weights)"
 
 
-def check_fits(network, lanes, board, weight_kind=None, skip_zero_rows=False, extra=()):
+def check_fits(network, lanes, board, weight_kind=None, skip_zero_rows=False, extra=(), weight_format="pair",
+               neurons_per_clock=1):
     """:func:`plan`, raising ParameterError (field ``network``, needed vs available and the biggest
     memories) when the core's memories do not fit ``board``; returns the Plan when they do."""
-    p = plan(network, lanes, board, weight_kind, skip_zero_rows, extra)
+    p = plan(network, lanes, board, weight_kind, skip_zero_rows, extra, weight_format, neurons_per_clock)
     if p.fits:
         return p
     shapes = [layer_shape(layer) for layer in (network.layers if hasattr(network, "layers") else network)]
@@ -502,7 +600,7 @@ def _largest(fits, lo, hi):
     return lo
 
 
-def largest_dense(board, weight_bits, lanes, weight_kind=None, n_in=784, n_out=10):
+def largest_dense(board, weight_bits, lanes, weight_kind=None, n_in=784, n_out=10, weight_format="pair"):
     """The largest dense networks ``board`` holds at ``weight_bits`` and ``lanes`` (memory only):
 
     ``{"square": n}`` one n x n layer; ``"hidden": H`` of an ``n_in``-H-``n_out`` network (784-H-10
@@ -512,7 +610,7 @@ def largest_dense(board, weight_bits, lanes, weight_kind=None, n_in=784, n_out=1
 
     def fits(shapes):
         try:
-            return plan(shapes, lanes, dev, weight_kind).fits
+            return plan(shapes, lanes, dev, weight_kind, weight_format=weight_format).fits
         except ParameterError:
             return False
 
@@ -520,6 +618,7 @@ def largest_dense(board, weight_bits, lanes, weight_kind=None, n_in=784, n_out=1
     hidden = _largest(lambda h: fits([LayerShape(n_in, h, weight_bits), LayerShape(h, n_out, weight_bits)]),
                       1, 1 << 16)
     return {"device": dev.name, "weight_bits": weight_bits, "lanes": lanes, "weight_kind": kind,
+            **({"weight_format": weight_format} if weight_format != "pair" else {}),
             "square": square, "square_synapses": square * square,
             "hidden": hidden, "network": f"{n_in}-{hidden}-{n_out}",
             "hidden_synapses": n_in * hidden + hidden * n_out}

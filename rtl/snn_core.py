@@ -107,7 +107,7 @@ from amaranth.lib.wiring import In, Out
 from neuroxide.errors import ParameterError
 from neuroxide.models.lif import lif_step
 from neuroxide.models.snn import CoreNetwork
-from neuroxide.models.snn_capacity import bram_read_latency, weight_banks
+from neuroxide.models.snn_capacity import bram_read_latency, check_signed_weights, check_weight_format, weight_banks
 from neuroxide.models.snn_conv import (conv_accumulator_bits, conv_axis_table, conv_chunks, conv_event_cycles,
                                        conv_event_fields, conv_internal_order, conv_lanes, conv_weight_rows)
 from neuroxide.models.snn_registers import MAX_LAYERS, MAX_NEURONS, PARAM_REGISTERS, snn_register_map
@@ -408,7 +408,7 @@ class LayerUnit(wiring.Component):
     """
 
     def __init__(self, layer, lanes, rng_seeds, neurons_per_clock=1, memory="bram", auto_arm=False,
-                 runtime_params=True):
+                 runtime_params=True, weight_format="pair"):
         self.layer = layer
         self.runtime_params = runtime_params
         self.auto_arm = bool(auto_arm) and not layer.recurrent
@@ -427,7 +427,8 @@ class LayerUnit(wiring.Component):
         # SPRAM has no initial contents: its weights come over the bus (SYNAPSE) before the first
         # step, also in simulation (the behavioural model starts at zero)
         self.weights = WeightMemory(lanes=lanes, weight_bits=wb, depth=self.groups * layer.n_rows,
-                                    init=weight_words(layer, lanes) if memory == "bram" else (), kind=memory)
+                                    init=weight_words(layer, lanes) if memory == "bram" else (), kind=memory,
+                                    weight_format=weight_format)
         P = self.P
         super().__init__({
             "arm": In(1),
@@ -923,7 +924,8 @@ class ConvLayerUnit(LayerUnit):
       order. SOPs: ``Lc`` per token with taps (one event's tokens: its fan-out).
     """
 
-    def __init__(self, layer, lanes, rng_seeds, neurons_per_clock=1, memory="bram", runtime_params=True):
+    def __init__(self, layer, lanes, rng_seeds, neurons_per_clock=1, memory="bram", runtime_params=True,
+                 weight_format="pair"):
         g = layer.conv
         self.layer = layer
         self.geometry = g
@@ -957,7 +959,7 @@ class ConvLayerUnit(LayerUnit):
         depth = (g.out_channels // self.conv_lanes) * self.rows
         self.weights = WeightMemory(lanes=self.conv_lanes, weight_bits=wb, depth=depth,
                                     init=conv_weight_words(layer, self.conv_lanes) if memory == "bram" else (),
-                                    kind=memory)
+                                    kind=memory, weight_format=weight_format)
         P = self.P
         wiring.Component.__init__(self, {
             "arm": In(1), "go": In(1), "rearmed": Out(1), "in_done": In(1), "finishing": Out(1), "reset": In(1),
@@ -1272,14 +1274,20 @@ class SNNCore(wiring.Component):
     and output spike queues (events pushed ahead of their step; spikes for the bus). Ports:
     ``aer_in``, ``aer_out``, ``bus``, ``free_run`` (run steps without a RUN budget), ``step``
     (steps run), ``step_done`` (one-cycle pulse per finished step), ``busy``, ``sops`` and the
-    write-back snoop ``wb_*`` (``wb_neuron`` is the global neuron index). Cycle costs, register
-    map and behaviour: module docstring.
+    write-back snoop ``wb_*`` (``wb_neuron`` is the global neuron index). ``weight_format``: how the
+    weight memories store a synapse (``rtl.snn_memory.WeightMemory``): ``pair`` (w_exc, w_inh) or
+    ``signed`` (the level w_exc - w_inh in ``weight_bits + 1`` bits, decoded on read: same latency,
+    same cycles); ``signed`` refuses a network with a synapse whose w_exc and w_inh are both
+    non-zero (``models.snn_capacity.check_signed_weights``), and the bus must not write one
+    (``SNNHost.load_network`` refuses it). Cycle costs, register map and behaviour: module docstring.
     """
 
     def __init__(self, network, lanes=8, in_fifo_depth=64, out_fifo_depth=256, neurons_per_clock=1,
-                 memory="bram", runtime_params=True, read_group=READ_GROUP):
+                 memory="bram", runtime_params=True, read_group=READ_GROUP, weight_format="pair"):
         if not isinstance(network, CoreNetwork):
             raise ParameterError("network", type(network).__name__, "a CoreNetwork")
+        if check_weight_format(weight_format) == "signed":
+            check_signed_weights(network)
         if lanes not in LANES:
             raise ParameterError("lanes", lanes, " | ".join(map(str, LANES)))
         allowed = [n for n in NEURONS_PER_CLOCK if n <= lanes]
@@ -1312,8 +1320,11 @@ class SNNCore(wiring.Component):
         if len(kinds) != len(network.layers) or any(k not in MEMORY_KINDS for k in kinds):
             raise ParameterError("memory", memory, " | ".join(MEMORY_KINDS) + ", or one of them per layer")
         self.memory = tuple(kinds)
-        self.units = [ConvLayerUnit(layer, lanes, seeds, P, kind, runtime_params=self.runtime_params) if layer.is_conv
-                      else LayerUnit(layer, lanes, seeds, P, kind, auto_arm=(k == 0), runtime_params=self.runtime_params)
+        self.weight_format = weight_format
+        self.units = [ConvLayerUnit(layer, lanes, seeds, P, kind, runtime_params=self.runtime_params,
+                                    weight_format=weight_format) if layer.is_conv
+                      else LayerUnit(layer, lanes, seeds, P, kind, auto_arm=(k == 0), runtime_params=self.runtime_params,
+                                     weight_format=weight_format)
                       for k, (layer, seeds, kind) in enumerate(zip(network.layers, network.initial_rng(), kinds))]
         n_layers = len(network.layers)
         self.neuron_bits = _bits(network.n_neurons - 1)

