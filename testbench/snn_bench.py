@@ -45,7 +45,8 @@ def network_from_dict(d):
 
 
 def run_network(network, in_spikes, simulator=None, build_dir="build/snn_rtl", progress=None, lanes=DEFAULT_LANES,
-                waves=None, model_network=None, chunk=None, neurons_per_clock=None, netlist=None):
+                waves=None, model_network=None, chunk=None, neurons_per_clock=None, netlist=None,
+                weight_format="pair"):
     """Run ``network`` on the SNN core's Verilog in ``simulator`` (icarus | verilator, default: the
     first available) over ``in_spikes`` (0/1 ``(steps, batch, n_in)``; samples one after another,
     state reset between them) and compare with ``SNNModel`` at every step.
@@ -59,6 +60,7 @@ def run_network(network, in_spikes, simulator=None, build_dir="build/snn_rtl", p
     ``neurons_per_clock``: parallel neuron lanes (None: ``rtl.snn_core.default_neurons_per_clock(lanes, network)``).
     ``netlist(verilog_text, build_dir) -> (verilog_text, extra_sources, includes)``: replace the core by
     another netlist before the run (the post-synthesis one: :func:`neuroxide.testbench.gatelevel.snn_netlist_hook`).
+    ``weight_format``: the core's weight memory format (``pair`` | ``signed``, docs/snn_core.md).
     """
     from amaranth.back import verilog
 
@@ -92,7 +94,7 @@ def run_network(network, in_spikes, simulator=None, build_dir="build/snn_rtl", p
     np.save(build_dir / "in_spikes.npy", s.astype(np.uint8))
     if neurons_per_clock is None:
         neurons_per_clock = default_neurons_per_clock(lanes, network)
-    top = SNNBenchTop(network, lanes, event_words(s), chunk, neurons_per_clock)
+    top = SNNBenchTop(network, lanes, event_words(s), chunk, neurons_per_clock, weight_format)
     text = verilog.convert(top, name="snn_bench", emit_src=False)
     config = {"network": network_to_dict(network), "lanes": lanes, "chunk": chunk,
               "neurons_per_clock": top.core.neurons_per_clock,

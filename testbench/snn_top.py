@@ -71,12 +71,13 @@ def unpack_trace(words, network):
 class SNNBenchTop(wiring.Component):
     """``SNNCore`` + event ROM (``words``) + feeder + a ``chunk``-step trace memory."""
 
-    def __init__(self, network, lanes, words, chunk, neurons_per_clock=1):
+    def __init__(self, network, lanes, words, chunk, neurons_per_clock=1, weight_format="pair"):
         if not words:
             raise ParameterError("in_spikes", "no steps", "at least one step")
         self.network, self.lanes, self.words, self.chunk = network, lanes, list(words), chunk
         self.word_bits = network.state_layout.bits
-        self.core = SNNCore(network, lanes=lanes, in_fifo_depth=4, out_fifo_depth=4, neurons_per_clock=neurons_per_clock)
+        self.core = SNNCore(network, lanes=lanes, in_fifo_depth=4, out_fifo_depth=4, neurons_per_clock=neurons_per_clock,
+                           weight_format=weight_format)
         # one memory per neuron lane: a memory with several write ports simulates slowly
         self.traces = [Memory(shape=self.word_bits, depth=chunk * network.n_neurons, init=[])
                        for _ in range(self.core.neurons_per_clock)]

@@ -286,15 +286,11 @@ class SNNCoreDesign(Design):
     def simulate(self, cfg, simulator, steps, build_dir, waves=None, progress=None, model_network=None):
         """``model_network``: compare against a different network (the negative test)."""
         from neuroxide.testbench.snn_bench import run_network
-        if cfg.weight_format != "pair":
-            raise ParameterError("weight_format", cfg.weight_format, "pair",
-                                 "the cocotb bench builds the pair-format core; the signed format is checked against "
-                                 "the model in the Amaranth simulator (tests/test_snn_signed_weights.py)")
         t0 = time.perf_counter()
         net = make_network(cfg)
         res = run_network(net, make_input(cfg, steps), simulator=simulator, build_dir=build_dir, progress=progress,
                           lanes=cfg.lanes_for(), neurons_per_clock=cfg.neurons_for(), waves=waves,
-                          model_network=model_network)
+                          model_network=model_network, weight_format=cfg.weight_format)
         keep = ("cycles", "busy_cycles", "mismatches", "field_mismatches", "first_mismatch", "sops", "sops_rtl",
                 "sop_per_cycle", "sop_per_busy_cycle", "cycles_per_s", "build_s")
         return {"design": cfg.design, "simulator": simulator, "steps": res["steps"], "lanes": cfg.lanes_for(),
