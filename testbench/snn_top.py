@@ -130,7 +130,7 @@ class SNNBenchTop(wiring.Component):
         return m
 
 
-def run_top_amaranth(network, lanes, in_spikes, neurons_per_clock=1):
+def run_top_amaranth(network, lanes, in_spikes, neurons_per_clock=1, weight_format="pair"):
     """Run :class:`SNNBenchTop` in Amaranth's simulator over all of ``in_spikes`` in one chunk.
 
     Returns ``(per-sample list of per-layer trace dicts, cycles, busy_cycles)`` (see :func:`unpack_trace`).
@@ -139,7 +139,7 @@ def run_top_amaranth(network, lanes, in_spikes, neurons_per_clock=1):
     s = np.asarray(in_spikes)
     steps, batch = s.shape[:2]
     total = steps * batch
-    top = SNNBenchTop(network, lanes, event_words(s), total, neurons_per_clock)
+    top = SNNBenchTop(network, lanes, event_words(s), total, neurons_per_clock, weight_format)
     result = {}
 
     async def bench(ctx):

@@ -41,17 +41,17 @@ def signed_network(net):
 
 
 def run_signed(monkeypatch, net, lanes, s, npc):
-    """run_top_amaranth on the core built with ``weight_format="signed"`` (the bench top builds SNNCore
-    with its defaults: the constructor is wrapped); asserts every layer's memory is signed."""
+    """run_top_amaranth on the core built with ``weight_format="signed"``; asserts every layer's memory
+    is signed (``monkeypatch`` records the core the bench top builds)."""
     import neuroxide.testbench.snn_top as snn_top
     built = []
 
-    def signed_core(*args, **kw):
-        built.append(SNNCore(*args, weight_format="signed", **kw))
+    def recording_core(*args, **kw):
+        built.append(SNNCore(*args, **kw))
         return built[-1]
 
-    monkeypatch.setattr(snn_top, "SNNCore", signed_core)
-    got, cycles, _ = run_top_amaranth(net, lanes, s, npc)
+    monkeypatch.setattr(snn_top, "SNNCore", recording_core)
+    got, cycles, _ = run_top_amaranth(net, lanes, s, npc, weight_format="signed")
     assert len(built) == 1 and all(u.weights.weight_format == "signed" for u in built[0].units)
     return got, cycles, built[0]
 
