@@ -349,8 +349,13 @@ def imported_network(draw):
 def test_rtl_equals_model_for_imported_networks(case):
     """Amaranth simulator: full state of every neuron at every step (wide membranes, adc_gain, bias,
     lateral, recurrent crossbars, synaptic currents)."""
-    from neuroxide.testbench.snn_top import run_top_amaranth
     net, lanes, s = case
+    assert_rtl_equals_model(net, lanes, s)
+
+
+def assert_rtl_equals_model(net, lanes, s):
+    """Amaranth simulator of the core == SNNModel on the full state of every neuron at every step."""
+    from neuroxide.testbench.snn_top import run_top_amaranth
     got, _, _ = run_top_amaranth(net, lanes, s)
     trace = SNNModel(net, s.shape[1]).run(s, record_state=True)
     for b, sample in enumerate(got):
@@ -777,16 +782,9 @@ def subtract_network(draw):
 def test_rtl_equals_model_with_the_subtract_reset(case):
     """The core's existing subtract reset (LIFParams.reset_mode) is what the import maps onto: the
     Amaranth simulator equals the model on the full state of every neuron at every step."""
-    from neuroxide.testbench.snn_top import run_top_amaranth
     net, lanes, s = case
     assert all(la.params.reset_mode == "subtract" for la in net.layers)
-    got, _, _ = run_top_amaranth(net, lanes, s)
-    trace = SNNModel(net, s.shape[1]).run(s, record_state=True)
-    for b, sample in enumerate(got):
-        for k, layer in enumerate(sample):
-            for f in ("v", "ref", "adapt", "rng"):
-                np.testing.assert_array_equal(layer[f], trace.state[k][f][:, b], err_msg=f"layer {k} {f}")
-            np.testing.assert_array_equal(layer["spike"].astype(bool), trace.spikes[k][:, b])
+    assert_rtl_equals_model(net, lanes, s)
 
 
 def test_cli_reset_subtract_runs_on_the_rtl_and_export_warns(cli, tmp_path, any_simulator):

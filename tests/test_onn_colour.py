@@ -5,7 +5,6 @@
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from amaranth.sim import Simulator
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -16,6 +15,7 @@ from neuroxide.models.gset import (best_known, check_colouring, colour_classes, 
 from neuroxide.models.onn import (ONNModel, ONNParams, anneal_params, colour_step_energy, onn_update, output_of,
                                   schedule, solve_maxcut)
 from neuroxide.rtl.onn_core import ONNCore, cycles_per_step, row_words
+from support.amaranth_sim import run_onn_core
 
 
 def rand_J(n, seed, density, wb):
@@ -91,33 +91,6 @@ def test_one_colour_is_the_synchronous_mode():
     assert np.array_equal(a.run(10, trace=True).phase, b.run(10, trace=True).phase)
 
 
-def run_core(p, J, dense, seed, steps, lanes, colour_rows):
-    n = J.shape[0]
-    dut = ONNCore(p, n, J if dense else sp.csr_matrix(J), dense=dense, seed=seed, lanes=lanes, colour_rows=colour_rows)
-    got, info = [], {}
-
-    async def bench(ctx):
-        ctx.set(dut.run_steps, steps)
-        ctx.set(dut.start, 1)
-        await ctx.tick()
-        ctx.set(dut.start, 0)
-        cycles = 0
-        while True:
-            await ctx.tick()
-            cycles += 1
-            if ctx.get(dut.upd_valid):
-                got.append((ctx.get(dut.upd_row), ctx.get(dut.upd_phase), ctx.get(dut.upd_rng)))
-            if not ctx.get(dut.busy):
-                break
-        info.update(cycles=cycles, energy=ctx.get(dut.energy), t=ctx.get(dut.t))
-
-    sim = Simulator(dut)
-    sim.add_clock(1e-6)
-    sim.add_testbench(bench)
-    sim.run()
-    return np.array(got).reshape(steps, n, 3), info, dut
-
-
 @settings(max_examples=10, deadline=None)
 @given(n=st.integers(2, 9), dense=st.booleans(), seed=st.integers(0, 2**32 - 1), density=st.floats(0.0, 1.0),
        wb=st.integers(2, 6), phase_bits=st.integers(4, 7), steps=st.integers(1, 8),
@@ -130,7 +103,7 @@ def test_colour_core_equals_colour_model(n, dense, seed, density, wb, phase_bits
     p = anneal_params(max(steps // 2, 1), ONNParams(phase_bits=phase_bits, weight_bits=wb, acc_bits=16,
                                                     couple_max=min(8, q - 1), inj_max=min(2, q - 1), noise_max=q - 1))
     Jp, cp, bounds = coloured(rand_J(n, seed % 1000, density, wb))
-    got, info, dut = run_core(p, Jp, dense, seed, steps, lanes, bounds)
+    got, info, dut = run_onn_core(p, Jp, dense, seed, steps, lanes, bounds)
     model = ONNModel(p, Jp, seed, 1, colours=cp)
     start = model.phase[:, 0].copy()
     tr = model.run(steps, trace=True)
@@ -151,7 +124,7 @@ def test_colour_core_differs_from_the_synchronous_model():
     """The check can fail: the colour-mode core is not the synchronous model (nor a wrong colour order)."""
     p = anneal_params(6, ONNParams())
     Jp, cp, bounds = coloured(rand_J(8, 5, 0.6, 5))
-    got, _, _ = run_core(p, Jp, False, 3, 6, 4, bounds)
+    got, _, _ = run_onn_core(p, Jp, False, 3, 6, 4, bounds)
     assert not np.array_equal(got[:, :, 1], ONNModel(p, Jp, 3, 1).run(6, trace=True).phase[:, :, 0])
     flipped = cp.max() - cp  # the colours in reverse order
     assert not np.array_equal(got[:, :, 1], ONNModel(p, Jp, 3, 1, colours=flipped).run(6, trace=True).phase[:, :, 0])

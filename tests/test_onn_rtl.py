@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from neuroxide.models.onn import ONNModel, ONNParams, anneal_params
 from neuroxide.rtl.onn_core import ONNCore, coupling_words, cycles_per_step
+from support.amaranth_sim import run_onn_core
 
 
 def rand_J(n, seed, density, wb):
@@ -18,34 +19,6 @@ def rand_J(n, seed, density, wb):
     a = rng.integers(-(1 << (wb - 1)), 1 << (wb - 1), size=(n, n)) * (rng.random((n, n)) < density)
     a = np.triu(a, 1)
     return a + a.T
-
-
-def run_core(p, J, dense, seed, steps, lanes=4):
-    n = J.shape[0]
-    dut = ONNCore(p, n, J if dense else sp.csr_matrix(J), dense=dense, seed=seed, lanes=lanes)
-    got = []
-    info = {}
-
-    async def bench(ctx):
-        ctx.set(dut.run_steps, steps)
-        ctx.set(dut.start, 1)
-        await ctx.tick()
-        ctx.set(dut.start, 0)
-        cycles = 0
-        while True:
-            await ctx.tick()
-            cycles += 1
-            if ctx.get(dut.upd_valid):
-                got.append((ctx.get(dut.upd_row), ctx.get(dut.upd_phase), ctx.get(dut.upd_rng)))
-            if not ctx.get(dut.busy):
-                break
-        info.update(cycles=cycles, energy=ctx.get(dut.energy), t=ctx.get(dut.t))
-
-    sim = Simulator(dut)
-    sim.add_clock(1e-6)
-    sim.add_testbench(bench)
-    sim.run()
-    return np.array(got).reshape(steps, n, 3), info, dut
 
 
 def words_of(J, dense, lanes):
@@ -69,7 +42,7 @@ def test_core_equals_model(n, dense, seed, density, wb, phase_bits, steps, lanes
                      inj_max=min(2, q - 1), noise_max=q - 1)
     p = anneal_params(max(steps // 2, 1), base)
     J = rand_J(n, seed % 1000, density, wb)
-    got, info, dut = run_core(p, J, dense, seed, steps, lanes)
+    got, info, dut = run_onn_core(p, J, dense, seed, steps, lanes)
     tr = ONNModel(p, J, seed, 1).run(steps, trace=True)
     assert np.array_equal(got[:, :, 0], np.tile(np.arange(n), (steps, 1)))
     assert np.array_equal(got[:, :, 1], tr.phase[:, :, 0])
@@ -93,7 +66,7 @@ def test_a_40_bit_coupling_word_split_into_36_plus_4_bits_is_exact():
     """8 lanes of 5-bit dense weights: the core stores the 40-bit word as two memories (36 + 4 bits)."""
     p = anneal_params(4, ONNParams(weight_bits=5))
     J = rand_J(9, 3, 0.8, 5)
-    got, info, dut = run_core(p, J, True, 11, 4, lanes=8)
+    got, info, dut = run_onn_core(p, J, True, 11, 4, lanes=8)
     assert dut.word_bits == 40
     tr = ONNModel(p, J, 11, 1).run(4, trace=True)
     assert np.array_equal(got[:, :, 1], tr.phase[:, :, 0]) and np.array_equal(got[:, :, 2], tr.rng[:, :, 0])
@@ -102,7 +75,7 @@ def test_a_40_bit_coupling_word_split_into_36_plus_4_bits_is_exact():
 def test_a_different_rule_is_detected():
     p = anneal_params(8, ONNParams(acc_bits=14))
     J = rand_J(8, 3, 0.5, 5)
-    got, _, _ = run_core(p, J, False, 3, 8)
+    got, _, _ = run_onn_core(p, J, False, 3, 8)
     tr = ONNModel(p.replace(couple_max=7), J, 3, 1).run(8, trace=True)
     assert not np.array_equal(got[:, :, 1], tr.phase[:, :, 0])
 

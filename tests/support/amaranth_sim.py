@@ -23,7 +23,7 @@ neuron, well under 1 ms per step).
 import numpy as np
 from amaranth.sim import Simulator
 
-__all__ = ["run_steps", "snn_core_mismatches"]
+__all__ = ["run_steps", "snn_core_mismatches", "run_onn_core"]
 
 
 def _elements(port, size, scalar):
@@ -98,3 +98,36 @@ def snn_core_mismatches(net, got, trace):
                     bad += int((layer[f] != trace.state[k][f][:, b]).any())
             bad += int((layer["spike"].astype(bool) != trace.spikes[k][:, b]).any())
     return bad
+
+
+def run_onn_core(p, J, dense, seed, steps, lanes=4, colour_rows=None):
+    """Run ``rtl.onn_core.ONNCore`` (``colour_rows``: the colour mode's row bounds, None: synchronous)
+    for ``steps`` steps from reset; ``(updates (steps, n, 3) of (row, phase, rng), {"cycles", "energy",
+    "t"}, the core)``."""
+    import scipy.sparse as sp
+
+    from neuroxide.rtl.onn_core import ONNCore
+    n = J.shape[0]
+    dut = ONNCore(p, n, J if dense else sp.csr_matrix(J), dense=dense, seed=seed, lanes=lanes, colour_rows=colour_rows)
+    got, info = [], {}
+
+    async def bench(ctx):
+        ctx.set(dut.run_steps, steps)
+        ctx.set(dut.start, 1)
+        await ctx.tick()
+        ctx.set(dut.start, 0)
+        cycles = 0
+        while True:
+            await ctx.tick()
+            cycles += 1
+            if ctx.get(dut.upd_valid):
+                got.append((ctx.get(dut.upd_row), ctx.get(dut.upd_phase), ctx.get(dut.upd_rng)))
+            if not ctx.get(dut.busy):
+                break
+        info.update(cycles=cycles, energy=ctx.get(dut.energy), t=ctx.get(dut.t))
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-6)
+    sim.add_testbench(bench)
+    sim.run()
+    return np.array(got).reshape(steps, n, 3), info, dut
