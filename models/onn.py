@@ -48,7 +48,7 @@ from .fixedpoint import NUMPY, FixedPointParams, signed_range
 from .layout import StateField, StateLayout
 from .prng import RNG_STATE, seed_for, xorshift32
 
-__all__ = ["ONNParams", "ONNModel", "ONNTrace", "onn_update", "output_of", "spins_of", "schedule", "check_couplings",
+__all__ = ["NAMED_SCHEDULES", "ONNParams", "ONNModel", "ONNTrace", "onn_update", "output_of", "spins_of", "schedule", "check_couplings",
            "anneal_params", "solve_maxcut", "UPDATE_MODES", "colour_step_energy", "MaxcutSchedule", "DEFAULT_SCHEDULE", "TUNED_SCHEDULE", "maxcut_params", "auto_couple_shift", "MaxCutResult", "RNG_STREAM", "SCHED_SHIFT", "T_BITS", "PARAM_DOCS", "initial_state"]
 
 RNG_STREAM = 7  # stream id of the ONN's PRNG in prng.seed_for
@@ -374,6 +374,8 @@ DEFAULT_SCHEDULE = MaxcutSchedule()
 # single anneals 99.23 % against the default's 99.17 %; 16 schedules tried; docs/onn.md): the
 # default with the noise starting at 12 counts instead of 15
 TUNED_SCHEDULE = MaxcutSchedule(noise_max=12)
+# the names `neuroxide maxcut --schedule` takes
+NAMED_SCHEDULES = {"default": DEFAULT_SCHEDULE, "tuned": TUNED_SCHEDULE}
 
 
 def maxcut_params(J):

@@ -234,9 +234,9 @@ def bench_modes(graphs=None, sweeps=1000, runs=32, seed=101, schedule="default")
     the runs, the share reaching 99 % of the best known, the best run; the colours and the clocks
     a sweep at 8 lanes of each mode."""
     from neuroxide.models.gset import best_known, cut_value, gset_names, greedy_colouring, ising_couplings, load_graph
-    from neuroxide.models.onn import DEFAULT_SCHEDULE, TUNED_SCHEDULE, ONNModel
+    from neuroxide.models.onn import NAMED_SCHEDULES, ONNModel
     from neuroxide.rtl.onn_core import cycles_per_step
-    sched = {"default": DEFAULT_SCHEDULE, "tuned": TUNED_SCHEDULE}[schedule]
+    sched = NAMED_SCHEDULES[schedule]
     bk = best_known()
     rows = {}
     t0 = time.perf_counter()
@@ -281,8 +281,8 @@ def bench_tts(graphs=None, sweeps=(1000, 3000), runs=100, lanes=8, fmax_mhz=None
     from neuroxide.experiments.maxcut import ECP5_FMAX_MHZ, core_cycles
     from neuroxide.models.gset import best_known, cut_value, gset_names, ising_couplings, load_graph
     from neuroxide.models.gset import greedy_colouring
-    from neuroxide.models.onn import DEFAULT_SCHEDULE, TUNED_SCHEDULE, ONNModel
-    sched = {"default": DEFAULT_SCHEDULE, "tuned": TUNED_SCHEDULE}[schedule]
+    from neuroxide.models.onn import NAMED_SCHEDULES, ONNModel
+    sched = NAMED_SCHEDULES[schedule]
     fmax = fmax_mhz or ECP5_FMAX_MHZ
     bk = best_known()
     rows = {}

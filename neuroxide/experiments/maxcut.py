@@ -90,8 +90,8 @@ class MaxcutSetup:
 
     @property
     def anneal_schedule(self):
-        from neuroxide.models.onn import DEFAULT_SCHEDULE, TUNED_SCHEDULE
-        return TUNED_SCHEDULE if self.schedule == "tuned" else DEFAULT_SCHEDULE
+        from neuroxide.models.onn import NAMED_SCHEDULES
+        return NAMED_SCHEDULES[self.schedule]
 
     @property
     def clock_mhz(self):
