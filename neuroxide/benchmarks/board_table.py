@@ -21,7 +21,7 @@ import json
 import pathlib
 import time
 
-__all__ = ["PARTS", "DESIGN_PARAMS", "design_params", "bench_board_table"]
+__all__ = ["PARTS", "design_params", "bench_board_table"]
 
 BUILD = "build/bench/board_table"
 DESIGNS = ("lif", "snn-core", "onn-core")
@@ -37,9 +37,6 @@ def design_params(design, family):
     if design == "snn-core":
         return dict(BOARD_CONFIGS["icebreaker" if family == "ice40" else "ulx3s-85f"])
     return {}
-
-
-DESIGN_PARAMS = {(d, f): design_params(d, f) for d in DESIGNS for f in ("ice40", "ecp5")}
 
 
 def _order(boards):
@@ -94,21 +91,6 @@ def bench_board_table(boards=None, designs=DESIGNS, build_dir=BUILD, rebuild=Fal
             if progress:
                 progress(f"{key}: {row['status']} {row.get('fmax_mhz') or row.get('reason') or ''}")
     return {"designs": list(designs), "rows": [rows[f"{b.name}/{d}"] for b in chosen for d in designs]}
-
-
-def markdown(result):
-    """The board table as Markdown rows (docs/deploy.md)."""
-    out = ["| board | design | device | LUT-class cells | FFs | BRAM | DSP | Fmax (MHz) | board clock (MHz) | timing |",
-           "|---|---|---|---|---|---|---|---|---|---|"]
-    for r in result["rows"]:
-        if r["status"] != "built":
-            out.append(f"| {r['board']} | {r['design']} | | | | | | | | {r['status']}"
-                       + (f": {r['reason']}" if r.get("reason") else "") + " |")
-            continue
-        timing = "met" if r["timing_met"] else "**missed**"
-        out.append(f"| {r['board']} | {r['design']} | {r['device']} | {r['luts']} | {r['ffs']} | {r['brams']} | "
-                   f"{r['dsps']} | {r['fmax_mhz']:.1f} | {r['clock_mhz']:g} | {timing} |")
-    return "\n".join(out)
 
 
 PARTS = {"deploy-boards": bench_board_table}
