@@ -31,6 +31,47 @@ def leaky(x, spike, decay, inc, bits, decay_bits, nearest):
 
 
 @numba.njit(cache=True)
+def encoder_seed(z0, enc):
+    # the encoder's channel words of a sample: a murmur3 finaliser of (sample seed, channel), never 0
+    for i in range(enc.shape[0]):
+        z = (z0 * 0x85EBCA77 + i * 0x27D4EB2F + 1) & 0xFFFFFFFF
+        z = ((z ^ (z >> 16)) * 0x85EBCA6B) & 0xFFFFFFFF
+        z = ((z ^ (z >> 13)) * 0xC2B2AE35) & 0xFFFFFFFF
+        z = z ^ (z >> 16)
+        enc[i] = z if z != 0 else 0x6D2B79F5
+
+
+@numba.njit(cache=True)
+def encoder_step(enc, p_row, pre, active):
+    # one step of the rate encoder: every channel word advances; channel i spikes when its top byte is
+    # below p_row[i]; the spiking channels are listed in active[:n_act]; returns n_act
+    n_act = 0
+    for i in range(enc.shape[0]):
+        enc[i] = xs(enc[i])
+        pre[i] = (enc[i] >> 24) < p_row[i]
+        if pre[i]:
+            active[n_act] = i
+            n_act += 1
+    return n_act
+
+
+@numba.njit(cache=True)
+def drive(net, w, active, n_act, w_zero, spike):
+    # the crossbar's column sums over this step's active rows, less the zero level of each; returns
+    # how many neurons spiked last step (the lateral inhibition's count)
+    k_prev = 0
+    for j in range(net.shape[0]):
+        net[j] = -n_act * w_zero
+        if spike[j]:
+            k_prev += 1
+    for a in range(n_act):
+        i = active[a]
+        for j in range(net.shape[0]):
+            net[j] += w[i, j]
+    return k_prev
+
+
+@numba.njit(cache=True)
 def fixed_loop(P, up_t, down_t, gain, w, v, ref, adapt, rng, spike, post_trace, ca, rng_col, pre_trace,
                rng_row, p_in, seeds, teacher, steps, learn, adapt_fixed, counts):
     n_in, n_out = P[0], P[1]
@@ -72,32 +113,12 @@ def fixed_loop(P, up_t, down_t, gain, w, v, ref, adapt, rng, spike, post_trace, 
             for j in range(n_out):
                 adapt[j] = adapt_fixed[j]
         # the encoder's channel words of this sample
-        z0 = seeds[s]
-        for i in range(n_in):
-            z = (z0 * 0x85EBCA77 + i * 0x27D4EB2F + 1) & 0xFFFFFFFF
-            z = ((z ^ (z >> 16)) * 0x85EBCA6B) & 0xFFFFFFFF
-            z = ((z ^ (z >> 13)) * 0xC2B2AE35) & 0xFFFFFFFF
-            z = z ^ (z >> 16)
-            enc[i] = z if z != 0 else 0x6D2B79F5
+        encoder_seed(seeds[s], enc)
         label = teacher[s]
         for t in range(steps):
-            n_act = 0
-            for i in range(n_in):
-                enc[i] = xs(enc[i])
-                pre[i] = (enc[i] >> 24) < p_in[s, i]
-                if pre[i]:
-                    active[n_act] = i
-                    n_act += 1
+            n_act = encoder_step(enc, p_in[s], pre, active)
             # 1. drive
-            k_prev = 0
-            for j in range(n_out):
-                net[j] = -n_act * w_zero
-                if spike[j]:
-                    k_prev += 1
-            for a in range(n_act):
-                i = active[a]
-                for j in range(n_out):
-                    net[j] += w[i, j]
+            k_prev = drive(net, w, active, n_act, w_zero, spike)
             any_post = False
             for j in range(n_out):
                 netg = net[j] * (1 << w_shift)
@@ -269,35 +290,11 @@ def float_loop(F, w, adapt, p_in, seeds, teacher, steps, learn, adapt_fixed, cou
         if adapt_fixed.shape[0] == n_out:
             for j in range(n_out):
                 adapt[j] = adapt_fixed[j]
-        z0 = seeds[s]
-        for i in range(n_in):
-            z = (z0 * 0x85EBCA77 + i * 0x27D4EB2F + 1) & 0xFFFFFFFF
-            z = ((z ^ (z >> 16)) * 0x85EBCA6B) & 0xFFFFFFFF
-            z = ((z ^ (z >> 13)) * 0xC2B2AE35) & 0xFFFFFFFF
-            z = z ^ (z >> 16)
-            enc[i] = z if z != 0 else 0x6D2B79F5
+        encoder_seed(seeds[s], enc)
         label = teacher[s]
         for t in range(steps):
-            n_act = 0
-            for i in range(n_in):
-                x = enc[i]
-                x ^= (x << 13) & 0xFFFFFFFF
-                x ^= x >> 17
-                x ^= (x << 5) & 0xFFFFFFFF
-                enc[i] = x
-                pre[i] = (x >> 24) < p_in[s, i]
-                if pre[i]:
-                    active[n_act] = i
-                    n_act += 1
-            k_prev = 0
-            for j in range(n_out):
-                net[j] = -n_act * w_zero
-                if spike[j]:
-                    k_prev += 1
-            for a in range(n_act):
-                i = active[a]
-                for j in range(n_out):
-                    net[j] += w[i, j]
+            n_act = encoder_step(enc, p_in[s], pre, active)
+            k_prev = drive(net, w, active, n_act, w_zero, spike)
             any_post = False
             for j in range(n_out):
                 netg = net[j] * w_scale
