@@ -169,14 +169,23 @@ def test_maxcut_anneal_through_the_emulated_board_equals_the_model(tmp_path):
                                             ("snn-core", {"n_in": 8, "n_hidden": 0, "n_out": 4})])
 def test_baud_sets_the_uart_divisor_of_a_board_top(design, params):
     """``-p baud=N`` reaches the UART of the board top: the iCEBreaker's 12 MHz at 3 Mbaud is 4 clocks a bit,
-    the ULX3S's 25 MHz at 1 Mbaud 25; a baud its clock cannot make (25 MHz / 3 Mbaud = 8.33) is refused."""
+    the ULX3S's 25 MHz at 1 Mbaud 25; a baud its clock cannot make (25 MHz / 3 Mbaud = 8.33) is refused.
+    Every design's top is the one HostLinkTop, so the Verilog (whose UART divides by the divisor derived
+    from the top's baud and clock) is generated for the hostlink top only: the cores' tops are checked to
+    carry the baud."""
     from neuroxide.boards.emulate import emulation_verilog
+    from neuroxide.boards.linktop import HostLinkTop
     from neuroxide.boards.platforms import get_board
     from neuroxide.designs import configure, get_design
     from neuroxide.errors import ParameterError
+    from neuroxide.rtl.uart import uart_divisor
     for board, baud, divisor in (("icebreaker", 3_000_000, 4), ("ulx3s-85f", 1_000_000, 25)):
         cfg = configure(design, params | {"baud": baud})
-        _, info = emulation_verilog(get_design(design).board_top(cfg, board), get_board(board).clock_hz)
-        assert (info["baud"], info["divisor"]) == (baud, divisor)
+        top = get_design(design).board_top(cfg, board)
+        assert isinstance(top, HostLinkTop) and top.baud == baud
+        assert uart_divisor(get_board(board).clock_hz, top.baud) == divisor
+        if design == "hostlink":
+            text, info = emulation_verilog(top, get_board(board).clock_hz)
+            assert (info["baud"], info["divisor"]) == (baud, divisor) and "uart_tx" in text
     with pytest.raises(ParameterError, match="baud"):
         get_design(design).board_top(configure(design, params | {"baud": 3_000_000}), "ulx3s-85f")
