@@ -23,9 +23,24 @@ Repairs (``graph`` is the dotted path of a (sub)graph, ``''`` the top level)
 * **neuron parameters of unequal shapes** (``All parameters must have the same shape``): size-1
   values (scalars, shape ``()`` or ``(1,)``) are broadcast to the one shape the other parameters
   share; parameters of two different multi-element shapes: refused.
+* **single values of different shapes** (``r`` of shape ``()`` beside ``tau`` of shape ``(1,)``, an
+  older Norse export): nir asserts one shape; all parameters get the one shape of size 1 the
+  others have (``(1,)``).
+* **neuron parameters of shape ``(1, C, H, W)``** (early Sinabs exports, a batch of one): no NIR
+  layer has four axes (a 2-D convolution's neurons are ``(C, H, W)``), so the leading 1 is dropped.
 * **a missing ``v_reset``** (older exports of LIF/CubaLIF/IF): 0, nir's own default for CubaLIF.
+* **a Conv1d/Conv2d without ``input_shape``** (exports from before nir stored it): ``None``, nir's
+  own value for "not stated"; the import takes the image size from the node feeding it
+  (``nir_map``), and refuses there, naming the node, when that is flat.
+* **a subgraph stored flattened** (its nodes at the top level under dotted names ``'lif1.input'``,
+  ``'lif1.lif'``, ``'lif1.output'`` ...) **while the outer edges name the subgraph** (``'lif1'``, the
+  early Braille exports): when no node ``'lif1'`` exists, the ``'lif1.*'`` nodes hold exactly one
+  Input and one Output, and every edge touching a ``'lif1.*'`` node stays among them, the nodes
+  are regrouped into the nested graph ``'lif1'`` with those inner edges (the dotted prefix
+  dropped). Anything else: the missing name is repaired or refused as above.
 
-A file that is not HDF5, has no ``node`` group, or holds a node type nir does not know is refused
+A file that is not HDF5 (a zip archive, as ``torch.save`` writes, is named as such), has no
+``node`` group, holds no weight or neuron node, or holds a node type nir does not know is refused
 naming the file or node.
 """
 
@@ -59,6 +74,17 @@ def read_dict(path):
     ParameterError naming the file."""
     import h5py
     from nir.serialization import hdf2dict
+    try:
+        with open(str(path), "rb") as f:
+            head = f.read(4)
+    except FileNotFoundError:
+        raise ParameterError("path", str(path), "an existing NIR file", why="no such file") from None
+    except OSError as e:
+        raise ParameterError("path", str(path), "a readable NIR file", why=f"{type(e).__name__}: {e}") from None
+    if head == b"PK\x03\x04":
+        raise ParameterError("path", str(path), "a NIR (HDF5) file written by nir.write",
+                             why="it is a zip archive (torch.save of a graph object?), not HDF5: write the graph "
+                                 "with nir.write")
     try:
         with h5py.File(str(path), "r") as f:
             if "node" not in f:
@@ -102,7 +128,8 @@ def repair(d, graph_path=""):
     """Repair the graph dictionary ``d`` in place (module docstring); returns the repair lines."""
     lines = []
     if _s(d.get("type", "NIRGraph")) != "NIRGraph" or not isinstance(d.get("nodes"), dict):
-        raise ParameterError(f"graph {graph_path or '(top)'!r}", "no 'nodes' group", "a NIRGraph with nodes and edges")
+        raise ParameterError(f"graph {graph_path or '(top)'!r}", "no 'nodes' group", "a NIRGraph with nodes and edges",
+                             why=f"the group holds {sorted(d) or 'nothing'}")
     nodes = d["nodes"]
     where = graph_path or "(top)"
     for name, node in nodes.items():
@@ -113,7 +140,16 @@ def repair(d, graph_path=""):
             lines += repair(node, _where(graph_path, name))
         elif node["type"] in NEURON_PARAMS:
             lines += _repair_params(node, _where(graph_path, name))
+        elif node["type"] in ("Conv1d", "Conv2d") and "input_shape" not in node and "weight" in node:
+            node["input_shape"] = None
+            lines.append(f"node {_where(graph_path, name)!r}: {node['type']} stores no input_shape: left unstated "
+                         "(None, nir's value); the image size comes from the node feeding it")
     if "edges" not in d:
+        kinds = sorted({nodes[k]["type"] for k in nodes})
+        if not set(kinds) - {"Input", "Output", "Flatten", "Identity"}:
+            raise ParameterError(f"graph {where!r}", f"nodes {sorted(nodes)} ({', '.join(kinds)}), no edges",
+                                 "a graph with weight and neuron nodes",
+                                 why="the file holds no weight or neuron node (the export wrote none)")
         keys = set(nodes)
         numbered = sorted((k for k in keys if k.isdigit()), key=int)
         if keys == {"input", "output"} | set(numbered) and [int(k) for k in numbered] == list(range(len(numbered))):
@@ -127,6 +163,14 @@ def repair(d, graph_path=""):
     edges = [(_s(a), _s(b)) for a, b in np.asarray(d["edges"], dtype=object).reshape(-1, 2)] if len(d["edges"]) else []
     names = [e for edge in edges for e in edge]
     missing = sorted({n for n in names if n not in nodes})
+    for m in list(missing):
+        regrouped = _regroup_flattened(d, edges, m, where)
+        if regrouped is not None:
+            edges = regrouped[0]
+            lines.append(regrouped[1])
+            lines += repair(nodes[m], _where(graph_path, m))
+            missing.remove(m)
+    names = [e for edge in edges for e in edge]
     if missing:
         unnamed = sorted(set(nodes) - set(names))
         rename = {}
@@ -165,6 +209,29 @@ def repair(d, graph_path=""):
     return lines
 
 
+def _regroup_flattened(d, edges, name, where):
+    """``(edges, line)`` after regrouping the nodes ``name + '.*'`` of graph ``d`` into a nested graph
+    ``name`` (module docstring), or None when that is not the one reading."""
+    nodes = d["nodes"]
+    prefix = name + "."
+    inner = sorted(k for k in nodes if k.startswith(prefix))
+    if name in nodes or not inner:
+        return None
+    kinds = [_s(nodes[k].get("type", "")) for k in inner]
+    if kinds.count("Input") != 1 or kinds.count("Output") != 1:
+        return None
+    inside = [(a, b) for a, b in edges if a in inner and b in inner]
+    crossing = [(a, b) for a, b in edges if (a in inner) != (b in inner)]
+    if crossing:
+        return None
+    sub = {"type": "NIRGraph", "nodes": {k[len(prefix):]: nodes.pop(k) for k in inner},
+           "edges": [(a[len(prefix):], b[len(prefix):]) for a, b in inside]}
+    nodes[name] = sub
+    rest = [(a, b) for a, b in edges if (a, b) not in inside]
+    return rest, (f"graph {where!r}: edges name {name!r}, its nodes are stored flattened as "
+                  f"{', '.join(repr(k) for k in inner)}: regrouped into the subgraph {name!r}")
+
+
 def _repair_params(node, where):
     kind = node["type"]
     lines = []
@@ -174,7 +241,24 @@ def _repair_params(node, where):
         lines.append(f"node {where!r}: no v_reset stored: 0 (nir's default)")
         present.append("v_reset")
     shapes = {p: np.asarray(node[p]).shape for p in present}
+    have = next(iter(shapes.values()), ())
+    if len(set(shapes.values())) == 1 and len(have) >= 4 and have[0] == 1:
+        # (1, C, H, W): a batch of one (early Sinabs exports); no NIR layer has four axes
+        for p in present:
+            node[p] = np.asarray(node[p]).reshape(have[1:])
+        lines.append(f"node {where!r}: parameters of shape {have}: the leading batch axis of 1 dropped -> {have[1:]}")
+        shapes = {p: have[1:] for p in present}
     big = {s for s in shapes.values() if int(np.prod(s)) > 1}
+    shaped = {s for s in shapes.values() if s != ()}
+    if not big and len(set(shapes.values())) > 1 and len(shaped) == 1:
+        # single values only, stored as () and (1,) (older Norse export): nir asserts one shape
+        target = shaped.pop()
+        fixed = [p for p, s in shapes.items() if s != target]
+        for p in fixed:
+            node[p] = np.asarray(node[p], dtype=np.float64).reshape(target)
+        lines.append(f"node {where!r}: {', '.join(fixed)} stored as shape (), the others as {target}: "
+                     f"reshaped to {target}")
+        return lines
     if len(big) > 1:
         raise ParameterError(f"node {where!r}", ", ".join(f"{p} {s}" for p, s in shapes.items()),
                              "parameters of one shape (or single values)", why="two different per-neuron shapes")

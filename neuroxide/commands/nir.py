@@ -93,18 +93,42 @@ def _layers_json(net, mapping):
 
 # --- import -----------------------------------------------------------------------------------
 
+def _check_weight_format(weight_format, network):
+    """``weight_format`` (``pair`` | ``signed``) if ``network`` can be stored in it, else ParameterError
+    (exit 2): ``signed`` keeps one level ``w_exc - w_inh`` per synapse, so every synapse needs
+    min(w_exc, w_inh) = 0, which every imported network has (each float weight is one level of
+    one sign)."""
+    from neuroxide.models.snn_capacity import check_signed_weights, check_weight_format
+    with naming_flags({"weight_format": "--weight-format"}):
+        check_weight_format(weight_format)
+        if weight_format == "signed":
+            check_signed_weights(network)
+    return weight_format
+
+
+def _weight_format_line(weight_format, network):
+    weight_bits = max(la.weight_bits for la in network.layers)
+    if weight_format == "pair":
+        return (f"weight format: pair (w_exc, w_inh: {2 * weight_bits} bits a synapse; --weight-format signed: "
+                f"{weight_bits + 1} bits)")
+    return (f"weight format: signed (w_exc - w_inh: {weight_bits + 1} bits a synapse instead of {2 * weight_bits}; "
+            "every synapse has min(w_exc, w_inh) = 0)")
+
+
 def cmd_import(args):
     from neuroxide.fileio import write_json
     t0 = time.perf_counter()
     with naming_flags(FLAGS):
         net, mapping = _load(args)
+    _check_weight_format(args.weight_format, mapping.network)
     config = mapping.to_dict() | {"source": str(args.file), "dt": net.dt, "discretisation": net.discretisation,
-                                  "weight_bits": args.weight_bits}
+                                  "weight_bits": args.weight_bits, "weight_format": args.weight_format}
     if args.output:
         write_json(args.output, config)
     report = {"file": str(args.file), "output": args.output, "dt": net.dt, "discretisation": net.discretisation,
               "reset": net.reset,
-              "weight_bits": args.weight_bits, "exact_from_metadata": mapping.exact, "n_in": net.n_in,
+              "weight_bits": args.weight_bits, "weight_format": args.weight_format,
+              "exact_from_metadata": mapping.exact, "n_in": net.n_in,
               "n_out": net.n_out, "neurons": mapping.network.n_neurons,
               "synapses": int(sum(la.n_in * la.n_out for la in mapping.network.layers)),
               "layers": _layers_json(net, mapping), "repairs": net.repairs, "notes": _rule_lines(net, mapping),
@@ -114,8 +138,10 @@ def cmd_import(args):
              f"({net.discretisation}), {args.weight_bits}-bit weights"
              + (" (exact fixed-point layers from the file's neuroxide metadata)" if mapping.exact else ""),
              *_rule_lines(net, mapping), _layer_rows(net, mapping)]
+    lines.append(_weight_format_line(args.weight_format, mapping.network))
     if args.output:
-        lines.append(f"core configuration: {args.output}  (neuroxide simulate|build snn-core -p network={args.output})")
+        wf = "" if args.weight_format == "pair" else f" -p weight_format={args.weight_format}"
+        lines.append(f"core configuration: {args.output}  (neuroxide simulate|build snn-core -p network={args.output}{wf})")
     emit(args, report, "\n".join(lines))
     return 0
 
@@ -158,8 +184,10 @@ def cmd_run(args):
     def progress(done, total):
         bar.total = total
         bar.update(done - bar.n)
+    _check_weight_format(args.weight_format, mapping.network)
     try:
-        result = run_nir(net, mapping, spikes, args.backend, args.simulator, args.build_dir, args.lanes, progress)
+        result = run_nir(net, mapping, spikes, args.backend, args.simulator, args.build_dir, args.lanes, progress,
+                         weight_format=args.weight_format)
     finally:
         bar.close()
     if args.output:
@@ -169,6 +197,7 @@ def cmd_run(args):
     if args.plot:
         plot_run(result, args.plot)
     report = result.to_dict() | {"file": str(args.file), "plot": args.plot, "output": args.output,
+                                 "weight_format": args.weight_format,
                                  "repairs": net.repairs, "notes": _rule_lines(net, mapping), "dt": net.dt,
                                  "reset": net.reset}
     lines = [*_rule_lines(net, mapping), table([[k, v] for k, v in report["spikes"].items()], ["backend", "output spikes"])]
@@ -181,7 +210,7 @@ def cmd_run(args):
                      f"class (argmax of summed v) agreement {100 * report['li_class_agreement']:.1f} %")
     if "mismatches" in report:
         lines.append(f"RTL vs model: {report['mismatches']} mismatching steps (full state, every neuron, every step), "
-                     f"{report['cycles']} cycles on {report['simulator']}")
+                     f"{report['cycles']} cycles on {report['simulator']}, {args.weight_format} weights")
     if args.plot:
         lines.append(f"plot: {args.plot}")
     emit(args, report, "\n".join(lines))
@@ -255,6 +284,11 @@ def _add_import_options(p):
                    help="after a spike: value (default, NIR's semantics: v = v_reset) or subtract (v -= v_threshold: "
                         "snnTorch's reset_mechanism='subtract', Spyx, Sinabs' MembraneSubtract; NIR cannot state "
                         "it; LIF/IF/CubaLIF nodes need v_reset = 0 and v_leak = 0) on float, model and rtl")
+    p.add_argument("--weight-format", choices=("pair", "signed"), default="pair",
+                   help="the core's weight memory: pair (default: w_exc and w_inh, 2 x B bits a synapse) or signed "
+                        "(w_exc - w_inh, B + 1 bits: about half the weight block RAM; every imported synapse has "
+                        "min(w_exc, w_inh) = 0, so the model is the same). import: recorded in the JSON as "
+                        "weight_format (build with -p weight_format=signed); run: the rtl back end's core")
     p.add_argument("--max-count", type=int, default=None, metavar="M",
                    help=f"events one input may carry per step, 1..{MAX_COUNT} (the core's input rows repeated M "
                         "times; run: default the --input's largest count, else 1)")
@@ -293,8 +327,9 @@ def register(sub):
             examples:
               neuroxide nir import net.nir
               neuroxide nir import net.nir --dt 1e-4 --weight-bits 6 -o build/net_core.json --json
+              neuroxide nir import net.nir --weight-format signed -o core.json   then: build snn-core -p network=core.json -p weight_format=signed
 
-            JSON keys: file, output, dt, discretisation, reset, weight_bits, exact_from_metadata, n_in, n_out,
+            JSON keys: file, output, dt, discretisation, reset, weight_bits, weight_format, exact_from_metadata, n_in, n_out,
             neurons, synapses, repairs, notes, max_count, const_input, layers (node, kind, v_th, decay,
             syn_decay, bias, reset_mode, lateral, recurrent, adc_gain, v_bits, lsb, conv, stored_weights,
             bias_relay ...)"""))
@@ -315,8 +350,9 @@ def register(sub):
               neuroxide nir run cnn_sinabs.nir --input nmnist_sample_counts.npy   counts (10, 2, 34, 34): 8 copies per input
               neuroxide nir run net.nir --random-steps 100 --batch 32 --rate 0.2 --plot run.png
               neuroxide nir run net.nir --random-steps 50 --backend rtl --simulator verilator --json
+              neuroxide nir run net.nir --random-steps 50 --backend rtl --weight-format signed   the core with signed weights
 
-            JSON keys: steps, batch, backend, reset, spikes (per backend), counts, agreement_model_float (overall,
+            JSON keys: steps, batch, backend, reset, weight_format, spikes (per backend), counts, agreement_model_float (overall,
             per_neuron, exact), hidden_agreement_model_float, mismatches, cycles, agreement_rtl_model,
             li_rms_error_relative, li_class_agreement (LI outputs), wall_s"""))
     _add_import_options(pr)

@@ -135,12 +135,14 @@ def check_lanes(lanes):
 
 
 def run_nir(net, mapping, spikes, backend=Backend.MODEL, simulator=None, build_dir="build/nir", lanes=None,
-            progress=None):
+            progress=None, weight_format="pair"):
     """Run ``spikes`` (bool ``(steps, batch, n_in)``, or event counts up to ``mapping.max_count``)
     on float, and model / rtl as ``backend`` asks
     -> :class:`NIRRunResult`. Agreement (:func:`~neuroxide.models.nir_map.agreement`) of the model
     with float, and of the RTL with the model. ``lanes``: synapses per clock of the RTL (None: the
-    bench's default); ``progress(done, total)`` as the back end asked finishes steps."""
+    bench's default); ``weight_format``: the RTL core's weight memory (``pair`` | ``signed``, see
+    :func:`~neuroxide.models.snn_capacity.check_weight_format`); ``progress(done, total)`` as the back
+    end asked finishes steps."""
     import numpy as np
 
     from neuroxide.models.nir_map import agreement, simulate_float
@@ -176,8 +178,9 @@ def run_nir(net, mapping, spikes, backend=Backend.MODEL, simulator=None, build_d
                                             for k in range(len(net.layers) - 1)]
     if backend is Backend.RTL:
         from neuroxide.testbench.snn_bench import DEFAULT_LANES, run_network
-        out = run_network(mapping.network, core_in.astype(np.uint8), simulator=simulator, build_dir=f"{build_dir}/rtl",
-                          progress=progress, lanes=lanes or DEFAULT_LANES)
+        out = run_network(mapping.network, core_in.astype(np.uint8), simulator=simulator,
+                          build_dir=f"{build_dir}/rtl" + ("" if weight_format == "pair" else f"-{weight_format}"),
+                          progress=progress, lanes=lanes or DEFAULT_LANES, weight_format=weight_format)
         rtl = np.asarray(out["spikes"][-1], dtype=bool)
         res.outputs["rtl"] = rtl
         counts["rtl"] = rtl.sum(axis=0)
