@@ -54,7 +54,21 @@ def _graph(kind):
             elif kind == "shapes":
                 del f["node/nodes/lif/r"]
                 f["node/nodes/lif/r"] = np.ones((2, 2))
+            elif kind == "nonetwork":  # an Input and an Output, no edges (an export of an untraced model)
+                for name in ("fc", "lif"):
+                    del f[f"node/nodes/{name}"]
+                del f["node/edges"]
+            elif kind == "emptynodes":
+                for name in list(f["node/nodes"]):
+                    del f[f"node/nodes/{name}"]
     return write
+
+
+def _zip(path):
+    """A ``torch.save`` archive under a .nir name (a zip file, not HDF5)."""
+    import zipfile
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("archive/data.pkl", b"not a NIR graph")
 
 
 def _counts(kind):
@@ -97,6 +111,12 @@ def nir_paper_cases():
         "--dt", "1e-4", "--reset", "zero")
     imp("out-of-range", "--reset subtract on a LIF whose v_reset is not 0", "node 'lif'.v_reset", "vreset.nir",
         _graph("vreset"), "--reset", "subtract")
+    imp("unknown-name", "--weight-format packed", "--weight-format", "braille.nir",
+        _paper("braille_noDelay_noBias_subtract.nir"), "--dt", "1e-4", "--weight-format", "packed")
+    imp("malformed", "a torch.save zip archive named .nir", "zip archive", "model.nir", _zip)
+    imp("malformed", "an export holding an Input and an Output, no edges", "no weight or neuron node",
+        "nonetwork.nir", _graph("nonetwork"))
+    imp("malformed", "an export whose node group holds nothing", "nodes", "empty.nir", _graph("emptynodes"))
 
     def run(cat, what, fld, kind, *extra):
         add(Case("nir", cat, f"run: {what}", fld, argv=("nir", "run", f"{T}/braille.nir", "--dt", "1e-4", "--input",
@@ -106,4 +126,5 @@ def nir_paper_cases():
     run("out-of-range", "--input counts of 2 with --max-count 1", "--input", "two", "--max-count", "1")
     run("out-of-range", "--input with a negative count", "--input", "negative")
     run("huge", "--input counts of 300 (more than 255 events per step)", "--input", "huge")
+    run("unknown-name", "--weight-format packed", "--weight-format", "two", "--weight-format", "packed")
     return cases
