@@ -32,8 +32,28 @@ Graph rules (anything else: :class:`~neuroxide.errors.ParameterError` naming the
   the grouped all-ones convolution; pool/conv -> Flatten -> Affine is multiplied out into the
   Affine's dense matrix (sparse intermediates). Any other chain with a convolution is multiplied
   out into a matrix (exact, not weight-shared);
-* nodes NIR defines but the core has no equivalent for (``Delay``: no synaptic delays; ``I``) and
-  algebraic loops (a cycle through linear nodes only) are refused.
+* ``Delay`` (``y(t) = x(t - delay)``, module section "Delay" below) becomes the next layer's
+  per-source delay line (``CoreLayer.delay``);
+* nodes NIR defines but the core has no equivalent for (``I``) and algebraic loops (a cycle through
+  linear nodes only) are refused.
+
+Delay
+-----
+``d = floor(delay / dt + 1/2)`` steps per element, each within ``DELAY_TOL`` (1e-3) steps of a whole
+count (else refused: the core delays by whole steps), ``0 <= d <= MAX_DELAY`` (31; negative or longer:
+refused naming ``node.delay`` and the range in seconds). A delay's history is empty: the output is 0
+for ``t < d``. Where it may sit:
+
+* **on spikes**: after a neuron node or the Input, through Identity/Flatten/Scale only (maps that act
+  element by element, so the delay commutes with them): element j delays source neuron j, i.e.
+  input row j of the next layer (``FloatLayer.delay``, the core layer's ``delay``): a spike of j in
+  step t is integrated in step ``t + d_j``;
+* **on a current** (after an Affine/Linear/Conv, before a neuron node): with one ``d`` for the whole
+  node it is the same delay of every spike of the source (``W x(t - d) = (W x)(t - d)``; a note says
+  so); a bias through it is refused (a delayed bias is 0 for ``t < d``, which no source delay states),
+  and a per-element ``d`` is refused (it delays currents, not source neurons);
+* Delay nodes in series add up (at most MAX_DELAY in all); two paths from one source with different
+  delays, a Delay on a recurrent edge and a Delay between the last layer and the Output are refused.
 
 Discretisation (``dt`` seconds: ``--dt``, else ``metadata['dt']``, else dt = 1 when every neuron
 node is ``IF`` (discrete time: Sinabs' IAF, ``v += r I`` per step), else DEFAULT_DT; the rule is in
@@ -67,7 +87,8 @@ are stateless and LI/CubaLI never fire: unaffected. The rule is in ``FloatNetwor
 ``notes``; layers rebuilt from neuroxide's exact export metadata keep their own stored reset.
 
 Layers of one step run in chain order, so a spike crosses the whole chain within the step it was
-made (NIR has no delays); a recurrent edge delivers the previous step's spikes. :func:`simulate_float` runs
+made (unless a ``Delay`` holds it: ``x[t - d_i]`` on input row i); a recurrent edge delivers the
+previous step's spikes. :func:`simulate_float` runs
 exactly these equations in float64 (the ``float`` backend).
 
 Mapping onto the core (:func:`to_core`), per neuron node; j indexes the node's neurons
@@ -137,7 +158,8 @@ per-neuron thresholds as ``v_threshold``) (weights ``(w_exc - w_inh) *
 2**(adc_gain - adc_shift)``, bias the layer's bias) -> ``IF`` (no leak) or ``LIF`` (``tau = dt / (1 - a)``,
 ``r = tau / dt``) in LSB units (``v_threshold = v_th - 1/2``), or a ``CubaLIF`` (``tau_syn = dt /
 (1 - a_s)``, ``w_in = tau_syn / dt``) for a layer with a synaptic current, plus a recurrent
-``Linear`` for ``lateral`` and the recurrent block. Features NIR cannot state (subtract reset, ``v_init``, refractory steps, adaptation,
+``Linear`` for ``lateral`` and the recurrent block; a layer with input delays gets a ``Delay``
+(``delay = d * dt``, the source's shape) on the spikes feeding it. Features NIR cannot state (subtract reset, ``v_init``, refractory steps, adaptation,
 threshold noise, the ADC's floor) are listed in the graph's ``neuroxide_lossy`` metadata (a
 subtract reset: run the file with ``reset="subtract"`` to get it in float), and each
 neuron node carries the exact fixed-point layer (``neuroxide_layer``, JSON). On import, a graph
@@ -156,10 +178,10 @@ from neuroxide.errors import ParameterError, check_int
 from .crossbar import Crossbar, DeviceParams
 from .lif import LIFParams
 from .nir_read import NEURON_PARAMS
-from .snn import CoreLayer, CoreNetwork, network_from_dict, network_to_dict
+from .snn import MAX_DELAY, CoreLayer, CoreNetwork, network_from_dict, network_to_dict
 
 __all__ = ["NEURON_KINDS", "LINEAR_KINDS", "DISCRETISATIONS", "RESETS", "RESET_SUBTRACT_NOTE", "DEFAULT_DT",
-           "DECAY_BITS", "FORMAT", "FloatLayer", "FloatNetwork", "read_graph", "parse_graph", "load", "simulate_float",
+           "DECAY_BITS", "DELAY_TOL", "FORMAT", "FloatLayer", "FloatNetwork", "read_graph", "parse_graph", "load", "simulate_float",
            "to_core", "CoreMapping", "export_graph", "write_graph", "agreement", "flatten_input", "expand_counts"]
 
 NEURON_KINDS = ("LIF", "IF", "LI", "CubaLIF", "CubaLI", "Threshold")
@@ -174,8 +196,8 @@ DEFAULT_DT = 1e-3
 DECAY_BITS = 16
 MEMBRANE_BITS = 14  # the threshold is resolved to at least 2**13 membrane LSBs (adc_gain)
 FORMAT = "neuroxide-nir-core/1"
+DELAY_TOL = 1e-3    # a Delay's delay / dt may miss a whole step count by this many steps (float rounding)
 _WHY_UNSUPPORTED = {
-    "Delay": "the core has no synaptic delays",
     "I": "a pure integrator emits no spikes and has no leak; use IF or LI",
 }
 
@@ -189,7 +211,9 @@ class FloatLayer:
     None, or ``(ConvGeometry, kernel)`` when that map is one weight-shared convolution (``weight`` is
     then its unrolled matrix); ``rec`` ``(n_out, n_out)`` or None: from this node's own previous
     spikes; ``params``: NIR parameter name -> float64 ``(n_out,)``; ``shape``: the node's neuron
-    shape (``(C, H, W)`` after a convolution).
+    shape (``(C, H, W)`` after a convolution); ``delay``: None, or int64 ``(n_in,)`` steps per input
+    row (the ``Delay`` nodes on the way from the feeding layer: row i's input of step t is the
+    source's output of step ``t - delay[i]``, 0 before step 0).
     """
 
     name: str
@@ -201,6 +225,7 @@ class FloatLayer:
     metadata: dict = field(default_factory=dict)
     conv: tuple | None = None
     shape: tuple | None = None
+    delay: np.ndarray | None = None
 
     @property
     def n_in(self):
@@ -441,8 +466,23 @@ class _Map:
     the identity (``ident``), a convolution (``conv`` geometry + ``kernel``; ``pool`` when it is a
     plain non-overlapping pooling), or a matrix ``mat`` (numpy or scipy.sparse, ``(n_src, width)``)."""
 
-    def __init__(self, shape, mat=None, conv=None, kernel=None, ident=False, pool=False):
+    def __init__(self, shape, mat=None, conv=None, kernel=None, ident=False, pool=False, delay=None):
         self.shape, self.mat, self.conv, self.kernel, self.ident, self.pool = tuple(shape), mat, conv, kernel, ident, pool
+        self.delay = delay   # None, or int (n_src,): steps from each source element (a Delay on the path)
+
+    def with_delay(self, delay):
+        return _Map(self.shape, self.mat, self.conv, self.kernel, self.ident, self.pool, delay)
+
+    def elementwise(self):
+        """True when the map is the identity or a diagonal (Scale) on the source's elements (a
+        delay then commutes with it, element for element)."""
+        if self.ident:
+            return True
+        if self.conv is not None or self.mat is None or self.mat.shape[0] != self.mat.shape[1]:
+            return False
+        import scipy.sparse as sp
+        mat = sp.coo_matrix(self.mat)
+        return bool(np.all(mat.row[mat.data != 0] == mat.col[mat.data != 0]))
 
     @property
     def width(self):
@@ -459,7 +499,7 @@ class _Map:
         return self.mat
 
     def reshaped(self, shape):
-        return _Map(shape, self.mat, self.conv, self.kernel, self.ident, self.pool)
+        return _Map(shape, self.mat, self.conv, self.kernel, self.ident, self.pool, self.delay)
 
 
 def _dense_or_sparse(m):
@@ -470,12 +510,19 @@ def _dense_or_sparse(m):
     return m
 
 
-def _add_maps(a, b):
+def _add_maps(a, b, name="", src=""):
     if a.shape != b.shape and a.width != b.width:
         raise AssertionError((a.shape, b.shape))
+    da = np.zeros(1, np.int64) if a.delay is None else a.delay
+    db = np.zeros(1, np.int64) if b.delay is None else b.delay
+    if not np.array_equal(np.broadcast_to(da, np.broadcast_shapes(da.shape, db.shape)),
+                          np.broadcast_to(db, np.broadcast_shapes(da.shape, db.shape))):
+        raise ParameterError(f"node {name!r}", f"two paths from {src!r} with different delays",
+                             "one delay per source neuron on every path into a node",
+                             why="the core delays a spike once, at its source (a delay line per layer input)")
     import scipy.sparse as sp
     m = a.matrix() + b.matrix()
-    return _Map(a.shape, _dense_or_sparse(sp.csr_matrix(m) if sp.issparse(m) else m))
+    return _Map(a.shape, _dense_or_sparse(sp.csr_matrix(m) if sp.issparse(m) else m), delay=a.delay)
 
 
 def _compose_pool_conv(pool, geom, kernel):
@@ -625,6 +672,71 @@ def _check_subtract(layers):
                 raise ParameterError(f"node {la.name!r}.{pname}", bad, "0 with reset 'subtract'", why=why)
 
 
+def _delay_steps(name, node, dt, width):
+    """A Delay node's ``delay`` (seconds) as int64 steps ``d = floor(delay / dt + 1/2)`` per element:
+    each within DELAY_TOL steps of a whole step count, in ``0..MAX_DELAY`` (ParameterError naming the
+    node's field otherwise)."""
+    raw = np.asarray(node.delay, dtype=np.float64).reshape(-1)
+    field_name = f"node {name!r}.delay"
+    if raw.size == 1 and width > 1:
+        raw = np.full(width, raw[0])
+    if raw.size != width:
+        raise ParameterError(field_name, f"{raw.size} values", f"{width} (one per element of its input)")
+    top = f"0..{MAX_DELAY * dt:g} s, a whole number of steps of dt = {dt:g} s (0..{MAX_DELAY} steps)"
+    if not np.all(np.isfinite(raw)):
+        raise ParameterError(field_name, "non-finite values", top)
+    if raw.min() < 0:
+        raise ParameterError(field_name, float(raw.min()), top, why="a negative delay would need the future")
+    steps = raw / dt
+    d = np.floor(steps + 0.5)
+    off = np.abs(steps - d)
+    if off.max() > DELAY_TOL:
+        i = int(np.argmax(off))
+        raise ParameterError(field_name, float(raw[i]), top,
+                             why=f"{steps[i]:.6g} steps of dt = {dt:g} s is not within {DELAY_TOL:g} of a whole "
+                                 f"step count; the core delays by whole steps (pass --dt to match)")
+    if d.max() > MAX_DELAY:
+        raise ParameterError(field_name, float(raw.max()), top,
+                             why=f"{int(d.max())} steps; the core's delay line holds {MAX_DELAY + 1} slots")
+    return d.astype(np.int64)
+
+
+def _delay_terms(name, node, terms, bias, in_shape, dt, notes):
+    """``(terms, bias)`` of a ``Delay`` node: its input maps from each source with the node's delay
+    added per source element (module docstring, "Delay")."""
+    width = int(np.prod(in_shape))
+    d = _delay_steps(name, node, dt, width)
+    if bias is not None and np.any(bias):
+        raise ParameterError(f"node {name!r}", "a bias through a Delay", "a Delay on spikes or on a bias-free current",
+                             why="a delayed bias is 0 for the first steps, which a delay of the source spikes "
+                                 "cannot state; put the Delay before the Affine")
+    out = {}
+    for src, m in terms.items():
+        n_src = m.width if m.ident else (m.conv.n_in if m.conv is not None else int(m.mat.shape[0]))
+        if m.elementwise():
+            per_src = d.copy()
+        elif np.all(d == d[0]):
+            per_src = np.full(n_src, d[0], dtype=np.int64)
+            if d[0]:
+                notes.append(f"node {name!r}: a uniform delay of {int(d[0])} step(s) on an input current, mapped as "
+                             f"the same delay of every spike of {src!r} (exact: the map before it is linear and "
+                             f"bias-free)")
+        else:
+            raise ParameterError(f"node {name!r}.delay", f"{int(d.min())}..{int(d.max())} steps across its elements",
+                                 "one delay for the whole node, or a Delay on spikes (right after a neuron node or "
+                                 "the Input)",
+                                 why="a per-element delay of a summed input current is not a delay per source neuron, "
+                                     "which is what the core's delay line holds")
+        total = per_src if m.delay is None else m.delay + per_src
+        if total.max() > MAX_DELAY:
+            raise ParameterError(f"node {name!r}.delay", int(total.max()), f"0..{MAX_DELAY} steps in all",
+                                 why=f"Delay nodes in series add up; the core's delay line holds {MAX_DELAY + 1} slots")
+        out[src] = m.with_delay(total)
+    if d.any():
+        notes.append(f"node {name!r}: delays of {int(d.min())}..{int(d.max())} steps (round(delay / dt), dt = {dt:g} s)")
+    return out, bias
+
+
 def parse_graph(graph, dt=None, discretisation="euler", repairs=(), reset="value"):
     """A NIR graph -> :class:`FloatNetwork` (module docstring's graph rules), or ParameterError.
     ``reset``: ``"value"`` (NIR's semantics) or ``"subtract"`` (``v -= v_threshold`` after a spike,
@@ -638,10 +750,10 @@ def parse_graph(graph, dt=None, discretisation="euler", repairs=(), reset="value
     for name, node in nodes.items():
         kind = _kind(node)
         if kind in _WHY_UNSUPPORTED:
-            raise ParameterError(f"node {name!r}", kind, "Input, Output, " + ", ".join(LINEAR_KINDS + NEURON_KINDS),
+            raise ParameterError(f"node {name!r}", kind, "Input, Output, Delay, " + ", ".join(LINEAR_KINDS + NEURON_KINDS),
                                  why=_WHY_UNSUPPORTED[kind])
-        if kind not in ("Input", "Output") + LINEAR_KINDS + NEURON_KINDS:
-            raise ParameterError(f"node {name!r}", kind, "Input, Output, " + ", ".join(LINEAR_KINDS + NEURON_KINDS),
+        if kind not in ("Input", "Output", "Delay") + LINEAR_KINDS + NEURON_KINDS:
+            raise ParameterError(f"node {name!r}", kind, "Input, Output, Delay, " + ", ".join(LINEAR_KINDS + NEURON_KINDS),
                                  why="unknown node type")
     dt, rule = _choose_dt(dt, meta, [_kind(v) for v in nodes.values() if _kind(v) in NEURON_KINDS])
     if isinstance(dt, bool) or not isinstance(dt, (int, float)) or not (math.isfinite(dt) and 0 < dt <= 1e3):
@@ -706,11 +818,14 @@ def parse_graph(graph, dt=None, discretisation="euler", repairs=(), reset="value
                                  "cycles that pass through a neuron node", why="an algebraic loop has no time step")
         visiting.add(name)
         try:
-            terms, bias, _ = summed_input(name)
+            terms, bias, in_shape = summed_input(name)
             new_terms, new_bias = {}, None
-            for i, (s, m) in enumerate(terms.items()):  # the input bias goes through once, with the first term
+            if _kind(nodes[name]) == "Delay":
+                new_terms, new_bias = _delay_terms(name, nodes[name], terms, bias, in_shape, dt, notes)
+            for i, (s, m) in enumerate(terms.items() if _kind(nodes[name]) != "Delay" else ()):
+                # the input bias goes through once, with the first term; a delay stays with its source
                 m2, b2 = _apply(name, nodes[name], m, bias if i == 0 else None)
-                new_terms[s] = m2
+                new_terms[s] = m2 if m.delay is None else m2.with_delay(m.delay)
                 if i == 0:
                     new_bias = b2
             width_shape = next(iter(new_terms.values())).shape
@@ -736,7 +851,7 @@ def parse_graph(graph, dt=None, discretisation="euler", repairs=(), reset="value
                                      "edges of equal width")
             s_shape = s if s_shape is None or len(s) > len(s_shape) else s_shape
             for src, m in t.items():
-                terms[src] = _add_maps(terms[src], m) if src in terms else m
+                terms[src] = _add_maps(terms[src], m, name, src) if src in terms else m
             if b is not None:
                 bias = b if bias is None else bias + b
         if s_shape is None:
@@ -761,6 +876,10 @@ def parse_graph(graph, dt=None, discretisation="euler", repairs=(), reset="value
             raise ParameterError(f"node {n!r}", f"inputs from {feed}", "exactly one feeding layer (or Input)",
                                  why="the core's layers form one feed-forward chain; only a layer's own previous "
                                      "spikes may feed back (as uniform lateral inhibition)")
+        if n in terms and terms[n].delay is not None:
+            raise ParameterError(f"node {n!r}", "a Delay on its recurrent edge", "recurrent edges without a Delay",
+                                 why="the core's recurrent crossbar takes the layer's spikes of the previous step; "
+                                     "its delay line is on the feed-forward input only")
         inputs[n] = (feed[0], terms[feed[0]], np.zeros(width) if bias is None else np.asarray(bias, dtype=np.float64),
                      terms.get(n))
     out_terms, out_bias, _ = summed_input(out)
@@ -785,6 +904,11 @@ def parse_graph(graph, dt=None, discretisation="euler", repairs=(), reset="value
     if set(out_terms) != {last}:
         raise ParameterError(f"node {out!r}", f"reads {sorted(out_terms)}", f"the last layer {last!r}",
                              why="Output must read the last neuron layer of the chain")
+    if out_terms[last].delay is not None:
+        delayed = [v for v in nodes if _kind(nodes[v]) == "Delay" and v in used]
+        raise ParameterError(f"node {(delayed or [out])[0]!r}", "a Delay between the last layer and the Output",
+                             "Delay nodes before an Affine/Linear/Conv or a neuron node",
+                             why="the core delays spikes on their way into a layer; the output spikes leave at once")
     if not out_terms[last].ident or (out_bias is not None and np.any(out_bias)):
         raise ParameterError(f"node {out!r}", "a linear map after the last neuron layer", "the last layer's spikes",
                              why="the core outputs spikes (or LI potentials); end the graph with a neuron node")
@@ -807,7 +931,7 @@ def parse_graph(graph, dt=None, discretisation="euler", repairs=(), reset="value
         if not hasattr(w, "toarray") or (conv is None and w.shape[0] * w.shape[1] <= 1 << 22):
             w = np.asarray(w.toarray() if hasattr(w, "toarray") else w, dtype=np.float64)
         layers.append(FloatLayer(n, _kind(nodes[n]), w, b, rec, params[n], dict(nodes[n].metadata or {}), conv,
-                                 tuple(shapes[n])))
+                                 tuple(shapes[n]), None if m.delay is None or not m.delay.any() else m.delay))
     if reset == "subtract":
         _check_subtract(layers)
         notes.append(RESET_SUBTRACT_NOTE)
@@ -927,9 +1051,15 @@ def simulate_float(net, in_spikes, progress=None, max_count=1):
     prev = [np.zeros((batch, la.n_out)) for la in net.layers]
     spikes = [np.zeros((steps, batch, la.n_out), dtype=bool) for la in net.layers]
     v_out = np.zeros((steps, batch, net.n_out))
+    # Delay: each delayed layer keeps its input of the last max(delay) + 1 steps (zeros before step 0)
+    hist = [None if la.delay is None else np.zeros((int(la.delay.max()) + 1, batch, la.n_in)) for la in net.layers]
     for t in range(steps):
         x = s[t].astype(np.float64)
         for k, (la, c) in enumerate(zip(net.layers, coef)):
+            if hist[k] is not None:   # row i reads its source's output of step t - delay[i]
+                depth = hist[k].shape[0]
+                hist[k][t % depth] = x
+                x = hist[k][(t - la.delay) % depth, :, np.arange(la.n_in)].T
             cur = _mm(x, la.weight) + la.bias
             if la.rec is not None:
                 cur = cur + prev[k] @ la.rec
@@ -1170,11 +1300,16 @@ def _layer_to_core(net, layer, weight_bits, copies=1, const_row=False, relay=Fal
     if conv is not None:  # back to the kernel's shape: stored once
         w_exc = w_exc.T.reshape(conv.kernel_shape)
         w_inh = w_inh.T.reshape(conv.kernel_shape)
+    delay = None
+    if layer.delay is not None:  # per input row; count copies repeat it, the always-on row has none
+        delay = np.tile(layer.delay, copies)
+        if const_row and conv is None:
+            delay = np.concatenate([delay, [0]])
     core = CoreLayer(w_exc, w_inh, weight_bits, params, adc_shift=0, lateral=min(lateral, params.in_max),
                      adc_gain=gain_bits, w_rec_exc=None if rec is None else rec.w_exc,
                      w_rec_inh=None if rec is None else rec.w_inh,
                      syn_decay=None if a_syn is None else int(round(a_syn * (1 << DECAY_BITS))), conv=conv,
-                     v_th_neuron=v_th_neuron)
+                     v_th_neuron=v_th_neuron, delay=delay)
     info = {"node": layer.name, "kind": layer.kind, "lsb": lsb, "level": xb.scale,
             "col_gain": g / np.repeat(scale, per_pos), "theta": theta,
             "v_leak": c["v_leak"], "exact": False, "n_node": n, "relay": relay, "syn_bias": syn_bias}
@@ -1201,6 +1336,9 @@ def _exact_layer(layer):
         if hasattr(have, "toarray"):
             return None
     if w.shape != have.shape or not np.allclose(w, have, rtol=1e-12, atol=1e-12):
+        return None
+    zeros = np.zeros(core.n_in, dtype=np.int64)
+    if not np.array_equal(zeros if core.delay is None else core.delay, zeros if layer.delay is None else layer.delay):
         return None
     return core
 
@@ -1259,6 +1397,10 @@ def export_graph(network, dt=DEFAULT_DT):
         p = layer.params
         unit = 2.0 ** (layer.adc_gain - layer.adc_shift)
         a = p.decay / (1 << p.decay_bits)
+        if layer.delay is not None:  # the layer's delay line: a Delay on the spikes feeding it
+            nodes[f"delay{k}"] = nir.Delay(delay=layer.delay.reshape(shape).astype(np.float64) * dt)
+            edges.append((prev, f"delay{k}"))
+            prev = f"delay{k}"
         if layer.conv is not None:  # a weight-shared convolution: Conv2d (C-order neurons (c, y, x))
             g = layer.conv
             nodes[f"conv{k}"] = nir.Conv2d(input_shape=np.array(g.in_shape[1:]),

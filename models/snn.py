@@ -72,11 +72,12 @@ from .prng import seeds_for, xorshift32
 from .snn_conv import ConvGeometry, unrolled
 from .synapse import column_currents, synapse_state_layout, synaptic_current_step
 
-__all__ = ["SNN_STREAM", "ENCODER_STREAM", "NeuronThresholds", "CoreLayer", "CoreNetwork", "SNNModel", "SNNTrace",
+__all__ = ["MAX_DELAY", "SNN_STREAM", "ENCODER_STREAM", "NeuronThresholds", "CoreLayer", "CoreNetwork", "SNNModel", "SNNTrace",
            "encode_rate", "encode_current", "intensity_to_p", "readout_count", "readout_first_spike",
            "readout", "READOUTS", "float_forward", "matmul_in_order", "network_to_dict",
            "network_from_dict"]
 
+MAX_DELAY = 31      # steps: the core's delay line has at most MAX_DELAY + 1 slots (CoreLayer.delay)
 SNN_STREAM = 3      # seed_for stream of the core's neuron thresholds (contract)
 ENCODER_STREAM = 4  # seed_for stream of the rate encoder's input channels (host side)
 READOUTS = ("count", "first")
@@ -142,6 +143,12 @@ class CoreLayer:
     (stored once), neurons are ``(c, y, x)`` of ``conv.out_shape`` in C order, and the layer's
     arithmetic is exactly the dense layer with the matrices ``unrolled(conv, w_exc)`` /
     ``unrolled(conv, w_inh)`` (:meth:`dense_levels`). A recurrent block on a conv layer is refused.
+
+    ``delay`` (None, or int ``(n_in,)`` steps in ``0..MAX_DELAY``): per-source axonal delays of the
+    layer's feed-forward input: an event on input row i made in step t (the previous layer's spike,
+    or a network input) is accumulated in step ``t + delay[i]`` (in place of step t), its SOPs counted
+    then; events due before step 0 do not exist (the line starts empty at a reset). The recurrent
+    block is not delayed. All zeros is None (no delay line).
     """
 
     w_exc: np.ndarray
@@ -156,6 +163,7 @@ class CoreLayer:
     syn_decay: int | None = None
     v_th_neuron: np.ndarray | None = None
     conv: ConvGeometry | None = None
+    delay: np.ndarray | None = None
 
     def __post_init__(self):
         check_int("weight_bits", self.weight_bits, 1, 8)
@@ -190,6 +198,33 @@ class CoreLayer:
                 object.__setattr__(self, name, w)
         check_int("lateral", self.lateral, 0, self.params.in_max, f"in_bits={self.params.in_bits}")
         object.__setattr__(self, "v_th_neuron", self._check_thresholds(self.v_th_neuron))
+        object.__setattr__(self, "delay", self._check_delay(self.delay))
+
+    def _check_delay(self, delay):
+        """``delay`` validated: int ``(n_in,)`` steps in ``0..MAX_DELAY`` (input row i's events reach
+        the accumulation ``delay[i]`` steps after the source fired); None when absent or all zero (the
+        core then has no delay line: same Verilog)."""
+        if delay is None:
+            return None
+        d = np.asarray(delay)
+        if d.shape != (self.n_in,):
+            raise ParameterError("delay", f"shape {d.shape}", f"({self.n_in},) (one per input row, n_in)")
+        if d.dtype.kind not in "iu":
+            raise ParameterError("delay", d.dtype.name, "an integer array of steps")
+        if d.size and (d.min() < 0 or d.max() > MAX_DELAY):
+            bad = int(d.min()) if d.min() < 0 else int(d.max())
+            raise ParameterError("delay", bad, f"0..{MAX_DELAY} steps",
+                                 f"the core's delay line holds at most {MAX_DELAY + 1} slots")
+        if not d.any():
+            return None
+        out = d.astype(np.int64, copy=True)
+        out.setflags(write=False)
+        return out
+
+    @property
+    def max_delay(self):
+        """The largest input delay in steps (0 without a delay line)."""
+        return 0 if self.delay is None else int(self.delay.max())
 
     def _check_thresholds(self, v_th):
         """``v_th_neuron`` validated: int ``(n_out,)`` in the range ``LIFParams.v_th`` allows; None when
@@ -352,7 +387,8 @@ def network_to_dict(network):
          **({"w_rec_exc": layer.w_rec_exc.tolist(), "w_rec_inh": layer.w_rec_inh.tolist()} if layer.recurrent else {}),
          **({"syn_decay": layer.syn_decay} if layer.syn_decay is not None else {}),
          **({"v_th_neuron": layer.v_th_neuron.tolist()} if layer.v_th_neuron is not None else {}),
-         **({"conv": layer.conv.to_dict()} if layer.conv is not None else {})}
+         **({"conv": layer.conv.to_dict()} if layer.conv is not None else {}),
+         **({"delay": layer.delay.tolist()} if layer.delay is not None else {})}
         for layer in network.layers]}
 
 
@@ -378,7 +414,8 @@ def network_from_dict(d):
                                          if "w_rec_exc" in la else (None, None)), la.get("syn_decay"),
                                        _json_levels("v_th_neuron", la["v_th_neuron"])
                                        if "v_th_neuron" in la else None,
-                                       ConvGeometry.from_dict(la["conv"]) if "conv" in la else None)
+                                       ConvGeometry.from_dict(la["conv"]) if "conv" in la else None,
+                                       _json_levels("delay", la["delay"]) if "delay" in la else None)
                              for la in d["layers"]), seed=d["seed"])
 
 
@@ -456,6 +493,21 @@ class SNNModel:
             self.syn.append(initial.pop("syn", None))
             self.state.append(LIFState(**initial))
         self.sops = np.zeros(self.batch, dtype=np.int64)
+        # delay lines: the last max_delay + 1 steps of each delayed layer's input (slot t % D), empty
+        self._delay_hist = [np.zeros((layer.max_delay + 1, self.batch, layer.n_in), dtype=bool)
+                            if layer.delay is not None else None for layer in self.network.layers]
+        self._t = 0
+
+    def _delayed(self, k, s):
+        """Layer k's input events of this step through its delay line: row i's events of step
+        ``t - delay[i]`` (none before step 0)."""
+        hist = self._delay_hist[k]
+        if hist is None:
+            return s
+        depth = hist.shape[0]
+        hist[self._t % depth] = s
+        d = self.network.layers[k].delay
+        return hist[(self._t - d) % depth, :, np.arange(d.size)].T
 
     def _check_spikes(self, s_in, steps_axis):
         s = np.asarray(s_in)
@@ -481,6 +533,7 @@ class SNNModel:
         s = s_in
         for k, (layer, st) in enumerate(zip(self.network.layers, self.state)):
             p = self._params[k]
+            s = self._delayed(k, s)
             if layer.is_conv:
                 self.sops += s.astype(np.int64) @ self._fanout[k]
                 acc_exc, acc_inh = self._conv_sums(k, s)
@@ -506,6 +559,7 @@ class SNNModel:
             self.state[k] = LIFState(v, ref, adapt, rng, spike)
             spikes.append(spike)
             s = spike
+        self._t += 1
         return spikes
 
     def _conv_sums(self, k, s):
@@ -551,8 +605,9 @@ class SNNModel:
         """
         s_in = self._check_spikes(in_spikes, steps_axis=True)
         steps = s_in.shape[0]
-        if self.backend == "compiled" and not any(layer.is_conv for layer in self.network.layers):
-            # conv layers run on the numpy path (same bits): the compiled kernel is dense only
+        if self.backend == "compiled" and not any(layer.is_conv or layer.delay is not None
+                                                  for layer in self.network.layers):
+            # conv layers and delay lines run on the numpy path (same bits): the compiled kernel has neither
             from .compiled import snn_run
             trace = snn_run(self, s_in, record_state)
             if progress is not None:

@@ -288,6 +288,8 @@ class LayerShape:
     nonzero_rows: int | None = None   # rows with any non-zero weight (None: all)
     threshold_bits: int = 0           # per-neuron threshold ROM word (0: none)
     conv: object = None               # a models.snn_conv.ConvGeometry: a weight-shared convolution
+    delay_slots: int = 0              # delay line: slots (max delay + 1; 0: none)
+    delayed_sources: int = 0          # input rows with a delay > 0 (entries per slot)
 
     @property
     def n_rows(self):
@@ -377,7 +379,9 @@ def layer_shape(layer):
     conv = getattr(layer, "conv", None)
     return LayerShape(layer.n_in, layer.n_out, layer.weight_bits, layer.recurrent, layer.state_layout.bits,
                       int((row_index(layer) >= 0).sum()) if conv is None else None,
-                      layer.params.v_bits if layer.v_th_neuron is not None else 0, conv)
+                      layer.params.v_bits if layer.v_th_neuron is not None else 0, conv,
+                      *((layer.max_delay + 1, int((layer.delay > 0).sum())) if getattr(layer, "delay", None) is not None
+                        else (0, 0)))
 
 
 @dataclass(frozen=True)
@@ -428,7 +432,9 @@ def memory_needs(network, lanes, weight_kind="bram", skip_zero_rows=False, weigh
     :func:`weight_kinds` gives), ``row_index`` (with ``skip_zero_rows``: a table of ``n_rows`` entries
     mapping a row to its compacted word row, or "none"), ``events`` (the event list), ``state``
     (neuron state), ``seeds`` (PRNG seeds for the reset), ``rec_events`` (recurrent layers),
-    ``thresholds`` (per-neuron thresholds); a conv layer's own list (:func:`_conv_needs`) has its kernel,
+    ``thresholds`` (per-neuron thresholds), ``delay_line`` and ``delay_rom`` (a layer with input
+    delays: ``S = max delay + 1`` slots of ``2**bits(n_delayed - 1)`` source indices, and a ROM of
+    each input row's delay; a conv layer's line holds decoded entries); a conv layer's own list (:func:`_conv_needs`) has its kernel,
     decoded events and ``accumulators[q]`` banks instead. ``weight_format``: the weight lanes'
     format (:data:`WEIGHT_FORMATS`: the pair in ``2 * weight_bits`` bits or the signed level in
     ``weight_bits + 1``). ``neurons_per_clock``: the core's neuron lanes P; state, seeds and
@@ -458,6 +464,10 @@ def memory_needs(network, lanes, weight_kind="bram", skip_zero_rows=False, weigh
         if s.recurrent:
             needs.append((f"layers[{k}].rec_events", _bits(s.n_out - 1), 2 * s.n_out, "bram", None))
         needs += [n for n in neuron if ".thresholds" in n[0]]
+        if s.delay_slots:   # the delay line: per slot a list of source indices, and each row's delay
+            entries = 1 << _bits(s.delayed_sources - 1)
+            needs += [(f"layers[{k}].delay_line", _bits(s.n_in - 1), s.delay_slots * entries, "bram", None),
+                      (f"layers[{k}].delay_rom", _bits(s.delay_slots - 1), s.n_in, "bram", None)]
     return needs
 
 
@@ -476,7 +486,13 @@ def _conv_needs(k, s, lanes, kind, weight_format="pair", neurons_per_clock=1):
     needs.append((f"layers[{k}].events", sum(conv_event_fields(g, lanes).values()), s.n_in, "bram", None))
     acc = 2 * conv_accumulator_bits(g, s.weight_bits)
     needs += [(f"layers[{k}].accumulators[{q}]", acc, s.n_out // lc, "bram", None) for q in range(lc)]
-    return needs + _neuron_needs(k, s, neurons_per_clock)
+    needs += _neuron_needs(k, s, neurons_per_clock)
+    if s.delay_slots:   # the delay line holds decoded entries, like the event list
+        entries = 1 << _bits(s.delayed_sources - 1)
+        needs += [(f"layers[{k}].delay_line", sum(conv_event_fields(g, lanes).values()), s.delay_slots * entries,
+                   "bram", None),
+                  (f"layers[{k}].delay_rom", _bits(s.delay_slots - 1), s.n_in, "bram", None)]
+    return needs
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,15 @@ rows: its own spikes of the previous step, kept in a two-bank list (written as t
 spike queue, read the next step), are the first events ``0 .. n_rec - 1`` of its walk (rows
 ``n_in + k``), readable from the step's first cycle.
 
+A layer with input delays (``CoreLayer.delay``) has a delay line in front of its event list. In
+a dense unit every input event passes one register stage (its delay ``d`` read from a ROM);
+``d = 0`` goes on to the event list, ``d > 0`` is appended to the list of slot ``(s + d) mod S`` of
+a ring of ``S = max_delay + 1`` slots (``s``: the slot of the step the walker is on; a slot has
+``2**bits(n_delayed - 1)`` entries and a counter). Arming the walker for the next step moves ``s``
+on, latches that slot's count as the step's delayed events (walk positions after the recurrent
+ones, before the event list's) and frees the slot just walked (its count to 0). A conv unit reads
+the ROM beside its decode and stores decoded entries (:class:`ConvLayerUnit`).
+
 Steps overlap: layer 0 (unless recurrent) re-arms its walker as soon as it has issued a step's
 last token, so the next step's input events are read and accumulated while the deeper layers
 finish this step; a step's neuron side starts (``go``) when the previous step is done, so the
@@ -72,6 +81,12 @@ the first at which the run's first input word is read (words back to back); ``L 
     the layer finishes at    f = max(last write-back, last spike out) + 1; layer l+1's inputs
                              are complete at f
     step_done(t) = f of the last layer
+    a dense layer with delays: its walk is [go] * n_rec + [r] * n_del + [avail + 1 of its events
+                 with delay 0] (r: read0(t) for layer 0, go(t) otherwise; n_del: sources j with
+                 d_j > 0 that spiked in step t - d_j), and its inputs are complete one cycle later;
+                 a conv layer takes its n_del delayed events first from go(t), its events with
+                 delay 0 as before, and its end token waits for done' = max(done, last avail +
+                 CONV_DECODE)
 
 A state reset costs about ``max(ceil(n_out / P), A + 4) + 3`` cycles.
 
@@ -99,7 +114,7 @@ import operator
 from functools import reduce
 
 import numpy as np
-from amaranth.hdl import Cat, Const, Module, Mux, Signal, signed, unsigned
+from amaranth.hdl import Array, Cat, Const, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import data, fifo, stream, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
@@ -271,6 +286,23 @@ def run_cycles(network, lanes, in_events, spikes, neurons_per_clock=1, read_late
     of its ``memory`` kind, one for all layers or a list)."""
     P = neurons_per_clock
     layers = network.layers
+    delayed = any(layer.delay is not None for layer in layers)
+    src = None           # per layer, the 0/1 source spikes (steps, n_in) of a delayed layer
+    if delayed:
+        if layers[0].delay is not None:
+            src0 = []
+            for ev in in_events:
+                ev = np.asarray(ev)
+                if ev.ndim == 0:
+                    raise ParameterError("in_events", "counts", "0/1 input vectors or index lists per step",
+                                         why="layer 0 has a delay line: which inputs are delayed matters")
+                v = np.zeros(layers[0].n_in, dtype=bool)
+                v[np.flatnonzero(ev) if ev.dtype == bool else ev.astype(np.int64)] = True
+                src0.append(v)
+            src = [np.array(src0).reshape(len(in_events), -1)]
+        else:
+            src = [None]
+        src += [np.asarray(spikes[k - 1], dtype=bool).reshape(len(in_events), -1) for k in range(1, len(layers))]
     kinds = [memory] * len(layers) if isinstance(memory, str) else list(memory)
     latency = [read_latency if read_latency is not None else weight_read_latency(layer, lanes, kind)
                for layer, kind in zip(layers, kinds)]
@@ -291,8 +323,31 @@ def run_cycles(network, lanes, in_events, spikes, neurons_per_clock=1, read_late
         done = read0 + n_ev + 1
         for k, layer in enumerate(layers):
             n_rec = int(np.sum(spikes[k][t - 1])) if (layer.recurrent and t > 0) else 0
-            emitted, finished, walk_end = layer_timing(layer, lanes, P, [go] * n_rec + avail, done, spikes[k][t],
-                                                       latency[k], start=go, events=idx)
+            pre = [go] * n_rec
+            events = idx
+            if layer.delay is not None:
+                d = layer.delay
+                order = idx if k == 0 else emission_order(layers[k - 1], spikes[k - 1][t])
+                due = [int(j) for j in np.flatnonzero(d) if t >= int(d[j]) and src[k][t - int(d[j]), j]]
+                direct = [int(j) for j in order if d[int(j)] == 0]
+                if layer.is_conv:
+                    # decoded before they were stored: taken from the walker's start (go), then the
+                    # step's own events with delay 0 as without a delay line
+                    pre += [go - CONV_DECODE] * len(due)
+                    if len(avail):   # the end token waits for the decode of the last input, delayed or not
+                        done = max(done, max(avail) + CONV_DECODE)
+                    avail = [a for a, j in zip(avail, order) if d[int(j)] == 0]
+                    events = due + direct
+                else:
+                    # the slot's delayed events are readable once the walker is armed (layer 0 not
+                    # recurrent: at read0; otherwise at go); the step's own events with delay 0 one
+                    # cycle after they would be (the delay ROM's stage), the inputs complete one later
+                    pre += [read0 if k == 0 else go] * len(due)
+                    avail = [a + 1 for a, j in zip(avail, order) if d[int(j)] == 0]
+                    done += 1
+                    events = due + direct
+            emitted, finished, walk_end = layer_timing(layer, lanes, P, pre + avail, done, spikes[k][t],
+                                                       latency[k], start=go, events=events)
             if k == 0 and not rec0:
                 next_read0 = walk_end + 1
             avail, done = [z + 1 for z in emitted], finished
@@ -506,17 +561,54 @@ class LayerUnit(wiring.Component):
         walking = Signal()        # the walker is on a step (armed, last token not yet issued)
         go_seen = Signal()        # `go` seen, group 0's end token not yet issued
         done_in = Signal()
-        m.d.comb += done_in.eq(self.in_done)
+
+        # --- delay line (a layer with CoreLayer.delay): every input event passes one register stage
+        # (its delay read from a ROM); delay 0 goes on to the event list, delay d > 0 is appended to
+        # the list of slot (s + d) mod S of a ring of S = max_delay + 1 slots (s: the walker's slot)
+        dly = layer.delay is not None
+        in_we, in_index = self.ev_we, self.ev_index
+        if dly:
+            S = layer.max_delay + 1
+            n_dsrc = int(np.count_nonzero(layer.delay))     # a slot holds at most one event per delayed source
+            ent_bits = _bits(n_dsrc - 1)
+            m.submodules.delay_rom = d_rom = Memory(shape=unsigned(_bits(S - 1)), depth=n_in,
+                                                    init=[int(x) for x in layer.delay])
+            m.submodules.delay_line = dl_mem = Memory(shape=unsigned(self.in_bits), depth=S << ent_bits, init=[])
+            d_rd = d_rom.read_port()
+            dl_rd, dl_wr = dl_mem.read_port(), dl_mem.write_port()
+            slot = Signal(range(S))                          # the slot of the step the walker is on
+            counts = Array(Signal(range(n_dsrc + 1), name=f"slot_count{i}") for i in range(S))
+            p1_valid, p1_index, p1_slot = Signal(), Signal(self.in_bits), Signal(range(S))
+            m.d.comb += d_rd.addr.eq(self.ev_index)
+            m.d.sync += [p1_valid.eq(self.ev_we), p1_index.eq(self.ev_index), p1_slot.eq(slot)]
+            target = Signal(range(2 * S))
+            m.d.comb += target.eq(p1_slot + d_rd.data)
+            t_slot = Signal(range(S))
+            m.d.comb += t_slot.eq(Mux(target >= S, target - S, target))
+            to_line = Signal()
+            m.d.comb += [to_line.eq(p1_valid & (d_rd.data != 0)),
+                         dl_wr.en.eq(to_line), dl_wr.addr.eq(Cat(counts[t_slot][:ent_bits], t_slot)),
+                         dl_wr.data.eq(p1_index)]
+            with m.If(to_line):
+                m.d.sync += counts[t_slot].eq(counts[t_slot] + 1)
+            in_we, in_index = Signal(), p1_index
+            m.d.comb += in_we.eq(p1_valid & (d_rd.data == 0))
+            # the inputs are complete one cycle later too (the last event's stage)
+            done_r = Signal()
+            m.d.sync += done_r.eq(self.in_done)
+            m.d.comb += done_in.eq(self.in_done & done_r)
+        else:
+            m.d.comb += done_in.eq(self.in_done)
 
         # --- event list --------------------------------------------------------------------------
         ev_count = Signal(range(n_in + 1))
-        with m.If(self.ev_we):
+        with m.If(in_we):
             with m.If(ev_count == n_in):
                 m.d.sync += self.overflow.eq(1)
             with m.Else():
                 m.d.sync += ev_count.eq(ev_count + 1)
-        m.d.comb += [ev_wr.en.eq(self.ev_we & (ev_count != n_in)), ev_wr.addr.eq(ev_count),
-                     ev_wr.data.eq(self.ev_index)]
+        m.d.comb += [ev_wr.en.eq(in_we & (ev_count != n_in)), ev_wr.addr.eq(ev_count),
+                     ev_wr.data.eq(in_index)]
 
         # --- weight write port (bus) -------------------------------------------------------------
         m.d.comb += [w_mem.wr_addr.eq(self.w_addr), w_mem.wr_lane.eq(self.w_lane), w_mem.wr_data.eq(self.w_data),
@@ -536,7 +628,9 @@ class LayerUnit(wiring.Component):
         # n_ev == 0 and n_ev - 1, latched with n_ev (Fmax: no subtraction before the replay's compare)
         n_ev_zero, n_ev_last = Signal(init=1), Signal(range(n_rows + 1))
         n_avail = Signal(range(n_rows + 1))
-        m.d.comb += n_avail.eq(n_rec + ev_count)
+        # events before the event list's: the recurrent list, then the delay line's slot
+        n_pre = Signal(range(n_rows + 1)) if dly else n_rec
+        m.d.comb += n_avail.eq(n_pre + ev_count)
         chase = Signal()
         m.d.comb += chase.eq(g == 0)
         fire, has, last = Signal(), Signal(), Signal()
@@ -552,7 +646,7 @@ class LayerUnit(wiring.Component):
             m.d.comb += [fire.eq(fire_ev | fire_end), has.eq(fire_ev), last.eq(fire_end)]
         with m.Else():
             m.d.comb += [fire.eq(walking & (~is_last | (cool == 0))), has.eq(~n_ev_zero), last.eq(is_last)]
-        m.d.comb += ev_rd.addr.eq(e - n_rec)
+        m.d.comb += ev_rd.addr.eq(e - n_pre)
         with m.If(cool != 0):
             m.d.sync += cool.eq(cool - 1)
         walk_end = Signal()     # the step's last token
@@ -585,6 +679,11 @@ class LayerUnit(wiring.Component):
             ev_data = Mux(t1_is_rec, rec_rd.data + n_in, ev_rd.data)
         else:
             ev_data = ev_rd.data
+        if dly:   # walk positions n_rec .. n_pre - 1: the slot's list
+            t1_is_del = Signal()
+            m.d.comb += dl_rd.addr.eq(Cat((e - n_rec)[:ent_bits], slot))
+            m.d.sync += t1_is_del.eq((e >= n_rec) & (e < n_pre))
+            ev_data = Mux(t1_is_del, dl_rd.data, ev_data)
 
         # accumulate pipeline: t1 event RAM out, t2 weight address, R cycles of weight memory,
         # then the weight word registered (tA) and added
@@ -661,6 +760,10 @@ class LayerUnit(wiring.Component):
             m.d.sync += [walking.eq(1), g.eq(0), e.eq(0), gbase.eq(0), ev_count.eq(0)]
             if layer.recurrent:
                 m.d.sync += [n_rec.eq(rec_count), rec_count.eq(0), r_bank.eq(w_bank), w_bank.eq(~w_bank)]
+            if dly:  # the next slot's list is the step's delayed events; the slot just walked is freed
+                nxt = Mux(slot == S - 1, 0, slot + 1)
+                m.d.sync += [slot.eq(nxt), n_pre.eq(counts[nxt] + (rec_count if layer.recurrent else 0)),
+                             counts[slot].eq(0)]
 
         if self.auto_arm:  # the walk of the next step starts as soon as this one's last token is out
             m.d.comb += self.rearmed.eq(walk_end)
@@ -683,6 +786,8 @@ class LayerUnit(wiring.Component):
                          self.finished.eq(0)]
             if layer.recurrent:
                 m.d.sync += rec_count.eq(0)
+            if dly:
+                m.d.sync += [c.eq(0) for c in counts]
         with m.If(resetting & (r_j == r_end)):
             m.d.sync += [a.eq(0) for pair in acc for a in pair]
         return m
@@ -918,6 +1023,11 @@ class ConvLayerUnit(LayerUnit):
       each word written back to 0 the cycle after it is read: the accumulators are clear for the
       next step. The walker of the next step starts only after the step is done (a conv layer is
       never re-armed early), so draining and accumulating never meet.
+    * With input delays (``CoreLayer.delay``) the delay ROM is read beside the decode's first stage
+      and carried along it; an event with delay ``d > 0`` leaves the decode into the list of slot
+      ``(s + d) mod S`` (decoded entries), walked first in step ``t + d`` from ``go``. A reset then
+      stops the walker's tokens and zeroes the accumulator banks after the token pipeline empties
+      (a step's delayed events may already be summed when a reset comes instead of its inputs).
     * Neurons are numbered position-major inside the layer (``models.snn_conv.conv_internal_order``):
       state bank ``j' % P``, word ``j' // P``; the write-back snoop reports that order. A spike
       leaves one cycle after the queue emits it (``CONV_OUT_LATENCY``), its index converted to C
@@ -1064,6 +1174,24 @@ class ConvLayerUnit(LayerUnit):
         d3_y, d3_x = Signal(_bits(h - 1)), Signal(_bits(w - 1))
         m.d.sync += [d_valid[0].eq(self.ev_we), d1_i.eq(self.ev_index), d_valid[1].eq(d_valid[0]),
                      d_valid[2].eq(d_valid[1])]
+        # delay line (CoreLayer.delay): the event's delay read from a ROM beside the decode, carried to
+        # its last stage; delay 0 goes to the event list, d > 0 (decoded) to slot (s + d) mod S's list
+        dly = layer.delay is not None
+        if dly:
+            SL = layer.max_delay + 1
+            n_dsrc = int(np.count_nonzero(layer.delay))
+            ent_bits = _bits(n_dsrc - 1)
+            m.submodules.delay_rom = d_rom = Memory(shape=unsigned(_bits(SL - 1)), depth=n_in,
+                                                    init=[int(x) for x in layer.delay])
+            m.submodules.delay_line = dl_mem = Memory(shape=ev_layout, depth=SL << ent_bits, init=[])
+            d_rd = d_rom.read_port()
+            dl_rd, dl_wr = dl_mem.read_port(), dl_mem.write_port()
+            d_slot = Signal(range(SL))
+            counts = Array(Signal(range(n_dsrc + 1), name=f"slot_count{i}") for i in range(SL))
+            n_del = Signal(range(n_dsrc + 1))
+            d2_d, d3_d = Signal(_bits(SL - 1)), Signal(_bits(SL - 1))
+            m.d.comb += d_rd.addr.eq(self.ev_index)
+            m.d.sync += [d2_d.eq(d_rd.data), d3_d.eq(d2_d)]
         c_, r_ = const_divmod(d1_i, h * w, n_in - 1)
         m.d.sync += [d2_c.eq(c_), d2_r.eq(r_)]
         g_, ci_ = const_divmod(d2_c, g.in_per_group, c_in - 1)
@@ -1089,10 +1217,20 @@ class ConvLayerUnit(LayerUnit):
                                 m.d.comb += empty.eq(1)
         ev_count = Signal(range(n_in + 1))
         entry = ev_layout(ev_wr.data)
-        m.d.comb += [ev_wr.en.eq(d_valid[2] & (ev_count != n_in)), ev_wr.addr.eq(ev_count),
+        to_list = d_valid[2]
+        if dly:
+            to_list = Signal()
+            target, t_slot = Signal(range(2 * SL)), Signal(range(SL))
+            m.d.comb += [to_list.eq(d_valid[2] & (d3_d == 0)), target.eq(d_slot + d3_d),
+                         t_slot.eq(Mux(target >= SL, target - SL, target)),
+                         dl_wr.en.eq(d_valid[2] & (d3_d != 0)), dl_wr.addr.eq(Cat(counts[t_slot][:ent_bits], t_slot)),
+                         dl_wr.data.eq(ev_wr.data)]
+            with m.If(dl_wr.en):
+                m.d.sync += counts[t_slot].eq(counts[t_slot] + 1)
+        m.d.comb += [ev_wr.en.eq(to_list & (ev_count != n_in)), ev_wr.addr.eq(ev_count),
                      entry.gk0.eq(d3_g * chunks), entry.ci.eq(d3_ci), entry.y.eq(d3_y), entry.x.eq(d3_x),
                      entry.ny1.eq(ny1), entry.nx1.eq(nx1), entry.empty.eq(empty)]
-        with m.If(d_valid[2]):
+        with m.If(to_list):
             with m.If(ev_count == n_in):
                 m.d.sync += self.overflow.eq(1)
             with m.Else():
@@ -1108,7 +1246,14 @@ class ConvLayerUnit(LayerUnit):
         e = Signal(range(n_in + 1))
         cur_valid, fetched = Signal(), Signal()
         cur = Signal(ev_layout)
-        ev = ev_layout(Mux(fetched, ev_rd.data.as_value(), cur.as_value()))
+        n_total = ev_count   # events of the step: the delay slot's (walked first), then the list's
+        rd_data = ev_rd.data.as_value()
+        if dly:
+            n_total = Signal(range(n_in + 1))
+            fetched_del = Signal()
+            m.d.comb += [n_total.eq(n_del + ev_count), dl_rd.addr.eq(Cat(e[:ent_bits], d_slot))]
+            rd_data = Mux(fetched_del, dl_rd.data.as_value(), rd_data)
+        ev = ev_layout(Mux(fetched, rd_data, cur.as_value()))
         a = Signal(fields["ny1"])
         b = Signal(fields["nx1"])
         k = Signal(range(max(2, chunks)))
@@ -1117,14 +1262,16 @@ class ConvLayerUnit(LayerUnit):
             k_last.eq((k == chunks - 1) | ev.empty),
             last_tok.eq((a == ev.ny1) & (b == ev.nx1) & k_last),
             tok.eq(cur_valid),
-            take.eq(walking & (e < ev_count) & (~cur_valid | last_tok)),
-            fire_end.eq(walking & ~cur_valid & (e >= ev_count) & self.in_done & go_seen & ~decoding),
-            ev_rd.addr.eq(e),
+            take.eq(walking & (e < n_total) & (~cur_valid | last_tok)),
+            fire_end.eq(walking & ~cur_valid & (e >= n_total) & self.in_done & go_seen & ~decoding),
+            ev_rd.addr.eq(e - n_del if dly else e),
             self.issued.eq(tok & ~ev.empty),
         ]
         with m.If(fetched):
-            m.d.sync += cur.eq(ev_rd.data)
+            m.d.sync += cur.eq(rd_data)
         m.d.sync += [fetched.eq(take), cur_valid.eq(take | (cur_valid & ~last_tok))]
+        if dly:
+            m.d.sync += fetched_del.eq(e < n_del)
         with m.If(take):
             m.d.sync += e.eq(e + 1)
         with m.If(tok):
@@ -1188,6 +1335,11 @@ class ConvLayerUnit(LayerUnit):
         m.d.sync += [load.eq(rd_now), load_addr.eq(rd_addr)]
         rmw = Signal()
         m.d.comb += rmw.eq(t_valid[-1] & t_has[-1])
+        if dly:
+            # a reset may come after a step's delayed events were taken (they are walked from go, before
+            # its inputs): the reset sequence zeroes the accumulator banks once the token pipeline is
+            # empty (r_j = n_t + 1 .. n_t + AW), so a new sample starts from empty sums
+            zero_now, zero_addr = Signal(), Signal(range(max(2, AW)))
         sums = []
         for q in range(B):
             old = acc_rd[q].data
@@ -1197,10 +1349,15 @@ class ConvLayerUnit(LayerUnit):
             mine = rmw & (slot[-1] == q // Lc) if S > 1 else rmw
             m.d.comb += [s_exc.eq(old[:acc_w] + tA_w[2 * wb * lane: 2 * wb * lane + wb]),
                          s_inh.eq(old[acc_w:] + tA_w[2 * wb * lane + wb: 2 * wb * (lane + 1)]),
-                         acc_rd[q].addr.eq(Mux(rd_now, rd_addr, aaddr[R])),
-                         acc_wr[q].en.eq(mine | load),
-                         acc_wr[q].addr.eq(Mux(load, load_addr, aaddr[-1])),
-                         acc_wr[q].data.eq(Mux(load, 0, Cat(s_exc, s_inh)))]
+                         acc_rd[q].addr.eq(Mux(rd_now, rd_addr, aaddr[R]))]
+            if dly:
+                m.d.comb += [acc_wr[q].en.eq(mine | load | zero_now),
+                             acc_wr[q].addr.eq(Mux(zero_now, zero_addr, Mux(load, load_addr, aaddr[-1]))),
+                             acc_wr[q].data.eq(Mux(load | zero_now, 0, Cat(s_exc, s_inh)))]
+            else:
+                m.d.comb += [acc_wr[q].en.eq(mine | load),
+                             acc_wr[q].addr.eq(Mux(load, load_addr, aaddr[-1])),
+                             acc_wr[q].data.eq(Mux(load, 0, Cat(s_exc, s_inh)))]
             sums.append((old[:acc_w], old[acc_w:]))
 
         # the feed register: a word of B sums, drained P per clock (as a dense unit's group)
@@ -1221,13 +1378,16 @@ class ConvLayerUnit(LayerUnit):
         next_w = Signal.like(feed_w)
         m.d.comb += next_w.eq(Mux(load, load_base, feed_w + 1))
 
-        c = self._neuron_side(m, dict(layer=layer, P=P, n_out=n_out, n_rows=rows, wb=wb, W=W, n_t=n_t, feed=feed,
+        c = self._neuron_side(m, dict(layer=layer, P=P, n_out=n_out, n_rows=rows, wb=wb, W=W,
+                                      n_t=n_t + AW if dly else n_t, feed=feed,
                                       feed_left=feed_left, feed_w=feed_w, next_w=next_w, st_rd=st_rd, st_wr=st_wr,
                                       seed_rd=seed_rd, vth_rd=vth_rd, state=state, sv=sv, layer_rt=layer_rt, p=p,
                                       lif_fields=lif_fields, acc_w=acc_w))
         cnt_prev, cnt_cur, lane_valid, resetting, r_j, r_end, r_we, q_w, q_r, q_ready, cur_mask = (
             c[k] for k in ("cnt_prev", "cnt_cur", "lane_valid", "resetting", "r_j", "r_end", "r_we", "q_w", "q_r",
                            "q_ready", "cur_mask"))
+        if dly:
+            m.d.comb += [zero_now.eq(resetting & (r_j > n_t) & (r_j <= n_t + AW)), zero_addr.eq(r_j - (n_t + 1))]
 
         # --- control ----------------------------------------------------------------------------
         last_loaded = Signal()
@@ -1245,6 +1405,9 @@ class ConvLayerUnit(LayerUnit):
                                  cur_mask.any() | self.sp_valid | decoding | dr_active | load | cur_valid)
         with m.If(self.arm):
             m.d.sync += [walking.eq(1), e.eq(0), ev_count.eq(0)]
+            if dly:  # the next slot's list is the step's delayed events; the slot just walked is freed
+                nxt = Mux(d_slot == SL - 1, 0, d_slot + 1)
+                m.d.sync += [d_slot.eq(nxt), n_del.eq(counts[nxt]), counts[d_slot].eq(0)]
         with m.If(self.go):
             m.d.sync += [stepping.eq(1), last_loaded.eq(0), go_seen.eq(1), self.finished.eq(0), load_base.eq(0),
                          cnt_prev.eq(cnt_cur), cnt_cur.eq(0), q_w.eq(0), q_r.eq(0)]
@@ -1254,6 +1417,8 @@ class ConvLayerUnit(LayerUnit):
             m.d.sync += [resetting.eq(1), r_j.eq(0), ev_count.eq(0), cnt_prev.eq(0), cnt_cur.eq(0),
                          self.overflow.eq(0), stepping.eq(0), walking.eq(0), go_seen.eq(0), last_loaded.eq(0),
                          self.finished.eq(0)]
+            if dly:   # and the walker stops issuing the tokens of the event it was on
+                m.d.sync += [c.eq(0) for c in counts] + [cur_valid.eq(0)]
         return m
 
 

@@ -237,9 +237,14 @@ def refusal_cases(rng):
     g.nodes["fc0"] = nir.Conv1d(None, np.ones((4, 6, 1)), 1, 0, 1, 1, np.zeros(4))
     cases["conv without input_shape"] = (g, r"'fc0'.input_shape")
     g = chain([6, 4], rng)
-    g.nodes["d"] = nir.Delay(np.ones(4))
+    g.nodes["d"] = nir.Delay(np.full(4, 1e-3))
+    g.edges.remove(("n0", "output"))
     g.edges += [("n0", "d"), ("d", "output")]
-    cases["delay"] = (g, r"'d'.*Delay")
+    cases["delay before the output"] = (g, r"'d'.*Delay between the last layer and the Output")
+    g = chain([6, 4], rng)
+    g.nodes["d"] = nir.Delay(np.full(6, 1e-3))
+    g.edges += [("input", "d"), ("d", "fc0")]
+    cases["two paths with different delays"] = (g, r"'fc0'.*two paths from 'input' with different delays")
     g = chain([6, 4], rng)
     g.edges.remove(("fc0", "n0"))
     cases["missing edge"] = (g, r"'n0'.*missing edge")
