@@ -12,17 +12,56 @@ by register and field name through :class:`~neuroxide.boards.host.CoreRegisters`
         onn.set_phases(phase0)             # optional
         onn.run(2000)                      # start, poll busy
         spins, energy = onn.spins(), onn.energy()
+
+A colour-mode core (``neuroxide build onn-core -p mode=colour``) holds its rows permuted by colour;
+give the driver the graph's layout and it permutes every transfer, so phases, PRNG states, spins and
+couplings stay in the graph's own node order::
+
+    layout = ColourLayout.of(J)            # the greedy colouring, as the build computed it
+    with ONNHost(link, params, n, layout=layout) as onn:
+        onn.load_couplings(J)              # graph order; permuted into the core's rows
+        onn.set_phases(phase0)             # phase0[i]: node i
+        onn.run(2000)
+        spins = onn.spins()                # spins[i]: node i
 """
 
 import numpy as np
 
+from neuroxide.errors import ParameterError
 from neuroxide.models.hostlink import DEFAULT_BAUD
-from neuroxide.models.onn_registers import onn_register_map
+from neuroxide.models.onn_registers import ColourLayout, onn_register_map
 from neuroxide.rtl.onn_core import DEFAULT_LANES, ONNCore, coupling_words
 
 from .host import CoreRegisters
 
-__all__ = ["onn_board_top", "ONNHost", "onn_bram_estimate", "check_fits", "BOARD_BRAM"]
+__all__ = ["onn_board_top", "onn_core_of", "colour_core", "ONNHost", "onn_bram_estimate", "check_fits", "BOARD_BRAM"]
+
+
+def colour_core(params, n, J, layout, dense, seed, lanes, max_entries=None):
+    """``ONNCore`` in colour mode for couplings ``J`` in the graph's order: rows permuted by
+    ``layout`` (:class:`~neuroxide.models.onn_registers.ColourLayout`), the power-up phases and
+    PRNG states those of ``seed`` moved with their nodes (so the core starts where
+    ``ONNModel(params, J, seed, colours=layout.colours)`` does)."""
+    phase0, rng0 = layout.initial_rows(params, seed)
+    core = ONNCore(params, n, layout.couplings(J), dense=dense, seed=seed, max_entries=max_entries, phase0=phase0,
+                   lanes=lanes, colour_rows=layout.colour_rows)
+    # ONNCore takes phase0 but derives its PRNG states from the seed by row: set them per node
+    # (elaborate reads rng0)
+    if len(getattr(core, "rng0", ())) != n:
+        raise RuntimeError("ONNCore.rng0 is not the power-up PRNG state list any more")
+    core.rng0 = rng0
+    return core
+
+
+def onn_core_of(cfg, max_entries=None):
+    """The ``ONNCore`` of an ``onn-core`` configuration (``cfg.mode`` ``sync`` or ``colour``: the
+    latter through the graph's :class:`~neuroxide.models.onn_registers.ColourLayout`)."""
+    from neuroxide.models.gset import couplings_of
+    J, _ = couplings_of(cfg.to_dict())
+    lanes = getattr(cfg, "lanes", DEFAULT_LANES)
+    if getattr(cfg, "mode", "sync") == "colour":
+        return colour_core(cfg.params, cfg.n, J, ColourLayout.of(J), bool(cfg.dense), cfg.seed, lanes, max_entries)
+    return ONNCore(cfg.params, cfg.n, J, dense=bool(cfg.dense), seed=cfg.seed, max_entries=max_entries, lanes=lanes)
 
 
 def onn_board_top(cfg, board, baud=DEFAULT_BAUD):
@@ -35,7 +74,7 @@ def onn_board_top(cfg, board, baud=DEFAULT_BAUD):
     lanes = getattr(cfg, "lanes", DEFAULT_LANES)
     need = len(coupling_words(cfg.params, J, dense=False, lanes=lanes))
     entries = None if cfg.dense else (need if board == "icebreaker" else max(4096, need))
-    core = ONNCore(cfg.params, cfg.n, J, dense=bool(cfg.dense), seed=cfg.seed, max_entries=entries, lanes=lanes)
+    core = onn_core_of(cfg, entries)
     check_fits(core, board, "graph" if cfg.graph else "n")
     return HostLinkTop(core, baud=baud, board=board)
 
@@ -73,7 +112,6 @@ def onn_bram_estimate(core, board):
 def check_fits(core, board, field="graph"):
     """ParameterError on ``field`` (before synthesis) when the core's memories need more block RAM
     than ``board`` has."""
-    from neuroxide.errors import ParameterError
     est = onn_bram_estimate(core, board)
     if est is None:
         return
@@ -91,11 +129,38 @@ class ONNHost:
 
     ``regs``: the core's registers by name (the map of ``n`` oscillators; the coupling memory's
     size is the core's business: a load too big for it ends in a bus error); ``lanes`` as the core
-    was built (INFO.lanes_log2)."""
+    was built (INFO.lanes_log2).
 
-    def __init__(self, link, params, n, dense=False, lanes=DEFAULT_LANES):
+    ``layout`` (a :class:`~neuroxide.models.onn_registers.ColourLayout`; default None: a synchronous
+    core) drives a colour-mode core: every method takes and returns values in the graph's node order
+    and moves them to and from the core's rows. The colours' boundaries (in rows and coupling words)
+    are gateware, so :meth:`load_couplings` takes couplings that the layout's colouring colours
+    properly and that have as many coupling words in every colour as the build's (the built
+    graph with other weights, or another graph of the same degrees); others are refused."""
+
+    def __init__(self, link, params, n, dense=False, lanes=DEFAULT_LANES, layout=None):
         self.link, self.params, self.n, self.dense, self.lanes = link, params, n, dense, lanes
+        if layout is not None and layout.n != n:
+            raise ParameterError("layout", f"{layout.n} nodes", f"{n} (the core's oscillators)")
+        self.layout = layout
         self.regs = CoreRegisters(link, onn_register_map(n))
+        self._colour_words = None  # coupling words per colour the core was built for (first load)
+
+    def info(self):
+        """The core's INFO register: ``{n, dense, lanes_log2, phase_bits, colour, weight_bits}``."""
+        return self.regs.get("INFO")
+
+    def check_core(self):
+        """ParameterError when the core at the link was built otherwise than this driver assumes
+        (INFO: oscillators, dense, lanes, phase and weight bits, colour mode)."""
+        info = self.info()
+        want = {"n": self.n, "dense": int(self.dense), "lanes_log2": self.lanes.bit_length() - 1,
+                "phase_bits": self.params.phase_bits, "weight_bits": self.params.weight_bits,
+                "colour": int(self.layout is not None)}
+        for k, v in want.items():
+            if info[k] != v:
+                raise ParameterError(f"INFO.{k}", info[k], str(v), why="the core at the link was built otherwise")
+        return info
 
     def __enter__(self):
         return self
@@ -105,18 +170,52 @@ class ONNHost:
         if close:
             close()
 
-    def load_couplings(self, J):
+    def load_couplings(self, J, build_J=None):
+        """Write the coupling words of ``J`` (and ENTRIES); returns the words written. Colour mode:
+        ``J`` in the graph's order, checked against the layout's colouring and against the coupling
+        words per colour of ``build_J`` (the couplings the core was built with; default: those of
+        the first load)."""
+        if self.layout is not None:
+            from neuroxide.models.gset import check_colouring
+            check_colouring(J, np.array(self.layout.colours))
+            J = self.layout.couplings(J)
+            per_colour = self._words_per_colour(J)
+            if build_J is not None:
+                self._colour_words = self._words_per_colour(self.layout.couplings(build_J))
+            if self._colour_words is None:
+                self._colour_words = per_colour
+            if per_colour != self._colour_words:
+                raise ParameterError("couplings", f"coupling words per colour {list(per_colour)[:8]}",
+                                     f"{list(self._colour_words)[:8]} (as the colour-mode core was built)",
+                                     why="a colour's last coupling word is fixed in the gateware")
         words = coupling_words(self.params, J, self.dense, self.lanes)
         self.regs.write("COUPLING", words)
         if not self.dense:
             self.regs.write("ENTRIES", len(words))
         return len(words)
 
+    def _words_per_colour(self, Jp):
+        from neuroxide.rtl.onn_core import row_words
+        w = np.cumsum(row_words(Jp, self.dense, self.lanes))
+        ends = [int(w[r - 1]) for r in self.layout.colour_rows[1:]]
+        return tuple(b - a for a, b in zip([0] + ends, ends))
+
+    def _rows(self, values):
+        return values if self.layout is None else [int(v) for v in self.layout.to_rows(values)]
+
+    def _nodes(self, values):
+        return values if self.layout is None else self.layout.to_nodes(values)
+
     def set_phases(self, phases):
-        self.regs.write("PHASE", phases)
+        """Phases of every oscillator (node order)."""
+        self.regs.write("PHASE", self._rows(phases))
 
     def set_rng(self, states):
-        self.regs.write("RNG", states)
+        """xorshift32 states of every oscillator (node order)."""
+        self.regs.write("RNG", self._rows(states))
+
+    def rng(self):
+        return self._nodes(np.array(self.regs.read("RNG", self.n), dtype=np.int64))
 
     def run(self, steps, clear=True, max_polls=1_000_000):
         """Run ``steps`` steps (after clearing T and ENERGY); returns T when the core is idle again."""
@@ -130,11 +229,15 @@ class ONNHost:
         raise TimeoutError("the ONN core stayed busy")
 
     def phases(self):
-        return np.array(self.regs.read("PHASE", self.n), dtype=np.int64)
+        """Phases of every oscillator (node order)."""
+        return self._nodes(np.array(self.regs.read("PHASE", self.n), dtype=np.int64))
 
     def spins(self):
         p = self.params
         return np.where(((self.phases() + p.quarter) & p.phase_mask) < p.half, 1, -1)
 
     def energy(self):
+        """The ENERGY register: the Ising energy of the phases before the last step; in colour
+        mode ``models.onn.colour_step_energy`` of the last step (for the Ising energy of the
+        phases, read :meth:`spins`)."""
         return self.regs.get("ENERGY")["energy"]

@@ -5,14 +5,26 @@
 (``neuroxide.boards.onn_host.ONNHost``) and the table in docs/onn.md are derived from it. Every
 access acks 4 clocks after ``stb``; memory writes only take effect while the core is idle, and bus
 accesses never stall a run.
+
+Row order: PHASE i, RNG i and the coupling rows are the core's row i. In the synchronous mode row
+i is node i of the graph. A colour-mode core (``ONNCore(..., colour_rows=...)``) holds its rows
+permuted so every colour is contiguous: :class:`ColourLayout` is that permutation, declared once
+for the design that builds the core, the bench that checks it and the host driver that loads it
+(which permutes, so its user sees the graph's own node order).
 """
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
 
 from neuroxide.errors import ParameterError
 
-from .onn import T_BITS
+from .onn import T_BITS, initial_state
 from .registers import Field, Register, RegisterMap
 
-__all__ = ["onn_register_map", "DEFAULT_LANES", "LANE_CHOICES", "PHASE_BASE", "RNG_BASE", "COUPLING_BASE", "MAX_OSCILLATORS",
+__all__ = ["onn_register_map", "ColourLayout", "DEFAULT_LANES", "LANE_CHOICES", "PHASE_BASE", "RNG_BASE",
+           "COUPLING_BASE", "MAX_OSCILLATORS",
            "MAX_COUPLING_WORDS"]
 
 PHASE_BASE = 0x010000
@@ -48,13 +60,81 @@ def onn_register_map(n, coupling_depth=MAX_COUPLING_WORDS, entries=0):
             ("n", 16, 0, "oscillators"),
             ("dense", 1, 0, "dense coupling memory"),
             ("lanes_log2", 3, 0, "log2 of the multiply-accumulate lanes"),
-            Field("phase_bits", 6, at=20),
-            ("weight_bits", 6, 0, "")]),
+            Field("phase_bits", 5, at=20),  # 3..12 (ONNParams.validate)
+            ("colour", 1, 0, "colour mode (rows permuted by colour, updated colour by colour)"),
+            Field("weight_bits", 6, at=26)]),
         Register("PHASE", PHASE_BASE, "rw", count=n, index="i", reset_doc="-",
-                 doc="phase of oscillator i (the current bank)"),
+                 doc="phase of oscillator i (the current bank; colour mode: row i, node order[i] of "
+                 "the ColourLayout)"),
         Register("RNG", RNG_BASE, "rw", count=n, index="i", reset_doc="-",
-                 doc="xorshift32 state of oscillator i"),
+                 doc="xorshift32 state of oscillator i (as PHASE)"),
         Register("COUPLING", COUPLING_BASE, "rw", count=coupling_depth, index="e", reset_doc="-",
                  doc="coupling word e = bank e mod lanes of word e div lanes (dense: e = i*Npad + j, "
                  "Npad = N rounded up to lanes, the weight; sparse: {last, col, w}, see rtl/onn_core.py)"),
     ], doc="ONN core")
+
+
+@dataclass(frozen=True)
+class ColourLayout:
+    """Where a colour-mode core holds a graph's nodes: core row ``k`` is node ``order[k]``, the
+    nodes sorted by colour (ascending node within a colour, ``gset.colour_classes``), so colour
+    ``c`` is rows ``colour_rows[c] .. colour_rows[c + 1] - 1`` (``ONNCore(colour_rows=...)``).
+
+    ``colours`` is the colouring in the graph's node order (what ``ONNModel(colours=...)`` takes);
+    :meth:`of` computes it with ``gset.greedy_colouring`` (DSatur, deterministic), as ``neuroxide
+    maxcut --mode colour`` does. The core, seen through this permutation, is
+    ``ONNModel(params, J, seed, colours=layout.colours)`` on the graph in its own order."""
+
+    order: tuple
+    colours: tuple
+    colour_rows: tuple
+
+    @classmethod
+    def of(cls, J, colours=None):
+        """The layout of couplings ``J`` (graph order; sparse or dense) for ``colours`` (graph order;
+        default the greedy colouring); an improper colouring raises ParameterError naming the pair."""
+        from .gset import check_colouring, colour_classes, greedy_colouring
+        c = check_colouring(J, greedy_colouring(J) if colours is None else colours)
+        order, bounds = colour_classes(c)
+        return cls(tuple(int(x) for x in order), tuple(int(x) for x in c), tuple(int(x) for x in bounds))
+
+    @property
+    def n(self):
+        return len(self.order)
+
+    @property
+    def n_colours(self):
+        return len(self.colour_rows) - 1
+
+    def couplings(self, J):
+        """``J`` (graph order) with rows and columns permuted into core rows: ``Jp[k, l] = J[order[k],
+        order[l]]`` (sparse stays sparse, CSR)."""
+        o = np.asarray(self.order)
+        self._check_n(J.shape[0], "couplings")
+        if sp.issparse(J):
+            return sp.csr_matrix(J)[o][:, o].tocsr()
+        return np.asarray(J)[np.ix_(o, o)]
+
+    def to_rows(self, values):
+        """Per-node ``values`` (graph order, first axis) -> core row order."""
+        v = np.asarray(values)
+        self._check_n(len(v), "values")
+        return v[np.asarray(self.order)]
+
+    def to_nodes(self, values):
+        """Per-row ``values`` (core row order, first axis) -> graph order."""
+        v = np.asarray(values)
+        self._check_n(len(v), "values")
+        out = np.empty_like(v)
+        out[np.asarray(self.order)] = v
+        return out
+
+    def initial_rows(self, params, seed):
+        """``(phase0, rng0)``: lists of the power-up state of ``seed`` (``models.onn.initial_state`` of
+        the graph's nodes) in core row order, so the core starts where the graph-order model does."""
+        phase0, rng0 = initial_state(params, self.n, seed, 1)
+        return [int(x) for x in self.to_rows(phase0[:, 0])], [int(x) for x in self.to_rows(rng0[:, 0])]
+
+    def _check_n(self, n, field):
+        if n != self.n:
+            raise ParameterError(field, n, f"{self.n} (the layout's nodes)")

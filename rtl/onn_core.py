@@ -53,6 +53,30 @@ colour pays the drain that the synchronous step pays once). ENERGY in colour mod
 ``models.onn.colour_step_energy`` (each row's spins as its colour read them), not the Ising energy
 of the phases before the step: the host reads the phases for that.
 
+**Row groups** (``row_groups`` = k, colour mode only; default 1: the colour-mode core above, whose
+Verilog is unchanged): the rows of one colour are independent, so the core updates k of them at
+once. The L lanes are k groups of G = L / k; group g updates the rows ``i mod k = g`` and has its own
+coupling memory (G fields + ``last`` a word: row i's words as above at G lanes a word, the group's
+rows in ascending order), word address, colour-end table, S1..D3 pipeline, adder tree of log2 G
+levels, accumulator and copy of the rule. The phase and PRNG memories are k banks, row i at address
+``i >> log2 k`` of bank ``i mod k``; bank g is written by group g only (one write port). Every lane
+reads its column j from bank ``j mod k``: a bank is L + 1 copies (one a lane, one for its group's
+row and the host), each one read and one write port, all written together, and a k:1 mux before
+the S3 register picks the bank (no extra clock). A colour ends when every group has issued its
+last word and the whole pipeline of every group has drained; a group with no row in a colour skips
+it. The host (:func:`row_group_layout`) keeps every colour contiguous and orders its rows so the k
+groups' word counts are balanced (:func:`balance_row_groups`, longest row first). The arithmetic
+of each update is unchanged, so the core equals ``ONNModel(..., colours=...)`` on the laid-out
+couplings. **Cycles per step** (:func:`cycles_per_step_row_groups`)::
+
+    sum_c max_g W_gc + C (11 + log2 G)      W_gc: words of group g's rows of colour c at G lanes a word
+
+Host words (COUPLING e) with k groups: ``e = a * L + g * G + l`` is lane l of word a of group g
+(:func:`group_coupling_words`); the write of a group's lane G - 1 stores that group's word. The
+update stream of every group is ``gupd_valid[g]``, ``gupd_row[g]``, ``gupd_phase[g]``,
+``gupd_rng[g]`` (``upd_*`` is group 0's). ENTRIES is kept but not walked (the colour tables are
+fixed at build, as in colour mode).
+
 Coupling memory words as the host sees them (COUPLING e): ``e = a * L + l`` is bank ``l`` of word
 ``a`` (dense: ``e = i * Npad + j``, ``Npad = L ceil(N / L)``, the weight; sparse: ``{last, col, w}``
 = bits ``[weight_bits + col_bits]``, ``[weight_bits +: col_bits]``, ``[0 +: weight_bits]``, ``last``
@@ -86,7 +110,8 @@ from .hostbus import HostBusSignature, RegisterDecoder, pack
 from .layout import shape_of
 
 __all__ = ["ONNCore", "LaneAccumulator", "coupling_words", "cycles_per_step", "row_words", "check_colour_rows", "DEFAULT_LANES", "LANE_CHOICES",
-           "PIPELINE_CLOCKS"]
+           "PIPELINE_CLOCKS", "check_row_groups", "cycles_per_step_row_groups", "group_coupling_words", "balance_row_groups",
+           "row_group_layout"]
 
 PIPELINE_CLOCKS = 11  # S0 of the last word, S1, S2, S3, S4 (2), SA, D1, D2, D3, the bank swap (+ log2 L tree levels)
 
@@ -113,7 +138,7 @@ def row_words(J, dense, lanes):
 def cycles_per_step(J, dense, lanes=DEFAULT_LANES, colours=1):
     """Clocks of one step of the core on couplings ``J``: ``W + 11 + log2(lanes)`` (module docstring);
     in colour mode with ``colours`` colours ``W + colours * (11 + log2(lanes))`` (the pipeline drains
-    at every colour's end)."""
+    at every colour's end). With row groups: :func:`cycles_per_step_row_groups`."""
     return int(row_words(J, dense, check_lanes(lanes)).sum()) + colours * (PIPELINE_CLOCKS + lanes.bit_length() - 1)
 
 
@@ -156,6 +181,100 @@ def coupling_words(params, J, dense, lanes=DEFAULT_LANES):
             last = int(k // lanes == nw - 1)
             words.append((int(w) & wmask) | (int(c) << wb) | (last << (wb + cb)))
     return words
+
+
+def check_row_groups(row_groups, lanes):
+    """``row_groups`` k if it is a power of two 1..``lanes`` (each group has lanes / k lanes), else
+    ParameterError."""
+    if isinstance(row_groups, bool) or not isinstance(row_groups, (int, np.integer)) or row_groups < 1 \
+            or row_groups & (row_groups - 1) or row_groups > lanes:
+        raise ParameterError("row_groups", row_groups, f"a power of two 1..{lanes} (at most lanes)")
+    return int(row_groups)
+
+
+def _group_colour_words(J, dense, lanes, colour_rows, row_groups):
+    """(k, C) int64 array: coupling words group g walks in colour c (rows r_c..r_{c+1}-1 with
+    i mod k = g, lanes / k lanes a word)."""
+    k = row_groups
+    w = row_words(J, dense, lanes // k)
+    b = list(colour_rows)
+    out = np.zeros((k, len(b) - 1), dtype=np.int64)
+    for c in range(len(b) - 1):
+        for i in range(b[c], b[c + 1]):
+            out[i % k, c] += w[i]
+    return out
+
+
+def cycles_per_step_row_groups(J, dense, lanes, colour_rows, row_groups=1):
+    """Clocks of one colour-mode step with ``row_groups`` = k groups of L / k lanes (row i in group
+    i mod k): ``sum_c max_g W_gc + C (11 + log2 (L / k))``, W_gc the coupling words of group g's
+    rows of colour c at L / k lanes a word (every group walks its colour's words one a clock, the
+    colour drains when the longest group's last write is done). k = 1 is
+    ``cycles_per_step(J, dense, L, C)``."""
+    k = check_row_groups(row_groups, check_lanes(lanes))
+    wgc = _group_colour_words(J, dense, lanes, colour_rows, k)
+    return int(wgc.max(axis=0).sum()) + wgc.shape[1] * (PIPELINE_CLOCKS + (lanes // k).bit_length() - 1)
+
+
+def balance_row_groups(J, colour_rows, row_groups, dense=False, lanes=DEFAULT_LANES):
+    """Host side of the row groups: a permutation ``perm`` (new row -> old row) that keeps every colour
+    in its rows r_c..r_{c+1}-1 and orders each colour's rows so the groups (row i in group i mod k)
+    get balanced word counts: the colour's positions fix how many rows each group takes (round robin
+    from r_c), and its rows, longest first, go to the group with the fewest words that still has a
+    free position (longest-processing-time first). Apply as ``J[perm][:, perm]``."""
+    k = check_row_groups(row_groups, check_lanes(lanes))
+    w = row_words(J, dense, lanes // k)
+    b = [int(x) for x in colour_rows]
+    perm = np.arange(b[-1], dtype=np.int64)
+    for c in range(len(b) - 1):
+        rows = np.arange(b[c], b[c + 1])
+        slots = [[p for p in rows if p % k == g] for g in range(k)]
+        load = [0] * k
+        free = [len(s) for s in slots]
+        picked = [[] for _ in range(k)]
+        for i in sorted(rows, key=lambda r: (-int(w[r]), int(r))):
+            g = min((g for g in range(k) if free[g]), key=lambda g: (load[g], g))
+            picked[g].append(int(i))
+            load[g] += int(w[i])
+            free[g] -= 1
+        for g in range(k):
+            for p, i in zip(slots[g], sorted(picked[g])):
+                perm[p] = i
+    return perm
+
+
+def row_group_layout(J, row_groups=1, lanes=DEFAULT_LANES, dense=False, colours=None):
+    """What the host does before loading a colour-mode core of ``row_groups`` groups: colour ``J``
+    (``gset.greedy_colouring`` unless ``colours`` given), sort the rows by colour, balance each
+    colour's rows over the groups (:func:`balance_row_groups`). Returns ``(perm, colours_p,
+    colour_rows)``: the core and ``ONNModel(..., colours=colours_p)`` run ``J[perm][:, perm]``."""
+    from neuroxide.models.gset import colour_classes, greedy_colouring
+    c = greedy_colouring(J) if colours is None else np.asarray(colours, dtype=np.int64)
+    order, bounds = colour_classes(c)
+    Jo = J[order][:, order] if sp.issparse(J) else np.asarray(J)[np.ix_(order, order)]
+    bal = balance_row_groups(Jo, bounds, row_groups, dense, lanes)
+    perm = order[bal]
+    return perm, c[perm], tuple(int(x) for x in bounds)
+
+
+def group_coupling_words(params, J, dense, lanes, row_groups):
+    """Coupling memory contents of a core with ``row_groups`` = k groups, host order
+    ``e = a * lanes + g * (lanes / k) + l``: word ``a`` of group g, its lane l. Group g walks its rows
+    (i mod k = g, ascending) as :func:`coupling_words` lays out a row at lanes / k lanes a word; a
+    group with fewer words is padded with zero words (never walked). k = 1 is :func:`coupling_words`."""
+    k = check_row_groups(row_groups, check_lanes(lanes))
+    if k == 1:
+        return coupling_words(params, J, dense, lanes)
+    G, n = lanes // k, J.shape[0]
+    flat = coupling_words(params, J, dense, G)
+    offs = np.concatenate([[0], np.cumsum(row_words(J, dense, G))]) * G
+    streams = [[x for i in range(g, n, k) for x in flat[offs[i]:offs[i + 1]]] for g in range(k)]
+    depth = max(len(s) for s in streams) // G
+    host = [0] * (depth * lanes)
+    for g, s in enumerate(streams):
+        for q, x in enumerate(s):
+            host[(q // G) * lanes + g * G + q % G] = x
+    return host
 
 
 class LaneAccumulator(wiring.Component):
@@ -238,10 +357,14 @@ class ONNCore(wiring.Component):
     """
 
     def __init__(self, params, n, J=None, dense=True, seed=1, max_entries=None, phase0=None, lanes=DEFAULT_LANES,
-                 colour_rows=None):
+                 colour_rows=None, row_groups=1):
         if isinstance(n, bool) or not isinstance(n, int) or n < 2:
             raise ParameterError("n", n, "an integer >= 2")
         self.lanes = check_lanes(lanes)
+        self.row_groups = check_row_groups(row_groups, lanes)
+        if self.row_groups > 1 and colour_rows is None:
+            raise ParameterError("row_groups", row_groups, "1 in the synchronous mode",
+                                 why="several updates a clock need colour mode (colour_rows)")
         self.params, self.n, self.dense, self.seed = params, n, dense, seed
         if J is None:
             J = sp.csr_matrix((n, n), dtype=np.int64)
@@ -253,23 +376,34 @@ class ONNCore(wiring.Component):
         total = int(abs(J).sum()) if sp.issparse(J) else int(np.abs(np.asarray(J)).sum())
         if total >= 1 << 31:
             raise ParameterError("couplings", f"sum |J| = {total}", "< 2**31", why="the energy register is 32 bits")
-        self.words = coupling_words(params, J, dense, lanes)
-        self.npad = -(-n // lanes) * lanes
+        self.words = group_coupling_words(params, J, dense, lanes, self.row_groups)
+        self.npad = -(-n // (lanes // self.row_groups)) * (lanes // self.row_groups)
         self.entries = len(self.words)
         self.depth = self.entries if dense else max(max_entries or 0, self.entries)
         self.depth = -(-self.depth // lanes) * lanes
         self.bank_depth = self.depth // lanes
         if self.colour_rows is None:
             self.cycles_per_step = cycles_per_step(J, dense, lanes)
-        else:
+        elif self.row_groups == 1:
             ends = np.cumsum(row_words(J, dense, lanes)) - 1  # word address of every row's last word
             self.colour_end_words = [int(ends[r - 1]) for r in self.colour_rows[1:]]
             self.cycles_per_step = cycles_per_step(J, dense, lanes, len(self.colour_end_words))
+        else:  # row groups: group g's words of colour c end at group_colour_ends[g][c] (-1: none)
+            wgc = _group_colour_words(J, dense, lanes, self.colour_rows, self.row_groups)
+            self.group_colour_words = wgc
+            self.group_colour_ends = [[int(e) if w else -1 for e, w in zip(np.cumsum(row) - 1, row)] for row in wgc]
+            self.cycles_per_step = cycles_per_step_row_groups(J, dense, lanes, self.colour_rows, self.row_groups)
         self.registers = onn_register_map(n, self.depth, self.entries)  # the bus target's map
         self.col_bits = col_bits_for(n)
         self.lane_bits = params.weight_bits if dense else params.weight_bits + self.col_bits + 1  # host word
         self.field_bits = params.weight_bits if dense else params.weight_bits + self.col_bits  # {col, w}
         self.word_bits = lanes * self.field_bits + (0 if dense else 1)  # + the row's last bit
+        # row groups: one coupling memory a group, lanes / k fields (+ last) a word
+        self.group_word_bits = (lanes // self.row_groups) * self.field_bits + (0 if dense else 1)
+        # row groups: how many of the last pipeline stages the colour's drain does *not* wait for; 0
+        # (the core). A test sets it > 0 to build a core whose next colour reads stale phases, and
+        # checks that the comparison with the model fails (tests/test_onn_row_groups.py)
+        self._drain_skip = 0
         phase0_given = phase0
         if phase0_given is not None and (len(phase0_given) != n or min(phase0_given) < 0
                                          or max(phase0_given) > params.phase_mask):
@@ -293,9 +427,15 @@ class ONNCore(wiring.Component):
             "upd_row": Out(range(n)),
             # the state of the oscillator just updated (ONNParams.state_layout): upd_phase, upd_rng
             **{f"upd_{f.name}": Out(shape_of(f)) for f in params.state_layout},
+            # row groups: every group's update stream (upd_* is group 0's)
+            **({} if self.row_groups == 1 else {
+                "gupd_valid": Out(self.row_groups), "gupd_row": Out(range(n)).array(self.row_groups),
+                **{f"gupd_{f.name}": Out(shape_of(f)).array(self.row_groups) for f in params.state_layout}}),
         })
 
     def elaborate(self, platform):
+        if self.row_groups > 1:
+            return self._elaborate_row_groups(platform)
         m = Module()
         p, n, L = self.params, self.n, self.lanes
         LB = L.bit_length() - 1
@@ -512,7 +652,8 @@ class ONNCore(wiring.Component):
                 "T": self.t,
                 "ENERGY": self.energy,
                 "ENTRIES": entries,
-                "INFO": regs.encode("INFO", n=n, dense=int(self.dense), lanes_log2=LB, phase_bits=P, weight_bits=WB),
+                "INFO": regs.encode("INFO", n=n, dense=int(self.dense), lanes_log2=LB, phase_bits=P, weight_bits=WB,
+                                     colour=int(self.colour_rows is not None)),
                 "PHASE": q_phase,
                 "RNG": q_rng,
                 "COUPLING": coup_data,
@@ -558,4 +699,295 @@ class ONNCore(wiring.Component):
                     m.d.sync += self.busy.eq(0)
                 with m.Else():
                     m.d.sync += issuing.eq(1)
+        return m
+
+    def _elaborate_row_groups(self, platform):
+        """Colour mode with ``row_groups`` = k > 1 (module docstring, "Row groups"): k copies of the
+        S0..D3 pipeline, group g on lanes g L/k .. (g + 1) L/k - 1 with its own coupling memory, word
+        stream, adder tree, accumulator and rule, updating the rows i = g mod k of every colour; the
+        phase and PRNG memories in k banks (row i at address i >> log2 k of bank i mod k), bank g
+        written by group g only; every lane has a read port into every bank and picks bank
+        ``col mod k`` (a k:1 mux before the S3 register). A colour ends when every group's stream has
+        drained."""
+        m = Module()
+        p, n, L, K = self.params, self.n, self.lanes, self.row_groups
+        G = L // K
+        LB, GB, KB = L.bit_length() - 1, G.bit_length() - 1, K.bit_length() - 1
+        P, WB, CB, FB = p.phase_bits, p.weight_bits, self.col_bits, self.field_bits
+        ops = AmaranthOps(m, prefix="u_")
+        busy = self.busy
+        depth = max(self.bank_depth, 2)
+        ncol = len(self.colour_rows) - 1
+        gbits = self.group_word_bits
+
+        # ---- coupling memories: one a group ---------------------------------------------------------
+        coup = []
+        for g in range(K):
+            init = []
+            for a in range(self.bank_depth):
+                fields = self.words[a * L + g * G:a * L + (g + 1) * G]
+                word = sum((f & ((1 << FB) - 1)) << (k * FB) for k, f in enumerate(fields))
+                if not self.dense:
+                    word |= ((fields[0] >> FB) & 1) << (G * FB)
+                init.append(word)
+            rd = SimpleNamespace(addr=Signal(range(depth), name=f"g{g}_coup_rd_addr"),
+                                 data=Signal(gbits, name=f"g{g}_coup_rd_data"))
+            wr = SimpleNamespace(addr=Signal(range(depth), name=f"g{g}_coup_wr_addr"),
+                                 data=Signal(gbits, name=f"g{g}_coup_wr_data"), en=Signal(name=f"g{g}_coup_wr_en"))
+            cut = 36 * (gbits // 36) if gbits > 36 and 0 < gbits % 36 <= 4 else gbits
+            for part, (lo, hi) in enumerate([(0, cut)] + ([(cut, gbits)] if cut < gbits else [])):
+                mask = (1 << (hi - lo)) - 1
+                mem = Memory(shape=unsigned(hi - lo), depth=self.bank_depth, init=[(x >> lo) & mask for x in init])
+                m.submodules[f"g{g}_coupling{part}"] = mem
+                prd, pwr = mem.read_port(), mem.write_port()
+                m.d.comb += [prd.addr.eq(rd.addr), rd.data[lo:hi].eq(prd.data),
+                             pwr.addr.eq(wr.addr), pwr.data.eq(wr.data[lo:hi]), pwr.en.eq(wr.en)]
+            coup.append((rd, wr))
+
+        # ---- phase and PRNG banks: row i in bank i mod k at i >> log2 k --------------------------------
+        # a phase bank is L + 1 copies (one a lane, one for the group's row and the host), each one read
+        # and one write port, written together: the replication yosys would make of an (L + 1)-port
+        # memory, made here (its memory mapping of a 33-read-port memory did not finish)
+        nb = max(2, -(-self.npad // K))
+        banks = []
+        for b in range(K):
+            ph_init = [self.phase0[a * K + b] if a * K + b < n else 0 for a in range(nb)]
+            copies = [Memory(shape=unsigned(P), depth=nb, init=ph_init) for _ in range(L + 1)]
+            rg = Memory(shape=shape_of(p.state_layout["rng"]), depth=nb,
+                        init=[self.rng0[a * K + b] if a * K + b < n else 0 for a in range(nb)])
+            for c, mem in enumerate(copies):
+                m.submodules[f"phases{b}_{c}"] = mem
+            m.submodules[f"rngs{b}"] = rg
+            wr = SimpleNamespace(addr=Signal(range(nb), name=f"phases{b}_wr_addr"), data=Signal(P, name=f"phases{b}_wr_data"),
+                                 en=Signal(name=f"phases{b}_wr_en"))
+            for mem in copies:
+                port = mem.write_port()
+                m.d.comb += [port.addr.eq(wr.addr), port.data.eq(wr.data), port.en.eq(wr.en)]
+            banks.append(SimpleNamespace(col=[mem.read_port() for mem in copies[:L]], row=copies[L].read_port(), wr=wr,
+                                         rng_rd=rg.read_port(), rng_wr=rg.write_port()))
+
+        regs = self.registers
+        entries = Signal(range(self.depth + 1), init=regs["ENTRIES"].reset)
+        steps_left = Signal(16)
+        steps_reg = Signal(16, init=regs["STEPS"].reset)
+        energy_acc = Signal(signed(40))
+        colour_idx = Signal(range(ncol + 1), name="colour_idx")
+
+        inj_c, amp_c = schedule(PipelinedOps(m, prefix="sched_"), p, self.t)
+        inj1, amp1 = Signal(range(p.inj_max + 1), name="inj_r1"), Signal(range(p.noise_max + 1), name="amp_r1")
+        inj, amp = Signal(range(p.inj_max + 1), name="inj_r"), Signal(range(p.noise_max + 1), name="amp_r")
+        m.d.sync += [inj1.eq(inj_c), amp1.eq(amp_c), inj.eq(inj1), amp.eq(amp1)]
+
+        chunks = -(-n // G)
+        valids, issuing_all, grp = [], [], []
+        energy_terms = []
+        for g in range(K):
+            rd, _ = coup[g]
+            rows_g = len(range(g, n, K))
+            ends = self.group_colour_ends[g]
+            end_tab = Array(Const(max(e, 0), range(depth)) for e in ends + [0])
+            has_tab = Array(Const(int(e >= 0), 1) for e in ends + [0])
+            issuing = Signal(name=f"g{g}_issuing")
+            colour_end = Signal(range(depth), name=f"g{g}_colour_end")
+            a = Signal(range(depth), name=f"g{g}_a")
+            chunk = Signal(range(max(chunks, 2)), name=f"g{g}_chunk")
+            issue = Signal(name=f"g{g}_issue")
+            m.d.comb += issue.eq(busy & issuing)
+            with m.If(issue):
+                m.d.sync += [a.eq(a + 1), chunk.eq(Mux(chunk == chunks - 1, 0, chunk + 1))]
+                with m.If(a == colour_end):
+                    m.d.sync += issuing.eq(0)
+            # S1
+            v1, chunk1 = Signal(name=f"g{g}_v1"), Signal.like(chunk, name=f"g{g}_chunk1")
+            m.d.sync += [v1.eq(issue), chunk1.eq(chunk)]
+            # S2: bank outputs -> registers
+            v2, last2 = Signal(name=f"g{g}_v2"), Signal(name=f"g{g}_last2")
+            w2 = [Signal(signed(WB), name=f"g{g}_w2_{k}") for k in range(G)]
+            col2 = [Signal(range(self.npad), name=f"g{g}_col2_{k}") for k in range(G)]
+            m.d.sync += v2.eq(v1)
+            field = [rd.data[k * FB:(k + 1) * FB] for k in range(G)]
+            for k in range(G):
+                m.d.sync += w2[k].eq(field[k][:WB])
+                if self.dense:
+                    m.d.sync += col2[k].eq(Cat(Const(k, GB), chunk1) if GB else chunk1)
+                else:
+                    m.d.sync += col2[k].eq(field[k][WB:WB + CB])
+            m.d.sync += last2.eq(chunk1 == chunks - 1) if self.dense else last2.eq(rd.data[G * FB])
+            row2 = Signal(range(max(rows_g, 2)), name=f"g{g}_row2")  # the group's row (local index i >> log2 k)
+            with m.If(v2 & last2):
+                m.d.sync += row2.eq(row2 + 1)
+            # S3: phase reads issued (every bank), bank choice registered
+            v3, last3, row3 = Signal(name=f"g{g}_v3"), Signal(name=f"g{g}_last3"), Signal.like(row2, name=f"g{g}_row3")
+            w3 = [Signal(signed(WB), name=f"g{g}_w3_{k}") for k in range(G)]
+            sel3 = [Signal(KB, name=f"g{g}_sel3_{k}") for k in range(G)]
+            m.d.sync += [v3.eq(v2), last3.eq(last2), row3.eq(row2)] + [w3[k].eq(w2[k]) for k in range(G)]
+            m.d.sync += [sel3[k].eq(col2[k][:KB]) for k in range(G)]
+            # S4: phase outputs -> registers (lane k of group g reads bank sel3 through its port g G + k)
+            v4, last4, row4 = Signal(name=f"g{g}_v4"), Signal(name=f"g{g}_last4"), Signal.like(row2, name=f"g{g}_row4")
+            w4 = [Signal(signed(WB), name=f"g{g}_w4_{k}") for k in range(G)]
+            ph4 = [Signal(P, name=f"g{g}_ph4_{k}") for k in range(G)]
+            rowph4, rng4 = Signal(P, name=f"g{g}_rowph4"), Signal(32, name=f"g{g}_rng4")
+            m.d.sync += [v4.eq(v3), last4.eq(last3), row4.eq(row3), rowph4.eq(banks[g].row.data),
+                         rng4.eq(banks[g].rng_rd.data)]
+            m.d.sync += [w4[k].eq(w3[k]) for k in range(G)]
+            m.d.sync += [ph4[k].eq(Array(banks[b].col[g * G + k].data for b in range(K))[sel3[k]]) for k in range(G)]
+            # S4, T1..Tk, SA
+            acc = LaneAccumulator(p, G)
+            m.submodules[f"g{g}_lanes"] = acc
+            m.d.comb += [acc.valid.eq(v4), acc.last.eq(last4)]
+            m.d.comb += [acc.w[k].eq(w4[k]) for k in range(G)] + [acc.phase[k].eq(ph4[k]) for k in range(G)]
+            meta = (last4, row4, rowph4, rng4)
+            for level in range(acc.latency):
+                regs_ = (Signal(name=f"g{g}_m{level}_last"), Signal.like(row2, name=f"g{g}_m{level}_row"),
+                         Signal(P, name=f"g{g}_m{level}_rowph"), Signal(32, name=f"g{g}_m{level}_rng"))
+                m.d.sync += [o.eq(i) for o, i in zip(regs_, meta)]
+                meta = regs_
+            lasta, rowa, rowpha, rnga = meta
+            d_valid, d_row, d_h, d_hs = acc.h_valid, Signal.like(row2, name=f"g{g}_d_row"), acc.h, acc.hs
+            d_phase, d_rng = Signal(P, name=f"g{g}_d_phase"), Signal(32, name=f"g{g}_d_rng")
+            with m.If(acc.sum_valid & lasta):
+                m.d.sync += [d_row.eq(rowa), d_phase.eq(rowpha), d_rng.eq(rnga)]
+            # D1, D2, D3
+            uops = PipelinedOps(m, prefix=f"g{g}_u_", carry={"valid": d_valid, "row": d_row})
+            phase_n, rng_n = onn_update(uops, p, d_phase, d_h, d_rng, inj, amp)
+            term = Signal(signed(acc.h.shape().width + 1), name=f"g{g}_energy_term")
+            m.d.comb += term.eq(Mux(d_valid, Mux(spins_of(ops, p, d_phase), d_hs, -d_hs), 0))
+            energy_terms.append(term)
+            u_valid, u_row = Signal(name=f"g{g}_upd_valid"), Signal.like(row2, name=f"g{g}_upd_row")
+            u_phase, u_rng = Signal(P, name=f"g{g}_upd_phase"), Signal(32, name=f"g{g}_upd_rng")
+            m.d.sync += [u_valid.eq(uops.carried["valid"]), u_row.eq(uops.carried["row"]), u_phase.eq(phase_n),
+                         u_rng.eq(rng_n)]
+            m.d.comb += [self.gupd_valid[g].eq(u_valid), self.gupd_row[g].eq(Cat(Const(g, KB), u_row)),
+                         self.gupd_phase[g].eq(u_phase), self.gupd_rng[g].eq(u_rng)]
+            chain = [v1, v2, v3, v4, acc.busy] + uops.history["valid"] + [u_valid]
+            valids += chain[:len(chain) - self._drain_skip]  # (_drain_skip > 0: the negative control's stale reads)
+            issuing_all.append(issuing)
+            grp.append(SimpleNamespace(a=a, chunk=chunk, row2=row2, col2=col2, issuing=issuing, colour_end=colour_end,
+                                       end_tab=end_tab, has_tab=has_tab, ends=ends, u_valid=u_valid, u_row=u_row,
+                                       u_phase=u_phase, u_rng=u_rng, issue=issue))
+        m.d.comb += [self.upd_valid.eq(grp[0].u_valid), self.upd_row.eq(self.gupd_row[0]),
+                     self.upd_phase.eq(grp[0].u_phase), self.upd_rng.eq(grp[0].u_rng)]
+        with m.If(busy):
+            m.d.sync += energy_acc.eq(energy_acc + sum(energy_terms))
+
+        # ---- host bus -------------------------------------------------------------------------------
+        bus = self.bus
+        pending, pending2, pending3 = Signal(), Signal(), Signal()
+        h_addr, h_we, h_data = Signal(24), Signal(), Signal(32)
+        decoder = RegisterDecoder(regs, h_addr)
+        phase_i, rng_i, coup_e = decoder.index("PHASE"), decoder.index("RNG"), decoder.index("COUPLING")
+        coup_lane = coup_e[:LB] if LB else Const(0, 1)
+        coup_a = coup_e[LB:]
+        with m.If(bus.stb & ~pending & ~pending2 & ~pending3 & ~bus.ack):
+            m.d.sync += [pending.eq(1), h_addr.eq(bus.addr), h_we.eq(bus.we), h_data.eq(bus.w_data)]
+        m.d.sync += bus.ack.eq(0)
+        host_idle = ~busy
+        with m.If(busy):
+            for g in range(K):
+                m.d.comb += coup[g][0].addr.eq(grp[g].a)
+                bk = banks[g]
+                for k in range(G):
+                    for b in range(K):
+                        m.d.comb += banks[b].col[g * G + k].addr.eq(grp[g].col2[k][KB:])
+                m.d.comb += [bk.row.addr.eq(grp[g].row2), bk.rng_rd.addr.eq(grp[g].row2),
+                             bk.wr.addr.eq(grp[g].u_row), bk.wr.data.eq(grp[g].u_phase), bk.wr.en.eq(grp[g].u_valid),
+                             bk.rng_wr.addr.eq(grp[g].u_row), bk.rng_wr.data.eq(grp[g].u_rng),
+                             bk.rng_wr.en.eq(grp[g].u_valid)]
+        with m.Else():
+            for g in range(K):
+                bk = banks[g]
+                m.d.comb += [coup[g][0].addr.eq(coup_a), bk.row.addr.eq(phase_i[KB:]), bk.rng_rd.addr.eq(rng_i[KB:]),
+                             bk.wr.addr.eq(phase_i[KB:]), bk.wr.data.eq(h_data),
+                             bk.rng_wr.addr.eq(rng_i[KB:]), bk.rng_wr.data.eq(h_data)]
+        # a host write of lane l < L/k - 1 of a group is staged; its lane L/k - 1 stores the group's word
+        stage = [Signal(FB, name=f"coup_stage{k}") for k in range(L)]
+        for g in range(K):
+            _, wr = coup[g]
+            m.d.comb += [wr.addr.eq(coup_a),
+                         wr.data.eq(Cat(*stage[g * G:g * G + G - 1], h_data[:FB],
+                                        *([] if self.dense else [h_data[FB]])))]
+        host_start, host_clear = Signal(), Signal()
+
+        def control(word):
+            m.d.comb += [host_start.eq(word.start), host_clear.eq(word.clear)]
+
+        def set_entries(word):
+            with m.If((word >= 1) & (word <= self.depth)):
+                m.d.sync += entries.eq(word)
+
+        def bank_write(kind, index_sig):
+            def write(word, index):
+                for b in range(K):
+                    with m.If(index_sig[:KB] == b if KB else Const(1, 1)):
+                        m.d.comb += getattr(banks[b], kind).en.eq(1)
+            return write
+
+        def coupling_write(word, index):
+            for lane in range(L):
+                if lane % G != G - 1:
+                    with m.If(coup_lane == lane):
+                        m.d.sync += stage[lane].eq(h_data[:FB])
+            for g in range(K):
+                m.d.comb += coup[g][1].en.eq(coup_lane == g * G + G - 1)
+
+        with m.If(pending):
+            m.d.sync += [pending.eq(0), pending2.eq(1)]
+            with m.If(h_we & host_idle):
+                decoder.write(m, h_data, {
+                    "CTRL": control, "STEPS": steps_reg, "ENTRIES": None if self.dense else set_entries,
+                    "PHASE": bank_write("wr", phase_i), "RNG": bank_write("rng_wr", rng_i), "COUPLING": coupling_write})
+        q_coup = [Signal(gbits, name=f"q_coup{g}") for g in range(K)]
+        q_phase, q_rng = Signal(P), Signal(32)
+        with m.If(pending2):
+            m.d.sync += [pending2.eq(0), pending3.eq(1)] + [q_coup[g].eq(coup[g][0].data) for g in range(K)]
+            m.d.sync += [q_phase.eq(Array(banks[b].row.data for b in range(K))[phase_i[:KB]]),
+                         q_rng.eq(Array(banks[b].rng_rd.data for b in range(K))[rng_i[:KB]])]
+        with m.If(pending3):
+            m.d.sync += [pending3.eq(0), bus.ack.eq(1)]
+            r_data = Signal(32)
+            coup_data = Signal(self.lane_bits)
+            with m.Switch(coup_lane):
+                for lane in range(L):
+                    g, k = divmod(lane, G)
+                    with m.Case(lane):
+                        m.d.comb += coup_data.eq(Cat(q_coup[g][k * FB:(k + 1) * FB],
+                                                     *([] if self.dense else [q_coup[g][G * FB]])))
+            decoder.read(m, r_data, {
+                "CTRL": pack(regs["CTRL"], busy=busy), "STEPS": steps_reg, "T": self.t, "ENERGY": self.energy,
+                "ENTRIES": entries,
+                "INFO": regs.encode("INFO", n=n, dense=int(self.dense), lanes_log2=LB, phase_bits=P, weight_bits=WB,
+                                     colour=int(self.colour_rows is not None)),
+                "PHASE": q_phase, "RNG": q_rng, "COUPLING": coup_data,
+            })
+            m.d.sync += bus.r_data.eq(r_data)
+
+        # ---- run control: a colour ends when every group has drained --------------------------------------
+        start = Signal()
+        start_steps = Signal(16)
+        m.d.comb += [start.eq((self.start | host_start) & ~busy),
+                     start_steps.eq(Mux(self.start, self.run_steps, steps_reg))]
+
+        def first_colour():
+            return sum(([q.a.eq(0), q.chunk.eq(0), q.row2.eq(0), q.colour_end.eq(max(q.ends[0], 0)),
+                         q.issuing.eq(int(q.ends[0] >= 0))] for q in grp), []) + [colour_idx.eq(0)]
+
+        with m.If(host_clear):
+            m.d.sync += [self.t.eq(0), self.energy.eq(0)]
+        with m.If(start & (start_steps != 0)):
+            m.d.sync += [busy.eq(1), steps_left.eq(start_steps), energy_acc.eq(0)] + first_colour()
+        drained = Signal()
+        m.d.comb += drained.eq(~Cat(*issuing_all).any() & ~Cat(*valids).any())
+        m.d.comb += [self.probe_issue.eq(Cat(*(q.issue for q in grp)).any()), self.probe_addr.eq(grp[0].a),
+                     self.probe_swap.eq(busy & drained)]
+        with m.If(busy & drained):
+            with m.If(colour_idx != ncol - 1):
+                m.d.sync += colour_idx.eq(colour_idx + 1)
+                m.d.sync += sum(([q.issuing.eq(q.has_tab[colour_idx + 1]), q.colour_end.eq(q.end_tab[colour_idx + 1])]
+                                 for q in grp), [])
+            with m.Else():
+                m.d.sync += [energy_acc.eq(0), self.energy.eq(-(energy_acc >> 1)),
+                             self.t.eq(Mux(self.t == (1 << T_BITS) - 1, self.t, self.t + 1)),
+                             steps_left.eq(steps_left - 1)] + first_colour()
+                with m.If(steps_left == 1):
+                    m.d.sync += busy.eq(0)
         return m

@@ -29,7 +29,7 @@ by the core's run control, not by the rule: :class:`ONNStepCounterProperties` pr
 counts up by one and saturates at ``2**16 - 1``.
 """
 
-from amaranth.hdl import Assert, Module, Mux, Signal, signed, unsigned
+from amaranth.hdl import Array, Assert, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In
 
@@ -40,7 +40,7 @@ from neuroxide.rtl.layout import item_ports, shape_of
 from .formal import clamp, wire, xorshift32_spec
 
 __all__ = ["HARNESSES", "PROPERTIES", "ONN_PROPERTIES", "ONNUpdateProperties", "ONNLaneAccumulatorProperties",
-           "ONNLaneScheduleProperties", "ONN_NARROW", "ONN_P3",
+           "ONNLaneScheduleProperties", "ONNColourScheduleProperties", "ONN_NARROW", "ONN_P3",
            "ONN_MAXCUT_G1", "ONN_WIDE"]
 
 ONN_PROPERTIES = (
@@ -58,6 +58,9 @@ ONN_PROPERTIES = (
     "(onn-lanes-accumulator, on LaneAccumulator) for couplings check_couplings accepts, every row's h and hs "
     "equal the exact sums over the lanes and words, and |h| <= 2**(acc_bits - 1) - 1: the accumulator never "
     "wraps and never needs to saturate",
+    "(onn-colour-schedule, on ONNCore in colour mode, bounded from reset over a step and the next step's first "
+    "colour) every coupling word is read exactly once a sweep, a colour's first read comes only after every "
+    "earlier colour's rows are written, and every oscillator is updated once a step",
 )
 
 # narrow: 16 phases, every clamp and min reachable (|h * 3 >> 1| up to 24 > couple_max 3; t * rate >> 12 up to
@@ -189,6 +192,7 @@ def _onn_cases():
         "onn-wide-p12": ONNUpdateProperties(ONN_WIDE),
         "onn-core-t-saturates": ONNStepCounterProperties(ONN_NARROW, 2),
         "onn-lanes-accumulator": ONNLaneAccumulatorProperties(ONN_NARROW, 2),
+        "onn-colour-schedule": ONNColourScheduleProperties(ONN_P3.replace(acc_bits=4)),
     }
 
 
@@ -350,4 +354,103 @@ class ONNLaneScheduleProperties(wiring.Component):
             ]
         with m.Else():
             m.d.comb += [Assert(issued == 0), Assert(updated == 0), Assert(~core.upd_valid)]
+        return m
+
+
+class ONNColourScheduleProperties(wiring.Component):
+    """The colour scheduler of :class:`~neuroxide.rtl.onn_core.ONNCore` in colour mode (``colour_rows``):
+    a graph of ``n`` oscillators coloured by ``gset.greedy_colouring`` and permuted so every colour is
+    contiguous (``models.onn_registers.ColourLayout``), ``lanes`` lanes, dense or sparse. Within every
+    step (colour 0, 1, ..., C - 1; a colour ends at the core's drain pulse ``probe_swap``):
+
+    * the coupling word address issued is the count of words issued before it in the step (0, 1,
+      2, ...: none read twice, none skipped), and at the step's end that count is
+      W = sum_i w_i (every coupling word read exactly once a sweep);
+    * colour k's words are W_k = sum of its rows' w_i, issued back to back: colour k ends with
+      ``r_{k+1}`` rows updated and the words up to its last one issued;
+    * colour k's first word is issued only after the previous colour's last write: every row of
+      colours < k updated (written) and none of colour k, no word of colour k - 1 in flight (the drain);
+    * every oscillator is updated exactly once a step, in row order.
+
+    The specification's row words and colour boundaries are computed here from the module docstring's
+    formula (dense ``ceil(N / L)``, sparse ``max(1, ceil(deg / L))``), not read from the core;
+    ``spec_colour_rows`` (default the layout's) must FAIL when wrong. ``start``/``run_steps`` free
+    (any sequence of runs), no host access; bounded model checking from reset (``formal_depth``: the
+    start, a whole step and the next step's first colour).
+    """
+
+    formal_mode = "bmc"  # bounded from reset: the k-induction of the whole core is out of reach
+
+    def __init__(self, params: ONNParams, n=4, lanes=1, dense=False, seed=1, spec_colour_rows=None):
+        import numpy as np
+        import scipy.sparse as sp
+
+        from neuroxide.models.onn_registers import ColourLayout
+        signs = np.random.default_rng(seed).choice([-1, 1], size=n - 1)
+        J = np.zeros((n, n), dtype=np.int64)
+        for i in range(n - 1):  # a path of +-1 couplings: two colours of several rows, rows of 1-2 couplings
+            J[i, i + 1] = J[i + 1, i] = signs[i]
+        self.layout = ColourLayout.of(J)
+        Jp = self.layout.couplings(J)
+        self.J = Jp if dense else sp.csr_matrix(Jp)
+        self.params, self.n, self.lanes, self.dense = params, n, lanes, dense
+        deg = np.count_nonzero(Jp, axis=1)
+        self.row_words = [-(-n // lanes) if dense else max(1, -(-int(d) // lanes)) for d in deg]
+        self.colour_rows = self.layout.colour_rows
+        self.spec_colour_rows = tuple(self.colour_rows if spec_colour_rows is None else spec_colour_rows)
+        self.words = sum(self.row_words)
+        drain = 11 + lanes.bit_length() - 1
+        step = self.words + (len(self.colour_rows) - 1) * drain
+        first = sum(self.row_words[:self.colour_rows[1]]) + drain
+        # from reset: the start, one whole step and the next step's first colour (the counters restart)
+        self.formal_depth = 3 + step + first
+        super().__init__({"start": In(1), "run_steps": In(16)})
+
+    def elaborate(self, platform):
+        from amaranth.hdl import Const
+
+        from neuroxide.rtl.onn_core import ONNCore
+        m = Module()
+        core = m.submodules.core = ONNCore(self.params, self.n, self.J, dense=self.dense, lanes=self.lanes,
+                                           colour_rows=self.colour_rows)
+        m.d.comb += [core.start.eq(self.start), core.run_steps.eq(self.run_steps), core.bus.stb.eq(0)]
+        bounds = self.spec_colour_rows
+        C = len(bounds) - 1
+        # the specification's word boundaries: colour k is words first[k] .. first[k + 1] - 1
+        first = [sum(self.row_words[:r]) for r in bounds]
+        issued = Signal(range(self.words + 2), name="issued")
+        updated = Signal(range(self.n + 2), name="updated")
+        colour = Signal(range(C + 1), name="spec_colour")  # the colour being walked
+        starting = Signal()
+        m.d.comb += starting.eq(self.start & ~core.busy)
+        step_end = Signal(name="step_end")
+        m.d.comb += step_end.eq(core.probe_swap & (colour == C - 1))
+        with m.If(step_end | starting):
+            m.d.sync += [issued.eq(0), updated.eq(0), colour.eq(0)]
+        with m.Else():
+            with m.If(core.probe_issue):
+                m.d.sync += issued.eq(issued + 1)
+            with m.If(core.upd_valid):
+                m.d.sync += updated.eq(updated + 1)
+            with m.If(core.probe_swap):
+                m.d.sync += colour.eq(colour + 1)
+        first_c = Array(Const(x, range(self.words + 2)) for x in first)
+        rows_c = Array(Const(x, range(self.n + 2)) for x in bounds)
+        with m.If(core.busy):
+            m.d.comb += [
+                Assert(~core.probe_issue | (core.probe_addr == issued), "word address = words issued before it"),
+                Assert(~core.probe_issue | (issued < first_c[colour + 1]), "a colour issues only its own words"),
+                Assert(~core.probe_issue | (issued != first_c[colour]) | (updated == rows_c[colour]),
+                       "a colour's first word after every row of the colours before it is written, none of its own"),
+                Assert(~core.probe_issue | (updated >= rows_c[colour]), "no read of a colour before the drain"),
+                Assert(~core.probe_swap | (issued == first_c[colour + 1]), "a colour ends after its last word"),
+                Assert(~core.probe_swap | (updated == rows_c[colour + 1]), "a colour ends with its rows written"),
+                Assert(~step_end | (issued == self.words), "W words issued a step"),
+                Assert(~step_end | (updated == self.n), "every oscillator updated once a step"),
+                Assert(~core.upd_valid | (core.upd_row == updated), "rows updated in order"),
+                Assert(~core.upd_valid | (updated < rows_c[colour + 1]), "a colour updates only its own rows"),
+                Assert(colour < C),
+            ]
+        with m.Else():
+            m.d.comb += [Assert(issued == 0), Assert(updated == 0), Assert(colour == 0), Assert(~core.upd_valid)]
         return m

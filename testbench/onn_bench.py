@@ -6,6 +6,13 @@ oscillator update: phase and xorshift state) and energy trace through VPI and co
 the model advanced by the same number of steps. The result JSON has ``steps, cycles, mismatches``
 (steps on which any oscillator's phase or PRNG state, or the energy, differed), the first mismatch,
 and the final cut when a graph was given.
+
+Colour mode (``mode: colour`` in the configuration): the core holds its rows permuted by colour
+(``models.onn_registers.ColourLayout`` of the graph's greedy colouring); the bench maps every trace
+row back to its node and compares with ``ONNModel(params, J, seed, colours=...)`` in the graph's own
+order, the energy with ``models.onn.colour_step_energy`` (what the colour-mode ENERGY register
+holds). ``model_mode`` (``sync``, ``colour``, ``colour-reversed``) compares with another update
+order instead, to prove the bench detects the difference.
 """
 
 import time
@@ -14,7 +21,7 @@ import cocotb
 import numpy as np
 from cocotb.triggers import RisingEdge
 
-from neuroxide.models.onn import ONNModel, ONNParams
+from neuroxide.models.onn import ONNModel, ONNParams, colour_step_energy
 from neuroxide.testbench.chunked import CLOCK_NS, finish, load_config, report_progress, run_free, start_bench
 
 
@@ -27,7 +34,20 @@ async def onn_matches_model(dut):
     model_params = ONNParams(**cfg.get("model_params", cfg["params"]))
     J, graph = couplings_of(cfg)
     n, steps, chunk = cfg["n"], cfg["steps"], cfg["chunk"]
-    model = ONNModel(model_params, J, cfg["seed"], 1)
+    mode = cfg.get("mode", "sync")
+    model_mode = cfg.get("model_mode", mode)
+    layout = None
+    if mode == "colour" or model_mode != "sync":
+        from neuroxide.models.onn_registers import ColourLayout
+        layout = ColourLayout.of(J)
+    model_colours = None
+    if model_mode != "sync":
+        model_colours = np.array(layout.colours)
+        if model_mode == "colour-reversed":
+            model_colours = model_colours.max() - model_colours
+    model = ONNModel(model_params, J, cfg["seed"], 1, colours=model_colours)
+    # core row k holds node row_node[k] (the identity in the synchronous mode)
+    row_node = np.array(layout.order) if mode == "colour" else np.arange(n)
 
     await start_bench(dut)
     t_start = cocotb.utils.get_sim_time("ns")
@@ -50,12 +70,21 @@ async def onn_matches_model(dut):
         energies = [dut.etrace[i].value.to_signed() for i in range(chunk)]
         read_s += time.perf_counter() - t1
         got = unpack_trace([int(w) for w in words], params, n, chunk)
+        for f in fields:  # core rows -> the graph's nodes
+            by_node = np.empty_like(got[f])
+            by_node[:, row_node] = got[f]
+            got[f] = by_node
         phase = got["phase"]
         want_e = []
         want = params.state_layout.empty((chunk, n))
-        for k in range(chunk):
-            want_e.append(int(model.energy()[0]))
-            model.step()
+        for k in range(this):  # (not past the run: final_energy is the last step's)
+            if model_colours is None:  # synchronous: the Ising energy of the phases before the step
+                want_e.append(int(model.energy()[0]))
+                model.step()
+            else:  # colour mode: each row's spins as its colour read them
+                before = model.phase[:, 0].copy()
+                model.step()
+                want_e.append(int(colour_step_energy(model_params, J, model_colours, before, model.phase[:, 0])))
             for f in fields:
                 want[f][k] = getattr(model, f)[:, 0]
         de = np.array(energies[:this]) != np.array(want_e[:this])
@@ -85,7 +114,8 @@ async def onn_matches_model(dut):
               "bench_wall_s": round(time.perf_counter() - wall0, 3), "free_run_s": round(free_run_s, 3),
               "trace_read_s": round(read_s, 3),
               "cycles_per_s": round(cycles / free_run_s, 1) if free_run_s else None,
-              "final_energy": int(model.energy()[0]), "spin_flips": flips, "spins": spins.tolist()}
+              "final_energy": int(model.energy()[0]), "spin_flips": flips, "spins": spins.tolist(),
+              "mode": mode, "model_mode": model_mode, "colours": layout.n_colours if mode == "colour" else 1}
     if graph is not None:
         from neuroxide.models.gset import cut_value
         result["cut"] = cut_value(graph, spins)

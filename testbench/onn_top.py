@@ -6,6 +6,10 @@ written to ``trace`` at address ``step_in_chunk * N + row``, packed by ``params.
 (``phase`` lowest, then ``rng``); after each step the core's ``energy`` (of the phases before that
 step) goes to ``etrace[step_in_chunk]``. ``done`` rises when the chunk is over. The cocotb bench
 reads both through VPI.
+
+``core`` (default: the synchronous ``ONNCore`` of the other arguments) is the core to wrap, e.g. the
+colour-mode core ``neuroxide.boards.onn_host.onn_core_of`` builds: its updates come in its row order,
+which the bench maps back to the graph's nodes (``models.onn_registers.ColourLayout``).
 """
 
 from amaranth.hdl import Cat, Module, Signal
@@ -25,9 +29,11 @@ def unpack_trace(words, params, n, steps):
 
 
 class ONNBenchTop(wiring.Component):
-    def __init__(self, params, n, J, dense, seed, chunk, lanes=DEFAULT_LANES):
+    def __init__(self, params, n, J, dense, seed, chunk, lanes=DEFAULT_LANES, core=None):
         self.params, self.n, self.chunk = params, n, chunk
-        self.core = ONNCore(params, n, J, dense=dense, seed=seed, lanes=lanes)
+        self.core = ONNCore(params, n, J, dense=dense, seed=seed, lanes=lanes) if core is None else core
+        if self.core.n != n or self.core.params != params:
+            raise ValueError(f"core of {self.core.n} oscillators with other params, not {n}")
         super().__init__({"go": In(1), "busy": Out(1), "done": Out(1)})
 
     def elaborate(self, platform):

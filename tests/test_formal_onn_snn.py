@@ -9,8 +9,9 @@ import pytest
 
 from neuroxide.models.onn import ONNParams
 from neuroxide.testbench.formal import harness_groups, prove
-from neuroxide.testbench.formal_onn import (ONN_NARROW, ONN_WIDE, ONNLaneAccumulatorProperties,
-                                            ONNLaneScheduleProperties, ONNStepCounterProperties, ONNUpdateProperties)
+from neuroxide.testbench.formal_onn import (ONN_NARROW, ONN_P3, ONN_WIDE, ONNColourScheduleProperties,
+                                            ONNLaneAccumulatorProperties, ONNLaneScheduleProperties,
+                                            ONNStepCounterProperties, ONNUpdateProperties)
 from neuroxide.testbench.formal_onn import HARNESSES as ONN_HARNESSES
 from neuroxide.testbench.formal_snn import HARNESSES as SNN_HARNESSES
 from neuroxide.testbench.formal_snn import (ACC_CASES, SNN_DEFAULT, SNN_DIGITS, SNN_NARROW, SNN_NIR,
@@ -20,9 +21,9 @@ from support.tools import require
 TIMEOUT_S = 300
 
 
-def _prove(harness, name, tmp_path, depth=None):
+def _prove(harness, name, tmp_path, depth=None, mode="prove", timeout_s=TIMEOUT_S):
     require("sby")
-    return prove(harness, name, tmp_path, depth=depth, timeout_s=TIMEOUT_S)
+    return prove(harness, name, tmp_path, depth=depth, mode=mode, timeout_s=timeout_s)
 
 
 def test_groups_are_discovered_by_the_formal_runner():
@@ -83,6 +84,22 @@ def test_onn_lane_scheduler_reads_every_word_once_a_step(tmp_path, dense):
     assert prove(wrong, "onn_sched_wrong", tmp_path / "w", mode="bmc", timeout_s=900)["status"] == "FAIL"
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("dense,lanes", [(False, 1), (True, 2)])
+def test_onn_colour_scheduler_drains_between_colours(tmp_path, dense, lanes):
+    """Colour mode, bounded from reset over a step and the next step's first colour: every coupling
+    word read once a sweep, a colour's reads only after the previous colour's last write, every
+    oscillator updated once; with colour 0 one row longer in the specification it FAILS."""
+    require("sby")
+    p = ONN_P3.replace(acc_bits=4)
+    h = ONNColourScheduleProperties(p, 4, lanes, dense)
+    assert h.colour_rows == (0, 2, 4) and list(h.layout.order) != [0, 1, 2, 3]  # 2 colours, rows permuted
+    r = prove(h, "onn_colour_sched", tmp_path, mode="bmc", timeout_s=1800)
+    assert r["status"] == "PASS", r["log"]
+    wrong = ONNColourScheduleProperties(p, 4, lanes, dense, spec_colour_rows=(0, 3, 4))
+    assert prove(wrong, "onn_colour_sched_wrong", tmp_path / "w", mode="bmc", timeout_s=900)["status"] == "FAIL"
+
+
 # ---- snn-core ------------------------------------------------------------------------------------
 def test_the_digits_harness_is_the_shipped_digits_layer():
     """SNN_DIGITS is what the digits network's hidden layer really is (a retrained network changes it)."""
@@ -117,12 +134,13 @@ def test_more_snn_core_specifications_fail(tmp_path, params, wrong):
 @pytest.mark.slow
 @pytest.mark.parametrize("group,name", [("onn", n) for n in ("onn-narrow", "onn-p3", "onn-default", "onn-maxcut-g1",
                                                               "onn-wide-p12", "onn-core-t-saturates",
-                                                              "onn-lanes-accumulator")]
+                                                              "onn-lanes-accumulator", "onn-colour-schedule")]
                          + [("snn-core", n) for n in ("snn-core-default", "snn-core-digits", "snn-core-nir",
                                                        "snn-core-narrow")])
 def test_every_onn_and_snn_core_harness_proven(tmp_path, group, name):
     harness = {**ONN_HARNESSES, **SNN_HARNESSES}[group]()[name]
-    r = _prove(harness, name.replace("-", "_"), tmp_path)
+    mode = getattr(harness, "formal_mode", "prove")  # the colour scheduler: bounded from reset (about 6 min)
+    r = _prove(harness, name.replace("-", "_"), tmp_path, mode=mode, timeout_s=TIMEOUT_S if mode == "prove" else 1800)
     assert r["status"] == "PASS", r["log"]
 
 
@@ -130,7 +148,7 @@ def test_harness_names_match_the_runner():
     # the slow test's list above is the runner's set (a new harness must be added there too)
     assert sorted(ONN_HARNESSES["onn"]()) == sorted(["onn-narrow", "onn-p3", "onn-default", "onn-maxcut-g1",
                                                      "onn-wide-p12", "onn-core-t-saturates",
-                                                     "onn-lanes-accumulator"])
+                                                     "onn-lanes-accumulator", "onn-colour-schedule"])
     assert sorted(SNN_HARNESSES["snn-core"]()) == sorted(["snn-core-default", "snn-core-digits", "snn-core-nir",
                                                           "snn-core-narrow"])
 

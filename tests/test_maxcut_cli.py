@@ -28,15 +28,16 @@ def small_graph(tmp_path):
 
 
 @needs("icarus")
-def test_rtl_backend_equals_model(cli, tmp_path):
+@pytest.mark.parametrize("mode", ["sync", "colour"])
+def test_rtl_backend_equals_model(cli, tmp_path, mode):
     g = small_graph(tmp_path)
-    args = ["maxcut", g, "--sweeps", "40", "--restarts", "1", "--seed", "2", "--json"]
+    args = ["maxcut", g, "--sweeps", "40", "--restarts", "1", "--seed", "2", "--mode", mode, "--json"]
     model = cli(*args).json
     rtl = cli(*args, "--backend", "rtl", "--simulator", "icarus", "--build-dir", tmp_path / "b")
     assert rtl.code == 0, rtl.stderr
     rtl = rtl.json
     assert rtl["mismatches"] == 0 and rtl["cut"] == model["cut"] and rtl["cycles"] == model["cycles"]
-    assert rtl["best_known"] is None
+    assert rtl["best_known"] is None and rtl["mode"] == mode and (rtl["colours"] > 1) == (mode == "colour")
 
 
 @pytest.mark.parametrize("args, field", [

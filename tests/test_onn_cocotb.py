@@ -27,6 +27,43 @@ def test_bench_detects_a_different_model(tmp_path):
     assert res["mismatches"] > 0 and res["first_mismatch"] is not None
 
 
+@needs("icarus")
+def test_icarus_colour_mode_matches_model(tmp_path):
+    """``-p mode=colour``: the colour-mode core (rows permuted by colour) against the colour-mode
+    model in the graph's node order, phases, PRNG states and the colour-mode ENERGY every step."""
+    cfg = configure("onn-core", {"n": 12, "anneal_steps": 48, "seed": 3, "mode": "colour"})
+    res = simulate_design(cfg, "icarus", 64, tmp_path)
+    assert res["steps"] == 64 and res["mismatches"] == 0 and res["mode"] == "colour" and res["colours"] >= 3
+    assert res["spikes"] > 0
+
+
+@needs("icarus")
+@pytest.mark.parametrize("model_mode", ["colour-reversed", "sync"])
+def test_bench_detects_another_update_order(tmp_path, model_mode):
+    """The colour-mode core compared with the reversed colour order or the synchronous model mismatches."""
+    from neuroxide.designs.onn_core import DESIGN
+    cfg = configure("onn-core", {"n": 10, "anneal_steps": 30, "seed": 4, "mode": "colour"})
+    res = DESIGN.simulate(cfg, "icarus", 16, tmp_path, model_mode=model_mode)
+    assert res["mismatches"] > 0 and res["field_mismatches"]["phase"] > 0
+
+
+@needs("verilator")
+@pytest.mark.slow
+def test_verilator_colour_mode_g22(tmp_path):
+    """1000 sweeps of G22 (2000 nodes, 8 colours) in colour mode on Verilator: 0 mismatches, and the
+    cut is the one ``neuroxide maxcut G22 --mode colour --sweeps 1000 --restarts 1`` computes."""
+    from neuroxide.models.gset import load_graph
+    from neuroxide.models.onn import solve_maxcut
+    cfg = configure("onn-core", {"graph": "G22", "anneal_steps": 1000, "mode": "colour"})
+    t0 = time.perf_counter()
+    res = simulate_design(cfg, "verilator", 1000, tmp_path)
+    res["test_wall_s"] = round(time.perf_counter() - t0, 1)
+    print(json.dumps({k: v for k, v in res.items() if k != "spins"}))
+    assert res["steps"] == 1000 and res["mismatches"] == 0 and res["colours"] == 8
+    model = solve_maxcut(load_graph("G22"), steps=1000, restarts=1, seed=1, backend="compiled", mode="colour")
+    assert res["cut"] == model.cut
+
+
 @needs("verilator")
 @pytest.mark.slow
 def test_verilator_full_anneal_800_nodes(tmp_path):

@@ -1,6 +1,8 @@
 """The ONN's second update mode, colour order (Gauss-Seidel by colour): the colouring, the model
 (numpy == compiled, colour by colour from the current phases), the core in Amaranth's simulator
-(every phase and PRNG state every step, the cycle formula, the energy register) and refusals."""
+(every phase and PRNG state every step, the cycle formula, the energy register) and refusals; the
+flow around it: the row layout (``ColourLayout``), ``-p mode=colour`` and the host driver of a
+colour-mode core (node order through the permutation, refusals)."""
 
 import numpy as np
 import pytest
@@ -183,8 +185,142 @@ def test_maxcut_experiment_in_colour_mode():
     d = r.to_dict()
     assert d["mode"] == "colour" and d["schedule"] == "tuned" and d["cycles"] == 2 * (1 + 50 * r.cycles_per_sweep)
     with pytest.raises(ParameterError) as e:
-        MaxcutSetup("G11", mode="colour", backend="rtl")
+        MaxcutSetup("G11", mode="colour", backend="board", port="/dev/null")
     assert e.value.field == "mode"
     with pytest.raises(ParameterError) as e:
         MaxcutSetup("G11", schedule="fast")
     assert e.value.field == "schedule"
+
+
+def _colour_host(n=7, seed=11):
+    """A colour-mode core (built with other weights of the same graph) behind the host link in
+    Amaranth's simulator, its ONNHost with the graph's layout, and the graph's couplings."""
+    from neuroxide.boards.host import HostLink
+    from neuroxide.boards.onn_host import ONNHost, colour_core
+    from neuroxide.models.onn_registers import ColourLayout
+    from neuroxide.testbench.hostlink_top import AmaranthTransport
+    p = anneal_params(6, ONNParams(acc_bits=14))
+    J = sp.csr_matrix(rand_J(n, seed, 0.6, 5))
+    layout = ColourLayout.of(J)
+    assert layout.n_colours >= 2 and list(layout.order) != sorted(layout.order)  # a real permutation
+    core = colour_core(p, n, -J, layout, dense=False, seed=2, lanes=4)
+    return ONNHost(HostLink(AmaranthTransport(core)), p, n, dense=False, lanes=4, layout=layout), p, J, layout
+
+
+def test_host_driver_of_a_colour_mode_core_speaks_node_order():
+    """ONNHost with the graph's ColourLayout -> host link -> colour-mode ONNCore (Amaranth simulator):
+    couplings, phases and PRNG states loaded and read in the graph's node order equal the
+    colour-mode model on the graph in its own order; ENERGY is colour_step_energy."""
+    onn, p, J, layout = _colour_host()
+    n = layout.n
+    phase0 = [(17 * i + 5) % 64 for i in range(n)]
+    rng0 = [0x1234567 * (i + 1) & 0xFFFF_FFFF for i in range(n)]
+    onn.load_couplings(J)
+    onn.set_phases(phase0)
+    onn.set_rng(rng0)
+    assert onn.phases().tolist() == phase0 and onn.rng().tolist() == rng0
+    raw = onn.regs.read("PHASE", n)  # the core's rows hold the nodes permuted
+    assert raw == [phase0[i] for i in layout.order] and raw != phase0
+    assert onn.run(6) == 6
+    m = ONNModel(p, J, 2, 1, colours=np.array(layout.colours))
+    m.phase[:, 0], m.rng[:, 0] = phase0, rng0
+    m.run(5)
+    before = m.phase[:, 0].copy()
+    m.run(1)
+    assert onn.phases().tolist() == m.phase[:, 0].tolist() and onn.rng().tolist() == m.rng[:, 0].tolist()
+    assert onn.spins().tolist() == m.spins()[:, 0].tolist()
+    assert onn.energy() == colour_step_energy(p, J, np.array(layout.colours), before, m.phase[:, 0])
+    sync = ONNModel(p, J, 2, 1)  # the check can fail: the synchronous order gives other phases
+    sync.phase[:, 0], sync.rng[:, 0] = phase0, rng0
+    sync.run(6)
+    assert onn.phases().tolist() != sync.phase[:, 0].tolist()
+    info = onn.info()
+    assert (info["n"], info["dense"], info["lanes_log2"]) == (n, 0, 2)
+
+
+def test_host_driver_refuses_couplings_the_colour_core_cannot_walk():
+    from neuroxide.boards.host import HostLink
+    from neuroxide.boards.onn_host import ONNHost
+    from neuroxide.models.onn_registers import ColourLayout
+    J = sp.csr_matrix(rand_J(7, 11, 0.6, 5))
+    layout = ColourLayout.of(J)
+    onn = ONNHost(HostLink(None), ONNParams(), 7, lanes=1, layout=layout)  # one coupling a word
+    a = J.toarray()
+    i, j = (int(x) for x in np.argwhere((np.array(layout.colours)[:, None] == np.array(layout.colours)[None])
+                                         & ~np.eye(7, dtype=bool))[0])
+    a[i, j] = a[j, i] = 1  # couples two oscillators of one colour
+    with pytest.raises(ParameterError) as e:
+        onn.load_couplings(sp.csr_matrix(a), build_J=J)
+    assert e.value.field == "colours"
+    more = J.toarray()
+    free = [c for c in range(7) if layout.colours[c] != layout.colours[0] and more[0, c] == 0]
+    more[0, free[0]] = more[free[0], 0] = 1  # one more coupling: more words in two colours
+    with pytest.raises(ParameterError) as e:
+        onn.load_couplings(sp.csr_matrix(more), build_J=J)
+    assert e.value.field == "couplings" and "per colour" in str(e.value)
+    with pytest.raises(ParameterError) as e:
+        ONNHost(HostLink(None), ONNParams(), 8, layout=layout)
+    assert e.value.field == "layout"
+
+
+def test_colour_layout_permutes_rows_and_back():
+    """ColourLayout: core row k is node order[k], colours contiguous; to_rows/to_nodes are inverse;
+    the permuted couplings are J[order][:, order] (sparse and dense); the layout is the one
+    rtl.onn_core.row_group_layout gives for one row group."""
+    from neuroxide.models.onn_registers import ColourLayout
+    from neuroxide.rtl.onn_core import row_group_layout
+    J = rand_J(15, 2, 0.3, 5)
+    lay = ColourLayout.of(sp.csr_matrix(J))
+    order = np.array(lay.order)
+    assert sorted(lay.order) == list(range(15)) and lay.n_colours == int(greedy_colouring(J).max()) + 1
+    c = np.array(lay.colours)[order]
+    assert np.all(np.diff(c) >= 0) and list(np.searchsorted(c, np.arange(lay.n_colours))) == list(lay.colour_rows[:-1])
+    v = np.arange(15) * 7 % 64
+    assert np.array_equal(lay.to_nodes(lay.to_rows(v)), v) and np.array_equal(lay.to_rows(v), v[order])
+    assert np.array_equal(lay.couplings(J), J[np.ix_(order, order)])
+    assert np.array_equal(lay.couplings(sp.csr_matrix(J)).toarray(), J[np.ix_(order, order)])
+    perm, cp, bounds = row_group_layout(sp.csr_matrix(J), 1, 4)
+    assert list(perm) == list(lay.order) and tuple(bounds) == lay.colour_rows
+    with pytest.raises(ParameterError) as e:
+        ColourLayout.of(J, np.zeros(15, dtype=int))
+    assert e.value.field == "colours"
+
+
+def test_design_mode_parameter():
+    """``-p mode=colour``: the design's core is the colour-mode core of the graph's layout, starting
+    from the seed's state moved with its nodes (the graph-order model's); a bad mode is refused."""
+    from neuroxide.designs import configure, elaborate
+    from neuroxide.models.gset import couplings_of
+    from neuroxide.models.onn import initial_state
+    from neuroxide.models.onn_registers import ColourLayout
+    cfg = configure("onn-core", {"n": 12, "seed": 3, "mode": "colour"})
+    core = elaborate(cfg)
+    J, _ = couplings_of(cfg.to_dict())
+    lay = ColourLayout.of(J)
+    assert cfg.mode == "colour" and core.colour_rows == lay.colour_rows
+    phase0, rng0 = initial_state(cfg.params, 12, 3, 1)
+    assert core.phase0 == [int(x) for x in phase0[list(lay.order), 0]]
+    assert core.rng0 == [int(x) for x in rng0[list(lay.order), 0]]
+    assert elaborate(configure("onn-core", {"n": 12, "seed": 3})).colour_rows is None  # sync: the default
+    with pytest.raises(ParameterError) as e:
+        configure("onn-core", {"mode": "gauss"})
+    assert e.value.field == "mode" and "sync | colour" in str(e.value)
+
+
+def test_host_checks_how_the_core_was_built():
+    """ONNHost.check_core compares INFO with the driver's configuration and names the field."""
+    from neuroxide.boards.host import HostLink
+    from neuroxide.boards.onn_host import ONNHost
+    from neuroxide.testbench.hostlink_top import AmaranthTransport
+    p = ONNParams()
+    core = ONNCore(p, 6, sp.csr_matrix(rand_J(6, 3, 0.5, 5)), dense=False, lanes=4)
+    link = HostLink(AmaranthTransport(core))
+    assert ONNHost(link, p, 6, lanes=4).check_core()["colour"] == 0
+    with pytest.raises(ParameterError) as e:
+        ONNHost(link, p, 6, lanes=8).check_core()
+    assert e.value.field == "INFO.lanes_log2"
+
+
+def test_colour_core_reports_colour_mode_in_info():
+    onn, _, _, _ = _colour_host()
+    assert onn.info()["colour"] == 1

@@ -89,27 +89,52 @@ def bench_boards(build_dir="build/bench/onn_boards"):
     return out
 
 
-def bench_colour_build(graph="G22", lanes=8, board="ulx3s-85f", build_dir="build/bench/onn_colour"):
+def bench_colour_build(graph="G22", lanes=8, board="ulx3s-85f", build_dir="build/bench/onn_colour", row_groups=1):
     """The colour-mode core on ``board``: ``graph``'s rows permuted so every colour of its greedy
     colouring is contiguous (what the host does), ``ONNCore(..., colour_rows=...)`` behind the UART
     host link, the same sizing as ``neuroxide build onn-core -p graph=G22 -p lanes=8`` (>= 4096
-    coupling words); LUTs, FFs, BRAM, DSP, Fmax."""
+    coupling words); LUTs, FFs, BRAM, DSP, Fmax. ``row_groups`` = k > 1: k oscillator updates a
+    clock (k groups of lanes / k lanes), each colour's rows balanced over the groups
+    (``rtl.onn_core.row_group_layout``)."""
     from neuroxide.boards.build import build
     from neuroxide.boards.linktop import HostLinkTop
     from neuroxide.designs import configure
-    from neuroxide.models.gset import colour_classes, greedy_colouring, ising_couplings, load_graph
-    from neuroxide.rtl.onn_core import ONNCore, coupling_words
+    from neuroxide.models.gset import ising_couplings, load_graph
+    from neuroxide.rtl.onn_core import ONNCore, group_coupling_words, row_group_layout
     cfg = configure("onn-core", {"graph": graph, "lanes": lanes})
     J = ising_couplings(load_graph(graph))
-    order, bounds = colour_classes(greedy_colouring(J))
-    Jp = J[order][:, order].tocsr()
-    need = len(coupling_words(cfg.params, Jp, dense=False, lanes=lanes))
+    perm, _, bounds = row_group_layout(J, row_groups, lanes)  # k = 1: the colour sort alone
+    Jp = J[perm][:, perm].tocsr()
+    need = len(group_coupling_words(cfg.params, Jp, False, lanes, row_groups))
     core = ONNCore(cfg.params, cfg.n, Jp, dense=False, seed=cfg.seed, max_entries=max(4096, need), lanes=lanes,
-                   colour_rows=bounds)
-    res = build(HostLinkTop(core, baud=cfg.baud, board=board), board, f"{build_dir}/{graph}-l{lanes}", name="onn_core")
-    return {"graph": graph, "lanes": lanes, "board": board, "colours": len(bounds) - 1,
+                   colour_rows=bounds, row_groups=row_groups)
+    sub = f"{graph}-l{lanes}" + (f"-k{row_groups}" if row_groups > 1 else "")
+    res = build(HostLinkTop(core, baud=cfg.baud, board=board), board, f"{build_dir}/{sub}", name="onn_core")
+    return {"graph": graph, "lanes": lanes, "row_groups": row_groups, "board": board, "colours": len(bounds) - 1,
             "cycles_per_sweep": core.cycles_per_step} | {k: res.get(k) for k in ("device", "luts", "ffs", "brams", "dsps",
                                                                                 "fmax_mhz", "build_s")}
+
+
+def bench_row_groups_cycles(graphs=("G22", "G1", "G11", "G14"),
+                            configs=((8, 1), (16, 1), (16, 2), (16, 4), (32, 2), (32, 4), (32, 8))):
+    """Clocks a sweep of the colour-mode core with ``row_groups`` = k (``cycles_per_step_row_groups``
+    after ``row_group_layout``'s balancing) for every (lanes L, k) in ``configs``; the walk
+    ``sum_c max_g W_gc`` against its floor ``sum_c ceil(sum_g W_gc / k)`` (perfect balance)."""
+    from neuroxide.models.gset import ising_couplings, load_graph
+    from neuroxide.rtl.onn_core import _group_colour_words, cycles_per_step_row_groups, row_group_layout
+    rows = {}
+    for name in graphs:
+        J = ising_couplings(load_graph(name))
+        row = {}
+        for L, k in configs:
+            perm, _, bounds = row_group_layout(J, k, L)
+            Jp = J[perm][:, perm]
+            wgc = _group_colour_words(Jp, False, L, bounds, k)
+            row[f"L{L}_k{k}"] = {"lanes": L, "row_groups": k, "colours": len(bounds) - 1,
+                                 "cycles_per_sweep": cycles_per_step_row_groups(Jp, False, L, bounds, k),
+                                 "walk": int(wgc.max(axis=0).sum()), "walk_floor": int(np.ceil(wgc.sum(axis=0) / k).sum())}
+        rows[name] = row
+    return {"graphs": rows}
 
 
 def bench_resources_vs_n(ns=(64, 128, 256, 512), board="ulx3s-85f", build_dir="build/bench/onn_scaling",
@@ -269,7 +294,7 @@ def tts_99(t_run_s, p_success, target=0.99):
 
 
 def bench_tts(graphs=None, sweeps=(1000, 3000), runs=100, lanes=8, fmax_mhz=None, seed=1, mode="sync",
-              schedule="default"):
+              schedule="default", row_groups=1):
     """TTS(99 %) of every G-set graph on the core: P = fraction of ``runs`` seeded model runs (seeds
     ``seed .. seed + runs - 1``, compiled back end, bit-exact images of the RTL) whose cut reaches
     99 % of the best known, time per run = clocks of one anneal (``lanes`` lanes) at ``fmax_mhz``
@@ -277,7 +302,10 @@ def bench_tts(graphs=None, sweeps=(1000, 3000), runs=100, lanes=8, fmax_mhz=None
     oscillator updates per ns of a run. ``mode``/``schedule``: the update order and the annealing
     schedule (``neuroxide maxcut --mode --schedule``); colour mode's clocks are
     ``cycles_per_step(J, False, lanes, colours)`` (the colour-mode core at the same Fmax: it was not
-    built, so its Fmax is assumed equal)."""
+    built, so its Fmax is assumed equal). ``row_groups`` = k > 1 (colour mode): the core with k
+    updates a clock; the model runs the rows as the host lays them out for it
+    (``rtl.onn_core.row_group_layout``: bit-exact images of that core, cuts taken back to the graph's
+    numbering) and a sweep costs ``cycles_per_step_row_groups``."""
     from neuroxide.experiments.maxcut import ECP5_FMAX_MHZ, core_cycles
     from neuroxide.models.gset import best_known, cut_value, gset_names, ising_couplings, load_graph
     from neuroxide.models.gset import greedy_colouring
@@ -294,12 +322,28 @@ def bench_tts(graphs=None, sweeps=(1000, 3000), runs=100, lanes=8, fmax_mhz=None
         points = []
         colours = greedy_colouring(J) if mode == "colour" else None
         ncol = 1 if colours is None else int(colours.max()) + 1
+        perm = None
+        if row_groups > 1:
+            from neuroxide.errors import ParameterError
+            from neuroxide.rtl.onn_core import cycles_per_step_row_groups, row_group_layout
+            if mode != "colour":
+                raise ParameterError("row_groups", row_groups, "1 in the synchronous mode")
+            perm, colours, bounds = row_group_layout(J, row_groups, lanes)
+            J = J[perm][:, perm].tocsr()
+            group_sweep = cycles_per_step_row_groups(J, False, lanes, bounds, row_groups)
         for s in sweeps:
             p = sched.params(J, s)
             model = ONNModel(p, J, seed, runs, backend="compiled", colours=colours)
             model.run(s)
-            cuts = cut_value(g, model.spins())
-            _, per_sweep, one = core_cycles(p, g, s, lanes, ncol)
+            spins = model.spins()
+            if perm is not None:  # back to the graph's numbering: new row r is node perm[r]
+                spins = spins[np.argsort(perm)]
+            cuts = cut_value(g, spins)
+            if perm is None:
+                _, per_sweep, one = core_cycles(p, g, s, lanes, ncol)
+            else:
+                from neuroxide.experiments.maxcut import cycles_per_run
+                per_sweep, one = group_sweep, cycles_per_run(group_sweep, s)
             t_run = one / (fmax * 1e6)
             prob = float(np.mean(cuts >= 0.99 * bk[name]))
             tts = tts_99(t_run, prob)
@@ -311,7 +355,8 @@ def bench_tts(graphs=None, sweeps=(1000, 3000), runs=100, lanes=8, fmax_mhz=None
                 best = point
         rows[name] = {"nodes": g.nodes, "edges": g.n_edges, "best_known": bk[name], "colours": ncol, "best": best,
                       "points": points}
-    return {"runs": runs, "lanes": lanes, "fmax_mhz": fmax, "seed": seed, "sweeps": list(sweeps), "mode": mode,
+    return {"runs": runs, "lanes": lanes, "row_groups": row_groups, "fmax_mhz": fmax, "seed": seed,
+            "sweeps": list(sweeps), "mode": mode,
             "schedule": schedule, "schedule_fields": sched.to_dict(), "graphs": rows,
             "wall_s": round(time.perf_counter() - t0, 1)}
 
@@ -321,6 +366,23 @@ def bench_tts_colour(graphs=None, sweeps=(300, 1000, 3000), runs=100, lanes=8, f
     return bench_tts(graphs, sweeps, runs, lanes, fmax_mhz, seed, mode="colour", schedule="default")
 
 
+ROW_GROUPS_BUILD = {"lanes": 32, "row_groups": 4}  # the G22 row-group core built on ULX3S-85F (docs/onn.md)
+ROW_GROUPS_FMAX_MHZ = 67.98  # its measured Fmax (onn_row_groups_build, 2026-12-04: 67.98 MHz)
+
+
+def bench_row_groups_build(graph="G22", board="ulx3s-85f", build_dir="build/bench/onn_colour"):
+    """:func:`bench_colour_build` of the row-group core (``ROW_GROUPS_BUILD``: 32 lanes, 4 updates a clock)."""
+    return bench_colour_build(graph, ROW_GROUPS_BUILD["lanes"], board, build_dir, ROW_GROUPS_BUILD["row_groups"])
+
+
+def bench_tts_row_groups(graphs=("G22",), sweeps=(300, 1000, 3000), runs=100, seed=1, fmax_mhz=None):
+    """:func:`bench_tts` in colour mode (default schedule, seeds 1..100) on the row-group core
+    (``ROW_GROUPS_BUILD``) at its measured Fmax (``ROW_GROUPS_FMAX_MHZ``)."""
+    return bench_tts(graphs, sweeps, runs, ROW_GROUPS_BUILD["lanes"], fmax_mhz or ROW_GROUPS_FMAX_MHZ, seed,
+                     mode="colour", schedule="default", row_groups=ROW_GROUPS_BUILD["row_groups"])
+
+
 PARTS = {"onn_tune": bench_tune, "onn_modes": bench_modes, "onn_tts": bench_tts, "onn_tts_colour": bench_tts_colour,
-         "onn_maxcut_tuned": bench_maxcut_tuned, "onn_colour_build": bench_colour_build, "onn_maxcut": bench_maxcut, "onn_hopfield": bench_hopfield, "onn_verilator": bench_verilator_anneal,
+         "onn_maxcut_tuned": bench_maxcut_tuned, "onn_colour_build": bench_colour_build, "onn_row_groups_cycles": bench_row_groups_cycles,
+         "onn_row_groups_build": bench_row_groups_build, "onn_tts_row_groups": bench_tts_row_groups, "onn_maxcut": bench_maxcut, "onn_hopfield": bench_hopfield, "onn_verilator": bench_verilator_anneal,
          "onn_boards": bench_boards, "onn_scaling": bench_resources_vs_n}

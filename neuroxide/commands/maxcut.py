@@ -53,7 +53,7 @@ def register(sub):
                    help=f"multiply-accumulate lanes of the core, {' | '.join(map(str, LANE_CHOICES))} "
                    f"(the clock count; default {DEFAULT_LANES})")
     p.add_argument("--mode", default="sync", help="update order of the core: sync (every oscillator from the sweep's "
-                   "start, default) | colour (colour by colour of a greedy colouring; model back end)")
+                   "start, default) | colour (colour by colour of a greedy colouring; model and rtl back ends)")
     p.add_argument("--schedule", default="default", help="annealing schedule: default | tuned (chosen by the onn_tune "
                    "bench part; model and rtl back ends)")
     p.add_argument("--build-dir", default="build/maxcut", help="rtl backend build folder")

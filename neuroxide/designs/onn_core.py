@@ -4,6 +4,13 @@ The couplings come from a G-set graph (``-p graph=G11`` or a file path: J = -W, 
 one, from a random symmetric +-1 graph of ``n`` nodes and ``density`` (seeded). The cocotb bench
 (testbench/onn_bench.py) runs the core free in chunks and compares every oscillator's phase and
 PRNG state, and the energy, with ``neuroxide.models.onn.ONNModel`` at every step.
+
+``-p mode=colour`` (default ``sync``: the synchronous core, as ``neuroxide maxcut --mode``) builds
+the second update order: the host colours the graph (``models.gset.greedy_colouring``), permutes the
+rows so every colour is contiguous (``models.onn_registers.ColourLayout``) and builds the core with
+``colour_rows``; its power-up state is the seed's, moved with the nodes, so the core seen in the
+graph's node order is ``ONNModel(params, J, seed, colours=greedy_colouring(J))``, the model
+``neuroxide maxcut G --mode colour`` runs, and the bench compares it with exactly that.
 """
 
 import dataclasses
@@ -17,7 +24,7 @@ from neuroxide.designs import Design
 from neuroxide.errors import ParameterError
 from neuroxide.models.gset import couplings_of
 from neuroxide.models.hostlink import BAUD_PARAM, DEFAULT_BAUD
-from neuroxide.models.onn import PARAM_DOCS, ONNParams
+from neuroxide.models.onn import PARAM_DOCS, UPDATE_MODES, ONNParams
 from neuroxide.models.onn_registers import DEFAULT_LANES, LANE_CHOICES
 from neuroxide.overrides import check_int_params, check_known
 
@@ -28,6 +35,9 @@ MAX_DENSE = 1024
 # (G-set, G81: any size; a board refuses what does not fit its block RAM)
 MAX_RANDOM = 2048
 DEFAULT_CHUNK = 64
+# the model a bench compares with (a negative control names another): sync, colour, or colour with
+# the colours in reverse order
+MODEL_MODES = UPDATE_MODES + ("colour-reversed",)
 
 GLOBAL_PARAMS = {
     "n": ("oscillators of the random graph (ignored when graph is given; larger networks: -p graph=FILE)",
@@ -54,11 +64,12 @@ class ONNDesignConfig:
     anneal_steps: int
     lanes: int = DEFAULT_LANES
     baud: int = DEFAULT_BAUD
+    mode: str = "sync"
 
     def to_dict(self):
         return {"design": self.design, "n": self.n, "dense": self.dense, "seed": self.seed, "density": self.density,
                 "graph": self.graph, "anneal_steps": self.anneal_steps, "lanes": self.lanes,
-                "baud": self.baud, "params": dataclasses.asdict(self.params)}
+                "baud": self.baud, "mode": self.mode, "params": dataclasses.asdict(self.params)}
 
 
 def check_graph_weights(graph, weight_bits):
@@ -82,6 +93,8 @@ class ONNCoreDesign(Design):
     def parameter_table(self):
         rows = [(k, d, f"{doc}, {lo}..{hi}") for k, (doc, d, lo, hi) in GLOBAL_PARAMS.items()]
         rows.append(("graph", None, "G-set name (G1..G22) or graph file; J = -W (max-cut)"))
+        rows.append(("mode", "sync", "update order: sync (every oscillator from the step's start) | colour (greedy "
+                     "colouring, rows permuted by colour, colour by colour: as neuroxide maxcut --mode)"))
         for f in dataclasses.fields(ONNParams):
             rows.append((f.name, f.default, PARAM_DOCS[f.name] + ("; default set from anneal_steps"
                                                                   if f.name in ("inj_rate", "noise_rate") else "")))
@@ -90,7 +103,10 @@ class ONNCoreDesign(Design):
     def configure(self, overrides):
         from neuroxide.models.onn import anneal_params, check_couplings
         names = set(ONNParams.field_names())
-        check_known(self.name, overrides, set(GLOBAL_PARAMS) | names | {"graph"})
+        check_known(self.name, overrides, set(GLOBAL_PARAMS) | names | {"graph", "mode"})
+        mode = overrides.get("mode", "sync")
+        if mode not in UPDATE_MODES:
+            raise ParameterError("mode", mode, " | ".join(UPDATE_MODES))
         glob = check_int_params(GLOBAL_PARAMS, overrides)
         kw = {k: v for k, v in overrides.items() if k in names}
         for k, v in kw.items():
@@ -114,7 +130,7 @@ class ONNCoreDesign(Design):
         from neuroxide.rtl.onn_core import check_lanes
         check_lanes(glob["lanes"])
         cfg = ONNDesignConfig(self.name, params, glob["n"], glob["dense"], glob["seed"], glob["density"], graph,
-                              glob["anneal_steps"], glob["lanes"], glob["baud"])
+                              glob["anneal_steps"], glob["lanes"], glob["baud"], mode)
         J, g = couplings_of(cfg.to_dict())
         if g is not None:
             cfg = dataclasses.replace(cfg, n=g.nodes)
@@ -124,12 +140,11 @@ class ONNCoreDesign(Design):
         return cfg
 
     def elaborate(self, cfg):
-        from neuroxide.rtl.onn_core import ONNCore
-        J, _ = couplings_of(cfg.to_dict())
-        return ONNCore(cfg.params, cfg.n, J, dense=bool(cfg.dense), seed=cfg.seed, lanes=cfg.lanes)
+        from neuroxide.boards.onn_host import onn_core_of
+        return onn_core_of(cfg)
 
     def simulate(self, cfg, simulator, steps, build_dir, waves=None, progress=None, chunk=DEFAULT_CHUNK,
-                 model_params=None):
+                 model_params=None, model_mode=None):
         from amaranth.back import verilog
 
         from neuroxide.testbench.onn_top import ONNBenchTop
@@ -139,17 +154,22 @@ class ONNCoreDesign(Design):
         chunk = min(chunk, steps)
         t0 = time.perf_counter()
         J, _ = couplings_of(cfg.to_dict())
-        top = ONNBenchTop(cfg.params, cfg.n, J, bool(cfg.dense), cfg.seed, chunk, cfg.lanes)
+        from neuroxide.boards.onn_host import onn_core_of
+        top = ONNBenchTop(cfg.params, cfg.n, J, bool(cfg.dense), cfg.seed, chunk, cfg.lanes, core=onn_core_of(cfg))
         text = verilog.convert(top, name="onn_bench", emit_src=False)
         config = cfg.to_dict() | {"steps": steps, "chunk": chunk}
         if model_params is not None:
             config["model_params"] = dataclasses.asdict(model_params)
+        if model_mode is not None:  # compare with another update order (negative control)
+            if model_mode not in MODEL_MODES:
+                raise ParameterError("model_mode", model_mode, " | ".join(MODEL_MODES))
+            config["model_mode"] = model_mode
         bench = run_bench(simulator, text, "onn_bench", "neuroxide.testbench.onn_bench", config,
                           Path(build_dir) / simulator, waves=waves, progress=progress)
         out = {"design": cfg.design, "simulator": simulator, "wall_s": round(time.perf_counter() - t0, 3)}
         out |= {k: bench.get(k) for k in ("steps", "cycles", "mismatches", "field_mismatches", "first_mismatch",
                                           "oscillators", "cycles_per_s", "build_s", "free_run_s", "trace_read_s",
-                                          "final_energy", "cut", "spins")}
+                                          "final_energy", "cut", "spins", "mode", "colours")}
         out["neurons"] = bench.get("oscillators")
         out["spikes"] = bench.get("spin_flips")  # the CLI's event count: spin flips (binarised phase changes)
         out["waves"] = str(waves) if waves else None

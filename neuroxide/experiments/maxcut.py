@@ -50,7 +50,7 @@ class MaxcutSetup:
     the time to solution (None: :data:`ECP5_FMAX_MHZ`); ``lanes``: the core's multiply-accumulate
     lanes (the clock count; the result is the same for any); ``mode``: the core's update order,
     ``sync`` (every oscillator from the sweep's start) or ``colour`` (colour by colour, a greedy
-    colouring: the second mode, model only here); ``schedule``: ``default`` (``anneal_params``) or
+    colouring: the second mode; model and rtl); ``schedule``: ``default`` (``anneal_params``) or
     ``tuned`` (``models.onn.TUNED_SCHEDULE``, chosen by the ``onn_tune`` bench part)."""
 
     graph: str
@@ -82,9 +82,10 @@ class MaxcutSetup:
             raise ParameterError("mode", self.mode, " | ".join(UPDATE_MODES))
         if self.schedule not in SCHEDULES:
             raise ParameterError("schedule", self.schedule, " | ".join(SCHEDULES))
-        if self.mode != "sync" and self.backend is not Backend.MODEL:
-            raise ParameterError("mode", self.mode, "sync", why=f"the {self.backend.value} back end runs the synchronous "
-                                 "core (the colour-mode core is checked in Amaranth's simulator only)")
+        if self.mode != "sync" and self.backend is Backend.BOARD:
+            raise ParameterError("mode", self.mode, "sync", why="the board back end drives a board built with the "
+                                 "synchronous core (a colour-mode board: neuroxide build onn-core -p mode=colour, "
+                                 "driven by boards.onn_host.ONNHost with its ColourLayout)")
         if self.schedule != "default" and self.backend is Backend.BOARD:
             raise ParameterError("schedule", self.schedule, "default", why="the board back end loads the default schedule")
 
@@ -194,7 +195,8 @@ def run_maxcut(setup, simulator=None, build_dir="build/maxcut", on_status=None):
                 over = {k: getattr(sp_, k) for k in ("phase_bits", "couple_max", "inj_max", "noise_max", "couple_shift",
                                                      "inj_rate", "noise_rate")}
             cfg = configure("onn-core", {"graph": str(setup.graph), "anneal_steps": setup.sweeps,
-                                         "seed": (setup.seed + r) & 0xFFFF_FFFF, "lanes": setup.lanes} | over)
+                                         "seed": (setup.seed + r) & 0xFFFF_FFFF, "lanes": setup.lanes,
+                                         "mode": setup.mode} | over)
             if on_status:
                 on_status(f"maxcut: RTL restart {r + 1}/{setup.restarts} on {sim or 'default simulator'}")
             out = simulate_design(cfg, sim, setup.sweeps, build_dir)
@@ -205,6 +207,9 @@ def run_maxcut(setup, simulator=None, build_dir="build/maxcut", on_status=None):
                 spins = np.array(out["spins"])
         params = cfg.params
         cut = max(cuts)
+        if setup.mode == "colour":
+            from neuroxide.models.gset import greedy_colouring, ising_couplings
+            colours = int(greedy_colouring(ising_couplings(graph)).max()) + 1
         assert cut == cut_value(graph, spins)
     entries, per_sweep, one_anneal = core_cycles(params, graph, setup.sweeps, setup.lanes, colours)
     return MaxcutResult(setup, graph.name, graph.nodes, graph.n_edges, int(cut), [int(c) for c in cuts], known,

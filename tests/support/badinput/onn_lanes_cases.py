@@ -23,8 +23,8 @@ def onn_lanes_cases():
         mc("out-of-range", "G11 --lanes 3", "--lanes", "G11", "--lanes", "3"),
         mc("unknown-name", "--mode gauss", "--mode", "G11", "--mode", "gauss"),
         mc("unknown-name", "--schedule fast", "--schedule", "G11", "--schedule", "fast"),
-        mc("out-of-range", "--mode colour --backend rtl (the colour core has no cocotb bench)", "--mode", "G11",
-           "--mode", "colour", "--backend", "rtl"),
+        mc("out-of-range", "--mode colour --backend board (the board runs the synchronous core)", "--mode", "G11",
+           "--mode", "colour", "--backend", "board", "--port", f"{T}/no-such-port"),
         b("huge", "-p n=1024 -p dense=1 -p lanes=8 (299 DP16KD > 208, refused before synthesis)", "n",
           "-p", "n=1024", "-p", "dense=1", "-p", "lanes=8"),
     ]
