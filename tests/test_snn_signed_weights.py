@@ -173,6 +173,15 @@ def test_design_parameter(tmp_path):
     assert DESIGN.elaborate(signed).weight_format == "signed" and DESIGN.elaborate(pair).weight_format == "pair"
     res = DESIGN.simulate(signed, "icarus", 3, tmp_path)              # the signed core's Verilog on Icarus
     assert res["mismatches"] == 0 and res["steps"] == 3
+    # a network file that records its format (nir import --weight-format signed) builds in it; -p wins
+    recorded = tmp_path / "signed.json"
+    recorded.write_text(json.dumps(network_to_dict(net) | {"weight_format": "signed"}))
+    assert configure("snn-core", {"network": str(recorded), "lanes": 4}).weight_format == "signed"
+    assert configure("snn-core", {"network": str(recorded), "weight_format": "pair", "lanes": 4}).weight_format == "pair"
+    recorded.write_text(json.dumps(network_to_dict(net) | {"weight_format": "twos"}))
+    with pytest.raises(ParameterError) as err:
+        configure("snn-core", {"network": str(recorded)})
+    assert err.value.field == "weight_format"
 
 
 def test_host_loads_a_signed_spram_core_and_refuses_both_levels():

@@ -14,7 +14,8 @@ parameters loadable over the link (docs/snn_core.md).
 the random-network parameters (n_in, n_hidden, n_out, weight_bits, v_th, decay, ...) are then
 unused, ``lanes``, ``neurons_per_clock``, ``seed`` (input spikes) and ``p_in`` still apply.
 
-``-p weight_format=signed`` stores each synapse as its signed level ``w_exc - w_inh`` in
+``-p weight_format=signed`` (the default for a ``network`` file that records ``"weight_format": "signed"``,
+written by ``neuroxide nir import --weight-format signed``) stores each synapse as its signed level ``w_exc - w_inh`` in
 ``weight_bits + 1`` bits instead of the pair (``2 * weight_bits``; ``pair``, the default): at 8-bit
 weights 9 bits instead of 16, about half the weight block RAM (``rtl.snn_memory.WeightMemory``).
 Refused for a network with a synapse whose w_exc and w_inh are both non-zero (the random network of
@@ -151,6 +152,18 @@ def load_network(path):
                              why=f"{type(e).__name__}: {e}") from None
 
 
+def _recorded_weight_format(path):
+    """The ``weight_format`` a core configuration file records (``pair`` when it records none or the
+    file cannot be read: :func:`load_network` reports a bad file)."""
+    import json
+    from pathlib import Path
+    try:
+        d = json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return "pair"
+    return d.get("weight_format", "pair") if isinstance(d, dict) else "pair"
+
+
 def make_network(cfg):
     """The seeded random :class:`~neuroxide.models.snn.CoreNetwork` of a configuration.
 
@@ -258,7 +271,10 @@ class SNNCoreDesign(Design):
         network = overrides.pop("network", None)
         if network is not None and not isinstance(network, str):
             raise ParameterError("network", network, "a path to a core configuration JSON")
-        weight_format = overrides.pop("weight_format", "pair")
+        # -p weight_format wins; else the format `nir import --weight-format` recorded in the network file
+        weight_format = overrides.pop("weight_format", None)
+        if weight_format is None:
+            weight_format = _recorded_weight_format(network) if network is not None else "pair"
         if weight_format not in WEIGHT_FORMATS:
             raise ParameterError("weight_format", weight_format, " | ".join(WEIGHT_FORMATS))
         values = check_int_params(PARAMS, overrides)
