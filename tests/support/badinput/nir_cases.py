@@ -64,6 +64,19 @@ def _graph(kind):
     return write
 
 
+def _delay(delay_s):
+    """Input(4) -> Delay 'd0' -> Linear -> IF(3), dt 1 ms, with the Delay's ``delay`` as given (seconds)."""
+    def write(path):
+        import nir
+        import numpy as np
+        nodes = {"input": nir.Input(np.array([4])), "d0": nir.Delay(np.array(delay_s, dtype=float)),
+                 "fc": nir.Linear(np.ones((3, 4))),
+                 "if": nir.IF(r=np.ones(3), v_threshold=np.ones(3), v_reset=np.zeros(3)), "output": nir.Output(np.array([3]))}
+        edges = [("input", "d0"), ("d0", "fc"), ("fc", "if"), ("if", "output")]
+        nir.write(str(path), nir.NIRGraph(nodes=nodes, edges=edges, metadata={"dt": 1e-3}, type_check=False))
+    return write
+
+
 def _zip(path):
     """A ``torch.save`` archive under a .nir name (a zip file, not HDF5)."""
     import zipfile
@@ -117,6 +130,10 @@ def nir_paper_cases():
     imp("malformed", "an export holding an Input and an Output, no edges", "no weight or neuron node",
         "nonetwork.nir", _graph("nonetwork"))
     imp("malformed", "an export whose node group holds nothing", "nodes", "empty.nir", _graph("emptynodes"))
+    imp("out-of-range", "a negative Delay (-1 ms)", "node 'd0'.delay", "neg.nir", _delay([0, -1e-3, 0, 0]))
+    imp("out-of-range", "a Delay of 1.5 steps", "node 'd0'.delay", "half.nir", _delay([0, 1.5e-3, 0, 0]))
+    imp("huge", "a Delay of 32 steps (the delay line holds 0..31)", "node 'd0'.delay", "long.nir",
+        _delay([0, 0.032, 0, 0]))
 
     def run(cat, what, fld, kind, *extra):
         add(Case("nir", cat, f"run: {what}", fld, argv=("nir", "run", f"{T}/braille.nir", "--dt", "1e-4", "--input",
