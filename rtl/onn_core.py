@@ -572,15 +572,8 @@ class ONNCore(wiring.Component):
 
         # ---- host bus: decoded from self.registers -----------------------------------------------
         bus = self.bus
-        pending, pending2, pending3 = Signal(), Signal(), Signal()
-        h_addr, h_we, h_data = Signal(24), Signal(), Signal(32)
-        decoder = RegisterDecoder(regs, h_addr)
-        phase_i, rng_i, coup_e = decoder.index("PHASE"), decoder.index("RNG"), decoder.index("COUPLING")
-        coup_lane = coup_e[:LB] if LB else Const(0, 1)
-        coup_a = coup_e[LB:]
-        with m.If(bus.stb & ~pending & ~pending2 & ~pending3 & ~bus.ack):
-            m.d.sync += [pending.eq(1), h_addr.eq(bus.addr), h_we.eq(bus.we), h_data.eq(bus.w_data)]
-        m.d.sync += bus.ack.eq(0)
+        (pending, pending2, pending3, h_we, h_data, decoder, phase_i, rng_i, coup_lane,
+         coup_a) = _host_front(m, bus, regs, LB)
         host_idle = ~self.busy
 
         # read/write port addresses: the pipeline while running, the host while idle
@@ -872,15 +865,8 @@ class ONNCore(wiring.Component):
 
         # ---- host bus -------------------------------------------------------------------------------
         bus = self.bus
-        pending, pending2, pending3 = Signal(), Signal(), Signal()
-        h_addr, h_we, h_data = Signal(24), Signal(), Signal(32)
-        decoder = RegisterDecoder(regs, h_addr)
-        phase_i, rng_i, coup_e = decoder.index("PHASE"), decoder.index("RNG"), decoder.index("COUPLING")
-        coup_lane = coup_e[:LB] if LB else Const(0, 1)
-        coup_a = coup_e[LB:]
-        with m.If(bus.stb & ~pending & ~pending2 & ~pending3 & ~bus.ack):
-            m.d.sync += [pending.eq(1), h_addr.eq(bus.addr), h_we.eq(bus.we), h_data.eq(bus.w_data)]
-        m.d.sync += bus.ack.eq(0)
+        (pending, pending2, pending3, h_we, h_data, decoder, phase_i, rng_i, coup_lane,
+         coup_a) = _host_front(m, bus, regs, LB)
         host_idle = ~busy
         with m.If(busy):
             for g in range(K):
@@ -991,3 +977,21 @@ class ONNCore(wiring.Component):
                 with m.If(steps_left == 1):
                     m.d.sync += busy.eq(0)
         return m
+
+
+def _host_front(m, bus, regs, LB):
+    """The host bus front end both cores share: an access is latched (address, write, data) when the
+    bus strobes an idle front, then walks ``pending`` (addresses presented, writes happen), ``pending2``
+    (memory outputs registered) and ``pending3`` (ack). Returns the stage flags, the latched write and
+    data, the register decoder and the decoded indices (PHASE, RNG; COUPLING split into its lane, the
+    low ``LB`` bits, and its word)."""
+    pending, pending2, pending3 = Signal(), Signal(), Signal()
+    h_addr, h_we, h_data = Signal(24), Signal(), Signal(32)
+    decoder = RegisterDecoder(regs, h_addr)
+    phase_i, rng_i, coup_e = decoder.index("PHASE"), decoder.index("RNG"), decoder.index("COUPLING")
+    coup_lane = coup_e[:LB] if LB else Const(0, 1)
+    coup_a = coup_e[LB:]
+    with m.If(bus.stb & ~pending & ~pending2 & ~pending3 & ~bus.ack):
+        m.d.sync += [pending.eq(1), h_addr.eq(bus.addr), h_we.eq(bus.we), h_data.eq(bus.w_data)]
+    m.d.sync += bus.ack.eq(0)
+    return pending, pending2, pending3, h_we, h_data, decoder, phase_i, rng_i, coup_lane, coup_a
