@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from neuroxide.models.onn import ONNModel, ONNParams, anneal_params
 from neuroxide.rtl.onn_core import ONNCore, coupling_words, cycles_per_step
-from support.amaranth_sim import run_onn_core
+from support.amaranth_sim import bus_access, run_onn_core
 
 
 def rand_J(n, seed, density, wb):
@@ -91,18 +91,7 @@ def test_host_bus_loads_and_reads():
     at = dut.registers.address
 
     async def access(ctx, addr, data=None):
-        ctx.set(dut.bus.stb, 1)
-        ctx.set(dut.bus.addr, addr)
-        ctx.set(dut.bus.we, int(data is not None))
-        ctx.set(dut.bus.w_data, data or 0)
-        for _ in range(10):
-            await ctx.tick()
-            if ctx.get(dut.bus.ack):
-                value = ctx.get(dut.bus.r_data)
-                ctx.set(dut.bus.stb, 0)
-                await ctx.tick()
-                return value
-        raise AssertionError("no ack")
+        return await bus_access(ctx, dut.bus, addr, data)
 
     async def bench(ctx):
         for e, w in enumerate(words):

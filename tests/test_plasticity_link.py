@@ -9,25 +9,14 @@ from neuroxide.models.lif import LIFParams
 from neuroxide.models.plastic_registers import plastic_register_map
 from neuroxide.models.plasticity import RULES, PlasticityParams, PlasticLayer, PlasticModel
 from neuroxide.rtl.plastic_layer import PlasticLinkCore
+from support.amaranth_sim import bus_access
 
 
 def _run(dut, program):
     out = {}
 
     async def access(ctx, addr, data=None):
-        ctx.set(dut.bus.stb, 1)
-        ctx.set(dut.bus.addr, addr)
-        ctx.set(dut.bus.we, int(data is not None))
-        ctx.set(dut.bus.w_data, (data or 0) & 0xFFFF_FFFF)
-        for k in range(1, 10):
-            await ctx.tick()
-            if ctx.get(dut.bus.ack):
-                out.setdefault("ack_after", set()).add(k)
-                value = ctx.get(dut.bus.r_data)
-                ctx.set(dut.bus.stb, 0)
-                await ctx.tick()
-                return value
-        raise AssertionError("no ack")
+        return await bus_access(ctx, dut.bus, addr, data, acks=out.setdefault("ack_after", set()))
 
     async def bench(ctx):
         await program(ctx, access, out)

@@ -131,3 +131,23 @@ def run_onn_core(p, J, dense, seed, steps, lanes=4, colour_rows=None):
     sim.add_testbench(bench)
     sim.run()
     return np.array(got).reshape(steps, n, 3), info, dut
+
+
+async def bus_access(ctx, bus, addr, data=None, acks=None, max_clocks=10):
+    """One access of a core's host bus (``rtl.hostbus``) in Amaranth's simulator: a write of ``data``
+    (a read when None) to word ``addr``; returns the read data at the ack. ``acks``: a set that gets
+    the clocks the ack took. AssertionError when no ack comes within ``max_clocks``."""
+    ctx.set(bus.stb, 1)
+    ctx.set(bus.addr, addr)
+    ctx.set(bus.we, int(data is not None))
+    ctx.set(bus.w_data, (data or 0) & 0xFFFF_FFFF)
+    for k in range(1, max_clocks):
+        await ctx.tick()
+        if ctx.get(bus.ack):
+            if acks is not None:
+                acks.add(k)
+            value = ctx.get(bus.r_data)
+            ctx.set(bus.stb, 0)
+            await ctx.tick()
+            return value
+    raise AssertionError("no ack")
