@@ -125,6 +125,22 @@ class NeuronThresholds:
         return self._v_th() if callable(self._v_th) else self._v_th
 
 
+def _int_vector(field, value, n, what, kind, lo, hi, allowed, why):
+    """``value`` as a read-only int64 vector of ``n`` entries in ``lo..hi``, else ParameterError naming
+    ``field``: the shape (``what`` the entries are), the dtype (``kind``) or the first value outside
+    (``allowed``, ``why``)."""
+    v = np.asarray(value)
+    if v.shape != (n,):
+        raise ParameterError(field, f"shape {v.shape}", f"({n},) ({what})")
+    if v.dtype.kind not in "iu":
+        raise ParameterError(field, v.dtype.name, kind)
+    if v.size and (v.min() < lo or v.max() > hi):
+        raise ParameterError(field, int(v.min()) if v.min() < lo else int(v.max()), allowed, why)
+    out = v.astype(np.int64, copy=True)
+    out.setflags(write=False)
+    return out
+
+
 @dataclass(frozen=True, eq=False)
 class CoreLayer:
     """One crossbar + neuron column array of the core (contract fields, validated).
@@ -206,20 +222,9 @@ class CoreLayer:
         core then has no delay line: same Verilog)."""
         if delay is None:
             return None
-        d = np.asarray(delay)
-        if d.shape != (self.n_in,):
-            raise ParameterError("delay", f"shape {d.shape}", f"({self.n_in},) (one per input row, n_in)")
-        if d.dtype.kind not in "iu":
-            raise ParameterError("delay", d.dtype.name, "an integer array of steps")
-        if d.size and (d.min() < 0 or d.max() > MAX_DELAY):
-            bad = int(d.min()) if d.min() < 0 else int(d.max())
-            raise ParameterError("delay", bad, f"0..{MAX_DELAY} steps",
-                                 f"the core's delay line holds at most {MAX_DELAY + 1} slots")
-        if not d.any():
-            return None
-        out = d.astype(np.int64, copy=True)
-        out.setflags(write=False)
-        return out
+        d = _int_vector("delay", delay, self.n_in, "one per input row, n_in", "an integer array of steps", 0,
+                        MAX_DELAY, f"0..{MAX_DELAY} steps", f"the core's delay line holds at most {MAX_DELAY + 1} slots")
+        return d if d.any() else None
 
     @property
     def max_delay(self):
@@ -232,20 +237,10 @@ class CoreLayer:
         if v_th is None:
             return None
         p = self.params
-        v = np.asarray(v_th)
-        if v.shape != (self.n_out,):
-            raise ParameterError("v_th_neuron", f"shape {v.shape}", f"({self.n_out},) (n_out)")
-        if v.dtype.kind not in "iu":
-            raise ParameterError("v_th_neuron", v.dtype.name, "an integer array")
         lo = p.v_reset + 1 if p.reset_mode == "value" else 1
-        if v.min() < lo or v.max() > p.v_hi:
-            bad = int(v.min()) if v.min() < lo else int(v.max())
-            raise ParameterError("v_th_neuron", bad, f"{lo}..{p.v_hi}", f"v_bits={p.v_bits}, above v_reset")
-        if (v == p.v_th).all():
-            return None
-        out = v.astype(np.int64, copy=True)
-        out.setflags(write=False)
-        return out
+        v = _int_vector("v_th_neuron", v_th, self.n_out, "n_out", "an integer array", lo, p.v_hi, f"{lo}..{p.v_hi}",
+                        f"v_bits={p.v_bits}, above v_reset")
+        return None if (v == p.v_th).all() else v
 
     @property
     def thresholds(self):
