@@ -52,7 +52,7 @@ RULE = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, Heal
 # rules whose example elaborates a whole core (SNN) or 12 ROMs (HH) or up to 5 neurons (WTA): fewer
 # in the default suite, the full profile count (10,000) under the slow profile
 SLOW_PROFILE = settings.default.max_examples >= 10_000
-HEAVY = settings(RULE, max_examples=settings.default.max_examples if SLOW_PROFILE else 60)
+HEAVY = settings(RULE, max_examples=settings.default.max_examples if SLOW_PROFILE else 40)
 BATCH = 4  # states per example (one elaboration)
 
 
