@@ -23,28 +23,39 @@ couplings stay in the graph's own node order::
         onn.set_phases(phase0)             # phase0[i]: node i
         onn.run(2000)
         spins = onn.spins()                # spins[i]: node i
+
+A colour-mode core with row groups (``-p mode=colour -p row_groups=k``: k updates a clock) takes the
+layout of the same build, ``ColourLayout.of(J, row_groups=k, lanes=L)`` (each colour's rows balanced
+over the groups); the driver then loads the group word layout (``rtl.onn_core.group_coupling_words``)
+and checks GROUPS::
+
+    layout = ColourLayout.of(J, row_groups=4, lanes=32)
+    with ONNHost(link, params, n, lanes=32, layout=layout) as onn:
+        onn.check_core()                   # INFO and GROUPS as built
+        onn.load_couplings(J)
 """
 
 import numpy as np
 
 from neuroxide.errors import ParameterError
 from neuroxide.models.hostlink import DEFAULT_BAUD
-from neuroxide.models.onn_registers import ColourLayout, onn_register_map
-from neuroxide.rtl.onn_core import DEFAULT_LANES, ONNCore, coupling_words
+from neuroxide.models.onn_registers import ColourLayout, check_row_groups, onn_register_map
+from neuroxide.rtl.onn_core import DEFAULT_LANES, ONNCore, coupling_words, group_coupling_words
 
 from .host import CoreRegisters
 
-__all__ = ["onn_board_top", "onn_core_of", "colour_core", "ONNHost", "onn_bram_estimate", "check_fits", "BOARD_BRAM"]
+__all__ = ["onn_board_top", "onn_core_of", "layout_of", "colour_core", "ONNHost", "onn_bram_estimate", "check_fits",
+           "BOARD_BRAM"]
 
 
 def colour_core(params, n, J, layout, dense, seed, lanes, max_entries=None):
     """``ONNCore`` in colour mode for couplings ``J`` in the graph's order: rows permuted by
     ``layout`` (:class:`~neuroxide.models.onn_registers.ColourLayout`), the power-up phases and
     PRNG states those of ``seed`` moved with their nodes (so the core starts where
-    ``ONNModel(params, J, seed, colours=layout.colours)`` does)."""
+    ``ONNModel(params, J, seed, colours=layout.colours)`` does); ``layout.row_groups`` row groups."""
     phase0, rng0 = layout.initial_rows(params, seed)
     core = ONNCore(params, n, layout.couplings(J), dense=dense, seed=seed, max_entries=max_entries, phase0=phase0,
-                   lanes=lanes, colour_rows=layout.colour_rows)
+                   lanes=lanes, colour_rows=layout.colour_rows, row_groups=layout.row_groups)
     # ONNCore takes phase0 but derives its PRNG states from the seed by row: set them per node
     # (elaborate reads rng0)
     if len(getattr(core, "rng0", ())) != n:
@@ -53,14 +64,22 @@ def colour_core(params, n, J, layout, dense, seed, lanes, max_entries=None):
     return core
 
 
+def layout_of(cfg, J):
+    """The :class:`~neuroxide.models.onn_registers.ColourLayout` an ``onn-core`` configuration in
+    colour mode builds (its greedy colouring; ``cfg.row_groups`` groups of ``cfg.lanes`` / k lanes)."""
+    return ColourLayout.of(J, row_groups=getattr(cfg, "row_groups", 1), lanes=getattr(cfg, "lanes", DEFAULT_LANES),
+                           dense=bool(cfg.dense))
+
+
 def onn_core_of(cfg, max_entries=None):
     """The ``ONNCore`` of an ``onn-core`` configuration (``cfg.mode`` ``sync`` or ``colour``: the
-    latter through the graph's :class:`~neuroxide.models.onn_registers.ColourLayout`)."""
+    latter through the graph's :class:`~neuroxide.models.onn_registers.ColourLayout`, with
+    ``cfg.row_groups`` row groups)."""
     from neuroxide.models.gset import couplings_of
     J, _ = couplings_of(cfg.to_dict())
     lanes = getattr(cfg, "lanes", DEFAULT_LANES)
     if getattr(cfg, "mode", "sync") == "colour":
-        return colour_core(cfg.params, cfg.n, J, ColourLayout.of(J), bool(cfg.dense), cfg.seed, lanes, max_entries)
+        return colour_core(cfg.params, cfg.n, J, layout_of(cfg, J), bool(cfg.dense), cfg.seed, lanes, max_entries)
     return ONNCore(cfg.params, cfg.n, J, dense=bool(cfg.dense), seed=cfg.seed, max_entries=max_entries, lanes=lanes)
 
 
@@ -72,7 +91,12 @@ def onn_board_top(cfg, board, baud=DEFAULT_BAUD):
     from neuroxide.models.gset import couplings_of
     J, _ = couplings_of(cfg.to_dict())
     lanes = getattr(cfg, "lanes", DEFAULT_LANES)
-    need = len(coupling_words(cfg.params, J, dense=False, lanes=lanes))
+    k = getattr(cfg, "row_groups", 1)
+    if k > 1:  # the group word layout (as bench part onn_row_groups_build sizes it)
+        lay = layout_of(cfg, J)
+        need = len(group_coupling_words(cfg.params, lay.couplings(J), False, lanes, k))
+    else:
+        need = len(coupling_words(cfg.params, J, dense=False, lanes=lanes))
     entries = None if cfg.dense else (need if board == "icebreaker" else max(4096, need))
     core = onn_core_of(cfg, entries)
     check_fits(core, board, "graph" if cfg.graph else "n")
@@ -95,17 +119,24 @@ def onn_bram_estimate(core, board):
     """``(blocks, {memory: blocks}, name, available)``: block RAMs the core needs on ``board`` (one
     block configuration per memory, as yosys maps them; small memories may go to LUT RAM instead, so
     an upper estimate; the phase RAM is replicated per read port, lanes + 1 of them), or None for a
-    board without an entry."""
+    board without an entry. A core with ``row_groups`` = k has k coupling memories of lanes / k
+    fields and k phase banks of lanes + 1 copies (``rtl.onn_core``)."""
     if board not in BOARD_BRAM:
         return None
     name, available, configs = BOARD_BRAM[board]
     p = core.params
-    wb = core.word_bits  # the core splits a word of 36k + 1..4 bits into two memories
+    k = getattr(core, "row_groups", 1)
+    wb = core.word_bits if k == 1 else core.group_word_bits  # 36k + 1..4 bits: split into two memories
     cut = 36 * (wb // 36) if wb > 36 and 0 < wb % 36 <= 4 else wb
-    parts = {"couplings": _single(core.bank_depth, cut, configs) + (_single(core.bank_depth, wb - cut, configs)
-                                                                     if cut < wb else 0),
-             "phases": (core.lanes + 1) * _single(2 * core.npad, p.phase_bits, configs),
-             "prng": _single(core.n, 32, configs)}
+    parts = {"couplings": k * (_single(core.bank_depth, cut, configs) + (_single(core.bank_depth, wb - cut, configs)
+                                                                          if cut < wb else 0))}
+    if k == 1:
+        parts |= {"phases": (core.lanes + 1) * _single(2 * core.npad, p.phase_bits, configs),
+                  "prng": _single(core.n, 32, configs)}
+    else:
+        bank = max(2, -(-core.npad // k))
+        parts |= {"phases": k * (core.lanes + 1) * _single(bank, p.phase_bits, configs),
+                  "prng": k * _single(bank, 32, configs)}
     return sum(parts.values()), parts, name, available
 
 
@@ -121,6 +152,7 @@ def check_fits(core, board, field="graph"):
         raise ParameterError(field, f"{core.n} oscillators, {core.entries} coupling words",
                              f"at most {available} {name} on {board}",
                              why=f"needs about {need} {name} ({detail}; lanes={core.lanes}, "
+                             + (f"row_groups={core.row_groups}, " if getattr(core, "row_groups", 1) > 1 else "") +
                              f"weight_bits={core.params.weight_bits})")
 
 
@@ -136,13 +168,18 @@ class ONNHost:
     and moves them to and from the core's rows. The colours' boundaries (in rows and coupling words)
     are gateware, so :meth:`load_couplings` takes couplings that the layout's colouring colours
     properly and that have as many coupling words in every colour as the build's (the built
-    graph with other weights, or another graph of the same degrees); others are refused."""
+    graph with other weights, or another graph of the same degrees); others are refused. A layout
+    with ``row_groups`` = k > 1 drives a core with k row groups: the couplings go in the group word
+    layout (``rtl.onn_core.group_coupling_words``), checked per colour and group; phases, PRNG
+    states and spins are read and written in the graph's node order as with k = 1 (the core maps a
+    row to its bank)."""
 
     def __init__(self, link, params, n, dense=False, lanes=DEFAULT_LANES, layout=None):
         self.link, self.params, self.n, self.dense, self.lanes = link, params, n, dense, lanes
         if layout is not None and layout.n != n:
             raise ParameterError("layout", f"{layout.n} nodes", f"{n} (the core's oscillators)")
         self.layout = layout
+        self.row_groups = 1 if layout is None else check_row_groups(layout.row_groups, lanes)
         self.regs = CoreRegisters(link, onn_register_map(n))
         self._colour_words = None  # coupling words per colour the core was built for (first load)
 
@@ -160,7 +197,13 @@ class ONNHost:
         for k, v in want.items():
             if info[k] != v:
                 raise ParameterError(f"INFO.{k}", info[k], str(v), why="the core at the link was built otherwise")
-        return info
+        # GROUPS: decoded by a core with row groups only (elsewhere unmapped: reads 0 = one group)
+        groups = self.regs.get("GROUPS")["row_groups_log2"]
+        if groups != self.row_groups.bit_length() - 1:
+            raise ParameterError("GROUPS.row_groups_log2", groups, str(self.row_groups.bit_length() - 1),
+                                 why=f"the driver's layout has {self.row_groups} row group(s); the core at the link "
+                                 "was built otherwise")
+        return info | {"row_groups": 1 << groups}
 
     def __enter__(self):
         return self
@@ -188,7 +231,10 @@ class ONNHost:
                 raise ParameterError("couplings", f"coupling words per colour {list(per_colour)[:8]}",
                                      f"{list(self._colour_words)[:8]} (as the colour-mode core was built)",
                                      why="a colour's last coupling word is fixed in the gateware")
-        words = coupling_words(self.params, J, self.dense, self.lanes)
+        if self.row_groups > 1:
+            words = group_coupling_words(self.params, J, self.dense, self.lanes, self.row_groups)
+        else:
+            words = coupling_words(self.params, J, self.dense, self.lanes)
         self.regs.write("COUPLING", words)
         if not self.dense:
             self.regs.write("ENTRIES", len(words))
@@ -196,6 +242,10 @@ class ONNHost:
 
     def _words_per_colour(self, Jp):
         from neuroxide.rtl.onn_core import row_words
+        if self.row_groups > 1:  # every group's words in every colour: the gateware's colour-end tables
+            from neuroxide.models.onn_registers import group_colour_words
+            return tuple(int(x) for x in group_colour_words(Jp, self.dense, self.lanes, self.layout.colour_rows,
+                                                            self.row_groups).ravel())
         w = np.cumsum(row_words(Jp, self.dense, self.lanes))
         ends = [int(w[r - 1]) for r in self.layout.colour_rows[1:]]
         return tuple(b - a for a, b in zip([0] + ends, ends))

@@ -64,7 +64,8 @@ reads its column j from bank ``j mod k``: a bank is L + 1 copies (one a lane, on
 row and the host), each one read and one write port, all written together, and a k:1 mux before
 the S3 register picks the bank (no extra clock). A colour ends when every group has issued its
 last word and the whole pipeline of every group has drained; a group with no row in a colour skips
-it. The host (:func:`row_group_layout`) keeps every colour contiguous and orders its rows so the k
+it. The host (:func:`row_group_layout`, declared in ``models.onn_registers`` with the other
+host-side layout functions) keeps every colour contiguous and orders its rows so the k
 groups' word counts are balanced (:func:`balance_row_groups`, longest row first). The arithmetic
 of each update is unchanged, so the core equals ``ONNModel(..., colours=...)`` on the laid-out
 couplings. **Cycles per step** (:func:`cycles_per_step_row_groups`)::
@@ -103,7 +104,9 @@ from amaranth.lib.wiring import In, Out
 
 from neuroxide.errors import ParameterError
 from neuroxide.models.onn import T_BITS, check_couplings, initial_state, onn_update, output_of, schedule, spins_of
-from neuroxide.models.onn_registers import DEFAULT_LANES, LANE_CHOICES, onn_register_map
+from neuroxide.models.onn_registers import (DEFAULT_LANES, LANE_CHOICES, balance_row_groups, check_lanes,
+                                            check_row_groups, onn_register_map, row_group_layout, row_words)
+from neuroxide.models.onn_registers import group_colour_words as _group_colour_words
 
 from .fixedpoint import AmaranthOps, PipelinedOps
 from .hostbus import HostBusSignature, RegisterDecoder, pack
@@ -118,21 +121,6 @@ PIPELINE_CLOCKS = 11  # S0 of the last word, S1, S2, S3, S4 (2), SA, D1, D2, D3,
 
 def col_bits_for(n):
     return max(1, (n - 1).bit_length())
-
-
-def check_lanes(lanes):
-    if isinstance(lanes, bool) or lanes not in LANE_CHOICES:
-        raise ParameterError("lanes", lanes, " | ".join(map(str, LANE_CHOICES)))
-    return lanes
-
-
-def row_words(J, dense, lanes):
-    """Coupling words of every row (int64 array of w_i, module docstring)."""
-    n = J.shape[0]
-    if dense:
-        return np.full(n, -(-n // lanes), dtype=np.int64)
-    deg = np.diff(sp.csr_matrix(J).indptr)
-    return np.maximum(1, -(-deg // lanes)).astype(np.int64)
 
 
 def cycles_per_step(J, dense, lanes=DEFAULT_LANES, colours=1):
@@ -183,28 +171,6 @@ def coupling_words(params, J, dense, lanes=DEFAULT_LANES):
     return words
 
 
-def check_row_groups(row_groups, lanes):
-    """``row_groups`` k if it is a power of two 1..``lanes`` (each group has lanes / k lanes), else
-    ParameterError."""
-    if isinstance(row_groups, bool) or not isinstance(row_groups, (int, np.integer)) or row_groups < 1 \
-            or row_groups & (row_groups - 1) or row_groups > lanes:
-        raise ParameterError("row_groups", row_groups, f"a power of two 1..{lanes} (at most lanes)")
-    return int(row_groups)
-
-
-def _group_colour_words(J, dense, lanes, colour_rows, row_groups):
-    """(k, C) int64 array: coupling words group g walks in colour c (rows r_c..r_{c+1}-1 with
-    i mod k = g, lanes / k lanes a word)."""
-    k = row_groups
-    w = row_words(J, dense, lanes // k)
-    b = list(colour_rows)
-    out = np.zeros((k, len(b) - 1), dtype=np.int64)
-    for c in range(len(b) - 1):
-        for i in range(b[c], b[c + 1]):
-            out[i % k, c] += w[i]
-    return out
-
-
 def cycles_per_step_row_groups(J, dense, lanes, colour_rows, row_groups=1):
     """Clocks of one colour-mode step with ``row_groups`` = k groups of L / k lanes (row i in group
     i mod k): ``sum_c max_g W_gc + C (11 + log2 (L / k))``, W_gc the coupling words of group g's
@@ -214,47 +180,6 @@ def cycles_per_step_row_groups(J, dense, lanes, colour_rows, row_groups=1):
     k = check_row_groups(row_groups, check_lanes(lanes))
     wgc = _group_colour_words(J, dense, lanes, colour_rows, k)
     return int(wgc.max(axis=0).sum()) + wgc.shape[1] * (PIPELINE_CLOCKS + (lanes // k).bit_length() - 1)
-
-
-def balance_row_groups(J, colour_rows, row_groups, dense=False, lanes=DEFAULT_LANES):
-    """Host side of the row groups: a permutation ``perm`` (new row -> old row) that keeps every colour
-    in its rows r_c..r_{c+1}-1 and orders each colour's rows so the groups (row i in group i mod k)
-    get balanced word counts: the colour's positions fix how many rows each group takes (round robin
-    from r_c), and its rows, longest first, go to the group with the fewest words that still has a
-    free position (longest-processing-time first). Apply as ``J[perm][:, perm]``."""
-    k = check_row_groups(row_groups, check_lanes(lanes))
-    w = row_words(J, dense, lanes // k)
-    b = [int(x) for x in colour_rows]
-    perm = np.arange(b[-1], dtype=np.int64)
-    for c in range(len(b) - 1):
-        rows = np.arange(b[c], b[c + 1])
-        slots = [[p for p in rows if p % k == g] for g in range(k)]
-        load = [0] * k
-        free = [len(s) for s in slots]
-        picked = [[] for _ in range(k)]
-        for i in sorted(rows, key=lambda r: (-int(w[r]), int(r))):
-            g = min((g for g in range(k) if free[g]), key=lambda g: (load[g], g))
-            picked[g].append(int(i))
-            load[g] += int(w[i])
-            free[g] -= 1
-        for g in range(k):
-            for p, i in zip(slots[g], sorted(picked[g])):
-                perm[p] = i
-    return perm
-
-
-def row_group_layout(J, row_groups=1, lanes=DEFAULT_LANES, dense=False, colours=None):
-    """What the host does before loading a colour-mode core of ``row_groups`` groups: colour ``J``
-    (``gset.greedy_colouring`` unless ``colours`` given), sort the rows by colour, balance each
-    colour's rows over the groups (:func:`balance_row_groups`). Returns ``(perm, colours_p,
-    colour_rows)``: the core and ``ONNModel(..., colours=colours_p)`` run ``J[perm][:, perm]``."""
-    from neuroxide.models.gset import colour_classes, greedy_colouring
-    c = greedy_colouring(J) if colours is None else np.asarray(colours, dtype=np.int64)
-    order, bounds = colour_classes(c)
-    Jo = J[order][:, order] if sp.issparse(J) else np.asarray(J)[np.ix_(order, order)]
-    bal = balance_row_groups(Jo, bounds, row_groups, dense, lanes)
-    perm = order[bal]
-    return perm, c[perm], tuple(int(x) for x in bounds)
 
 
 def group_coupling_words(params, J, dense, lanes, row_groups):
@@ -393,7 +318,7 @@ class ONNCore(wiring.Component):
             self.group_colour_words = wgc
             self.group_colour_ends = [[int(e) if w else -1 for e, w in zip(np.cumsum(row) - 1, row)] for row in wgc]
             self.cycles_per_step = cycles_per_step_row_groups(J, dense, lanes, self.colour_rows, self.row_groups)
-        self.registers = onn_register_map(n, self.depth, self.entries)  # the bus target's map
+        self.registers = onn_register_map(n, self.depth, self.entries, self.row_groups)  # the bus target's map
         self.col_bits = col_bits_for(n)
         self.lane_bits = params.weight_bits if dense else params.weight_bits + self.col_bits + 1  # host word
         self.field_bits = params.weight_bits if dense else params.weight_bits + self.col_bits  # {col, w}
@@ -943,6 +868,7 @@ class ONNCore(wiring.Component):
                 "ENTRIES": entries,
                 "INFO": regs.encode("INFO", n=n, dense=int(self.dense), lanes_log2=LB, phase_bits=P, weight_bits=WB,
                                      colour=int(self.colour_rows is not None)),
+                "GROUPS": regs.encode("GROUPS", row_groups_log2=KB),
                 "PHASE": q_phase, "RNG": q_rng, "COUPLING": coup_data,
             })
             m.d.sync += bus.r_data.eq(r_data)

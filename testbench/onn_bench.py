@@ -12,7 +12,10 @@ Colour mode (``mode: colour`` in the configuration): the core holds its rows per
 row back to its node and compares with ``ONNModel(params, J, seed, colours=...)`` in the graph's own
 order, the energy with ``models.onn.colour_step_energy`` (what the colour-mode ENERGY register
 holds). ``model_mode`` (``sync``, ``colour``, ``colour-reversed``) compares with another update
-order instead, to prove the bench detects the difference.
+order instead, to prove the bench detects the difference. ``row_groups`` = k > 1 (colour mode): the
+core updates k rows a clock, its rows in the layout of ``ColourLayout.of(J, row_groups=k, lanes=L)``
+(each colour's rows balanced over the groups); the trace is still in row order, mapped back the
+same way, and the model is the same colour-mode model (the order within a colour is immaterial).
 """
 
 import time
@@ -39,7 +42,8 @@ async def onn_matches_model(dut):
     layout = None
     if mode == "colour" or model_mode != "sync":
         from neuroxide.models.onn_registers import ColourLayout
-        layout = ColourLayout.of(J)
+        layout = ColourLayout.of(J, row_groups=cfg.get("row_groups", 1) if mode == "colour" else 1,
+                                  lanes=cfg["lanes"], dense=bool(cfg["dense"]))
     model_colours = None
     if model_mode != "sync":
         model_colours = np.array(layout.colours)
@@ -115,7 +119,8 @@ async def onn_matches_model(dut):
               "trace_read_s": round(read_s, 3),
               "cycles_per_s": round(cycles / free_run_s, 1) if free_run_s else None,
               "final_energy": int(model.energy()[0]), "spin_flips": flips, "spins": spins.tolist(),
-              "mode": mode, "model_mode": model_mode, "colours": layout.n_colours if mode == "colour" else 1}
+              "mode": mode, "model_mode": model_mode, "colours": layout.n_colours if mode == "colour" else 1,
+              "row_groups": layout.row_groups if mode == "colour" else 1}
     if graph is not None:
         from neuroxide.models.gset import cut_value
         result["cut"] = cut_value(graph, spins)

@@ -9,7 +9,9 @@ reads both through VPI.
 
 ``core`` (default: the synchronous ``ONNCore`` of the other arguments) is the core to wrap, e.g. the
 colour-mode core ``neuroxide.boards.onn_host.onn_core_of`` builds: its updates come in its row order,
-which the bench maps back to the graph's nodes (``models.onn_registers.ColourLayout``).
+which the bench maps back to the graph's nodes (``models.onn_registers.ColourLayout``). A core with
+``row_groups`` = k > 1 updates up to k rows a clock (``gupd_*``, one stream a group): the trace then
+has k write ports, group g's update of row r at ``step_in_chunk * N + r`` (row order again).
 """
 
 from amaranth.hdl import Cat, Module, Signal
@@ -52,6 +54,16 @@ class ONNBenchTop(wiring.Component):
         m.d.comb += [wr.en.eq(core.upd_valid), wr.addr.eq(addr), wr.data.eq(update),
                      ewr.en.eq(core.t != t_prev), ewr.addr.eq(step), ewr.data.eq(core.energy),
                      core.run_steps.eq(chunk)]
+        k = getattr(core, "row_groups", 1)
+        if k > 1:  # one write port a group, at the row's address in the step's block
+            m.d.comb += wr.en.eq(0)
+            base = Signal(range(chunk * n + 1), name="trace_base")
+            with m.If(core.t != t_prev):
+                m.d.sync += base.eq(base + n)
+            for g in range(k):
+                port = trace.write_port()
+                m.d.comb += [port.en.eq(core.gupd_valid[g]), port.addr.eq(base + core.gupd_row[g]),
+                             port.data.eq(Cat(*(getattr(core, f"gupd_{f.name}")[g] for f in p.state_layout)))]
         with m.If(core.upd_valid):
             m.d.sync += addr.eq(addr + 1)
         with m.If(core.t != t_prev):
@@ -60,8 +72,11 @@ class ONNBenchTop(wiring.Component):
         with m.If(self.go & ~self.busy):
             m.d.comb += core.start.eq(1)
             m.d.sync += [self.busy.eq(1), self.done.eq(0), addr.eq(0), step.eq(0), started.eq(0)]
+            if k > 1:
+                m.d.sync += base.eq(0)
         with m.Elif(self.busy):
             m.d.sync += started.eq(1)
-            with m.If(started & ~core.busy & (core.t == t_prev) & ~core.upd_valid):
+            updating = core.gupd_valid.any() if k > 1 else core.upd_valid
+            with m.If(started & ~core.busy & (core.t == t_prev) & ~updating):
                 m.d.sync += [self.busy.eq(0), self.done.eq(1)]
         return m

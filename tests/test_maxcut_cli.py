@@ -40,9 +40,33 @@ def test_rtl_backend_equals_model(cli, tmp_path, mode):
     assert rtl["best_known"] is None and rtl["mode"] == mode and (rtl["colours"] > 1) == (mode == "colour")
 
 
+@needs("icarus")
+def test_rtl_backend_with_row_groups(cli, tmp_path):
+    """``--mode colour --row-groups 2``: the rtl back end simulates the row-group core (0 mismatches),
+    its cut is the colour mode's, its clocks the row-group formula's (fewer than k = 1)."""
+    g = small_graph(tmp_path)
+    args = ["maxcut", g, "--sweeps", "40", "--restarts", "1", "--seed", "2", "--mode", "colour", "--lanes", "4",
+            "--json"]
+    k1 = cli(*args).json
+    model = cli(*args, "--row-groups", "2").json
+    rtl = cli(*args, "--row-groups", "2", "--backend", "rtl", "--simulator", "icarus", "--build-dir", tmp_path / "b")
+    assert rtl.code == 0, rtl.stderr
+    rtl = rtl.json
+    assert rtl["mismatches"] == 0 and rtl["cut"] == model["cut"] == k1["cut"] and rtl["cycles"] == model["cycles"]
+    assert rtl["row_groups"] == model["row_groups"] == 2 and model["cycles_per_sweep"] < k1["cycles_per_sweep"]
+
+
+def test_row_groups_clocks_on_g22(cli):
+    """G22 at 32 lanes, 4 row groups: 1,593 clocks a sweep (the ECP5 build's, docs/onn.md)."""
+    r = cli("maxcut", "G22", "--mode", "colour", "--lanes", "32", "--row-groups", "4", "--sweeps", "2", "--restarts",
+            "1", "--json").json
+    assert r["cycles_per_sweep"] == 1593 and r["cycles"] == 1 + 2 * 1593 and r["row_groups"] == 4
+
+
 @pytest.mark.parametrize("args, field", [
     (["G99"], "graph"), (["G11", "--sweeps", "0"], "--sweeps"), (["G11", "--restarts", "0"], "--restarts"),
     (["G11", "--seed", "-1"], "--seed"), (["G11", "--lanes", "3"], "--lanes"),
+    (["G11", "--row-groups", "2"], "--row-groups"), (["G11", "--mode", "colour", "--row-groups", "3"], "--row-groups"),
 ])
 def test_bad_input_exits_2(cli, args, field):
     p = cli("maxcut", *args)

@@ -47,6 +47,53 @@ def test_bench_detects_another_update_order(tmp_path, model_mode):
     assert res["mismatches"] > 0 and res["field_mismatches"]["phase"] > 0
 
 
+@needs("icarus")
+def test_icarus_row_groups_match_model(tmp_path):
+    """``-p mode=colour -p row_groups=4`` (8 lanes: 4 groups of 2): the row-group core, its rows in
+    the balanced layout, against the colour-mode model in node order every step (phases, PRNG
+    states, ENERGY); its clocks are the row-group formula's (fewer than the k = 1 core's)."""
+    from neuroxide.boards.onn_host import onn_core_of
+    from neuroxide.models.gset import couplings_of
+    from neuroxide.models.onn_registers import ColourLayout
+    over = {"n": 12, "anneal_steps": 48, "seed": 3, "mode": "colour", "lanes": 8, "row_groups": 4}
+    cfg = configure("onn-core", over)
+    J, _ = couplings_of(cfg.to_dict())
+    assert ColourLayout.of(J, row_groups=4, lanes=8).order != ColourLayout.of(J).order  # the bench maps another order
+    res = simulate_design(cfg, "icarus", 64, tmp_path)
+    assert res["steps"] == 64 and res["mismatches"] == 0 and res["row_groups"] == 4 and res["colours"] >= 3
+    assert res["spikes"] > 0
+    k1 = onn_core_of(configure("onn-core", over | {"row_groups": 1})).cycles_per_step
+    assert onn_core_of(cfg).cycles_per_step < k1
+    assert res["cycles"] >= 64 * onn_core_of(cfg).cycles_per_step
+
+
+@needs("icarus")
+def test_bench_detects_another_order_with_row_groups(tmp_path):
+    """The row-group core compared with the reversed colour order mismatches (the check can fail)."""
+    from neuroxide.designs.onn_core import DESIGN
+    cfg = configure("onn-core", {"n": 10, "anneal_steps": 30, "seed": 4, "mode": "colour", "lanes": 4, "row_groups": 2})
+    res = DESIGN.simulate(cfg, "icarus", 8, tmp_path, model_mode="colour-reversed")
+    assert res["mismatches"] > 0 and res["field_mismatches"]["phase"] > 0
+
+
+@needs("verilator")
+@pytest.mark.slow
+def test_verilator_row_groups_g22(tmp_path):
+    """G22 (2000 nodes, 8 colours) on the row-group core of the ECP5 build (32 lanes, 4 groups: 1,593
+    clocks a sweep) under Verilator, 200 sweeps against the colour-mode model every step: 0
+    mismatches, and the cut ``neuroxide maxcut G22 --mode colour --sweeps 200 --restarts 1`` gives."""
+    from neuroxide.models.gset import load_graph
+    from neuroxide.models.onn import solve_maxcut
+    cfg = configure("onn-core", {"graph": "G22", "anneal_steps": 200, "mode": "colour", "lanes": 32, "row_groups": 4})
+    t0 = time.perf_counter()
+    res = simulate_design(cfg, "verilator", 200, tmp_path)
+    res["test_wall_s"] = round(time.perf_counter() - t0, 1)
+    print(json.dumps({k: v for k, v in res.items() if k != "spins"}))
+    assert res["steps"] == 200 and res["mismatches"] == 0 and res["colours"] == 8 and res["row_groups"] == 4
+    model = solve_maxcut(load_graph("G22"), steps=200, restarts=1, seed=1, backend="compiled", mode="colour")
+    assert res["cut"] == model.cut
+
+
 @needs("verilator")
 @pytest.mark.slow
 def test_verilator_colour_mode_g22(tmp_path):

@@ -18,6 +18,7 @@ from neuroxide.models.gset import check_colouring, ising_couplings, load_graph
 from neuroxide.models.onn import ONNModel, ONNParams, anneal_params, colour_step_energy
 from neuroxide.rtl.onn_core import (ONNCore, balance_row_groups, cycles_per_step, cycles_per_step_row_groups,
                                     group_coupling_words, row_group_layout, row_words)
+from support.amaranth_sim import bus_access
 
 
 def rand_J(n, seed, density, wb):
@@ -236,18 +237,7 @@ def test_host_bus_loads_and_reads_with_row_groups():
     out = {}
 
     async def access(ctx, addr, data=None):
-        ctx.set(dut.bus.stb, 1)
-        ctx.set(dut.bus.addr, addr)
-        ctx.set(dut.bus.we, int(data is not None))
-        ctx.set(dut.bus.w_data, data or 0)
-        for _ in range(10):
-            await ctx.tick()
-            if ctx.get(dut.bus.ack):
-                value = ctx.get(dut.bus.r_data)
-                ctx.set(dut.bus.stb, 0)
-                await ctx.tick()
-                return value
-        raise AssertionError("no ack")
+        return await bus_access(ctx, dut.bus, addr, data)
 
     async def bench(ctx):
         for e, w in enumerate(words):
@@ -293,3 +283,103 @@ def test_bad_row_groups_are_refused():
     with pytest.raises(ParameterError) as e:
         row_group_layout(J.toarray(), 4, 2)  # more groups than lanes
     assert e.value.field == "row_groups"
+
+
+def _row_group_host(n=9, seed=12, lanes=4, k=2):
+    """A row-group core built by the flow's ``colour_core`` with the graph's row-group layout (other
+    weights), behind the host link in Amaranth's simulator, its ONNHost, the graph's couplings."""
+    from neuroxide.boards.host import HostLink
+    from neuroxide.boards.onn_host import ONNHost, colour_core
+    from neuroxide.models.onn_registers import ColourLayout
+    from neuroxide.testbench.hostlink_top import AmaranthTransport
+    p = anneal_params(6, ONNParams(acc_bits=14))
+    J = sp.csr_matrix(rand_J(n, seed, 0.6, 5))
+    layout = ColourLayout.of(J, row_groups=k, lanes=lanes)
+    assert layout.row_groups == k and layout.order != ColourLayout.of(J).order  # the balancing moved rows
+    assert layout.colour_rows == ColourLayout.of(J).colour_rows and layout.colours == ColourLayout.of(J).colours
+    other = sp.csr_matrix(np.clip(-J.toarray(), -15, 15))  # same adjacency, other weights
+    core = colour_core(p, n, other, layout, dense=False, seed=2, lanes=lanes)
+    assert core.row_groups == k
+    return ONNHost(HostLink(AmaranthTransport(core)), p, n, dense=False, lanes=lanes, layout=layout), p, J, layout
+
+
+def test_host_driver_of_a_row_group_core_speaks_node_order():
+    """ONNHost with the graph's row-group ColourLayout -> host link -> ONNCore(row_groups=2): the
+    couplings go in the group word layout, phases and PRNG states in node order; after 6 steps the
+    phases, PRNG states, spins and ENERGY equal the colour-mode model on the graph in its own order
+    (the synchronous order differs); INFO and GROUPS report the build, a driver without row groups
+    is refused on GROUPS."""
+    from neuroxide.boards.host import HostLink
+    from neuroxide.boards.onn_host import ONNHost
+    from neuroxide.models.onn_registers import ColourLayout
+    onn, p, J, layout = _row_group_host()
+    n = layout.n
+    assert onn.check_core()["row_groups"] == 2
+    with pytest.raises(ParameterError) as e:
+        ONNHost(onn.link, p, n, lanes=4, layout=ColourLayout.of(J)).check_core()
+    assert e.value.field == "GROUPS.row_groups_log2"
+    phase0 = [(17 * i + 5) % 64 for i in range(n)]
+    rng0 = [0x1234567 * (i + 1) & 0xFFFF_FFFF for i in range(n)]
+    words = onn.load_couplings(J)
+    assert words == len(group_coupling_words(p, layout.couplings(J), False, 4, 2))
+    onn.set_phases(phase0)
+    onn.set_rng(rng0)
+    assert onn.phases().tolist() == phase0 and onn.rng().tolist() == rng0
+    assert onn.regs.read("PHASE", n) == [phase0[i] for i in layout.order]
+    assert onn.run(6) == 6
+    m = ONNModel(p, J, 2, 1, colours=np.array(layout.colours))
+    m.phase[:, 0], m.rng[:, 0] = phase0, rng0
+    m.run(5)
+    before = m.phase[:, 0].copy()
+    m.run(1)
+    assert onn.phases().tolist() == m.phase[:, 0].tolist() and onn.rng().tolist() == m.rng[:, 0].tolist()
+    assert onn.spins().tolist() == m.spins()[:, 0].tolist()
+    assert onn.energy() == colour_step_energy(p, J, np.array(layout.colours), before, m.phase[:, 0])
+    sync = ONNModel(p, J, 2, 1)
+    sync.phase[:, 0], sync.rng[:, 0] = phase0, rng0
+    sync.run(6)
+    assert onn.phases().tolist() != sync.phase[:, 0].tolist()
+    # couplings with other words in some group and colour than the build's are refused
+    more = J.toarray()
+    col = np.array(layout.colours)
+    i, j = next((a, b) for a in range(n) for b in range(n) if col[a] != col[b] and more[a, b] == 0 and a != b)
+    more[i, j] = more[j, i] = 1
+    with pytest.raises(ParameterError) as e:
+        ONNHost(HostLink(None), p, n, lanes=4, layout=layout).load_couplings(sp.csr_matrix(more), build_J=J)
+    assert e.value.field == "couplings"
+
+
+def test_layout_functions_live_in_models():
+    """One copy: the RTL's host-side layout functions are the models' (models may not import rtl)."""
+    import neuroxide.models.onn_registers as regs
+    import neuroxide.rtl.onn_core as core
+    for name in ("row_words", "check_lanes", "check_row_groups", "balance_row_groups", "row_group_layout"):
+        assert getattr(core, name) is getattr(regs, name)
+    J = rand_J(11, 4, 0.5, 5)
+    lay = regs.ColourLayout.of(J, row_groups=2, lanes=8)
+    perm, cp, bounds = row_group_layout(J, 2, 8)
+    assert list(lay.order) == list(perm) and lay.colour_rows == bounds
+    assert np.array_equal(np.array(lay.colours)[perm], cp)
+
+
+def test_design_row_groups_parameter():
+    """``-p row_groups=k``: colour mode only, a power of two <= lanes; the design's core has the
+    row-group layout and starts from the seed's state moved with its nodes."""
+    from neuroxide.designs import configure, elaborate
+    from neuroxide.models.gset import couplings_of
+    from neuroxide.models.onn import initial_state
+    from neuroxide.models.onn_registers import ColourLayout
+    cfg = configure("onn-core", {"n": 12, "seed": 3, "mode": "colour", "lanes": 8, "row_groups": 4})
+    core = elaborate(cfg)
+    J, _ = couplings_of(cfg.to_dict())
+    lay = ColourLayout.of(J, row_groups=4, lanes=8)
+    assert core.row_groups == 4 and core.colour_rows == lay.colour_rows
+    phase0, rng0 = initial_state(cfg.params, 12, 3, 1)
+    assert core.phase0 == [int(x) for x in phase0[list(lay.order), 0]]
+    assert core.rng0 == [int(x) for x in rng0[list(lay.order), 0]]
+    for over, allowed in (({"row_groups": 2}, "synchronous"), ({"mode": "colour", "row_groups": 3}, "1..4"),
+                          ({"mode": "colour", "lanes": 8, "row_groups": 16}, "1..8"),
+                          ({"mode": "colour", "row_groups": 64}, "1..32")):
+        with pytest.raises(ParameterError) as e:
+            configure("onn-core", over)
+        assert e.value.field == "row_groups" and allowed in str(e.value)

@@ -303,9 +303,9 @@ def bench_tts(graphs=None, sweeps=(1000, 3000), runs=100, lanes=8, fmax_mhz=None
     schedule (``neuroxide maxcut --mode --schedule``); colour mode's clocks are
     ``cycles_per_step(J, False, lanes, colours)`` (the colour-mode core at the same Fmax: it was not
     built, so its Fmax is assumed equal). ``row_groups`` = k > 1 (colour mode): the core with k
-    updates a clock; the model runs the rows as the host lays them out for it
-    (``rtl.onn_core.row_group_layout``: bit-exact images of that core, cuts taken back to the graph's
-    numbering) and a sweep costs ``cycles_per_step_row_groups``."""
+    updates a clock, which in the graph's node order runs exactly the colour-mode model (the host lays
+    the rows and their power-up state out together: ``ColourLayout.of(J, row_groups=k)``); a sweep
+    costs ``cycles_per_step_row_groups`` (``core_cycles``)."""
     from neuroxide.experiments.maxcut import ECP5_FMAX_MHZ, core_cycles
     from neuroxide.models.gset import best_known, cut_value, gset_names, ising_couplings, load_graph
     from neuroxide.models.gset import greedy_colouring
@@ -322,28 +322,15 @@ def bench_tts(graphs=None, sweeps=(1000, 3000), runs=100, lanes=8, fmax_mhz=None
         points = []
         colours = greedy_colouring(J) if mode == "colour" else None
         ncol = 1 if colours is None else int(colours.max()) + 1
-        perm = None
-        if row_groups > 1:
+        if row_groups > 1 and mode != "colour":
             from neuroxide.errors import ParameterError
-            from neuroxide.rtl.onn_core import cycles_per_step_row_groups, row_group_layout
-            if mode != "colour":
-                raise ParameterError("row_groups", row_groups, "1 in the synchronous mode")
-            perm, colours, bounds = row_group_layout(J, row_groups, lanes)
-            J = J[perm][:, perm].tocsr()
-            group_sweep = cycles_per_step_row_groups(J, False, lanes, bounds, row_groups)
+            raise ParameterError("row_groups", row_groups, "1 in the synchronous mode")
         for s in sweeps:
             p = sched.params(J, s)
             model = ONNModel(p, J, seed, runs, backend="compiled", colours=colours)
             model.run(s)
-            spins = model.spins()
-            if perm is not None:  # back to the graph's numbering: new row r is node perm[r]
-                spins = spins[np.argsort(perm)]
-            cuts = cut_value(g, spins)
-            if perm is None:
-                _, per_sweep, one = core_cycles(p, g, s, lanes, ncol)
-            else:
-                from neuroxide.experiments.maxcut import cycles_per_run
-                per_sweep, one = group_sweep, cycles_per_run(group_sweep, s)
+            cuts = cut_value(g, model.spins())
+            _, per_sweep, one = core_cycles(p, g, s, lanes, ncol, row_groups)
             t_run = one / (fmax * 1e6)
             prob = float(np.mean(cuts >= 0.99 * bk[name]))
             tts = tts_99(t_run, prob)

@@ -17,7 +17,7 @@ def cmd_maxcut(args):
     from neuroxide.experiments.maxcut import run_maxcut
     with naming_flags(flags_of(MaxcutSetup, graph="graph")):
         setup = MaxcutSetup(args.graph, args.backend, args.sweeps, args.restarts, args.seed, args.fmax_mhz, args.lanes,
-                            args.port, args.baud, args.mode, args.schedule)
+                            args.port, args.baud, args.mode, args.schedule, args.row_groups)
     check_folder("--build-dir", args.build_dir)
     result = run_maxcut(setup, args.simulator, args.build_dir, on_status=status)
     report = result.to_dict()
@@ -40,7 +40,8 @@ def register(sub):
         "while the noise decays; the best cut over the restarts is reported with the cycles the core "
         "needs and the time at the ECP5 Fmax.\n\nexamples:\n  neuroxide maxcut G11\n"
         "  neuroxide maxcut G22 --sweeps 2000 --restarts 16 --json\n"
-        "  neuroxide maxcut G12 --mode colour --schedule tuned --sweeps 10000 --restarts 16\n  neuroxide maxcut my_graph.txt --backend rtl",
+        "  neuroxide maxcut G12 --mode colour --schedule tuned --sweeps 10000 --restarts 16\n"
+        "  neuroxide maxcut G22 --mode colour --lanes 32 --row-groups 4\n  neuroxide maxcut my_graph.txt --backend rtl",
         formatter_class=__import__("argparse").RawDescriptionHelpFormatter)
     p.add_argument("graph", help="G-set name (G1..G22, packaged) or a graph file ('N E' then 'i j w' lines)")
     add_backend(p, BACKENDS, Backend.MODEL)
@@ -54,6 +55,9 @@ def register(sub):
                    f"(the clock count; default {DEFAULT_LANES})")
     p.add_argument("--mode", default="sync", help="update order of the core: sync (every oscillator from the sweep's "
                    "start, default) | colour (colour by colour of a greedy colouring; model and rtl back ends)")
+    p.add_argument("--row-groups", type=int, default=1,
+                   help="oscillator updates a clock within a colour, a power of two <= --lanes (--mode colour; the "
+                   "clock count of the row-group core, whose cut is the colour mode's; default 1)")
     p.add_argument("--schedule", default="default", help="annealing schedule: default | tuned (chosen by the onn_tune "
                    "bench part; model and rtl back ends)")
     p.add_argument("--build-dir", default="build/maxcut", help="rtl backend build folder")

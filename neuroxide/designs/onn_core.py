@@ -11,6 +11,13 @@ rows so every colour is contiguous (``models.onn_registers.ColourLayout``) and b
 ``colour_rows``; its power-up state is the seed's, moved with the nodes, so the core seen in the
 graph's node order is ``ONNModel(params, J, seed, colours=greedy_colouring(J))``, the model
 ``neuroxide maxcut G --mode colour`` runs, and the bench compares it with exactly that.
+
+``-p row_groups=k`` (colour mode only; a power of two <= lanes; default 1) builds the core with k
+row groups (k oscillator updates a clock within a colour, ``ONNCore(..., row_groups=k)``): the rows
+of each colour are ordered so the groups' coupling words balance
+(``ColourLayout.of(J, row_groups=k, lanes=L)``), the power-up state again the seed's moved with the
+nodes, so the core seen in node order is the same colour-mode model; only the clocks differ
+(``rtl.onn_core.cycles_per_step_row_groups``).
 """
 
 import dataclasses
@@ -49,6 +56,8 @@ GLOBAL_PARAMS = {
     "lanes": ("multiply-accumulates a clock over banked coupling RAM (a power of two)", DEFAULT_LANES, 1,
               LANE_CHOICES[-1]),
     "baud": BAUD_PARAM,
+    "row_groups": ("oscillator updates a clock within a colour (-p mode=colour; a power of two <= lanes)", 1, 1,
+                   LANE_CHOICES[-1]),
 }
 
 
@@ -65,11 +74,13 @@ class ONNDesignConfig:
     lanes: int = DEFAULT_LANES
     baud: int = DEFAULT_BAUD
     mode: str = "sync"
+    row_groups: int = 1
 
     def to_dict(self):
         return {"design": self.design, "n": self.n, "dense": self.dense, "seed": self.seed, "density": self.density,
                 "graph": self.graph, "anneal_steps": self.anneal_steps, "lanes": self.lanes,
-                "baud": self.baud, "mode": self.mode, "params": dataclasses.asdict(self.params)}
+                "baud": self.baud, "mode": self.mode, "row_groups": self.row_groups,
+                "params": dataclasses.asdict(self.params)}
 
 
 def check_graph_weights(graph, weight_bits):
@@ -127,10 +138,14 @@ class ONNCoreDesign(Design):
         base = ONNParams(**{k: v for k, v in kw.items() if k not in ("inj_rate", "noise_rate")})
         params = anneal_params(glob["anneal_steps"], base)
         params = params.replace(**{k: v for k, v in kw.items() if k in ("inj_rate", "noise_rate")})
-        from neuroxide.rtl.onn_core import check_lanes
+        from neuroxide.models.onn_registers import check_lanes, check_row_groups
         check_lanes(glob["lanes"])
+        if glob["row_groups"] != 1 and mode != "colour":
+            raise ParameterError("row_groups", glob["row_groups"], "1 in the synchronous mode",
+                                 why="several updates a clock need -p mode=colour")
+        check_row_groups(glob["row_groups"], glob["lanes"])
         cfg = ONNDesignConfig(self.name, params, glob["n"], glob["dense"], glob["seed"], glob["density"], graph,
-                              glob["anneal_steps"], glob["lanes"], glob["baud"], mode)
+                              glob["anneal_steps"], glob["lanes"], glob["baud"], mode, glob["row_groups"])
         J, g = couplings_of(cfg.to_dict())
         if g is not None:
             cfg = dataclasses.replace(cfg, n=g.nodes)
@@ -169,7 +184,7 @@ class ONNCoreDesign(Design):
         out = {"design": cfg.design, "simulator": simulator, "wall_s": round(time.perf_counter() - t0, 3)}
         out |= {k: bench.get(k) for k in ("steps", "cycles", "mismatches", "field_mismatches", "first_mismatch",
                                           "oscillators", "cycles_per_s", "build_s", "free_run_s", "trace_read_s",
-                                          "final_energy", "cut", "spins", "mode", "colours")}
+                                          "final_energy", "cut", "spins", "mode", "colours", "row_groups")}
         out["neurons"] = bench.get("oscillators")
         out["spikes"] = bench.get("spin_flips")  # the CLI's event count: spin flips (binarised phase changes)
         out["waves"] = str(waves) if waves else None

@@ -32,13 +32,24 @@ def cycles_per_run(cycles_per_sweep, sweeps):
     return 1 + sweeps * cycles_per_sweep
 
 
-def core_cycles(params, graph, sweeps, lanes=DEFAULT_LANES, colours=1):
+def core_cycles(params, graph, sweeps, lanes=DEFAULT_LANES, colours=1, row_groups=1):
     """``(coupling words, clocks a sweep, clocks of one anneal)`` of ``graph`` on the sparse core
     with ``lanes`` lanes (``rtl.onn_core.cycles_per_step``: W + 11 + log2 lanes a sweep; in colour
-    mode with ``colours`` colours W + colours (11 + log2 lanes))."""
+    mode with ``colours`` colours W + colours (11 + log2 lanes)); ``row_groups`` = k > 1 (colour
+    mode): the core with k row groups on the graph's row-group layout
+    (``models.onn_registers.ColourLayout.of(J, row_groups=k, lanes=L)``), clocks a sweep
+    ``rtl.onn_core.cycles_per_step_row_groups``, host words ``group_coupling_words``."""
     from neuroxide.models.gset import ising_couplings
     from neuroxide.rtl.onn_core import coupling_words, cycles_per_step
     J = ising_couplings(graph)
+    if row_groups > 1:
+        from neuroxide.models.onn_registers import ColourLayout
+        from neuroxide.rtl.onn_core import cycles_per_step_row_groups, group_coupling_words
+        layout = ColourLayout.of(J, row_groups=row_groups, lanes=lanes)
+        Jp = layout.couplings(J)
+        per_sweep = cycles_per_step_row_groups(Jp, False, lanes, layout.colour_rows, row_groups)
+        return (len(group_coupling_words(params, Jp, False, lanes, row_groups)), per_sweep,
+                cycles_per_run(per_sweep, sweeps))
     per_sweep = cycles_per_step(J, False, lanes, colours)
     return len(coupling_words(params, J, dense=False, lanes=lanes)), per_sweep, cycles_per_run(per_sweep, sweeps)
 
@@ -51,7 +62,10 @@ class MaxcutSetup:
     lanes (the clock count; the result is the same for any); ``mode``: the core's update order,
     ``sync`` (every oscillator from the sweep's start) or ``colour`` (colour by colour, a greedy
     colouring: the second mode; model and rtl); ``schedule``: ``default`` (``anneal_params``) or
-    ``tuned`` (``models.onn.TUNED_SCHEDULE``, chosen by the ``onn_tune`` bench part)."""
+    ``tuned`` (``models.onn.TUNED_SCHEDULE``, chosen by the ``onn_tune`` bench part);
+    ``row_groups``: k oscillator updates a clock within a colour (colour mode; a power of two <=
+    lanes): the clock count is the row-group core's, the cut the colour mode's (the order within a
+    colour does not change it); the rtl back end simulates that core."""
 
     graph: str
     backend: Backend = Backend.MODEL
@@ -64,6 +78,7 @@ class MaxcutSetup:
     baud: int = 115200
     mode: str = "sync"
     schedule: str = "default"
+    row_groups: int = 1
 
     def __post_init__(self):
         check_range("sweeps", self.sweeps, 1, 65535)
@@ -86,6 +101,11 @@ class MaxcutSetup:
             raise ParameterError("mode", self.mode, "sync", why="the board back end drives a board built with the "
                                  "synchronous core (a colour-mode board: neuroxide build onn-core -p mode=colour, "
                                  "driven by boards.onn_host.ONNHost with its ColourLayout)")
+        from neuroxide.models.onn_registers import check_row_groups
+        check_row_groups(self.row_groups, self.lanes)
+        if self.row_groups != 1 and self.mode != "colour":
+            raise ParameterError("row_groups", self.row_groups, "1 in the synchronous mode",
+                                 why="several updates a clock need --mode colour")
         if self.schedule != "default" and self.backend is Backend.BOARD:
             raise ParameterError("schedule", self.schedule, "default", why="the board back end loads the default schedule")
 
@@ -132,7 +152,8 @@ class MaxcutResult:
                "cuts": [int(c) for c in self.cuts], "backend": s.backend.value, "sweeps": s.sweeps,
                "restarts": s.restarts, "seed": s.seed, "cycles": self.cycles, "cycles_per_sweep": self.cycles_per_sweep, "lanes": s.lanes,
                "fmax_mhz": s.clock_mhz, "time_to_solution_s": self.time_to_solution_s,
-               "couple_shift": self.couple_shift, "mode": s.mode, "colours": self.colours, "schedule": s.schedule,
+               "couple_shift": self.couple_shift, "mode": s.mode, "colours": self.colours,
+               "row_groups": s.row_groups, "schedule": s.schedule,
                "wall_s": round(self.wall_s, 3)}
         if s.backend is Backend.RTL:
             out["mismatches"] = self.mismatches
@@ -196,7 +217,7 @@ def run_maxcut(setup, simulator=None, build_dir="build/maxcut", on_status=None):
                                                      "inj_rate", "noise_rate")}
             cfg = configure("onn-core", {"graph": str(setup.graph), "anneal_steps": setup.sweeps,
                                          "seed": (setup.seed + r) & 0xFFFF_FFFF, "lanes": setup.lanes,
-                                         "mode": setup.mode} | over)
+                                         "mode": setup.mode, "row_groups": setup.row_groups} | over)
             if on_status:
                 on_status(f"maxcut: RTL restart {r + 1}/{setup.restarts} on {sim or 'default simulator'}")
             out = simulate_design(cfg, sim, setup.sweeps, build_dir)
@@ -211,7 +232,7 @@ def run_maxcut(setup, simulator=None, build_dir="build/maxcut", on_status=None):
             from neuroxide.models.gset import greedy_colouring, ising_couplings
             colours = int(greedy_colouring(ising_couplings(graph)).max()) + 1
         assert cut == cut_value(graph, spins)
-    entries, per_sweep, one_anneal = core_cycles(params, graph, setup.sweeps, setup.lanes, colours)
+    entries, per_sweep, one_anneal = core_cycles(params, graph, setup.sweeps, setup.lanes, colours, setup.row_groups)
     return MaxcutResult(setup, graph.name, graph.nodes, graph.n_edges, int(cut), [int(c) for c in cuts], known,
                         params.couple_shift, entries, per_sweep, setup.restarts * one_anneal, wall, spins, mismatches,
                         colours)
