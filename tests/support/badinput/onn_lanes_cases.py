@@ -27,4 +27,15 @@ def onn_lanes_cases():
            "--mode", "colour", "--backend", "board", "--port", f"{T}/no-such-port"),
         b("huge", "-p n=1024 -p dense=1 -p lanes=8 (299 DP16KD > 208, refused before synthesis)", "n",
           "-p", "n=1024", "-p", "dense=1", "-p", "lanes=8"),
+        v("out-of-range", "-p row_groups=2 in the synchronous mode", "row_groups", "-p", "row_groups=2"),
+        v("out-of-range", "-p mode=colour -p row_groups=3 (not a power of two)", "row_groups", "-p", "mode=colour",
+          "-p", "row_groups=3"),
+        v("out-of-range", "-p mode=colour -p lanes=8 -p row_groups=16 (more groups than lanes)", "row_groups",
+          "-p", "mode=colour", "-p", "lanes=8", "-p", "row_groups=16"),
+        v("huge", "-p mode=colour -p row_groups=64", "row_groups", "-p", "mode=colour", "-p", "row_groups=64"),
+        mc("out-of-range", "G11 --row-groups 2 (synchronous mode)", "--row-groups", "G11", "--row-groups", "2"),
+        mc("out-of-range", "G11 --mode colour --row-groups 3", "--row-groups", "G11", "--mode", "colour",
+           "--row-groups", "3"),
+        b("huge", "-p graph=G22 -p mode=colour -p lanes=32 -p row_groups=8 (320 DP16KD > 208, refused before "
+          "synthesis)", "row_groups", "-p", "graph=G22", "-p", "mode=colour", "-p", "lanes=32", "-p", "row_groups=8"),
     ]
