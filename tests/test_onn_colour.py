@@ -207,15 +207,14 @@ def _colour_host(n=7, seed=11):
     return ONNHost(HostLink(AmaranthTransport(core)), p, n, dense=False, lanes=4, layout=layout), p, J, layout
 
 
-def test_host_driver_of_a_colour_mode_core_speaks_node_order():
-    """ONNHost with the graph's ColourLayout -> host link -> colour-mode ONNCore (Amaranth simulator):
-    couplings, phases and PRNG states loaded and read in the graph's node order equal the
-    colour-mode model on the graph in its own order; ENERGY is colour_step_energy."""
-    onn, p, J, layout = _colour_host()
+def host_run_equals_colour_model(onn, p, J, layout):
+    """Through ``onn`` (couplings loaded): phases and PRNG states written and read back in node order
+    (the core's rows hold them permuted by ``layout``), 6 steps run; phases, PRNG states, spins and
+    ENERGY equal the colour-mode model on the graph in its own order; the synchronous order differs
+    (the check can fail)."""
     n = layout.n
     phase0 = [(17 * i + 5) % 64 for i in range(n)]
     rng0 = [0x1234567 * (i + 1) & 0xFFFF_FFFF for i in range(n)]
-    onn.load_couplings(J)
     onn.set_phases(phase0)
     onn.set_rng(rng0)
     assert onn.phases().tolist() == phase0 and onn.rng().tolist() == rng0
@@ -230,10 +229,20 @@ def test_host_driver_of_a_colour_mode_core_speaks_node_order():
     assert onn.phases().tolist() == m.phase[:, 0].tolist() and onn.rng().tolist() == m.rng[:, 0].tolist()
     assert onn.spins().tolist() == m.spins()[:, 0].tolist()
     assert onn.energy() == colour_step_energy(p, J, np.array(layout.colours), before, m.phase[:, 0])
-    sync = ONNModel(p, J, 2, 1)  # the check can fail: the synchronous order gives other phases
+    sync = ONNModel(p, J, 2, 1)
     sync.phase[:, 0], sync.rng[:, 0] = phase0, rng0
     sync.run(6)
     assert onn.phases().tolist() != sync.phase[:, 0].tolist()
+
+
+def test_host_driver_of_a_colour_mode_core_speaks_node_order():
+    """ONNHost with the graph's ColourLayout -> host link -> colour-mode ONNCore (Amaranth simulator):
+    couplings, phases and PRNG states loaded and read in the graph's node order equal the
+    colour-mode model on the graph in its own order; ENERGY is colour_step_energy."""
+    onn, p, J, layout = _colour_host()
+    n = layout.n
+    onn.load_couplings(J)
+    host_run_equals_colour_model(onn, p, J, layout)
     info = onn.info()
     assert (info["n"], info["dense"], info["lanes_log2"]) == (n, 0, 2)
 

@@ -19,6 +19,7 @@ from neuroxide.models.onn import ONNModel, ONNParams, anneal_params, colour_step
 from neuroxide.rtl.onn_core import (ONNCore, balance_row_groups, cycles_per_step, cycles_per_step_row_groups,
                                     group_coupling_words, row_group_layout, row_words)
 from support.amaranth_sim import bus_access
+from test_onn_colour import host_run_equals_colour_model
 
 
 def rand_J(n, seed, density, wb):
@@ -318,27 +319,9 @@ def test_host_driver_of_a_row_group_core_speaks_node_order():
     with pytest.raises(ParameterError) as e:
         ONNHost(onn.link, p, n, lanes=4, layout=ColourLayout.of(J)).check_core()
     assert e.value.field == "GROUPS.row_groups_log2"
-    phase0 = [(17 * i + 5) % 64 for i in range(n)]
-    rng0 = [0x1234567 * (i + 1) & 0xFFFF_FFFF for i in range(n)]
     words = onn.load_couplings(J)
     assert words == len(group_coupling_words(p, layout.couplings(J), False, 4, 2))
-    onn.set_phases(phase0)
-    onn.set_rng(rng0)
-    assert onn.phases().tolist() == phase0 and onn.rng().tolist() == rng0
-    assert onn.regs.read("PHASE", n) == [phase0[i] for i in layout.order]
-    assert onn.run(6) == 6
-    m = ONNModel(p, J, 2, 1, colours=np.array(layout.colours))
-    m.phase[:, 0], m.rng[:, 0] = phase0, rng0
-    m.run(5)
-    before = m.phase[:, 0].copy()
-    m.run(1)
-    assert onn.phases().tolist() == m.phase[:, 0].tolist() and onn.rng().tolist() == m.rng[:, 0].tolist()
-    assert onn.spins().tolist() == m.spins()[:, 0].tolist()
-    assert onn.energy() == colour_step_energy(p, J, np.array(layout.colours), before, m.phase[:, 0])
-    sync = ONNModel(p, J, 2, 1)
-    sync.phase[:, 0], sync.rng[:, 0] = phase0, rng0
-    sync.run(6)
-    assert onn.phases().tolist() != sync.phase[:, 0].tolist()
+    host_run_equals_colour_model(onn, p, J, layout)
     # couplings with other words in some group and colour than the build's are refused
     more = J.toarray()
     col = np.array(layout.colours)
