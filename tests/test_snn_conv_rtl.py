@@ -151,7 +151,9 @@ def test_nmnist_cnn_shape_verilog(simulator, tmp_path):
     s = make_event_input((2, 34, 34), 4 if simulator == "verilator" else 2, batch=2, seed=3)
     res = run_network(net, s, simulator=simulator, build_dir=tmp_path, lanes=16, neurons_per_clock=8)
     assert res["mismatches"] == 0, res["first_mismatch"]
-    assert all(a.sum() > 0 for a in res["spikes"][:3])
+    # the two conv layers fire from the first step; the third (pooled) layer first fires at step 3 of this
+    # input (model: 1455 / 1573 / 0 spikes in 2 steps, 3174 / 3651 / 5 in 4), so Icarus' 2 steps check two
+    assert all(a.sum() > 0 for a in res["spikes"][:2 if simulator == "icarus" else 3])
     assert res["sops_rtl"] == res["sops"] > 0
 
 
