@@ -182,7 +182,8 @@ from .snn import MAX_DELAY, CoreLayer, CoreNetwork, network_from_dict, network_t
 
 __all__ = ["NEURON_KINDS", "LINEAR_KINDS", "DISCRETISATIONS", "RESETS", "RESET_SUBTRACT_NOTE", "DEFAULT_DT",
            "DECAY_BITS", "DELAY_TOL", "FORMAT", "FloatLayer", "FloatNetwork", "read_graph", "parse_graph", "load", "simulate_float",
-           "to_core", "CoreMapping", "export_graph", "write_graph", "agreement", "flatten_input", "expand_counts"]
+           "to_core", "CoreMapping", "export_graph", "write_graph", "agreement", "flatten_input", "expand_counts",
+           "STATE_BITS", "size_state"]
 
 NEURON_KINDS = ("LIF", "IF", "LI", "CubaLIF", "CubaLI", "Threshold")
 SPIKING_KINDS = ("LIF", "IF", "CubaLIF", "Threshold")
@@ -1493,3 +1494,73 @@ def agreement(counts_a, counts_b):
             "per_neuron": [ratio(diff[:, j].sum(), top[:, j].sum()) for j in range(a.shape[1])],
             "exact": float((diff == 0).mean()),
             "abs_count_error": int(diff.sum()), "spikes": [int(a.sum()), int(b.sum())]}
+
+
+# --- state widths from a calibration run -----------------------------------------------------------
+
+STATE_BITS = ("worst", "auto")   # the importer's worst-case widths, or sized by size_state
+STATE_MARGIN = 2                 # auto: widths for twice the largest magnitude reached (one bit)
+
+
+def size_state(mapping, core_spikes, margin=STATE_MARGIN):
+    """``(CoreMapping, report)``: ``mapping`` with each spiking layer's ``v_bits``/``in_bits``
+    narrowed to what the model reaches on ``core_spikes`` (the core's input, ``(steps, batch,
+    n_in)``), times ``margin``; never wider than the worst-case widths of :func:`to_core`.
+
+    Per layer: ``v_bits`` holds ``margin * max(|v|, |syn|, v_th, |v_reset|, |v_init|, |bias|)``
+    (the synaptic current shares ``v_bits``); ``in_bits`` holds ``margin * max(|syn|, the column
+    currents i_exc, i_inh)`` (a dense layer without delays: the column sums of its input and
+    recurrent spikes through the ADC, plus the lateral term; otherwise its worst case is kept).
+    Outside that range the arithmetic saturates (never wraps) in the model and the RTL alike, so
+    model and RTL stay equal; only the agreement with float can change (measure it). An LI / CubaLI
+    output layer (its membrane is the output, its threshold the largest value) keeps its widths.
+    ``report``: one ``{"layer", "v_bits", "in_bits", "worst_v_bits", "worst_in_bits", "v_reached",
+    "in_reached"}`` per layer."""
+    from dataclasses import replace
+
+    from .snn import SNNModel
+    net = mapping.network
+    model = SNNModel(net, core_spikes.shape[1])
+    n = len(net.layers)
+    # running maxima, step by step (no recorded trace: a CNN's full state would not fit in memory)
+    v_max, syn_max = [0] * n, [0] * n
+    i_max = [None if la.conv is not None or la.delay is not None else 0 for la in net.layers]
+    prev = [np.zeros((core_spikes.shape[1], la.n_out), dtype=np.int64) for la in net.layers]
+    for s in core_spikes:
+        src = s.astype(np.int64)
+        spikes = model.step(s)
+        for k, layer in enumerate(net.layers):
+            st = model.layer_state(k)
+            v_max[k] = max(v_max[k], int(np.abs(st["v"]).max(initial=0)))
+            if "syn" in st:
+                syn_max[k] = max(syn_max[k], int(np.abs(st["syn"]).max(initial=0)))
+            if i_max[k] is not None:   # the column sums of this step, through the ADC
+                exc = src @ layer.w_exc.astype(np.int64)
+                inh = src @ layer.w_inh.astype(np.int64) + layer.lateral * (layer.n_out - 1)
+                if layer.w_rec_exc is not None:
+                    exc = exc + prev[k] @ layer.w_rec_exc.astype(np.int64)
+                    inh = inh + prev[k] @ layer.w_rec_inh.astype(np.int64)
+                top = max(int(exc.max(initial=0)), int(inh.max(initial=0)))
+                i_max[k] = max(i_max[k], (top << layer.adc_gain) >> layer.adc_shift)
+            prev[k] = np.asarray(spikes[k]).astype(np.int64)
+            src = prev[k]
+    layers, report = [], []
+    for k, layer in enumerate(net.layers):
+        p = layer.params
+        v_reach, syn_reach, i_reach = v_max[k], syn_max[k], i_max[k]
+        fixed = max(p.v_th, abs(p.v_reset), abs(p.v_init), abs(p.bias),
+                    int(layer.v_th_neuron.max()) if layer.v_th_neuron is not None else 0)
+        v_bits, in_bits = p.v_bits, p.in_bits
+        spiking = p.v_th < p.v_hi
+        if spiking:
+            v_bits = min(p.v_bits, max(_bits_signed(margin * max(v_reach, syn_reach, fixed)), 2))
+            if i_reach is not None:
+                in_bits = min(p.in_bits, v_bits - 1, max(int(margin * max(i_reach, syn_reach)).bit_length(), 1))
+            else:
+                in_bits = min(p.in_bits, v_bits - 1)
+        report.append({"layer": k, "v_bits": v_bits, "in_bits": in_bits, "worst_v_bits": p.v_bits,
+                       "worst_in_bits": p.in_bits, "v_reached": max(v_reach, syn_reach),
+                       "in_reached": max(i_reach or 0, syn_reach) if i_reach is not None else None})
+        layers.append(replace(layer, params=replace(p, v_bits=v_bits, in_bits=in_bits),
+                              lateral=min(layer.lateral, (1 << in_bits) - 1)))
+    return replace(mapping, network=CoreNetwork(tuple(layers), seed=net.seed)), report

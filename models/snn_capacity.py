@@ -290,6 +290,7 @@ class LayerShape:
     conv: object = None               # a models.snn_conv.ConvGeometry: a weight-shared convolution
     delay_slots: int = 0              # delay line: slots (max delay + 1; 0: none)
     delayed_sources: int = 0          # input rows with a delay > 0 (entries per slot)
+    rng_apart: bool = False           # noise-free neurons: the 32-bit PRNG state in a memory of its own
 
     @property
     def n_rows(self):
@@ -381,7 +382,7 @@ def layer_shape(layer):
                       int((row_index(layer) >= 0).sum()) if conv is None else None,
                       layer.params.v_bits if layer.v_th_neuron is not None else 0, conv,
                       *((layer.max_delay + 1, int((layer.delay > 0).sum())) if getattr(layer, "delay", None) is not None
-                        else (0, 0)))
+                        else (0, 0)), layer.params.noise_bits == 0)
 
 
 @dataclass(frozen=True)
@@ -415,7 +416,10 @@ def _neuron_needs(k, s, neurons_per_clock):
     """A layer's neuron state, seed and threshold memories: one each of ``n_out`` words, or with
     ``neurons_per_clock`` P > 1 the core's P banks of ``ceil(n_out / P)`` words (``state[q]`` ..)."""
     P = neurons_per_clock
-    mems = [("state", s.state_bits or _default_state_bits()), ("seeds", 32)]
+    state_bits = s.state_bits or _default_state_bits()
+    # a noise-free layer keeps its PRNG state apart from the state word (rtl.snn_core, rng_apart)
+    mems = ([("state", state_bits - 32), ("seeds", 32), ("rng", 32)] if s.rng_apart else
+            [("state", state_bits), ("seeds", 32)])
     if s.threshold_bits:
         mems.append(("thresholds", s.threshold_bits))
     if P == 1:

@@ -121,6 +121,7 @@ from amaranth.lib.wiring import In, Out
 
 from neuroxide.errors import ParameterError
 from neuroxide.models.lif import lif_step
+from neuroxide.models.prng import xorshift32
 from neuroxide.models.snn import CoreNetwork
 from neuroxide.models.snn_capacity import bram_read_latency, check_signed_weights, check_weight_format, weight_banks
 from neuroxide.models.snn_conv import (conv_accumulator_bits, conv_axis_table, conv_chunks, conv_event_cycles,
@@ -542,14 +543,9 @@ class LayerUnit(wiring.Component):
             return [values[w * P + lane] if w * P + lane < n_out else pad for w in range(W)]
 
         seeds = self.rng_seeds
-        st_rd, st_wr, seed_rd, vth_rd = [], [], [], []
+        st_rd, st_wr, seed_rd, vth_rd, rng_rd, rng_wr = [], [], [], [], [], []
         for q in range(P):
-            init_words = [state.pack(layer.initial_state((), s)) for s in bank(seeds, q, 0)]
-            m.submodules[f"state{q}"] = st_mem = Memory(shape=unsigned(state.bits), depth=W, init=init_words)
-            m.submodules[f"seeds{q}"] = seed_mem = Memory(shape=unsigned(32), depth=W, init=bank(seeds, q, 0))
-            st_rd.append(st_mem.read_port())
-            st_wr.append(st_mem.write_port())
-            seed_rd.append(seed_mem.read_port())
+            self._state_bank(m, q, bank(seeds, q, 0), W, st_rd, st_wr, seed_rd, rng_rd, rng_wr)
             if layer.v_th_neuron is not None:
                 vth_shape = unsigned(int(layer.v_th_neuron.max()).bit_length())
                 m.submodules[f"thresholds{q}"] = vth_mem = Memory(
@@ -734,7 +730,8 @@ class LayerUnit(wiring.Component):
 
         c = self._neuron_side(m, dict(layer=layer, P=P, n_out=n_out, n_rows=n_rows, wb=wb, W=W, n_t=n_t, feed=feed,
                                       feed_left=feed_left, feed_w=feed_w, next_w=next_w, st_rd=st_rd, st_wr=st_wr,
-                                      seed_rd=seed_rd, vth_rd=vth_rd, state=state, sv=sv, layer_rt=layer_rt, p=p,
+                                      seed_rd=seed_rd, vth_rd=vth_rd, rng_rd=rng_rd, rng_wr=rng_wr, state=state, sv=sv,
+                                      layer_rt=layer_rt, p=p,
                                       lif_fields=lif_fields, acc_w=acc_w))
         cnt_prev, cnt_cur, lane_valid, resetting, r_j, r_end, r_we, q_w, q_r, q_ready, cur_mask = (
             c[k] for k in ("cnt_prev", "cnt_cur", "lane_valid", "resetting", "r_j", "r_end", "r_we", "q_w", "q_r",
@@ -792,6 +789,31 @@ class LayerUnit(wiring.Component):
             m.d.sync += [a.eq(0) for pair in acc for a in pair]
         return m
 
+    @property
+    def rng_apart(self):
+        """The layer draws no threshold noise (``noise_bits == 0``): its PRNG state lives in a memory
+        of its own, advanced (``xorshift32``) at the cycle it is read, instead of in the state word
+        carried down the neuron pipeline. Its value then feeds no arithmetic; the pipeline's copy of
+        it only drives the write-back snoop ``wb_rng`` (benches), which a board top leaves open, so
+        synthesis removes those registers (about 224 flip-flops per layer and lane)."""
+        return self.layer.params.noise_bits == 0
+
+    def _state_bank(self, m, q, seeds, W, st_rd, st_wr, seed_rd, rng_rd, rng_wr):
+        """State RAM bank ``q`` (the layer's initial state, PRNG state from ``seeds``), its seed ROM
+        (read by the reset) and, when :attr:`rng_apart`, the bank's PRNG memory; ports appended."""
+        state = self.layer.state_layout
+        word = state.without("rng") if self.rng_apart else state
+        init_words = [word.pack(self.layer.initial_state((), s)) for s in seeds]
+        m.submodules[f"state{q}"] = st_mem = Memory(shape=unsigned(word.bits), depth=W, init=init_words)
+        m.submodules[f"seeds{q}"] = seed_mem = Memory(shape=unsigned(32), depth=W, init=seeds)
+        st_rd.append(st_mem.read_port())
+        st_wr.append(st_mem.write_port())
+        seed_rd.append(seed_mem.read_port())
+        if self.rng_apart:
+            m.submodules[f"rng{q}"] = rng_mem = Memory(shape=unsigned(32), depth=W, init=seeds)
+            rng_rd.append(rng_mem.read_port())
+            rng_wr.append(rng_mem.write_port())
+
     def _spike_port(self, m, cur_mask, low, cur_word):
         """Statements driving ``sp_valid``/``sp_neuron`` from the spike queue's output register
         (lane mask ``cur_mask``, its lowest lane ``low``, state word ``cur_word``)."""
@@ -806,7 +828,12 @@ class LayerUnit(wiring.Component):
         layer, P, n_out, n_rows, wb, W, n_t = (c[k] for k in ("layer", "P", "n_out", "n_rows", "wb", "W", "n_t"))
         feed, feed_left, feed_w, next_w = (c[k] for k in ("feed", "feed_left", "feed_w", "next_w"))
         st_rd, st_wr, seed_rd, vth_rd = (c[k] for k in ("st_rd", "st_wr", "seed_rd", "vth_rd"))
+        rng_rd, rng_wr = c["rng_rd"], c["rng_wr"]
         state, sv, layer_rt, p, lif_fields, acc_w = (c[k] for k in ("state", "sv", "layer_rt", "p", "lif_fields", "acc_w"))
+        # the state RAM word: the state less rng when the PRNG has a memory of its own (rng_apart)
+        word = state.without("rng") if self.rng_apart else state
+        sw = struct_of(word)
+        n1_valids = []
         # --- neuron lanes: lane q updates neuron feed_w * P + q ---------------------------------------
         cnt_prev = Signal(range(n_out + 1))  # this layer's spikes in the previous step
         cnt_cur = Signal(range(n_out + 1))
@@ -821,14 +848,19 @@ class LayerUnit(wiring.Component):
             # n1: the drain cycle: the bank's word (read last cycle) and lane q of the feed register
             n1_valid = Signal(name=f"n1_valid_{q}")
             m.d.comb += [n1_valid.eq((feed_left != 0) & (feed_w < words_q)), st_rd[q].addr.eq(next_w)]
-            st = sv(st_rd[q].data)
+            n1_valids.append(n1_valid)
+            st_word = sw(st_rd[q].data)
+            st = {name: st_word[name] for name in word.names}
+            if self.rng_apart:
+                m.d.comb += rng_rd[q].addr.eq(next_w)
+                st["rng"] = rng_rd[q].data
             n2 = {name: Signal(sv.members[name], name=f"n2_{name}_{q}") for name in state.names}
             n2_valid, n2_j = Signal(name=f"n2_valid_{q}"), Signal(self.word_bits, name=f"n2_j_{q}")
             n2_exc, n2_inh = Signal(acc_w, name=f"n2_exc_{q}"), Signal(acc_w, name=f"n2_inh_{q}")
             n2_others = Signal(lat_bits, name=f"n2_others_{q}")
             m.d.sync += [n2[name].eq(st[name]) for name in state.names]
             m.d.sync += [n2_valid.eq(n1_valid), n2_j.eq(feed_w), n2_exc.eq(feed[q][0]), n2_inh.eq(feed[q][1]),
-                         n2_others.eq(cnt_prev - st.spike)]
+                         n2_others.eq(cnt_prev - st["spike"])]
             # n2 -> n3: lateral term, excitatory ADC; n3 -> n4: inhibitory ADC (models.synapse's
             # column_currents, its two ADCs in successive stages)
             adc = AmaranthOps(m, prefix=f"adc{q}_")
@@ -891,17 +923,26 @@ class LayerUnit(wiring.Component):
                 m.d.sync += resetting.eq(0)
             with m.Else():
                 m.d.sync += r_j.eq(r_j + 1)
-        init = sv.const({name: int(x) for name, x in layer.initial_state((), 0).items()}).as_value()
+        init = sw.const({name: int(x) for name, x in layer.initial_state((), 0).items() if name in word}).as_value()
         for q in range(P):
             m.d.comb += seed_rd[q].addr.eq(r_j)
             # Mux, not m.If: Icarus never runs an `always @*` block whose inputs have not changed since
             # time 0, so an If-built write address would stay X for the first write-back (neuron 0)
-            reset_word = init | (seed_rd[q].data << state.offsets()["rng"])
+            reset_word = init if self.rng_apart else init | (seed_rd[q].data << state.offsets()["rng"])
             m.d.comb += [
                 st_wr[q].en.eq(r_we | self.wb_valid[q]),
                 st_wr[q].addr.eq(Mux(r_we, r_addr, self.wb_word)),
-                st_wr[q].data.eq(Mux(r_we, reset_word, Cat(*(getattr(self, f"wb_{name}")[q] for name in state.names)))),
+                st_wr[q].data.eq(Mux(r_we, reset_word, Cat(*(getattr(self, f"wb_{name}")[q] for name in word.names)))),
             ]
+            if self.rng_apart:
+                # rng' = xorshift32(rng) depends on rng alone and each neuron is updated once a step:
+                # written back in the cycle it is read (n1), not 7 cycles later with the rest
+                rng_next = xorshift32(AmaranthOps(m, prefix=f"rng{q}_"), rng_rd[q].data)
+                m.d.comb += [
+                    rng_wr[q].en.eq(r_we | n1_valids[q]),
+                    rng_wr[q].addr.eq(Mux(r_we, r_addr, c["feed_w"])),
+                    rng_wr[q].data.eq(Mux(r_we, seed_rd[q].data, rng_next)),
+                ]
 
         # --- spike queue: one entry (lane mask, word) per write-back with spikes; one spike per clock out
         mask = Signal(P)
@@ -1126,14 +1167,9 @@ class ConvLayerUnit(LayerUnit):
             return [values[wd * P + lane] for wd in range(W)]
 
         seeds = self.rng_seeds
-        st_rd, st_wr, seed_rd, vth_rd = [], [], [], []
+        st_rd, st_wr, seed_rd, vth_rd, rng_rd, rng_wr = [], [], [], [], [], []
         for q in range(P):
-            init_words = [state.pack(layer.initial_state((), s)) for s in bank(seeds, q, 0)]
-            m.submodules[f"state{q}"] = st_mem = Memory(shape=unsigned(state.bits), depth=W, init=init_words)
-            m.submodules[f"seeds{q}"] = seed_mem = Memory(shape=unsigned(32), depth=W, init=bank(seeds, q, 0))
-            st_rd.append(st_mem.read_port())
-            st_wr.append(st_mem.write_port())
-            seed_rd.append(seed_mem.read_port())
+            self._state_bank(m, q, bank(seeds, q, 0), W, st_rd, st_wr, seed_rd, rng_rd, rng_wr)
             if layer.v_th_neuron is not None:
                 vth = [int(layer.v_th_neuron[j]) for j in self.order]
                 m.submodules[f"thresholds{q}"] = vth_mem = Memory(
@@ -1381,7 +1417,8 @@ class ConvLayerUnit(LayerUnit):
         c = self._neuron_side(m, dict(layer=layer, P=P, n_out=n_out, n_rows=rows, wb=wb, W=W,
                                       n_t=n_t + AW if dly else n_t, feed=feed,
                                       feed_left=feed_left, feed_w=feed_w, next_w=next_w, st_rd=st_rd, st_wr=st_wr,
-                                      seed_rd=seed_rd, vth_rd=vth_rd, state=state, sv=sv, layer_rt=layer_rt, p=p,
+                                      seed_rd=seed_rd, vth_rd=vth_rd, rng_rd=rng_rd, rng_wr=rng_wr, state=state, sv=sv,
+                                      layer_rt=layer_rt, p=p,
                                       lif_fields=lif_fields, acc_w=acc_w))
         cnt_prev, cnt_cur, lane_valid, resetting, r_j, r_end, r_we, q_w, q_r, q_ready, cur_mask = (
             c[k] for k in ("cnt_prev", "cnt_cur", "lane_valid", "resetting", "r_j", "r_end", "r_we", "q_w", "q_r",

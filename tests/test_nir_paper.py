@@ -442,3 +442,25 @@ def test_per_neuron_weight_scale_is_exact_on_per_column_grids_and_runs_through_t
             "--json")
     assert r.code == 0, r.stderr
     assert r.json["layers"][0]["bias_relay"] and r.json["layers"][0]["n_out"] == 39
+
+
+def test_braille_state_bits_auto_narrows_and_keeps_the_spikes():
+    """``size_state`` (``nir import --state-bits auto``) sizes Braille's state from a calibration run
+    (seed 0): narrower than the worst case, and on other inputs (seed 1, docs/nir.md) every layer's
+    spikes equal the worst-case widths'. Negative control: a margin of 1/8 saturates the membrane
+    and the spikes change."""
+    from neuroxide.experiments.nir import random_input
+    from neuroxide.models.nir_map import size_state
+    net = load(DATA / "braille_noDelay_noBias_subtract.nir", dt=1e-4)
+    worst = to_core(net, 8)
+    cal = worst.core_input(random_input(net.n_in, 200, 32, 0.1, 0))
+    auto, report = size_state(worst, cal)
+    assert [(r["v_bits"], r["in_bits"]) for r in report] == [(22, 19), (19, 17)]
+    assert all(a.params.v_bits < w.params.v_bits for a, w in zip(auto.network.layers, worst.network.layers))
+    x = worst.core_input(random_input(net.n_in, 200, 32, 0.1, 1))
+    t_worst = SNNModel(worst.network, 32).run(x)
+    t_auto = SNNModel(auto.network, 32).run(x)
+    assert all(np.array_equal(a, b) for a, b in zip(t_auto.spikes, t_worst.spikes))
+    small, _ = size_state(worst, cal, margin=0.125)
+    t_small = SNNModel(small.network, 32).run(x)
+    assert not all(np.array_equal(a, b) for a, b in zip(t_small.spikes, t_worst.spikes))

@@ -3,6 +3,7 @@
 The fast tests check the arithmetic and the refusals; the slow one synthesises memories with the
 YoWASP yosys (synth_ecp5 / synth_ice40) and compares the block counts with the planner's."""
 
+import dataclasses
 import json
 import os
 import shutil
@@ -243,17 +244,22 @@ def test_signed_check_names_the_synapse():
 
 def test_neuron_memories_banked_per_neuron_lane():
     """neurons_per_clock P: state, seeds and thresholds in P banks of ceil(n_out / P) words, as the
-    core builds them (the CNN's 4096-neuron layers: 4 x 1024 words of state, 4 DP16KD each)."""
+    core builds them (the CNN's 4096-neuron layers: 4 x 1024 words of state and of PRNG state)."""
     from neuroxide.models.snn_capacity import memory_needs
     net = _net([6, 10])
     one = [n for n, *_ in memory_needs(net, 4)]
-    assert one == ["layers[0].weights", "layers[0].events", "layers[0].state", "layers[0].seeds"]
+    # a noise-free layer (LIFParams() has noise_bits 0) keeps its PRNG state in a memory of its own
+    assert one == ["layers[0].weights", "layers[0].events", "layers[0].state", "layers[0].seeds", "layers[0].rng"]
+    noisy = CoreNetwork((dataclasses.replace(net.layers[0], params=LIFParams(noise_bits=2)),))
+    assert [n for n, *_ in memory_needs(noisy, 4)][2:] == ["layers[0].state", "layers[0].seeds"]
     four = {n: d for n, w, d, *_ in memory_needs(net, 4, neurons_per_clock=4)}
     assert [four[f"layers[0].state[{q}]"] for q in range(4)] == [3] * 4 and "layers[0].state" not in four
     from neuroxide.designs.snn_core import make_cnn_network
     p = plan(make_cnn_network(weight_bits=8), 4, "ulx3s-85f", weight_format="signed", neurons_per_clock=4)
     mem = {m.name: m for m in p.memories}
-    assert [(mem[f"layers[0].state[{q}]"].depth, mem[f"layers[0].state[{q}]"].blocks) for q in range(4)] == [(1024, 4)] * 4
+    # 4 x 1024 words of state (35 bits: 2 DP16KD each) and of PRNG state (32 bits: 2 each)
+    assert [(mem[f"layers[0].state[{q}]"].depth, mem[f"layers[0].state[{q}]"].blocks) for q in range(4)] == [(1024, 2)] * 4
+    assert [(mem[f"layers[0].rng[{q}]"].depth, mem[f"layers[0].rng[{q}]"].blocks) for q in range(4)] == [(1024, 2)] * 4
     assert p.fits and p.bram_needed > plan(make_cnn_network(weight_bits=8), 4, "ulx3s-85f", weight_format="signed").bram_needed
     with pytest.raises(ParameterError, match="neurons_per_clock"):
         memory_needs(net, 4, neurons_per_clock=0)

@@ -41,6 +41,25 @@ def test_negative_a_different_model_is_caught():
     assert snn_core_mismatches(net, got, SNNModel(other, 1).run(s, record_state=True)) > 0
 
 
+def test_noise_free_layers_keep_the_prng_apart_and_exact():
+    """noise_bits = 0: the PRNG state has a memory of its own, advanced when it is read (not carried
+    down the neuron pipeline); the recorded rng still equals the model's at every step. Negative
+    control: the same run against a model seeded differently mismatches (rng is compared)."""
+    from types import SimpleNamespace
+
+    from neuroxide.rtl.snn_core import LayerUnit
+    net = small_network(noise_bits=0)
+    apart = LayerUnit.rng_apart.fget
+    assert apart(SimpleNamespace(layer=net.layers[0])) and not apart(SimpleNamespace(layer=small_network().layers[0]))
+    s = np.random.default_rng(4).random((16, 1, net.n_in)) < 0.7
+    got, _, _ = run_top_amaranth(net, 2, s, 2)
+    trace = SNNModel(net, 1).run(s, record_state=True)
+    assert trace.spikes[0].sum() > 3
+    assert snn_core_mismatches(net, got, trace) == 0
+    reseeded = CoreNetwork(net.layers, seed=net.seed + 1)
+    assert snn_core_mismatches(net, got, SNNModel(reseeded, 1).run(s, record_state=True)) > 0
+
+
 BENCH_CYCLES = 5  # SNNBenchTop: go -> first word read, and last step_done -> done
 
 

@@ -40,8 +40,29 @@ def _load(args, max_count=None):
     """``(FloatNetwork, CoreMapping)`` of the file and import options of ``args``."""
     from neuroxide.experiments.nir import import_nir
     count = args.max_count if max_count is None else max_count
-    return import_nir(NIRImportSetup(args.file, args.dt, args.discretisation, args.weight_bits, args.seed,
-                                     args.requantise, 1 if count is None else count, args.weight_scale, args.reset))
+    net, mapping = import_nir(NIRImportSetup(args.file, args.dt, args.discretisation, args.weight_bits, args.seed,
+                                             args.requantise, 1 if count is None else count, args.weight_scale,
+                                             args.reset))
+    if getattr(args, "state_bits", "worst") == "auto":
+        mapping = _size_state(net, mapping)
+    return net, mapping
+
+
+# --state-bits auto: the calibration input (stated in the import report)
+CALIBRATION = {"steps": 200, "batch": 32, "rate": 0.1, "seed": 0}
+
+
+def _size_state(net, mapping):
+    """``mapping`` with its state widths sized on :data:`CALIBRATION` random input
+    (``nir_map.size_state``); each layer's info records the widths."""
+    from dataclasses import replace
+
+    from neuroxide.experiments.nir import random_input
+    from neuroxide.models.nir_map import size_state
+    c = CALIBRATION
+    x = random_input(net.n_in, c["steps"], c["batch"], c["rate"], c["seed"], mapping.max_count)
+    sized, report = size_state(mapping, mapping.core_input(x))
+    return replace(sized, layers=[info | {"state_bits": r} for info, r in zip(mapping.layers, report)])
 
 
 def _rule_lines(net, mapping):
@@ -61,6 +82,14 @@ def _rule_lines(net, mapping):
                          "always-on source)")
     if mapping.const_input:
         lines.append(f"rule: core input {mapping.network.n_in - 1} is always on (every step)")
+    sized = [info["state_bits"] for info in mapping.layers if "state_bits" in info]
+    if sized:
+        c = CALIBRATION
+        lines.append(f"rule: --state-bits auto: widths for twice the largest |v|, |syn| and input current the model "
+                     f"reaches on {c['batch']} x {c['steps']} steps of random input (rate {c['rate']}, seed {c['seed']}); "
+                     "beyond them the state saturates (model and RTL alike): "
+                     + "; ".join(f"layer {r['layer']} v_bits {r['v_bits']} (worst case {r['worst_v_bits']}), in_bits "
+                                 f"{r['in_bits']} ({r['worst_in_bits']})" for r in sized))
     return lines
 
 
@@ -289,6 +318,10 @@ def _add_import_options(p):
                         "(w_exc - w_inh, B + 1 bits: about half the weight block RAM; every imported synapse has "
                         "min(w_exc, w_inh) = 0, so the model is the same). import: recorded in the JSON as "
                         "weight_format (build with -p weight_format=signed); run: the rtl back end's core")
+    p.add_argument("--state-bits", choices=("worst", "auto"), default="worst",
+                   help="membrane/current widths: worst (default: sized so nothing ever saturates) or auto (twice the "
+                        "largest value the model reaches on 32 x 200 steps of random input, rate 0.1, seed 0: "
+                        "narrower, fewer logic cells; beyond it the state saturates, in model and RTL alike)")
     p.add_argument("--max-count", type=int, default=None, metavar="M",
                    help=f"events one input may carry per step, 1..{MAX_COUNT} (the core's input rows repeated M "
                         "times; run: default the --input's largest count, else 1)")
