@@ -17,14 +17,7 @@ from neuroxide.models.gset import (best_known, check_colouring, colour_classes, 
 from neuroxide.models.onn import (ONNModel, ONNParams, anneal_params, colour_step_energy, onn_update, output_of,
                                   schedule, solve_maxcut)
 from neuroxide.rtl.onn_core import ONNCore, cycles_per_step, row_words
-from support.amaranth_sim import run_onn_core
-
-
-def rand_J(n, seed, density, wb):
-    rng = np.random.default_rng(seed)
-    a = rng.integers(-(1 << (wb - 1)), 1 << (wb - 1), size=(n, n)) * (rng.random((n, n)) < density)
-    a = np.triu(a, 1)
-    return a + a.T
+from support.amaranth_sim import rand_J, run_onn_core
 
 
 def coloured(J):

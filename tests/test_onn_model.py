@@ -11,13 +11,7 @@ from neuroxide.models.fixedpoint import NUMPY
 from neuroxide.models.gset import best_known, load_graph
 from neuroxide.models.onn import (ONNModel, ONNParams, anneal_params, onn_update, output_of, solve_maxcut,
                                   spins_of)
-
-
-def rand_J(n, seed, density=0.4, wb=5):
-    rng = np.random.default_rng(seed)
-    a = rng.integers(-(1 << (wb - 1)), 1 << (wb - 1), size=(n, n)) * (rng.random((n, n)) < density)
-    a = np.triu(a, 1)
-    return a + a.T
+from support.amaranth_sim import rand_J
 
 
 def test_output_and_spin_of_every_phase():

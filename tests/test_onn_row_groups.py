@@ -18,15 +18,8 @@ from neuroxide.models.gset import check_colouring, ising_couplings, load_graph
 from neuroxide.models.onn import ONNModel, ONNParams, anneal_params, colour_step_energy
 from neuroxide.rtl.onn_core import (ONNCore, balance_row_groups, cycles_per_step, cycles_per_step_row_groups,
                                     group_coupling_words, row_group_layout, row_words)
-from support.amaranth_sim import bus_access
+from support.amaranth_sim import bus_access, rand_J
 from test_onn_colour import host_run_equals_colour_model
-
-
-def rand_J(n, seed, density, wb):
-    rng = np.random.default_rng(seed)
-    a = rng.integers(-(1 << (wb - 1)), 1 << (wb - 1), size=(n, n)) * (rng.random((n, n)) < density)
-    a = np.triu(a, 1)
-    return a + a.T
 
 
 def params(phase_bits, wb, steps):

@@ -11,14 +11,7 @@ from hypothesis import strategies as st
 
 from neuroxide.models.onn import ONNModel, ONNParams, anneal_params
 from neuroxide.rtl.onn_core import ONNCore, coupling_words, cycles_per_step
-from support.amaranth_sim import bus_access, run_onn_core
-
-
-def rand_J(n, seed, density, wb):
-    rng = np.random.default_rng(seed)
-    a = rng.integers(-(1 << (wb - 1)), 1 << (wb - 1), size=(n, n)) * (rng.random((n, n)) < density)
-    a = np.triu(a, 1)
-    return a + a.T
+from support.amaranth_sim import bus_access, rand_J, run_onn_core
 
 
 def words_of(J, dense, lanes):

@@ -151,3 +151,12 @@ async def bus_access(ctx, bus, addr, data=None, acks=None, max_clocks=10):
             await ctx.tick()
             return value
     raise AssertionError("no ack")
+
+
+def rand_J(n, seed, density=0.4, wb=5):
+    """A random symmetric ``n x n`` coupling matrix with a zero diagonal: each pair coupled with
+    probability ``density`` by a ``wb``-bit signed weight (seeded)."""
+    rng = np.random.default_rng(seed)
+    a = rng.integers(-(1 << (wb - 1)), 1 << (wb - 1), size=(n, n)) * (rng.random((n, n)) < density)
+    a = np.triu(a, 1)
+    return a + a.T
