@@ -381,15 +381,7 @@ class ONNCore(wiring.Component):
                                   data=Signal(self.word_bits, name="coup_rd_data"))
         coup_wr = SimpleNamespace(addr=Signal(range(max(self.bank_depth, 2)), name="coup_wr_addr"),
                                   data=Signal(self.word_bits, name="coup_wr_data"), en=Signal(name="coup_wr_en"))
-        wb_ = self.word_bits
-        cut = 36 * (wb_ // 36) if wb_ > 36 and 0 < wb_ % 36 <= 4 else wb_
-        for k, (lo, hi) in enumerate([(0, cut)] + ([(cut, wb_)] if cut < wb_ else [])):
-            mask = (1 << (hi - lo)) - 1
-            mem = Memory(shape=unsigned(hi - lo), depth=self.bank_depth, init=[(x >> lo) & mask for x in init])
-            m.submodules[f"coupling{k}"] = mem
-            prd, pwr = mem.read_port(), mem.write_port()
-            m.d.comb += [prd.addr.eq(coup_rd.addr), coup_rd.data[lo:hi].eq(prd.data),
-                         pwr.addr.eq(coup_wr.addr), pwr.data.eq(coup_wr.data[lo:hi]), pwr.en.eq(coup_wr.en)]
+        _coupling_memory(m, "coupling", self.word_bits, self.bank_depth, init, coup_rd, coup_wr)
         lane_field = [coup_rd.data[k * FB:(k + 1) * FB] for k in range(L)]
         phase_init = [0] * (2 * self.npad)
         for i, ph in enumerate(self.phase0):
@@ -652,14 +644,7 @@ class ONNCore(wiring.Component):
                                  data=Signal(gbits, name=f"g{g}_coup_rd_data"))
             wr = SimpleNamespace(addr=Signal(range(depth), name=f"g{g}_coup_wr_addr"),
                                  data=Signal(gbits, name=f"g{g}_coup_wr_data"), en=Signal(name=f"g{g}_coup_wr_en"))
-            cut = 36 * (gbits // 36) if gbits > 36 and 0 < gbits % 36 <= 4 else gbits
-            for part, (lo, hi) in enumerate([(0, cut)] + ([(cut, gbits)] if cut < gbits else [])):
-                mask = (1 << (hi - lo)) - 1
-                mem = Memory(shape=unsigned(hi - lo), depth=self.bank_depth, init=[(x >> lo) & mask for x in init])
-                m.submodules[f"g{g}_coupling{part}"] = mem
-                prd, pwr = mem.read_port(), mem.write_port()
-                m.d.comb += [prd.addr.eq(rd.addr), rd.data[lo:hi].eq(prd.data),
-                             pwr.addr.eq(wr.addr), pwr.data.eq(wr.data[lo:hi]), pwr.en.eq(wr.en)]
+            _coupling_memory(m, f"g{g}_coupling", gbits, self.bank_depth, init, rd, wr)
             coup.append((rd, wr))
 
         # ---- phase and PRNG banks: row i in bank i mod k at i >> log2 k --------------------------------
@@ -921,3 +906,18 @@ def _host_front(m, bus, regs, LB):
         m.d.sync += [pending.eq(1), h_addr.eq(bus.addr), h_we.eq(bus.we), h_data.eq(bus.w_data)]
     m.d.sync += bus.ack.eq(0)
     return pending, pending2, pending3, h_we, h_data, decoder, phase_i, rng_i, coup_lane, coup_a
+
+
+def _coupling_memory(m, name, bits, depth, init, rd, wr):
+    """A coupling memory of ``bits``-bit words (``init``) behind the read port ``rd`` and write port
+    ``wr`` (namespaces of addr/data/en signals): a word 4 bits or fewer past a multiple of 36 is stored
+    as two memories, the multiple of 36 and the rest (``{name}0``, ``{name}1``), so the DP16KDs are used
+    at their 36-bit width (8 dense 5-bit lanes: 36 + 4 bits, not 2 x 36)."""
+    cut = 36 * (bits // 36) if bits > 36 and 0 < bits % 36 <= 4 else bits
+    for part, (lo, hi) in enumerate([(0, cut)] + ([(cut, bits)] if cut < bits else [])):
+        mask = (1 << (hi - lo)) - 1
+        mem = Memory(shape=unsigned(hi - lo), depth=depth, init=[(x >> lo) & mask for x in init])
+        m.submodules[f"{name}{part}"] = mem
+        prd, pwr = mem.read_port(), mem.write_port()
+        m.d.comb += [prd.addr.eq(rd.addr), rd.data[lo:hi].eq(prd.data),
+                     pwr.addr.eq(wr.addr), pwr.data.eq(wr.data[lo:hi]), pwr.en.eq(wr.en)]
