@@ -49,7 +49,7 @@ from .layout import StateField, StateLayout
 from .prng import RNG_STATE, seed_for, xorshift32
 
 __all__ = ["NAMED_SCHEDULES", "ONNParams", "ONNModel", "ONNTrace", "onn_update", "output_of", "spins_of", "schedule", "check_couplings",
-           "anneal_params", "solve_maxcut", "UPDATE_MODES", "colour_step_energy", "MaxcutSchedule", "DEFAULT_SCHEDULE", "TUNED_SCHEDULE", "maxcut_params", "auto_couple_shift", "MaxCutResult", "RNG_STREAM", "SCHED_SHIFT", "T_BITS", "PARAM_DOCS", "initial_state"]
+           "anneal_params", "solve_maxcut", "UPDATE_MODES", "colour_step_energy", "MaxcutSchedule", "DEFAULT_SCHEDULE", "TUNED_SCHEDULE", "TTS_SCHEDULE", "maxcut_params", "auto_couple_shift", "MaxCutResult", "RNG_STREAM", "SCHED_SHIFT", "T_BITS", "PARAM_DOCS", "initial_state"]
 
 RNG_STREAM = 7  # stream id of the ONN's PRNG in prng.seed_for
 SCHED_SHIFT = 12
@@ -374,8 +374,15 @@ DEFAULT_SCHEDULE = MaxcutSchedule()
 # single anneals 99.23 % against the default's 99.17 %; 16 schedules tried; docs/onn.md): the
 # default with the noise starting at 12 counts instead of 15
 TUNED_SCHEDULE = MaxcutSchedule(noise_max=12)
+# for short anneals (time to solution), chosen by the short-anneal tuning run (``python -m
+# neuroxide.bench --only onn_tune_tts``: the same coordinate search on a finer grid, colour mode, G22,
+# 300 sweeps x 64 runs, seeds 101..164, score = share of runs reaching 99 % of the best known: 0.875
+# against the default's 0.047; 56 schedules tried; docs/onn.md): couplings at full strength (shift
+# 2 below the automatic one), a stronger coupling clamp, a weaker injection reached at mid-run, and
+# the noise starting at 13 counts
+TTS_SCHEDULE = MaxcutSchedule(couple_max=12, inj_max=1, noise_max=13, shift_offset=-2, inj_fraction=0.5)
 # the names `neuroxide maxcut --schedule` takes
-NAMED_SCHEDULES = {"default": DEFAULT_SCHEDULE, "tuned": TUNED_SCHEDULE}
+NAMED_SCHEDULES = {"default": DEFAULT_SCHEDULE, "tuned": TUNED_SCHEDULE, "tts": TTS_SCHEDULE}
 
 
 def maxcut_params(J):

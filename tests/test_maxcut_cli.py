@@ -42,11 +42,12 @@ def test_rtl_backend_equals_model(cli, tmp_path, mode):
 
 @needs("icarus")
 def test_rtl_backend_with_row_groups(cli, tmp_path):
-    """``--mode colour --row-groups 2``: the rtl back end simulates the row-group core (0 mismatches),
-    its cut is the colour mode's, its clocks the row-group formula's (fewer than k = 1)."""
+    """``--mode colour --row-groups 2 --schedule tts`` (the TTS configuration): the rtl back end
+    simulates the row-group core (0 mismatches), its cut is the colour mode's, its clocks the
+    row-group formula's (fewer than k = 1)."""
     g = small_graph(tmp_path)
     args = ["maxcut", g, "--sweeps", "40", "--restarts", "1", "--seed", "2", "--mode", "colour", "--lanes", "4",
-            "--json"]
+            "--schedule", "tts", "--json"]
     k1 = cli(*args).json
     model = cli(*args, "--row-groups", "2").json
     rtl = cli(*args, "--row-groups", "2", "--backend", "rtl", "--simulator", "icarus", "--build-dir", tmp_path / "b")

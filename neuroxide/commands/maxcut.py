@@ -58,8 +58,9 @@ def register(sub):
     p.add_argument("--row-groups", type=int, default=1,
                    help="oscillator updates a clock within a colour, a power of two <= --lanes (--mode colour; the "
                    "clock count of the row-group core, whose cut is the colour mode's; default 1)")
-    p.add_argument("--schedule", default="default", help="annealing schedule: default | tuned (chosen by the onn_tune "
-                   "bench part; model and rtl back ends)")
+    p.add_argument("--schedule", default="default", help="annealing schedule: default | tuned (for long anneals, "
+                   "chosen by the onn_tune bench part) | tts (for short anneals, ~300 sweeps: time to solution, chosen "
+                   "by the onn_tune_tts bench part); model and rtl back ends")
     p.add_argument("--build-dir", default="build/maxcut", help="rtl backend build folder")
     p.add_argument("--port", help="board backend: the serial port of the board (or of `neuroxide emulate onn-core`)")
     p.add_argument("--baud", type=int, default=115200, help="board backend: the link's baud rate (default 115200)")

@@ -24,7 +24,7 @@ BACKENDS = {
 # with `neuroxide build onn-core --board ulx3s-85f -p graph=G22 -p lanes=8` (see docs/onn.md; the
 # default 16-oscillator core reaches 112.5 MHz); the time to solution is the cycle count at this clock.
 ECP5_FMAX_MHZ = 83.9
-SCHEDULES = ("default", "tuned")
+SCHEDULES = ("default", "tuned", "tts")  # models.onn.NAMED_SCHEDULES
 
 
 def cycles_per_run(cycles_per_sweep, sweeps):
@@ -62,7 +62,8 @@ class MaxcutSetup:
     lanes (the clock count; the result is the same for any); ``mode``: the core's update order,
     ``sync`` (every oscillator from the sweep's start) or ``colour`` (colour by colour, a greedy
     colouring: the second mode; model and rtl); ``schedule``: ``default`` (``anneal_params``) or
-    ``tuned`` (``models.onn.TUNED_SCHEDULE``, chosen by the ``onn_tune`` bench part);
+    ``tuned`` (``models.onn.TUNED_SCHEDULE``, chosen by the ``onn_tune`` bench part) or ``tts``
+    (``models.onn.TTS_SCHEDULE``, for short anneals, chosen by the ``onn_tune_tts`` bench part);
     ``row_groups``: k oscillator updates a clock within a colour (colour mode; a power of two <=
     lanes): the clock count is the row-group core's, the cut the colour mode's (the order within a
     colour does not change it); the rtl back end simulates that core."""
