@@ -17,6 +17,8 @@ Parts (``python -m neuroxide.bench --only PART --out results/bench.json``):
   the core's cycles per step and SOP/cycle from the exact cycle model (``rtl.snn_core.run_cycles``,
   checked against the RTL by tests/test_snn_conv_rtl.py) at several (lanes, neurons_per_clock), and
   the memory plan (blocks needed vs available) on ULX3S-85F and iCE40UP5K at 4 and 8-bit weights.
+* ``snn-core-delay-build``: the delay line on the ULX3S-85F: the digits network built without and
+  with a random 0..31-step axonal delay on every input row of both layers (resources, Fmax).
 * ``snn-core``: the first three.
 """
 
@@ -158,5 +160,42 @@ def bench_conv(steps=20, batch=64, points=CNN_POINTS, seed=1):
     return out
 
 
+def bench_delay_build(board="ulx3s-85f", max_delay=31, seed=1, build_dir="build/bench/snn_delay"):
+    """The delay line on a board: the digits network of ``BOARD_CONFIGS[board]`` built twice behind
+    the UART host link, without delays and with a random axonal delay (0..``max_delay`` steps, seed
+    ``seed``) on every input row of both layers (``CoreLayer.delay``: each delayed layer gets its
+    delay line); LUTs, FFs, BRAM, DSP and Fmax of each and the difference the delay lines cost."""
+    import dataclasses
+    import json
+    from pathlib import Path
+
+    from neuroxide.designs import configure
+    from neuroxide.designs.snn_core import make_network
+    from neuroxide.errors import ToolchainError
+    from neuroxide.flow import build_design
+    from neuroxide.models.snn import CoreNetwork, network_to_dict
+    params = BOARD_CONFIGS[board]
+    plain = make_network(configure("snn-core", params))
+    rng = np.random.default_rng(seed)
+    delayed = CoreNetwork(tuple(dataclasses.replace(la, delay=rng.integers(0, max_delay + 1, la.n_in))
+                                for la in plain.layers), seed=plain.seed)
+    out = {"board": board, "max_delay": max_delay, "layers": [[la.n_in, la.n_out] for la in plain.layers]}
+    for key, net in (("no_delay", plain), ("delay", delayed)):
+        path = Path(build_dir) / f"{key}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(network_to_dict(net)))
+        over = {"network": str(path), "lanes": params["lanes"], "neurons_per_clock": params["neurons_per_clock"]}
+        try:
+            res = build_design(configure("snn-core", over), board, f"{build_dir}/{key}")
+        except ToolchainError as err:  # does not fit: the message carries nextpnr's reason
+            out[key] = {"error": str(err).splitlines()[-2:]}
+            continue
+        out[key] = {k: res.get(k) for k in ("device", "luts", "ffs", "brams", "dsps", "fmax_mhz", "clock_mhz",
+                                            "timing_met", "build_s")}
+    if "error" not in out["delay"] and "error" not in out["no_delay"]:
+        out["delay_cost"] = {k: (out["delay"][k] or 0) - (out["no_delay"][k] or 0) for k in ("luts", "ffs", "brams")}
+    return out
+
+
 PARTS = {"snn-core": bench_all, "snn-core-cycles": bench_cycles, "snn-core-sim": bench_sim,
-         "snn-core-boards": bench_boards, "snn-core-conv": bench_conv}
+         "snn-core-boards": bench_boards, "snn-core-conv": bench_conv, "snn-core-delay-build": bench_delay_build}
