@@ -23,7 +23,7 @@ import scipy.sparse as sp
 from neuroxide.errors import ParameterError
 
 __all__ = ["Graph", "load_graph", "greedy_colouring", "check_colouring", "colour_classes", "known_gset", "gset_names", "gset_path", "best_known", "cut_value", "ising_couplings",
-           "random_couplings", "couplings_of"]
+           "random_couplings", "couplings_of", "toroidal_grid", "save_graph"]
 
 GSET_NAMES = tuple(f"G{k}" for k in range(1, 23))
 MAX_NODES = 1 << 16
@@ -173,6 +173,31 @@ def random_couplings(n, density_pct, seed):
     a = rng.choice([-1, 1], size=(n, n)) * (rng.random((n, n)) * 100 < density_pct)
     a = np.triu(a, 1)
     return sp.csr_matrix(a + a.T, dtype=np.int64)
+
+
+def toroidal_grid(rows, cols, seed, name=None):
+    """A 2-D toroidal grid of ``rows`` x ``cols`` nodes with a random +-1 weight on each of its
+    ``2 rows cols`` edges (numpy Generator(seed)): the shape of the G-set tori (G11-G13: 800 nodes;
+    G81: 20,000 nodes, 40,000 edges), not their weights, so not their best-known cuts. Node ``r cols +
+    c`` (0-based) joins ``(r, c + 1)`` and ``(r + 1, c)``, both modulo the grid."""
+    if rows < 3 or cols < 3:
+        raise ParameterError("torus", (rows, cols), "at least 3 x 3 (smaller grids have parallel edges)")
+    rng = np.random.default_rng(seed)
+    edges = []
+    for r in range(rows):
+        for c in range(cols):
+            k = r * cols + c
+            edges.append((k, r * cols + (c + 1) % cols, int(rng.choice([-1, 1]))))
+            edges.append((k, ((r + 1) % rows) * cols + c, int(rng.choice([-1, 1]))))
+    return Graph(name or f"torus{rows}x{cols}-s{seed}", rows * cols, np.asarray(edges, dtype=np.int64))
+
+
+def save_graph(graph, path):
+    """``graph`` as a G-set text file (header ``N E``, then 1-based ``i j w`` lines): what
+    :func:`load_graph` and ``-p graph=FILE`` read."""
+    lines = [f"{graph.nodes} {graph.n_edges}"] + [f"{i + 1} {j + 1} {w}" for i, j, w in graph.edges.tolist()]
+    Path(path).write_text("\n".join(lines) + "\n")
+    return path
 
 
 def couplings_of(cfg):

@@ -67,3 +67,31 @@ def test_bad_files_name_line_and_field(tmp_path, case):
 def test_missing_file():
     with pytest.raises(ParameterError):
         load_graph("no/such/file.txt")
+
+
+def test_toroidal_grid_has_the_g_set_tori_shape_and_round_trips(tmp_path):
+    """``toroidal_grid``: every node of degree 4, 2 x rows x cols edges of weight +-1, no edge twice,
+    the same graph for the same seed; ``save_graph`` writes a file ``load_graph`` reads back equal;
+    a 20 x 40 grid has G11's size (800 nodes, 1,600 edges); a grid below 3 x 3 is refused."""
+    from neuroxide.models.gset import save_graph, toroidal_grid
+    g = toroidal_grid(20, 40, 7)
+    assert (g.nodes, g.n_edges) == SIZES["G11"]
+    assert set(np.unique(g.degrees())) == {4} and set(np.unique(g.edges[:, 2])) == {-1, 1}
+    pairs = {tuple(sorted(e)) for e in g.edges[:, :2].tolist()}
+    assert len(pairs) == g.n_edges
+    assert np.array_equal(toroidal_grid(20, 40, 7).edges, g.edges)
+    assert not np.array_equal(toroidal_grid(20, 40, 8).edges, g.edges)
+    back = load_graph(save_graph(g, tmp_path / "t.txt"))
+    assert back.nodes == g.nodes and np.array_equal(back.edges, g.edges)
+    with pytest.raises(ParameterError) as e:
+        toroidal_grid(2, 40, 1)
+    assert e.value.field == "torus"
+
+
+def test_the_torus_reference_cut_is_near_the_best_known_of_g11_g13():
+    """The +-J ground-state estimate (``benchmarks.onn.torus_reference_cut``) against G11-G13's best
+    known cuts: within 2.5 % on these 800-node tori (its error shrinks with size)."""
+    from neuroxide.benchmarks.onn import torus_reference_cut
+    for name in ("G11", "G12", "G13"):
+        ratio = best_known()[name] / torus_reference_cut(load_graph(name))
+        assert 0.975 <= ratio <= 1.01, (name, ratio)

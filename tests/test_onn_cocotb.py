@@ -20,6 +20,18 @@ def test_icarus_matches_model(tmp_path, dense):
 
 
 @needs("icarus")
+def test_simulate_a_graph_file_named_relative_to_the_working_folder(cli, tmp_path):
+    """``neuroxide simulate onn-core -p graph=torus.txt`` run in the file's folder: the cocotb bench
+    (which runs in its own build folder) finds the file (the configuration holds it absolute)."""
+    from neuroxide.models.gset import save_graph, toroidal_grid
+    save_graph(toroidal_grid(3, 4, 5), tmp_path / "torus.txt")
+    r = cli("simulate", "onn-core", "-p", "graph=torus.txt", "-p", "anneal_steps=8", "--steps", "8", "--simulator",
+            "icarus", "--build-dir", "b", "--json", cwd=tmp_path)
+    assert r.code == 0, r.stderr
+    assert r.json["steps"] == 8 and r.json["mismatches"] == 0
+
+
+@needs("icarus")
 def test_bench_detects_a_different_model(tmp_path):
     from neuroxide.designs.onn_core import DESIGN
     cfg = configure("onn-core", {"n": 10, "anneal_steps": 30, "seed": 4})
