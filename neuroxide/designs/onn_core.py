@@ -42,6 +42,7 @@ MAX_DENSE = 1024
 # (G-set, G81: any size; a board refuses what does not fit its block RAM)
 MAX_RANDOM = 2048
 DEFAULT_CHUNK = 64
+TRACE_ENTRIES = 1 << 17  # the bench's trace memory: at most this many oscillator updates a chunk
 # the model a bench compares with (a negative control names another): sync, colour, or colour with
 # the colours in reverse order
 MODEL_MODES = UPDATE_MODES + ("colour-reversed",)
@@ -170,7 +171,9 @@ class ONNCoreDesign(Design):
         from neuroxide.testbench.runner import run_bench
         if not isinstance(chunk, int) or not 1 <= chunk <= 4096:
             raise ParameterError("chunk", chunk, "1..4096")
-        chunk = min(chunk, steps)
+        # the trace memory holds chunk x n updates: capped, as its Verilog (and Verilator's model) grow
+        # with it (a 20,000-oscillator core at chunk 64 took 10 minutes to convert)
+        chunk = min(chunk, steps, max(1, TRACE_ENTRIES // cfg.n))
         t0 = time.perf_counter()
         J, _ = couplings_of(cfg.to_dict())
         from neuroxide.boards.onn_host import onn_core_of
