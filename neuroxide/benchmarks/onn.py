@@ -402,8 +402,101 @@ def bench_tts_short(graphs=("G22",), sweeps=(200, 300, 500, 1000), runs=100, see
     return bench_tts_row_groups(graphs, sweeps, runs, seed, fmax_mhz, schedule="tts")
 
 
+# G81's shape: a 100 x 200 toroidal grid, +-1 weights (G81 itself is not packaged: models.gset.toroidal_grid
+# draws another instance of the same ensemble, seed 81)
+TORUS_G81 = {"rows": 100, "cols": 200, "seed": 81}
+TORUS_CORE = {"lanes": 4, "weight_bits": 2}  # the configuration that fits the ULX3S-85F
+PM_J_E0 = -1.4017  # ground-state energy per spin of the 2-D +-J spin glass (large-lattice limit)
+
+
+def _torus_file(build_dir):
+    from pathlib import Path
+
+    from neuroxide.models.gset import save_graph, toroidal_grid
+    g = toroidal_grid(TORUS_G81["rows"], TORUS_G81["cols"], TORUS_G81["seed"])
+    path = Path(build_dir) / f"{g.name}.txt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_graph(g, path)
+    return g, path
+
+
+def torus_reference_cut(graph):
+    """The max-cut a +-1 torus of ``graph``'s size should reach, from the 2-D +-J spin glass's
+    ground-state energy per spin e0 = -1.4017: cut = (W - E0) / 2 with W the sum of the weights
+    and E0 = e0 N (a physics estimate for a large random instance, not a proven bound; for G81 it
+    gives 14,017 + W / 2 against the best known 14,060)."""
+    return (int(graph.edges[:, 2].sum()) - PM_J_E0 * graph.nodes) / 2
+
+
+TORUS_POINTS = (("sync", "default", 3000), ("colour", "default", 3000), ("colour", "tuned", 3000),
+                ("colour", "tuned", 10000), ("colour", "tuned", 30000))  # (mode, schedule, sweeps): docs/onn.md
+
+
+def bench_torus_quality(points=TORUS_POINTS, runs=16, seed=1, fmax_mhz=60.0):
+    """The G81-shaped torus (``TORUS_G81``) on the compiled model: ``runs`` seeded single anneals
+    (seeds ``seed ..``) at each (update mode, schedule, sweeps) of ``points``, the cut against
+    :func:`torus_reference_cut`; clocks a sweep of the ``TORUS_CORE`` core in that mode (the
+    torus is bipartite: 2 colours) and one anneal's time at ``fmax_mhz`` (the builds' 60 MHz)."""
+    from neuroxide.models.gset import cut_value, greedy_colouring, ising_couplings, toroidal_grid
+    from neuroxide.models.onn import NAMED_SCHEDULES, ONNModel
+    from neuroxide.rtl.onn_core import cycles_per_step
+    g = toroidal_grid(TORUS_G81["rows"], TORUS_G81["cols"], TORUS_G81["seed"])
+    J = ising_couplings(g)
+    ref = torus_reference_cut(g)
+    rows = []
+    t0 = time.perf_counter()
+    for mode, schedule, sweeps in points:
+        colours = greedy_colouring(J) if mode == "colour" else None
+        ncol = 1 if colours is None else int(colours.max()) + 1
+        model = ONNModel(NAMED_SCHEDULES[schedule].params(J, sweeps), J, seed, runs, backend="compiled",
+                         colours=colours)
+        model.run(sweeps)
+        cuts = cut_value(g, model.spins())
+        per_sweep = cycles_per_step(J, False, TORUS_CORE["lanes"], ncol)
+        rows.append({"mode": mode, "schedule": schedule, "sweeps": sweeps, "colours": ncol,
+                     "cycles_per_sweep": per_sweep, "anneal_s": round((1 + sweeps * per_sweep) / (fmax_mhz * 1e6), 3),
+                     "mean_cut": float(np.mean(cuts)), "best_cut": int(np.max(cuts)),
+                     "mean_of_reference": round(float(np.mean(cuts)) / ref, 5),
+                     "best_of_reference": round(float(np.max(cuts)) / ref, 5)})
+    return {"graph": g.name, "nodes": g.nodes, "edges": g.n_edges, "weight_sum": int(g.edges[:, 2].sum()),
+            "reference_cut": round(ref, 1), "runs": runs, "seeds": [seed, seed + runs - 1], "fmax_mhz": fmax_mhz,
+            "rows": rows, "wall_s": round(time.perf_counter() - t0, 1)}
+
+
+def bench_torus_build(board="ulx3s-85f", build_dir="build/bench/onn_torus", modes=("sync", "colour")):
+    """The G81-shaped torus core (``TORUS_CORE``: 4 lanes, 2-bit couplings) in each update mode
+    behind the UART host link on ``board``: LUTs, FFs, BRAM, DSP, Fmax (``neuroxide build onn-core -p
+    graph=FILE -p lanes=4 -p weight_bits=2 [-p mode=colour]``)."""
+    return {mode: _torus_build(board, f"{build_dir}/{mode}", mode) for mode in modes}
+
+
+def _torus_build(board, build_dir, mode):
+    from neuroxide.designs import configure
+    from neuroxide.flow import build_design
+    g, path = _torus_file(build_dir)
+    cfg = configure("onn-core", {"graph": str(path), "mode": mode} | TORUS_CORE)
+    res = build_design(cfg, board, build_dir)
+    return {"graph": g.name, "nodes": g.nodes, "edges": g.n_edges, "mode": mode} | TORUS_CORE | {
+        k: res.get(k) for k in ("device", "luts", "ffs", "brams", "dsps", "fmax_mhz", "clock_mhz", "timing_met",
+                                "build_s")}
+
+
+def bench_torus_verilator(sweeps=200, build_dir="build/bench/onn_torus_sim"):
+    """``sweeps`` sweeps of the G81-shaped torus core (``TORUS_CORE``) under Verilator, every
+    phase, PRNG state and the energy compared with the model at every step."""
+    from neuroxide.designs import configure
+    from neuroxide.flow import simulate_design
+    g, path = _torus_file(build_dir)
+    cfg = configure("onn-core", {"graph": str(path), "anneal_steps": sweeps} | TORUS_CORE)
+    res = simulate_design(cfg, "verilator", sweeps, build_dir)
+    return {"graph": g.name, "nodes": g.nodes} | TORUS_CORE | {
+        k: res.get(k) for k in ("steps", "cycles", "mismatches", "field_mismatches", "cut", "wall_s", "build_s",
+                                "free_run_s", "trace_read_s", "cycles_per_s")}
+
+
 PARTS = {"onn_tune": bench_tune, "onn_tune_tts": bench_tune_tts, "onn_modes": bench_modes, "onn_tts": bench_tts, "onn_tts_colour": bench_tts_colour,
          "onn_maxcut_tuned": bench_maxcut_tuned, "onn_colour_build": bench_colour_build, "onn_row_groups_cycles": bench_row_groups_cycles,
          "onn_row_groups_build": bench_row_groups_build, "onn_tts_row_groups": bench_tts_row_groups,
          "onn_tts_short": bench_tts_short, "onn_maxcut": bench_maxcut, "onn_hopfield": bench_hopfield, "onn_verilator": bench_verilator_anneal,
-         "onn_boards": bench_boards, "onn_scaling": bench_resources_vs_n}
+         "onn_boards": bench_boards, "onn_scaling": bench_resources_vs_n, "onn_torus_quality": bench_torus_quality,
+         "onn_torus_build": bench_torus_build, "onn_torus_verilator": bench_torus_verilator}
