@@ -22,7 +22,7 @@ import scipy.sparse as sp
 
 from neuroxide.errors import ParameterError
 
-__all__ = ["Graph", "load_graph", "greedy_colouring", "check_colouring", "colour_classes", "known_gset", "gset_names", "gset_path", "best_known", "cut_value", "ising_couplings",
+__all__ = ["Graph", "load_graph", "greedy_colouring", "check_colouring", "colour_classes", "known_gset", "gset_names", "gset_path", "is_gset_name", "best_known", "cut_value", "ising_couplings",
            "random_couplings", "couplings_of", "toroidal_grid", "save_graph"]
 
 GSET_NAMES = tuple(f"G{k}" for k in range(1, 23))
@@ -56,6 +56,11 @@ class Graph:
 
 def gset_names():
     return GSET_NAMES
+
+
+def is_gset_name(source):
+    """``source`` names a packaged graph (``"G22"``) rather than a file (a file of that name wins)."""
+    return isinstance(source, str) and source in GSET_NAMES and not Path(source).exists()
 
 
 def gset_path(name):
@@ -92,7 +97,7 @@ def load_graph(source):
     The header is checked before the edge lines are parsed, so a file whose header is wrong fails
     at once however large it is. A UTF-8 byte-order mark is ignored.
     """
-    if isinstance(source, str) and source in GSET_NAMES and not Path(source).exists():
+    if is_gset_name(source):
         path = gset_path(source)
     else:
         path = Path(source)
@@ -218,8 +223,7 @@ def couplings_of(cfg):
 def known_gset(source):
     """The G-set name whose packaged file has the same bytes as ``source`` (a name or path), or None."""
     import hashlib
-    path = gset_path(source) if isinstance(source, str) and source in GSET_NAMES and not Path(source).exists() \
-        else Path(source)
+    path = gset_path(source) if is_gset_name(source) else Path(source)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     sums = resources.files("neuroxide.models") / "data" / "gset" / "SHA256SUMS"
     for line in sums.read_text().splitlines():

@@ -143,11 +143,9 @@ def test_verilator_g81_sized_torus_200_sweeps(tmp_path):
     torus, 20,000 oscillators, 4 lanes, 2-bit couplings) under Verilator: 0 mismatches of phases,
     PRNG states and energy at every step (about 4.1 M clocks); the cut is a real anneal's (the
     measured 13,102 is 94.2 % of the +-J estimate after 200 sweeps)."""
-    from neuroxide.benchmarks.onn import TORUS_G81, bench_torus_verilator, torus_reference_cut
-    from neuroxide.models.gset import toroidal_grid
+    from neuroxide.benchmarks.onn import bench_torus_verilator, torus_g81, torus_reference_cut
     res = bench_torus_verilator(200, tmp_path)
     print(json.dumps(res))
     assert res["steps"] == 200 and res["nodes"] == 20000 and res["mismatches"] == 0
     assert res["field_mismatches"] == {"phase": 0, "rng": 0, "energy": 0}
-    g = toroidal_grid(TORUS_G81["rows"], TORUS_G81["cols"], TORUS_G81["seed"])
-    assert res["cut"] >= 0.93 * torus_reference_cut(g)
+    assert res["cut"] >= 0.93 * torus_reference_cut(torus_g81())

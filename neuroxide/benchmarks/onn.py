@@ -424,11 +424,17 @@ TORUS_CORE = {"lanes": 4, "weight_bits": 2}  # the configuration that fits the U
 PM_J_E0 = -1.4017  # ground-state energy per spin of the 2-D +-J spin glass (large-lattice limit)
 
 
+def torus_g81():
+    """The G81-sized torus (``TORUS_G81``) every torus part and test uses."""
+    from neuroxide.models.gset import toroidal_grid
+    return toroidal_grid(**TORUS_G81)
+
+
 def _torus_file(build_dir):
     from pathlib import Path
 
-    from neuroxide.models.gset import save_graph, toroidal_grid
-    g = toroidal_grid(TORUS_G81["rows"], TORUS_G81["cols"], TORUS_G81["seed"])
+    from neuroxide.models.gset import save_graph
+    g = torus_g81()
     path = Path(build_dir) / f"{g.name}.txt"
     path.parent.mkdir(parents=True, exist_ok=True)
     save_graph(g, path)
@@ -452,16 +458,17 @@ def bench_torus_quality(points=TORUS_POINTS, runs=16, seed=1, fmax_mhz=60.0):
     (seeds ``seed ..``) at each (update mode, schedule, sweeps) of ``points``, the cut against
     :func:`torus_reference_cut`; clocks a sweep of the ``TORUS_CORE`` core in that mode (the
     torus is bipartite: 2 colours) and one anneal's time at ``fmax_mhz`` (the builds' 60 MHz)."""
-    from neuroxide.models.gset import cut_value, greedy_colouring, ising_couplings, toroidal_grid
+    from neuroxide.models.gset import cut_value, greedy_colouring, ising_couplings
     from neuroxide.models.onn import NAMED_SCHEDULES, ONNModel
     from neuroxide.rtl.onn_core import cycles_per_step
-    g = toroidal_grid(TORUS_G81["rows"], TORUS_G81["cols"], TORUS_G81["seed"])
+    g = torus_g81()
     J = ising_couplings(g)
     ref = torus_reference_cut(g)
+    colouring = greedy_colouring(J)
     rows = []
     t0 = time.perf_counter()
     for mode, schedule, sweeps in points:
-        colours = greedy_colouring(J) if mode == "colour" else None
+        colours = colouring if mode == "colour" else None
         ncol = 1 if colours is None else int(colours.max()) + 1
         model = ONNModel(NAMED_SCHEDULES[schedule].params(J, sweeps), J, seed, runs, backend="compiled",
                          colours=colours)

@@ -41,7 +41,7 @@ def register(sub):
         "needs and the time at the ECP5 Fmax.\n\nexamples:\n  neuroxide maxcut G11\n"
         "  neuroxide maxcut G22 --sweeps 2000 --restarts 16 --json\n"
         "  neuroxide maxcut G12 --mode colour --schedule tuned --sweeps 10000 --restarts 16\n"
-        "  neuroxide maxcut G22 --mode colour --lanes 32 --row-groups 4\n  neuroxide maxcut my_graph.txt --backend rtl",
+        "  neuroxide maxcut G22 --mode colour --lanes 32 --row-groups 4 --schedule tts --sweeps 500 --fmax-mhz 67.98\n  neuroxide maxcut my_graph.txt --backend rtl",
         formatter_class=__import__("argparse").RawDescriptionHelpFormatter)
     p.add_argument("graph", help="G-set name (G1..G22, packaged) or a graph file ('N E' then 'i j w' lines)")
     add_backend(p, BACKENDS, Backend.MODEL)
@@ -59,8 +59,8 @@ def register(sub):
                    help="oscillator updates a clock within a colour, a power of two <= --lanes (--mode colour; the "
                    "clock count of the row-group core, whose cut is the colour mode's; default 1)")
     p.add_argument("--schedule", default="default", help="annealing schedule: default | tuned (for long anneals, "
-                   "chosen by the onn_tune bench part) | tts (for short anneals, ~300 sweeps: time to solution, chosen "
-                   "by the onn_tune_tts bench part); model and rtl back ends")
+                   "chosen by the onn_tune bench part) | tts (for short anneals of a few hundred sweeps: time to "
+                   "solution, chosen by the onn_tune_tts bench part); model and rtl back ends")
     p.add_argument("--build-dir", default="build/maxcut", help="rtl backend build folder")
     p.add_argument("--port", help="board backend: the serial port of the board (or of `neuroxide emulate onn-core`)")
     p.add_argument("--baud", type=int, default=115200, help="board backend: the link's baud rate (default 115200)")

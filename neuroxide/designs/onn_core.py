@@ -130,11 +130,11 @@ class ONNCoreDesign(Design):
         if graph is not None:
             from pathlib import Path
 
-            from neuroxide.models.gset import gset_names, ising_couplings, load_graph
+            from neuroxide.models.gset import ising_couplings, is_gset_name, load_graph
             from neuroxide.models.onn import auto_couple_shift
             g = load_graph(graph)
-            if graph not in gset_names() or Path(graph).exists():  # a file: absolute, as the cocotb
-                graph = str(Path(graph).resolve())                   # bench runs in its own folder
+            if not is_gset_name(graph):  # a file: absolute, as the cocotb bench runs in its own folder
+                graph = str(Path(graph).resolve())
             if "couple_shift" not in kw:  # the max-cut default for this graph
                 kw["couple_shift"] = auto_couple_shift(ising_couplings(g))
             # (a +-1 graph such as the G-set fits -p weight_bits=2: 2-bit coupling fields; the default

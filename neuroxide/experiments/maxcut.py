@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from neuroxide.errors import ParameterError
 from neuroxide.experiments.backends import Backend, check_backend
 from neuroxide.experiments.checks import check_range
+from neuroxide.models.onn import NAMED_SCHEDULES
 from neuroxide.models.onn_registers import DEFAULT_LANES, LANE_CHOICES
 
 __all__ = ["BACKENDS", "ECP5_FMAX_MHZ", "SCHEDULES", "MaxcutSetup", "MaxcutResult", "run_maxcut", "cycles_per_run",
@@ -24,7 +25,7 @@ BACKENDS = {
 # with `neuroxide build onn-core --board ulx3s-85f -p graph=G22 -p lanes=8` (see docs/onn.md; the
 # default 16-oscillator core reaches 112.5 MHz); the time to solution is the cycle count at this clock.
 ECP5_FMAX_MHZ = 83.9
-SCHEDULES = ("default", "tuned", "tts")  # models.onn.NAMED_SCHEDULES
+SCHEDULES = tuple(NAMED_SCHEDULES)  # the names `--schedule` takes
 
 
 def cycles_per_run(cycles_per_sweep, sweeps):
